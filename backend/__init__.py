@@ -1,0 +1,1 @@
+"""Regional e-health card and appointment service."""

@@ -1,0 +1,73 @@
+"""`python -m backend [serve|migrate|seed] ...`
+
+serve (default): in dev, applies migrations and seeds demo data first, then serves on PORT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from functools import partial
+
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from backend import db
+from backend.app import create_app
+from backend.config import ConfigError, load_settings
+
+
+def _serve(settings, *, host: str, workers: int) -> None:
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    app.prepare(host=host, port=settings.port, workers=workers, access_log=settings.env != "prod", motd=False)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"\n  E-health service ({settings.env}) on http://{shown}:{settings.port}/\n"
+          f"  API docs:  http://{shown}:{settings.port}/docs\n"
+          f"  health:    http://{shown}:{settings.port}/api/v1/health\n", flush=True)
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+async def _prepare_dev(settings) -> None:
+    await db.migrate(settings.database_url)
+    if settings.demo_data:
+        from backend.demo import seed
+
+        await seed(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed"])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "migrate":
+        asyncio.run(db.migrate(settings.database_url))
+        return 0
+    if args.command == "seed":
+        from backend.demo import seed
+
+        asyncio.run(seed(settings))
+        return 0
+    if settings.env == "dev":
+        asyncio.run(_prepare_dev(settings))
+    if settings.env != "prod" and args.workers > 1 and not settings.redis_url:
+        print("the embedded hold store serves one worker; set REDIS_URL for more", file=sys.stderr)
+        return 2
+    _serve(settings, host=args.host, workers=args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

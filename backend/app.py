@@ -1,0 +1,67 @@
+"""Sanic application factory."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+from sanic import Sanic
+
+from backend import db, errors
+from backend import redis as hot
+from backend.api import api_v1
+from backend.config import Settings, load_settings
+from backend.deps import Deps, build_deps
+from backend.privacy.masking import install_log_scrubbing
+
+log = logging.getLogger("ehealth")
+_names = itertools.count()
+
+
+def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> Sanic:
+    """Build the app. With `deps` given (tests), the caller owns the database and Redis; without,
+    the app opens them in each worker and closes them on shutdown."""
+    settings = settings or (deps.settings if deps else load_settings())
+    name = "ehealth" if deps is None else f"ehealth_test_{next(_names)}"
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
+    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_URL_PREFIX = "/docs"
+    app.config.ACCESS_LOG = settings.env != "prod"
+    app.ext.openapi.describe(
+        "E-health card and appointment service",
+        version="1",
+        description="Residents' electronic health cards, family members, QR codes, appointments, "
+        "payments, queues and inpatient bills. Errors are `{\"error\": {\"code\", \"message\"}}`.",
+    )
+    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
+    errors.install(app)
+    app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
+
+    if deps is not None:
+        app.ctx.deps = deps
+        return app
+
+    @app.before_server_start
+    async def open_resources(app):
+        install_log_scrubbing()
+        await db.init(settings.database_url)
+        client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
+        standin = None
+        if settings.dev_helpers and not settings.wechat_api_base:
+            from backend.wechat.standin import WeChatStandIn
+
+            standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
+        app.ctx.deps = build_deps(settings, client, standin=standin)
+        await app.ctx.deps.scripts.load()
+
+    @app.after_server_stop
+    async def close_resources(app):
+        deps = app.ctx.deps
+        await hot.close(deps.redis)
+        if deps.standin is not None:
+            deps.standin.stop()
+        await db.close()
+
+    return app

@@ -1,0 +1,204 @@
+"""Real-name cards: claiming (实名领卡), listing, access checks, and the Redis view of ownership
+that the hold path reads without touching the database."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from backend.cards import rules
+from backend.cards.models import Card
+from backend.clock import clock
+from backend.errors import BadRequest, Conflict, NotFound
+from backend.privacy.masking import mask_id_number, mask_name, mask_phone
+
+log = logging.getLogger("ehealth.cards")
+
+OWNED_SENTINEL = "_"  # marks an account's card set as loaded even when it holds no card
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A validated, normalized claim: never logged, never returned."""
+
+    name: str
+    id_number: rules.IdNumber
+    phone: str
+
+
+def validate_identity(*, name: str, id_number: str, phone: str) -> Identity:
+    try:
+        return Identity(
+            name=rules.normalize_name(name),
+            id_number=rules.parse_id_number(id_number, today=clock.today()),
+            phone=rules.normalize_phone(phone),
+        )
+    except rules.InvalidIdentity as exc:
+        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+
+
+def new_card_id() -> str:
+    return secrets.token_hex(32)
+
+
+# --- the Redis view the hold path reads --------------------------------------------------------
+
+async def cache_card(deps, card: Card) -> None:
+    await deps.redis.hset(deps.keys("card", card.card_id), mapping={"pk": card.id, "status": card.status})
+
+
+async def accessible_card_ids(account_id: int) -> list[str]:
+    from backend.family.models import FamilyLink
+
+    own = await Card.filter(owner_id=account_id).values_list("card_id", flat=True)
+    linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list("card__card_id", flat=True)
+    return [*own, *linked]
+
+
+async def refresh_account_cards(deps, account_id: int) -> None:
+    """Rewrite the account's card set from the database (after any claim/link/unlink/reissue)."""
+    card_ids = await accessible_card_ids(account_id)
+    key = deps.keys("acct", account_id, "cards")
+    async with deps.redis.pipeline(transaction=True) as pipe:
+        pipe.delete(key)
+        pipe.sadd(key, OWNED_SENTINEL, *card_ids)
+        await pipe.execute()
+
+
+async def account_can_use(deps, *, account_id: int, card_id: str) -> bool:
+    key = deps.keys("acct", account_id, "cards")
+    if not await deps.redis.exists(key):
+        await refresh_account_cards(deps, account_id)
+    return bool(await deps.redis.sismember(key, card_id))
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+def card_view(deps, card: Card, *, is_self: bool, relation: str) -> dict:
+    return {
+        "card_id": card.card_id,
+        "name_masked": mask_name(deps.pii.decrypt(card.name_enc, field="name")),
+        "id_masked": mask_id_number(deps.pii.decrypt(card.id_enc, field="id_number")),
+        "phone_masked": mask_phone(deps.pii.decrypt(card.phone_enc, field="phone")),
+        "is_self": is_self,
+        "relation": relation,
+        "status": card.status,
+    }
+
+
+# --- use cases -----------------------------------------------------------------------------------
+
+async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None, update_phone: bool) -> tuple[Card, bool]:
+    """The master-index look-up: the ID number decides which card a person has.
+
+    Returns (card, created). A known ID must come with the same name. `owner_id` claims an
+    unowned card as that account's own; the caller has checked the ownership rules.
+    """
+    id_hash = deps.pii.index(identity.id_number.value, field="id_number")
+    name_hash = deps.pii.index(identity.name, field="name")
+    phone_hash = deps.pii.index(identity.phone, field="phone")
+    card = await Card.get_or_none(id_hash=id_hash)
+    if card is None:
+        now = clock.now()
+        try:
+            card = await Card.create(
+                card_id=new_card_id(),
+                id_hash=id_hash,
+                id_enc=deps.pii.encrypt(identity.id_number.value, field="id_number"),
+                name_hash=name_hash,
+                name_enc=deps.pii.encrypt(identity.name, field="name"),
+                phone_hash=phone_hash,
+                phone_enc=deps.pii.encrypt(identity.phone, field="phone"),
+                pii_ref=deps.pii.ref,
+                owner_id=owner_id,
+                created_at=now,
+                card_id_issued_at=now,
+            )
+            await cache_card(deps, card)
+            return card, True
+        except IntegrityError:  # the same person claimed at the same moment elsewhere
+            card = await Card.get(id_hash=id_hash)
+    if card.name_hash != name_hash:
+        raise Conflict("the name does not match the one registered for this ID number", code="identity_mismatch")
+    changed = []
+    if owner_id is not None and card.owner_id is None:
+        card.owner_id = owner_id
+        changed.append("owner_id")
+    if update_phone and card.phone_hash != phone_hash:
+        card.phone_hash = phone_hash
+        card.phone_enc = deps.pii.encrypt(identity.phone, field="phone")
+        changed += ["phone_hash", "phone_enc"]
+    if changed:
+        if deps.pii.needs_rewrap(card.id_enc) or deps.pii.needs_rewrap(card.name_enc):
+            card.id_enc = deps.pii.encrypt(identity.id_number.value, field="id_number")
+            card.name_enc = deps.pii.encrypt(identity.name, field="name")
+            changed += ["id_enc", "name_enc"]
+        card.pii_ref = deps.pii.ref
+        changed.append("pii_ref")
+        await card.save(update_fields=changed)
+    return card, False
+
+
+async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone: str, sms_code: str) -> tuple[dict, bool]:
+    """Claim the caller's own card. Returns (card view, newly claimed by this account)."""
+    from backend.sms.service import consume_code
+
+    identity = validate_identity(name=name, id_number=id_number, phone=phone)
+    id_hash = deps.pii.index(identity.id_number.value, field="id_number")
+    existing = await Card.get_or_none(id_hash=id_hash)
+    own = await Card.get_or_none(owner_id=account_id)
+    if existing is not None and existing.owner_id not in (None, account_id):
+        raise Conflict(
+            "this ID number is already claimed as another account's own card; it can be linked as a family member",
+            code="already_claimed",
+        )
+    if own is not None and (existing is None or existing.id != own.id):
+        raise Conflict("this account already has its own card; add other people as family members", code="self_card_exists")
+
+    await consume_code(deps=deps, phone=identity.phone, purpose="claim_card", code=sms_code)
+    already_mine = existing is not None and existing.owner_id == account_id
+    try:
+        card, _ = await find_or_create_card(deps, identity, owner_id=account_id, update_phone=True)
+    except IntegrityError:  # the account's own-card slot was taken by a concurrent claim
+        raise Conflict("this account already has its own card", code="self_card_exists") from None
+    if card.owner_id != account_id:
+        raise Conflict("this ID number is already claimed as another account's own card", code="already_claimed")
+    await refresh_account_cards(deps, account_id)
+    log.info("card claimed account=%s card=%s new=%s", account_id, card.id, not already_mine)
+    return card_view(deps, card, is_self=True, relation="self"), not already_mine
+
+
+async def list_cards(*, deps, account_id: int) -> list[dict]:
+    from backend.family.models import FamilyLink
+
+    views = []
+    own = await Card.get_or_none(owner_id=account_id)
+    if own is not None:
+        views.append(card_view(deps, own, is_self=True, relation="self"))
+    links = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).order_by("linked_at", "id").select_related("card")
+    views += [card_view(deps, link.card, is_self=False, relation=link.relation) for link in links]
+    return views
+
+
+async def card_for_account(*, account_id: int, card_id: str) -> tuple[Card, bool, str]:
+    """The card if the account may use it (own or linked), else 404 - never a hint it exists."""
+    from backend.family.models import FamilyLink
+
+    if not rules.is_card_id(card_id):
+        raise NotFound("no such card")
+    card = await Card.get_or_none(card_id=card_id)
+    if card is not None:
+        if card.owner_id == account_id:
+            return card, True, "self"
+        link = await FamilyLink.get_or_none(account_id=account_id, card_id=card.id, removed_at__isnull=True)
+        if link is not None:
+            return card, False, link.relation
+    raise NotFound("no such card")
+
+
+async def get_card(*, deps, account_id: int, card_id: str) -> dict:
+    card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
+    return card_view(deps, card, is_self=is_self, relation=relation)

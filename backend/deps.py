@@ -1,0 +1,52 @@
+"""What the use cases need, built once per worker and handed to services as `deps`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend.config import Settings
+from backend.privacy.crypto import PiiCipher, from_settings
+from backend.redis import KeySpace, Scripts
+from backend.sms.providers import SmsSender, make_sender
+from backend.wechat.login import WeChatLogin
+
+BACKEND = Path(__file__).resolve().parent
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    redis: object
+    keys: KeySpace
+    scripts: Scripts
+    pii: PiiCipher
+    wechat: WeChatLogin
+    sms: SmsSender
+    standin: object | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def register_lua(scripts: Scripts) -> None:
+    """Every `backend/<domain>/lua/<name>.lua` becomes the script `<domain>.<name>`."""
+    for path in sorted(BACKEND.glob("*/lua/*.lua")):
+        scripts.add(f"{path.parent.parent.name}.{path.stem}", path)
+
+
+def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
+    scripts = Scripts(redis_client)
+    register_lua(scripts)
+    api_base = settings.wechat_api_base or (standin.base_url if standin else "")
+    access_token = settings.wechat_access_token or (standin.access_token if standin else "")
+    return Deps(
+        settings=settings,
+        redis=redis_client,
+        keys=KeySpace(settings.redis_prefix),
+        scripts=scripts,
+        pii=from_settings(settings),
+        wechat=WeChatLogin(
+            appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=api_base, access_token=access_token
+        ),
+        sms=make_sender(settings.sms_provider),
+        standin=standin,
+    )

@@ -1,0 +1,1 @@
+"""Dev/test-only helpers; not routed at all unless APP_ENV is dev or test."""

@@ -1,0 +1,30 @@
+from sanic import Blueprint, Request, json
+from sanic_ext import openapi
+
+from backend import db
+from backend import redis as hot
+from backend.clock import clock, iso
+
+bp = Blueprint("health")
+
+
+@bp.get("/health")
+@openapi.summary("Service status: database and Redis reachability")
+async def health(request: Request):
+    deps = request.app.ctx.deps
+    database_ok = await db.ping()
+    redis_ok = await hot.ping(deps.redis)
+    body = {
+        "status": "ok" if database_ok and redis_ok else "degraded",
+        "env": deps.settings.env,
+        "database": {"ok": database_ok, "engine": "postgresql" if db.is_postgres(deps.settings.database_url) else "sqlite"},
+        "redis": {"ok": redis_ok, "mode": "embedded" if hot.is_embedded(deps.redis) else "redis"},
+        "time": iso(clock.now()),
+    }
+    return json(body, status=200 if database_ok and redis_ok else 503)
+
+
+@bp.get("/ping")
+@openapi.summary("No-op: the request-handling ceiling, for benchmarks")
+async def ping(request: Request):
+    return json({"ok": True})

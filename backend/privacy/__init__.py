@@ -1,0 +1,1 @@
+"""Identity data protection: encryption at rest, keyed look-up hashes, masking, log scrubbing."""

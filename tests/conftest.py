@@ -1,0 +1,225 @@
+"""Fixtures: the real PostgreSQL and Redis of this machine, and SQLite for persistence tests.
+
+- `database` is parametrised per test: postgres and sqlite, or postgres only for tests marked
+  `postgres_only` (row locks and concurrency are only meaningful there).
+- Every test session uses its own PostgreSQL database and its own Redis key prefix, so runs never
+  see each other's data; both are removed at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from tortoise.context import tortoise_test_context
+
+from backend import db as dbmod
+from backend import redis as hot
+from backend.app import create_app
+from backend.clock import clock
+from backend.config import load_settings
+from backend.deps import build_deps
+from backend.privacy.masking import install_log_scrubbing
+from backend.wechat.standin import WeChatStandIn
+from tests.asgi import AppClient
+
+PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_ID = uuid.uuid4().hex[:8]
+
+install_log_scrubbing()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (row locks, real concurrency)")
+
+
+def pytest_generate_tests(metafunc):
+    if "database" in metafunc.fixturenames:
+        kinds = ["postgres"] if metafunc.definition.get_closest_marker("postgres_only") else ["postgres", "sqlite"]
+        metafunc.parametrize("database", kinds, indirect=True, scope="session")
+
+
+def test_settings(**overrides):
+    env = {
+        "APP_ENV": "test",
+        "DATABASE_URL": "sqlite://:memory:",
+        "REDIS_URL": REDIS_URL,
+        "REDIS_PREFIX": f"t{RUN_ID}:",
+    }
+    return load_settings(env).with_overrides(**overrides)
+
+
+@dataclass
+class Database:
+    kind: str
+    url: str
+
+
+@pytest.fixture(scope="session")
+async def database(request, tmp_path_factory):
+    kind = request.param
+    name = ""
+    if kind == "postgres":
+        name = f"test_ehealth_{RUN_ID}"
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite://{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    async with tortoise_test_context(dbmod.MODEL_MODULES, db_url=url, app_label="models"):
+        # the app's code path (Tortoise.get_connection, Model queries) must see this context
+        from tortoise.context import get_current_context, set_global_context
+
+        set_global_context(get_current_context())
+        try:
+            yield Database(kind, url)
+        finally:
+            import tortoise.context as tc
+
+            tc._global_context = None
+    if kind == "postgres":
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def redis_client():
+    client = hot.connect(REDIS_URL, pool_size=200)
+    yield client
+    await _flush_prefix(client, f"t{RUN_ID}:")
+    await hot.close(client)
+
+
+async def _flush_prefix(client, prefix: str) -> None:
+    batch = []
+    async for key in client.scan_iter(match=prefix + "*", count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            await client.delete(*batch)
+            batch.clear()
+    if batch:
+        await client.delete(*batch)
+
+
+@pytest.fixture(scope="session")
+def standin():
+    settings = test_settings()
+    server = WeChatStandIn(env="test", appid=settings.wechat_appid, secret=settings.wechat_secret).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def deps(database, redis_client, standin):
+    settings = test_settings(database_url=database.url)
+    built = build_deps(settings, redis_client, standin=standin)
+    await built.scripts.load()
+    yield built
+    await _flush_prefix(redis_client, settings.redis_prefix)
+    from tortoise.contrib.test import truncate_all_models
+
+    await truncate_all_models()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock.reset()
+
+
+@pytest.fixture(scope="session")
+async def _shared_client(redis_client, standin):
+    # Starting a Sanic app costs ~0.5 s (routing, OpenAPI); one app serves every test that does
+    # not need its own settings, with each test's `deps` swapped in.
+    app = create_app(deps=build_deps(test_settings(), redis_client, standin=standin))
+    started = await AppClient(app).start()
+    yield started
+    await started.close()
+
+
+@pytest.fixture
+def app(deps, _shared_client):
+    _shared_client.app.ctx.deps = deps
+    return _shared_client.app
+
+
+@pytest.fixture
+def client(app, _shared_client):
+    return _shared_client
+
+
+@pytest.fixture
+def make_client():
+    """Build and start a client for an app made inside a test (e.g. with other settings)."""
+    started = []
+
+    async def make(app):
+        c = await AppClient(app).start()
+        started.append(c)
+        return c
+
+    yield make
+
+
+# --- resident flows over HTTP -------------------------------------------------------------------
+
+class Resident:
+    """A logged-in resident driving the API like the mini-program does."""
+
+    def __init__(self, client, token: str, account_id: int):
+        self.client = client
+        self.token = token
+        self.account_id = account_id
+
+    @property
+    def headers(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def get(self, path, **kw):
+        _, r = await self.client.get(path, headers=self.headers, **kw)
+        return r
+
+    async def post(self, path, json=None, **kw):
+        _, r = await self.client.post(path, json=json, headers=self.headers, **kw)
+        return r
+
+    async def delete(self, path, **kw):
+        _, r = await self.client.delete(path, headers=self.headers, **kw)
+        return r
+
+    async def sms_code(self, phone: str, purpose: str) -> str:
+        r = await self.post("/api/v1/sms/codes", {"phone": phone, "purpose": purpose})
+        assert r.status == 202, r.json
+        return r.json["dev_code"]
+
+    async def claim(self, *, name: str, id_number: str, phone: str):
+        code = await self.sms_code(phone, "claim_card")
+        return await self.post("/api/v1/cards", {"name": name, "id_number": id_number, "phone": phone, "sms_code": code})
+
+    async def add_member(self, *, name: str, id_number: str, phone: str, relation: str = "child"):
+        code = await self.sms_code(phone, "add_family")
+        return await self.post(
+            "/api/v1/family",
+            {"name": name, "id_number": id_number, "phone": phone, "relation": relation, "sms_code": code},
+        )
+
+
+_users = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def login(client):
+    async def do_login(user: str | None = None) -> Resident:
+        user = user or f"user{next(_users)}"
+        _, r = await client.post("/api/v1/auth/wx-login", json={"code": f"{user}#{uuid.uuid4().hex[:8]}"})
+        assert r.status == 200, r.json
+        return Resident(client, r.json["token"], r.json["account_id"])
+
+    return do_login

@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+
+from backend import db
+
+
+async def test_unknown_route_and_method_use_the_error_shape(client, database):
+    _, r = await client.get("/api/v1/nope")
+    assert r.status == 404 and r.json["error"]["code"] == "not_found"
+    _, r = await client.request("PATCH", "/api/v1/cards")
+    assert r.status == 405 and set(r.json["error"]) >= {"code", "message"}
+
+
+async def test_openapi_document_lists_the_contract(client, database):
+    _, r = await client.get("/docs/openapi.json")
+    assert r.status == 200
+    paths = r.json["paths"]
+    for path in ["/api/v1/auth/wx-login", "/api/v1/sms/codes", "/api/v1/cards", "/api/v1/family", "/api/v1/family/{member_id}", "/api/v1/health"]:
+        assert path in paths, path
+    _, page = await client.get("/docs")
+    assert page.status == 200 and "html" in page.headers["content-type"]
+
+
+async def test_dev_clock_endpoint(client, database):
+    _, r = await client.post("/api/v1/dev/clock", json={"now": "2026-12-01T12:59:50+08:00", "frozen": True})
+    assert r.status == 200 and r.json["now"] == "2026-12-01T12:59:50+08:00"
+    _, r = await client.get("/api/v1/dev/clock")
+    assert r.json["now"] == "2026-12-01T12:59:50+08:00"
+    _, r = await client.post("/api/v1/dev/clock", json={"now": "2026-12-01T12:59:50"})
+    assert r.status == 400
+    _, r = await client.post("/api/v1/dev/clock", json={})
+    assert r.status == 200 and r.json["real"] is True
+
+
+async def test_dev_helpers_do_not_exist_in_prod(deps, database, make_client):
+    from backend.app import create_app
+
+    deps.settings = deps.settings.with_overrides(env="prod")
+    client = await make_client(create_app(deps=deps))
+    _, r = await client.post("/api/v1/dev/clock", json={"now": "2026-12-01T12:59:50+08:00"})
+    assert r.status == 404 and r.json["error"]["code"] == "not_found"
+
+
+def test_standin_refuses_production():
+    from backend.wechat.standin import StandInRefused, WeChatStandIn
+
+    with pytest.raises(StandInRefused):
+        WeChatStandIn(env="prod", appid="wx", secret="s")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_migrations_apply_from_scratch_and_match_the_models(kind, tmp_path):
+    """The migrations build the schema on both engines, and the models need no new migration."""
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_DSN, RUN_ID
+
+    if kind == "sqlite":
+        url = f"sqlite://{tmp_path / 'm.sqlite3'}"
+    else:
+        name = f"test_migrate_{RUN_ID}"
+        admin = await asyncpg.connect(PG_ADMIN_DSN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
+    try:
+        await db.migrate(url)
+        await db.migrate(url)  # idempotent
+        from tortoise.context import TortoiseContext
+        from tortoise.migrations.autodetector import MigrationAutodetector
+
+        config = db.tortoise_config(url)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=config)
+            apps = {"models": {**config["apps"]["models"]}}
+            writers = await MigrationAutodetector(ctx.apps, apps).changes()
+            assert writers == [], "models changed without a migration: run `tortoise makemigrations`"
+            conn = ctx.connections.get("default")
+            _, rows = await conn.execute_query("SELECT COUNT(*) AS n FROM cards")
+    finally:
+        if kind == "postgres":
+            admin = await asyncpg.connect(PG_ADMIN_DSN)
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    assert Path(__file__).exists()

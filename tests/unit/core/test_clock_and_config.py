@@ -1,0 +1,56 @@
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from backend.clock import SHANGHAI, Clock, iso
+from backend.config import ConfigError, load_settings
+
+
+def test_frozen_clock_and_business_date():
+    c = Clock()
+    c.set(datetime(2026, 11, 23, 16, 30, tzinfo=timezone.utc), frozen=True)  # 00:30 next day in Shanghai
+    assert c.today() == date(2026, 11, 24)
+    c.advance(seconds=61)
+    assert c.now() == datetime(2026, 11, 23, 16, 31, 1, tzinfo=timezone.utc)
+    assert iso(c.now()) == "2026-11-24T00:31:01+08:00"
+
+
+def test_running_clock_keeps_moving_from_the_set_time():
+    c = Clock()
+    c.set(datetime(2030, 1, 1, 12, tzinfo=SHANGHAI))
+    first = c.now()
+    assert abs(first - datetime(2030, 1, 1, 12, tzinfo=SHANGHAI)) < timedelta(seconds=1)
+    c.reset()
+    assert c.is_real
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError):
+        Clock().set(datetime(2030, 1, 1))
+
+
+def test_prod_refuses_dev_secrets():
+    with pytest.raises(ConfigError):
+        load_settings({"APP_ENV": "prod", "DATABASE_URL": "postgres://x/y", "REDIS_URL": "redis://x"})
+
+
+def test_prod_needs_database_and_redis():
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings({"APP_ENV": "prod"})
+
+
+def test_bad_env():
+    with pytest.raises(ConfigError):
+        load_settings({"APP_ENV": "staging"})
+
+
+def test_keyring_parsing_and_active_version(tmp_path):
+    import base64
+
+    k1, k2 = base64.b64encode(b"1" * 32).decode(), base64.b64encode(b"2" * 32).decode()
+    s = load_settings({"DATA_DIR": str(tmp_path), "CRYPTO_KEYS": f"1:{k1},2:{k2}", "CRYPTO_SUITE": "sm"})
+    assert s.crypto_active_version == 2 and s.crypto_suite == "sm"
+    with pytest.raises(ConfigError):
+        load_settings({"DATA_DIR": str(tmp_path), "CRYPTO_KEYS": f"1:{k1}", "CRYPTO_ACTIVE_VERSION": "3"})
+    with pytest.raises(ConfigError):
+        load_settings({"DATA_DIR": str(tmp_path), "CRYPTO_KEYS": "1:short"})
