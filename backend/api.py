@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
+from backend.audit.views import bp as audit
+from backend.booking.views import bp as booking
 from backend.cards.views import bp as cards
+from backend.catalog.views import bp as catalog
 from backend.family.views import bp as family
 from backend.health import bp as health
 from backend.identity.views import bp as identity
+from backend.payments.views import bp as payments
+from backend.qr.views import bp as qr
+from backend.queueing.views import bp as queueing
 from backend.sms.views import bp as sms
+from backend.staff.views import bp as staff
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
-    blueprints = [health, identity, sms, cards, family]
+    blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit]
     if dev_helpers:
         from backend.dev.views import bp as dev
 

@@ -7,12 +7,11 @@ import logging
 
 from sanic import Sanic
 
-from backend import db, errors
+from backend import db, errors, logs
 from backend import redis as hot
 from backend.api import api_v1
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
-from backend.privacy.masking import install_log_scrubbing
 
 log = logging.getLogger("ehealth")
 _names = itertools.count()
@@ -45,7 +44,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
 
     @app.before_server_start
     async def open_resources(app):
-        install_log_scrubbing()
+        logs.setup(settings.log_level)
         await db.init(settings.database_url)
         client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
         standin = None

@@ -14,6 +14,12 @@ MODEL_MODULES = [
     "backend.identity.models",
     "backend.cards.models",
     "backend.family.models",
+    "backend.catalog.models",
+    "backend.booking.models",
+    "backend.payments.models",
+    "backend.staff.models",
+    "backend.audit.models",
+    "backend.queueing.models",
 ]
 
 

@@ -2,6 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
@@ -55,6 +56,44 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Hospital',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=32)),
+                ('name', fields.CharField(max_length=128)),
+                ('release_time', fields.CharField(default='13:00', max_length=5)),
+                ('status', fields.CharField(default='active', max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'hospitals', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A member hospital. `release_time` is when ordinary slots open, 7 days ahead (Asia/Shanghai).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Department',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', db_constraint=True, to_field='id', related_name='departments', on_delete=OnDelete.CASCADE)),
+                ('code', fields.CharField(max_length=32)),
+                ('name', fields.CharField(max_length=128)),
+                ('status', fields.CharField(default='active', max_length=16)),
+            ],
+            options={'table': 'departments', 'app': 'models', 'unique_together': (('hospital', 'code'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Doctor',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', db_constraint=True, to_field='id', related_name='doctors', on_delete=OnDelete.CASCADE)),
+                ('department', fields.ForeignKeyField('models.Department', source_field='department_id', db_constraint=True, to_field='id', related_name='doctors', on_delete=OnDelete.CASCADE)),
+                ('code', fields.CharField(max_length=32)),
+                ('name', fields.CharField(max_length=64)),
+                ('title', fields.CharField(default='', max_length=64)),
+            ],
+            options={'table': 'doctors', 'app': 'models', 'unique_together': (('hospital', 'code'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='RevokedCardId',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -63,6 +102,52 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'revoked_card_ids', 'app': 'models', 'pk_attr': 'id', 'table_description': 'card_ids replaced by a reissue: their static codes are answered as revoked, not unknown.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Schedule',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', db_constraint=True, to_field='id', related_name='schedules', on_delete=OnDelete.CASCADE)),
+                ('department', fields.ForeignKeyField('models.Department', source_field='department_id', db_constraint=True, to_field='id', related_name='schedules', on_delete=OnDelete.CASCADE)),
+                ('doctor', fields.ForeignKeyField('models.Doctor', source_field='doctor_id', db_constraint=True, to_field='id', related_name='schedules', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(null=True, max_length=64)),
+                ('date', fields.DateField()),
+                ('start', fields.CharField(max_length=5)),
+                ('end', fields.CharField(max_length=5)),
+                ('capacity', fields.IntField()),
+                ('referral_quota', fields.IntField(default=0)),
+                ('fee_fen', fields.IntField()),
+                ('status', fields.CharField(default='open', max_length=16)),
+                ('release_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('referral_release_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('suspended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('suspend_reason', fields.CharField(null=True, max_length=200)),
+            ],
+            options={'table': 'schedules', 'app': 'models', 'unique_together': (('hospital', 'external_id'),), 'indexes': [Index(fields=['department_id', 'date'])], 'pk_attr': 'id', 'table_description': 'One doctor session on a date (half-hour precision), with its stock and release times.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Booking',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('schedule', fields.ForeignKeyField('models.Schedule', source_field='schedule_id', db_constraint=True, to_field='id', related_name='bookings', on_delete=OnDelete.CASCADE)),
+                ('card', fields.ForeignKeyField('models.Card', source_field='card_id', db_constraint=True, to_field='id', related_name='bookings', on_delete=OnDelete.CASCADE)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='bookings', on_delete=OnDelete.CASCADE)),
+                ('hold_id', fields.CharField(unique=True, max_length=32)),
+                ('kind', fields.CharField(default='ordinary', max_length=16)),
+                ('visit_number', fields.IntField()),
+                ('active_visit_number', fields.IntField(null=True)),
+                ('active_card_id', fields.IntField(null=True)),
+                ('status', fields.CharField(default='confirmed', max_length=16)),
+                ('amount_fen', fields.IntField()),
+                ('visit_date', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('cancel_reason', fields.CharField(null=True, max_length=32)),
+            ],
+            options={'table': 'bookings', 'app': 'models', 'unique_together': (('schedule', 'active_card_id'), ('schedule', 'active_visit_number')), 'indexes': [Index(fields=['card_id', 'visit_date']), Index(fields=['schedule_id', 'status'])], 'pk_attr': 'id', 'table_description': 'A confirmed appointment (paid hold). The database is the last line of defence against'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,3 @@
+from sanic import Blueprint
+
+bp = Blueprint("payments")
