@@ -24,6 +24,7 @@ class Deps:
     wechat: WeChatLogin
     sms: SmsSender
     standin: object | None = None
+    pay: object | None = None  # the WeChat Pay v3 gateway (backend.wechat.pay)
     extras: dict = field(default_factory=dict)
 
 
