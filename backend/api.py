@@ -11,6 +11,7 @@ from backend.catalog.views import bp as catalog
 from backend.family.views import bp as family
 from backend.health import bp as health
 from backend.identity.views import bp as identity
+from backend.notifications.views import bp as notifications
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
@@ -19,7 +20,7 @@ from backend.staff.views import bp as staff
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
-    blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit]
+    blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
     if dev_helpers:
         from backend.dev.views import bp as dev
 

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "backend.staff.models",
     "backend.audit.models",
     "backend.queueing.models",
+    "backend.notifications.models",
 ]
 
 

@@ -29,3 +29,34 @@ class Booking(Model):
         table = "bookings"
         unique_together = (("schedule", "active_card_id"), ("schedule", "active_visit_number"))
         indexes = (("card_id", "visit_date"), ("schedule_id", "status"))
+
+
+class Ban(Model):
+    """A card barred from booking until `until` (3 no-shows in 12 months, or 3 cancellations in a
+    calendar month)."""
+
+    id = fields.IntField(primary_key=True)
+    card = fields.ForeignKeyField("models.Card", related_name="bans", on_delete=fields.CASCADE)
+    rule = fields.CharField(max_length=32)  # no_show_ban | cancel_ban
+    until = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "booking_bans"
+
+
+class Referral(Model):
+    """A family-doctor referral (家庭医生转诊): lets the card take referral slots of the hospital
+    (or only of one department) 10 days ahead, for visits up to `valid_until`."""
+
+    id = fields.IntField(primary_key=True)
+    card = fields.ForeignKeyField("models.Card", related_name="referrals", on_delete=fields.CASCADE)
+    hospital = fields.ForeignKeyField("models.Hospital", related_name="referrals", on_delete=fields.CASCADE)
+    department = fields.ForeignKeyField("models.Department", related_name="referrals", null=True, on_delete=fields.CASCADE)
+    issued_by = fields.CharField(max_length=128)
+    valid_until = fields.DateField()
+    created_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "referrals"

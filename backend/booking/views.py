@@ -1,3 +1,109 @@
-from sanic import Blueprint
+import datetime as dt
+
+from pydantic import Field
+from sanic import Blueprint, Request, json
+from sanic.response import empty
+from sanic_ext import openapi
+
+from backend.booking import service
+from backend.http import Input, body, client_ip
+from backend.identity.guards import resident
+from backend.identity.rules import bearer_token
+from backend.operators.guards import operator
 
 bp = Blueprint("booking")
+
+
+class NewHold(Input):
+    schedule_id: int = Field(ge=1, le=2**31 - 1)
+    card_id: str = Field(min_length=1, max_length=64)
+
+
+@bp.post("/holds")
+@openapi.summary("Hold a slot (锁号) for 10 minutes; pay it to book")
+@openapi.secured("bearer")
+@body(NewHold)
+async def place_hold(request: Request, body: NewHold):
+    # No auth round trip here: the hold script checks the token inside the same Redis call.
+    hold = await service.place_hold(
+        deps=request.app.ctx.deps, token=bearer_token(request.headers.get("authorization")),
+        card_id=body.card_id, schedule_id=body.schedule_id, ip=client_ip(request),
+    )
+    return json(hold, status=201)
+
+
+@bp.get("/holds/<hold_id:str>")
+@openapi.summary("A hold of the caller")
+@resident
+async def get_hold(request: Request, hold_id: str):
+    return json(await service.get_hold(deps=request.app.ctx.deps, account_id=request.ctx.account_id, hold_id=hold_id))
+
+
+@bp.delete("/holds/<hold_id:str>")
+@openapi.summary("Give a hold back before paying")
+@resident
+async def release_hold(request: Request, hold_id: str):
+    await service.release_hold(deps=request.app.ctx.deps, account_id=request.ctx.account_id, hold_id=hold_id)
+    return empty()
+
+
+@bp.get("/bookings")
+@openapi.summary("Bookings of the caller's own and linked cards")
+@resident
+async def list_bookings(request: Request):
+    return json(await service.list_bookings(deps=request.app.ctx.deps, account_id=request.ctx.account_id))
+
+
+@bp.get("/bookings/<booking_id:int>")
+@openapi.summary("One booking")
+@resident
+async def get_booking(request: Request, booking_id: int):
+    return json(await service.get_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))
+
+
+@bp.delete("/bookings/<booking_id:int>")
+@openapi.summary("Cancel (退号) until the deadline: refund to the original payment, slot back to stock")
+@resident
+async def cancel_booking(request: Request, booking_id: int):
+    return json(await service.cancel_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+class Suspension(Input):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class NewReferral(Input):
+    card_id: str = Field(min_length=64, max_length=64)
+    hospital_id: int = Field(ge=1)
+    department_id: int | None = Field(default=None, ge=1)
+    valid_until: dt.date
+    issued_by: str = Field(min_length=1, max_length=128, description="family doctor / community health centre")
+
+
+@bp.post("/admin/schedules/<schedule_id:int>/suspend")
+@openapi.summary("OPERATOR: suspend a session (停诊): cancel all bookings and holds, refund, notify")
+@operator
+@body(Suspension)
+async def suspend(request: Request, schedule_id: int, body: Suspension):
+    return json(await service.suspend_schedule(deps=request.app.ctx.deps, schedule_id=schedule_id, reason=body.reason))
+
+
+@bp.post("/admin/referrals")
+@openapi.summary("OPERATOR/community: issue a family-doctor referral (referral slots 10 days ahead)")
+@operator
+@body(NewReferral)
+async def issue_referral(request: Request, body: NewReferral):
+    referral = await service.issue_referral(
+        deps=request.app.ctx.deps, card_id=body.card_id, hospital_id=body.hospital_id,
+        department_id=body.department_id, valid_until=body.valid_until, issued_by=body.issued_by,
+    )
+    return json(referral, status=201)
+
+
+@bp.post("/admin/stock/rebuild")
+@openapi.summary("OPERATOR: rebuild the hold store from the database (after a Redis loss)")
+@operator
+async def rebuild(request: Request):
+    return json(await service.rebuild_stock(request.app.ctx.deps))

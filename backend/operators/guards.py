@@ -9,7 +9,6 @@ from sanic import Request
 from sanic_ext import openapi
 
 from backend.errors import Unauthorized
-from backend.identity.rules import bearer_token
 
 
 def operator(handler):
@@ -17,7 +16,8 @@ def operator(handler):
 
     @functools.wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
-        token = bearer_token(request.headers.get("authorization")) or ""
+        scheme, _, token = (request.headers.get("authorization") or "").strip().partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
         expected = request.app.ctx.deps.settings.admin_token
         if not token or not hmac.compare_digest(token.encode(), expected.encode()):
             raise Unauthorized("operator credentials required", code="unauthorized")

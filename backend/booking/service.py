@@ -1,0 +1,441 @@
+"""Appointments (预约挂号): holds in Redis, bookings in the database, cancellation, suspension,
+referrals and anti-scalper bans."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.booking import rules, store
+from backend.booking.models import Ban, Booking, Referral
+from backend.cards import service as cards
+from backend.cards.models import Card
+from backend.catalog.models import Department, Hospital, Schedule
+from backend.clock import SHANGHAI, clock, from_ms, iso, local_datetime, to_ms
+from backend.errors import AppError, BadRequest, Conflict, NotFound, Unauthorized
+from backend.identity import rules as identity_rules
+from backend.identity import service as identity
+
+log = logging.getLogger("ehealth.booking")
+
+STANDING = ("confirmed",)
+
+
+# --- stock in Redis, from the database --------------------------------------------------------
+
+async def load_schedule(deps, schedule: Schedule) -> int:
+    """Put a schedule's release data and standing bookings into the hold store."""
+    booked = await Booking.filter(schedule_id=schedule.id, status__in=STANDING).values_list("card_id", "kind")
+    visit_end = local_datetime(schedule.date, schedule.end)
+    ttl_ms = max(to_ms(visit_end + timedelta(days=2)) - clock.now_ms(), 86_400_000)
+    return await store.load(
+        deps, schedule=schedule, department_id=schedule.department_id, hospital_id=schedule.hospital_id,
+        booked=list(booked), ttl_ms=ttl_ms,
+    )
+
+
+async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
+    """Make the hold store agree with the database for every upcoming schedule (after a Redis
+    restart or flush): stock, bans and referrals. With `only_missing`, schedules Redis still has
+    are left alone (the start-up check)."""
+    schedules = await Schedule.filter(date__gte=clock.today())
+    loaded = 0
+    for schedule in schedules:
+        if only_missing and await deps.redis.exists(deps.keys("sched", schedule.id)):
+            continue
+        await load_schedule(deps, schedule)
+        loaded += 1
+    now = clock.now()
+    for ban in await Ban.filter(until__gt=now):
+        await store.set_ban(deps, card_pk=ban.card_id, rule=ban.rule, until_ms=to_ms(ban.until), now_ms=to_ms(now))
+    for referral in await Referral.filter(revoked_at__isnull=True, valid_until__gte=clock.today()):
+        await _cache_referral(deps, referral)
+    log.info("stock rebuilt: %s of %s upcoming schedules loaded", loaded, len(schedules))
+    return {"schedules": len(schedules), "loaded": loaded}
+
+
+# --- holds -------------------------------------------------------------------------------------
+
+def _refusal(result: list) -> AppError:
+    code = result[1]
+    status, message = rules.REFUSALS.get(code, (409, code))
+    details: dict = {}
+    if code == "limit_exceeded":
+        rule, until = result[2], result[3] if len(result) > 3 else ""
+        message = rules.LIMIT_MESSAGES.get(rule, message)
+        details = {"rule": rule, "until": iso(from_ms(int(until))) if until not in ("", None) else None}
+    elif code == "not_released":
+        details = {"release_at": iso(from_ms(int(result[2])))}
+    elif code == "already_held" and len(result) > 2 and result[2]:
+        details = {"hold_id": result[2]}
+    if status == 401:
+        return Unauthorized(message, code="invalid_token")
+    return AppError(message, code=code, status=status, **details)
+
+
+async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int, ip: str) -> dict:
+    """Take a hold in one Redis call; the database is read only to fill a cold cache."""
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    if not cards.rules.is_card_id(card_id):
+        raise NotFound("no such card", code="card_not_found")
+    th = identity_rules.token_hash(token)
+    hold_id = rules.new_hold_id()
+    filled: set[str] = set()
+    while True:
+        result = await store.take(
+            deps, token_hash=th, card_id=card_id, schedule_id=schedule_id, ip=ip, now_ms=clock.now_ms(), hold_id=hold_id
+        )
+        if result[0] == "ok":
+            return {
+                "hold_id": result[1],
+                "expires_at": iso(from_ms(int(result[2]))),
+                "amount_fen": int(result[3]),
+                "kind": result[4],
+                "schedule_id": schedule_id,
+                "card_id": card_id,
+            }
+        if result[0] == "err":
+            raise _refusal(result)
+        what = result[1]
+        if what in filled:  # filled once and still missing: the data changed under us
+            raise AppError("please retry", code="retry", status=409)
+        filled.add(what)
+        await _fill_cache(deps, what=what, result=result, token_hash=th, card_id=card_id, schedule_id=schedule_id)
+
+
+async def _fill_cache(deps, *, what: str, result: list, token_hash: str, card_id: str, schedule_id: int) -> None:
+    if what == "token":
+        if await identity.session_from_db(deps, token_hash) is None:
+            raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
+    elif what == "cards":
+        await cards.refresh_account_cards(deps, int(result[2]))
+    elif what == "card":
+        card = await Card.get_or_none(card_id=card_id)
+        if card is None:
+            raise NotFound("no such card", code="card_not_found")
+        await cards.cache_card(deps, card)
+    elif what == "schedule":
+        schedule = await Schedule.get_or_none(id=schedule_id)
+        if schedule is None:
+            raise NotFound("no such schedule", code="schedule_not_found")
+        await load_schedule(deps, schedule)
+
+
+async def _own_hold(deps, *, account_id: int, hold_id: str) -> dict:
+    record = await store.hold_record(deps, hold_id) if hold_id.isalnum() and len(hold_id) <= 32 else {}
+    if not record or int(record["acct"]) != account_id:
+        raise NotFound("no such hold", code="hold_not_found")
+    return record
+
+
+def hold_view(hold_id: str, record: dict) -> dict:
+    expires = from_ms(int(record["exp"]))
+    state = record["state"]
+    if state == "held" and clock.now() >= expires:
+        state = "expired"
+    return {
+        "hold_id": hold_id,
+        "schedule_id": int(record["sid"]),
+        "card_id": record.get("cid"),
+        "expires_at": iso(expires),
+        "amount_fen": int(record["fee"]),
+        "kind": record["kind"],
+        "state": state,
+    }
+
+
+async def get_hold(*, deps, account_id: int, hold_id: str) -> dict:
+    return hold_view(hold_id, await _own_hold(deps, account_id=account_id, hold_id=hold_id))
+
+
+async def live_hold(*, deps, account_id: int, hold_id: str) -> dict:
+    """The hold's record if it is the account's and can still be paid, else 404/409."""
+    record = await _own_hold(deps, account_id=account_id, hold_id=hold_id)
+    view = hold_view(hold_id, record)
+    if view["state"] != "held":
+        raise Conflict(f"this hold is {view['state']}; take a new one", code="hold_expired", state=view["state"])
+    return record
+
+
+async def release_hold(*, deps, account_id: int, hold_id: str) -> None:
+    from backend.payments.service import close_payments_for_holds
+
+    record = await _own_hold(deps, account_id=account_id, hold_id=hold_id)
+    await store.release(
+        deps, mode="hold", schedule_id=int(record["sid"]), card_pk=int(record["pk"]), date=record["date"],
+        department_id=int(record["dept"]), hold_id=hold_id,
+    )
+    await close_payments_for_holds(deps, hold_ids=[hold_id])
+
+
+# --- bookings ------------------------------------------------------------------------------------
+
+class BookingRefused(Exception):
+    """The slot cannot be booked after all (the payment will be refunded)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def confirm_hold(deps, *, hold_id: str, schedule_id: int, card_pk: int, expires_at: datetime, kind: str) -> None:
+    """Claim the held slot in Redis for good, or raise BookingRefused."""
+    schedule = await Schedule.get(id=schedule_id)
+    args = dict(
+        hold_id=hold_id, schedule_id=schedule_id, card_pk=card_pk, expires_ms=to_ms(expires_at), kind=kind,
+        date=store.day_key(schedule.date), department_id=schedule.department_id,
+    )
+    result = await store.confirm(deps, now_ms=clock.now_ms(), **args)
+    if result[0] == "miss":
+        await load_schedule(deps, schedule)
+        result = await store.confirm(deps, now_ms=clock.now_ms(), **args)
+    if result[0] != "ok":
+        raise BookingRefused(result[1])
+
+
+async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, account_id: int, kind: str, amount_fen: int) -> Booking:
+    """Write the booking with its visit number, inside the caller's transaction. The schedule
+    row is locked so numbers and the capacity check are decided one confirmation at a time."""
+    schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
+    if schedule.status != "open":
+        raise BookingRefused("suspended")
+    taken = set(
+        await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).values_list("visit_number", flat=True)
+    )
+    if len(taken) >= schedule.capacity:
+        raise BookingRefused("sold_out")
+    number = rules.pick_visit_number(taken)
+    try:
+        # a savepoint, so a unique violation does not abort the caller's whole transaction
+        async with in_transaction() as inner:
+            return await Booking.create(
+                schedule_id=schedule_id, card_id=card_pk, account_id=account_id, hold_id=hold_id, kind=kind,
+                visit_number=number, active_visit_number=number, active_card_id=card_pk, status="confirmed",
+                amount_fen=amount_fen, visit_date=schedule.date, created_at=clock.now(), using_db=inner,
+            )
+    except IntegrityError:
+        raise BookingRefused("already_booked") from None
+
+
+async def booking_view(booking: Booking) -> dict:
+    schedule = booking.schedule
+    payment = await booking_payment(booking)
+    refund = None
+    if payment is not None:
+        latest = await payment.refunds.all().order_by("-id").first()
+        if latest is not None:
+            refund = {"status": latest.status, "amount_fen": latest.amount_fen, "reason": latest.reason}
+    return {
+        "id": booking.id,
+        "status": booking.status,
+        "visit_number": booking.visit_number,
+        "card_id": booking.card.card_id,
+        "kind": booking.kind,
+        "amount_fen": booking.amount_fen,
+        "schedule": {
+            "id": schedule.id,
+            "date": schedule.date.isoformat(),
+            "start": schedule.start,
+            "end": schedule.end,
+            "hospital": {"id": schedule.hospital.id, "name": schedule.hospital.name},
+            "department": {"id": schedule.department.id, "name": schedule.department.name},
+            "doctor": {"id": schedule.doctor.id, "name": schedule.doctor.name, "title": schedule.doctor.title},
+        },
+        "out_trade_no": payment.out_trade_no if payment else None,
+        "created_at": iso(booking.created_at),
+        "cancelled_at": iso(booking.cancelled_at),
+        "cancel_reason": booking.cancel_reason,
+        "cancellable_until": iso(rules.cancel_deadline(booking.visit_date, days_before=1)) if booking.status == "confirmed" else None,
+        "refund": refund,
+    }
+
+
+async def booking_payment(booking: Booking):
+    from backend.payments.models import Payment
+
+    return await Payment.get_or_none(booking_id=booking.id)
+
+
+_RELATED = ("card", "schedule", "schedule__hospital", "schedule__department", "schedule__doctor")
+
+
+async def list_bookings(*, deps, account_id: int) -> list[dict]:
+    card_ids = await cards.accessible_card_ids(account_id)
+    bookings = await Booking.filter(card__card_id__in=card_ids).order_by("-visit_date", "-id").select_related(*_RELATED)
+    return [await booking_view(b) for b in bookings]
+
+
+async def _accessible_booking(account_id: int, booking_id: int) -> Booking:
+    booking = await Booking.get_or_none(id=booking_id).select_related(*_RELATED)
+    if booking is None or booking.card.card_id not in await cards.accessible_card_ids(account_id):
+        raise NotFound("no such booking")
+    return booking
+
+
+async def get_booking(*, deps, account_id: int, booking_id: int) -> dict:
+    return await booking_view(await _accessible_booking(account_id, booking_id))
+
+
+async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
+    """退号: until the deadline, refund to the original payment, slot back to stock."""
+    from backend.payments import service as payments
+
+    booking = await _accessible_booking(account_id, booking_id)
+    if booking.status != "confirmed":
+        raise Conflict(f"this booking is {booking.status}", code="not_cancellable", status_now=booking.status)
+    deadline = rules.cancel_deadline(booking.visit_date, days_before=deps.settings.cancel_days_before)
+    now = clock.now()
+    if now >= deadline:
+        raise Conflict("the cancellation deadline has passed", code="cancel_deadline_passed", deadline=iso(deadline))
+    refund_ids = []
+    async with in_transaction() as conn:
+        updated = await Booking.filter(id=booking.id, status="confirmed").using_db(conn).update(
+            status="cancelled", cancelled_at=now, cancel_reason="resident", active_card_id=None, active_visit_number=None
+        )
+        if not updated:
+            raise Conflict("this booking was changed meanwhile", code="not_cancellable")
+        refund = await payments.refund_for_booking(conn, booking_id=booking.id, reason="cancelled")
+        if refund is not None:
+            refund_ids.append(refund.id)
+    await _give_back(deps, booking)
+    await _check_cancel_ban(deps, card_pk=booking.card_id, now=now)
+    for refund_id in refund_ids:
+        await payments.advance_refund(deps, refund_id=refund_id)
+    booking = await _accessible_booking(account_id, booking_id)
+    log.info("booking cancelled id=%s", booking.id)
+    return await booking_view(booking)
+
+
+async def _give_back(deps, booking: Booking) -> None:
+    schedule = booking.schedule
+    await store.release(
+        deps, mode="booking", schedule_id=schedule.id, card_pk=booking.card_id, date=store.day_key(schedule.date),
+        department_id=schedule.department_id, hold_id=booking.hold_id,
+    )
+
+
+# --- anti-scalper bans ---------------------------------------------------------------------------
+
+async def _impose_ban(deps, *, card_pk: int, rule: str, until: datetime, now: datetime) -> None:
+    if await Ban.filter(card_id=card_pk, rule=rule, until__gt=now).exists():
+        return
+    await Ban.create(card_id=card_pk, rule=rule, until=until, created_at=now)
+    await store.set_ban(deps, card_pk=card_pk, rule=rule, until_ms=to_ms(until), now_ms=to_ms(now))
+    log.info("card %s barred from booking by %s until %s", card_pk, rule, iso(until))
+
+
+async def _check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
+    s = deps.settings
+    month_start = now.astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    times = await Booking.filter(card_id=card_pk, cancel_reason="resident", cancelled_at__gte=month_start).values_list("cancelled_at", flat=True)
+    until = rules.cancel_ban_until(list(times), now=now, limit=s.booking_cancel_limit, ban_days=s.booking_ban_days)
+    if until is not None:
+        await _impose_ban(deps, card_pk=card_pk, rule="cancel_ban", until=until, now=now)
+
+
+async def check_no_show_ban(deps, *, card_pk: int, now: datetime) -> None:
+    s = deps.settings
+    session_ends = []
+    for b in await Booking.filter(card_id=card_pk, status="no_show", visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
+        session_ends.append(local_datetime(b.visit_date, b.schedule.end))
+    until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking_no_show_limit, ban_days=s.booking_ban_days)
+    if until is not None:
+        await _impose_ban(deps, card_pk=card_pk, rule="no_show_ban", until=until, now=now)
+
+
+async def mark_no_shows(deps) -> int:
+    """Bookings whose session has ended without a check-in become no-shows (counted for bans)."""
+    from backend.queueing.models import QueueEntry
+
+    now = clock.now()
+    candidates = await Booking.filter(status="confirmed", visit_date__lte=clock.today()).select_related("schedule")
+    marked = 0
+    for booking in candidates:
+        if now < local_datetime(booking.visit_date, booking.schedule.end):
+            continue
+        if await QueueEntry.exists(booking_id=booking.id):
+            continue
+        if await Booking.filter(id=booking.id, status="confirmed").update(status="no_show", active_card_id=None, active_visit_number=None):
+            marked += 1
+            await check_no_show_ban(deps, card_pk=booking.card_id, now=now)
+    return marked
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+async def _cache_referral(deps, referral: Referral) -> None:
+    field = f"d:{referral.department_id}" if referral.department_id else f"h:{referral.hospital_id}"
+    valid_to = local_datetime(referral.valid_until + timedelta(days=1), "00:00")
+    await store.set_referral(deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to))
+
+
+async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id: int | None, valid_until: date, issued_by: str) -> dict:
+    card = await Card.get_or_none(card_id=card_id) if cards.rules.is_card_id(card_id) else None
+    if card is None:
+        raise NotFound("no such card", code="card_not_found")
+    if not await Hospital.exists(id=hospital_id):
+        raise NotFound("no such hospital", code="hospital_not_found")
+    if department_id is not None and not await Department.exists(id=department_id, hospital_id=hospital_id):
+        raise NotFound("no such department in this hospital", code="department_not_found")
+    if valid_until < clock.today():
+        raise BadRequest("valid_until: is in the past", code="invalid_referral")
+    referral = await Referral.create(
+        card_id=card.id, hospital_id=hospital_id, department_id=department_id, issued_by=issued_by,
+        valid_until=valid_until, created_at=clock.now(),
+    )
+    await _cache_referral(deps, referral)
+    return {
+        "id": referral.id, "card_id": card.card_id, "hospital_id": hospital_id, "department_id": department_id,
+        "valid_until": valid_until.isoformat(), "issued_by": issued_by,
+    }
+
+
+# --- suspension (停诊) -----------------------------------------------------------------------------
+
+async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
+    """Cancel every booking and hold of the session, refund every payment, notify residents."""
+    from backend.notifications import service as notifications
+    from backend.payments import service as payments
+
+    schedule = await Schedule.get_or_none(id=schedule_id).select_related("hospital", "department", "doctor")
+    if schedule is None:
+        raise NotFound("no such schedule")
+    now = clock.now()
+    if schedule.status == "suspended":
+        raise Conflict("this session is already suspended", code="already_suspended")
+    refund_ids: list[int] = []
+    async with in_transaction() as conn:
+        locked = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
+        if locked.status == "suspended":
+            raise Conflict("this session is already suspended", code="already_suspended")
+        await Schedule.filter(id=schedule_id).using_db(conn).update(status="suspended", suspended_at=now, suspend_reason=reason)
+        bookings = await Booking.filter(schedule_id=schedule_id, status="confirmed").using_db(conn)
+        for booking in bookings:
+            await Booking.filter(id=booking.id).using_db(conn).update(
+                status="suspended", cancelled_at=now, cancel_reason="suspended", active_card_id=None, active_visit_number=None
+            )
+            refund = await payments.refund_for_booking(conn, booking_id=booking.id, reason="suspended")
+            if refund is not None:
+                refund_ids.append(refund.id)
+            await notifications.enqueue(
+                conn, account_id=booking.account_id, kind="schedule_suspended",
+                payload={
+                    "booking_id": booking.id, "hospital": schedule.hospital.name, "department": schedule.department.name,
+                    "doctor": schedule.doctor.name, "date": schedule.date.isoformat(), "start": schedule.start,
+                    "reason": reason, "refund_fen": booking.amount_fen,
+                },
+            )
+    # Live holds: marked suspended in Redis so a payment still on its way is refunded on arrival.
+    live_holds = await store.suspend(deps, schedule_id=schedule_id, now_ms=to_ms(now))
+    open_payments = await payments.close_payments_for_holds(deps, hold_ids=list(live_holds))
+    for refund_id in refund_ids:
+        await payments.advance_refund(deps, refund_id=refund_id)
+    log.info("schedule %s suspended: %s bookings, %s holds", schedule_id, len(bookings), len(live_holds))
+    return {
+        "schedule_id": schedule_id, "status": "suspended", "bookings_cancelled": len(bookings),
+        "holds_cancelled": len(live_holds), "payments_closed": open_payments, "refunds": len(refund_ids),
+    }

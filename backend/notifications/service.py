@@ -1,0 +1,69 @@
+"""The outbox of messages to residents and its dispatcher.
+
+Messages are written in the transaction of the change they report (a suspension, say), so none
+is lost or sent for a change that rolled back. The dispatcher sends them as WeChat subscribe
+messages through wechatpy (to the stand-in in dev and test) and marks them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from backend.clock import clock
+from backend.notifications.models import Notification
+
+log = logging.getLogger("ehealth.notifications")
+MAX_ATTEMPTS = 5
+
+# Subscribe-message templates are registered per mini-program in the WeChat console; the ids
+# and field names here are the deployment's to configure.
+TEMPLATES = {
+    "schedule_suspended": {
+        "template_id": "SUSPEND_NOTICE",
+        "page": "pages/booking/detail/index",
+        "fields": lambda p: {
+            "thing1": {"value": f"{p['hospital']} {p['department']}"[:20]},
+            "thing2": {"value": p["doctor"][:20]},
+            "time3": {"value": f"{p['date']} {p['start']}"},
+            "thing4": {"value": f"停诊：{p['reason']}"[:20]},
+            "amount5": {"value": f"{p['refund_fen'] / 100:.2f}元"},
+        },
+    },
+}
+
+
+async def enqueue(conn, *, account_id: int, kind: str, payload: dict) -> Notification:
+    return await Notification.create(account_id=account_id, kind=kind, payload=payload, created_at=clock.now(), using_db=conn)
+
+
+def _send(deps, *, openid: str, kind: str, payload: dict) -> None:
+    template = TEMPLATES[kind]
+    client = deps.wechat.client()
+    client.wxa.send_subscribe_message(openid, template["template_id"], template["fields"](payload), page=template["page"])
+
+
+async def dispatch(deps, *, limit: int = 100) -> int:
+    sent = 0
+    pending = await Notification.filter(status="pending").order_by("id").limit(limit).select_related("account")
+    for note in pending:
+        claimed = await Notification.filter(id=note.id, status="pending", attempts=note.attempts).update(attempts=note.attempts + 1)
+        if not claimed:
+            continue
+        try:
+            await asyncio.to_thread(_send, deps, openid=note.account.openid, kind=note.kind, payload=note.payload)
+        except Exception as exc:  # WeChat refused or unreachable: retry a few times, then give up loudly
+            failed = note.attempts + 1 >= MAX_ATTEMPTS
+            await Notification.filter(id=note.id).update(status="failed" if failed else "pending", last_error=f"{type(exc).__name__}: {exc}"[:128])
+            log.warning("notification %s not sent: %s", note.id, type(exc).__name__)
+            continue
+        await Notification.filter(id=note.id).update(status="sent", sent_at=clock.now())
+        sent += 1
+    return sent
+
+
+async def list_for_account(*, account_id: int, limit: int = 50) -> list[dict]:
+    notes = await Notification.filter(account_id=account_id).order_by("-id").limit(limit)
+    from backend.clock import iso
+
+    return [{"id": n.id, "kind": n.kind, "payload": n.payload, "status": n.status, "created_at": iso(n.created_at)} for n in notes]

@@ -1,0 +1,75 @@
+"""Catalog and resident fixtures for booking tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from backend.clock import SHANGHAI, clock
+from tests.support import make_id_number, make_phone
+
+ADMIN = {"Authorization": "Bearer dev-admin-token"}
+_codes = itertools.count(1)
+
+
+class Catalog:
+    """Sets up hospitals and sessions through the operator API, as an operator would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    async def admin(self, method: str, path: str, json=None):
+        _, r = await self.client.request(method, "/api/v1" + path, json=json, headers=ADMIN)
+        return r
+
+    async def hospital(self, *, release_time: str = "13:00") -> dict:
+        n = next(_codes)
+        r = await self.admin("POST", "/admin/hospitals", {"code": f"H{n}", "name": f"第{n}人民医院", "release_time": release_time})
+        assert r.status == 201, r.json
+        return r.json
+
+    async def department(self, hospital: dict) -> dict:
+        n = next(_codes)
+        r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/departments", {"code": f"D{n}", "name": f"科室{n}"})
+        assert r.status == 201, r.json
+        dept = r.json
+        r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/doctors", {"code": f"DR{n}", "name": f"医生{n}", "title": "主任医师", "department_code": dept["code"]})
+        assert r.status == 201, r.json
+        dept["doctor_code"] = r.json["code"]
+        return dept
+
+    async def schedule(self, *, hospital=None, department=None, day: date | None = None, start="08:00", end="08:30",
+                       capacity=10, referral_quota=0, fee_fen=1500) -> dict:
+        hospital = hospital or await self.hospital()
+        department = department or await self.department(hospital)
+        day = day or clock.today() + timedelta(days=7)
+        item = {"department_code": department["code"], "doctor_code": department["doctor_code"], "date": day.isoformat(),
+                "start": start, "end": end, "capacity": capacity, "referral_quota": referral_quota, "fee_fen": fee_fen}
+        r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/schedules/import", {"schedules": [item]})
+        assert r.status == 201, r.json
+        _, s = await self.client.get(f"/api/v1/schedules/{r.json['schedule_ids'][0]}")
+        return {**s.json, "hospital": hospital, "department": department}
+
+
+@pytest.fixture
+def catalog(client):
+    return Catalog(client)
+
+
+@pytest.fixture
+def resident_with_card(login):
+    async def make(name: str = "张三"):
+        me = await login()
+        r = await me.claim(name=name, id_number=make_id_number(), phone=make_phone())
+        assert r.status == 201, r.json
+        me.card_id = r.json["card_id"]
+        return me
+
+    return make
+
+
+def at(day: date, hhmm: str) -> datetime:
+    h, m = map(int, hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, h, m, tzinfo=SHANGHAI)
