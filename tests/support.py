@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from backend.cards.rules import check_digit
 
@@ -13,6 +13,8 @@ _seq = itertools.count(1)
 def make_id_number(*, region: str = "420102", born: date = date(1990, 1, 1), seq: int | None = None, sex: str | None = None) -> str:
     """A valid GB 11643 number; `seq` defaults to a fresh one so every call is a new person."""
     n = next(_seq) if seq is None else seq
+    if seq is None:  # 999 sequence codes per birth date: move on to the next day after that
+        born = born + timedelta(days=n // 999)
     order = f"{(n % 999) + 1:03d}"
     if sex is not None:
         last = int(order[2])
