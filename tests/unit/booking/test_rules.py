@@ -1,0 +1,53 @@
+from datetime import date, datetime, timedelta, timezone
+
+from backend.booking.rules import (
+    can_cancel, cancel_ban_until, cancel_deadline, new_hold_id, new_out_refund_no, new_out_trade_no,
+    no_show_ban_until, pick_visit_number,
+)
+from backend.clock import SHANGHAI
+
+
+def sh(y, m, d, hh=0, mm=0, ss=0):
+    return datetime(y, m, d, hh, mm, ss, tzinfo=SHANGHAI)
+
+
+def test_cancel_until_the_end_of_the_day_before_the_visit():
+    visit = date(2026, 12, 20)
+    assert cancel_deadline(visit, days_before=1) == sh(2026, 12, 20)
+    assert can_cancel(visit, now=sh(2026, 12, 19, 23, 59, 59), days_before=1)
+    assert not can_cancel(visit, now=sh(2026, 12, 20), days_before=1)
+    assert cancel_deadline(visit, days_before=2) == sh(2026, 12, 19)  # configurable
+    assert cancel_deadline(visit, days_before=0) == sh(2026, 12, 21)
+
+
+def test_visit_numbers_fill_the_smallest_gap():
+    assert pick_visit_number(set()) == 1
+    assert pick_visit_number({1, 2, 3}) == 4
+    assert pick_visit_number({1, 3}) == 2
+
+
+def test_three_no_shows_in_twelve_months_bar_for_thirty_days():
+    now = sh(2026, 12, 1, 9)
+    two = [now - timedelta(days=10), now - timedelta(days=100)]
+    assert no_show_ban_until(two, now=now, limit=3, ban_days=30) is None
+    three = two + [now - timedelta(days=364)]
+    assert no_show_ban_until(three, now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+    old = two + [now - timedelta(days=366)]
+    assert no_show_ban_until(old, now=now, limit=3, ban_days=30) is None
+
+
+def test_three_cancellations_in_a_calendar_month_bar_for_thirty_days():
+    now = sh(2026, 12, 31, 23)
+    assert cancel_ban_until([sh(2026, 12, 1), sh(2026, 12, 15), now], now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+    # Nov 30 is another month, even if fewer than 30 days ago
+    assert cancel_ban_until([sh(2026, 11, 30, 23), sh(2026, 12, 15), now], now=now, limit=3, ban_days=30) is None
+    # months are Shanghai months: 2026-12-31 20:00 UTC is already January in Shanghai
+    jan = datetime(2026, 12, 31, 20, tzinfo=timezone.utc)
+    assert cancel_ban_until([sh(2026, 12, 1), sh(2026, 12, 2), jan], now=jan, limit=3, ban_days=30) is None
+
+
+def test_identifiers():
+    assert len({new_hold_id() for _ in range(1000)}) == 1000
+    otn = new_out_trade_no(sh(2026, 12, 13, 13))
+    assert otn.startswith("EH20261213130000") and 6 <= len(otn) <= 32 and otn.isalnum()
+    assert new_out_refund_no(otn, 1).startswith("RF") and len(new_out_refund_no(otn, 1)) <= 64
