@@ -38,9 +38,28 @@ async def _prepare_dev(settings) -> None:
         await seed(settings)
 
 
+async def _rebuild(settings) -> None:
+    from backend import redis as hot
+    from backend.booking.service import rebuild_stock
+    from backend.deps import build_deps
+
+    if not settings.redis_url:
+        print("the embedded store lives inside the server; it rebuilds itself at start-up", file=sys.stderr)
+        return
+    await db.init(settings.database_url)
+    client = hot.connect(settings.redis_url)
+    try:
+        deps = build_deps(settings, client)
+        await deps.scripts.load()
+        print(await rebuild_stock(deps))
+    finally:
+        await hot.close(client)
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)
@@ -58,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         from backend.demo import seed
 
         asyncio.run(seed(settings))
+        return 0
+    if args.command == "rebuild-stock":
+        asyncio.run(_rebuild(settings))
         return 0
     if settings.env == "dev":
         asyncio.run(_prepare_dev(settings))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from functools import partial
+
+import ujson
 import logging
 
 from sanic import Sanic
 
-from backend import db, errors, logs
+from backend import db, errors, jobs, logs
 from backend import redis as hot
 from backend.api import api_v1
 from backend.config import Settings, load_settings
@@ -22,7 +25,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     the app opens them in each worker and closes them on shutdown."""
     settings = settings or (deps.settings if deps else load_settings())
     name = "ehealth" if deps is None else f"ehealth_test_{next(_names)}"
-    app = Sanic(name)
+    # Chinese names stay readable in responses; ujson is Sanic's own fast encoder.
+    app = Sanic(name, dumps=partial(ujson.dumps, ensure_ascii=False, escape_forward_slashes=False))
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
     app.config.OAS_UI_DEFAULT = "swagger"
@@ -54,6 +58,16 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
             standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
         await app.ctx.deps.scripts.load()
+        # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the
+        # database before the first hold is served.
+        from backend.booking.service import rebuild_stock
+
+        await rebuild_stock(app.ctx.deps, only_missing=True)
+        app.add_task(jobs.run_forever(app.ctx.deps), name="periodic-jobs")
+
+    @app.before_server_stop
+    async def stop_jobs(app):
+        await app.cancel_task("periodic-jobs", raise_exception=False)
 
     @app.after_server_stop
     async def close_resources(app):

@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -39,6 +41,18 @@ class Migration(migrations.Migration):
                 ('card_id_issued_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'cards', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The electronic health card of one person, whose primary key is the master index (主索引).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Ban',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('card', fields.ForeignKeyField('models.Card', source_field='card_id', db_constraint=True, to_field='id', related_name='bans', on_delete=OnDelete.CASCADE)),
+                ('rule', fields.CharField(max_length=32)),
+                ('until', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'booking_bans', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A card barred from booking until `until` (3 no-shows in 12 months, or 3 cancellations in a'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -91,6 +105,37 @@ class Migration(migrations.Migration):
                 ('title', fields.CharField(default='', max_length=64)),
             ],
             options={'table': 'doctors', 'app': 'models', 'unique_together': (('hospital', 'code'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Notification',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=32)),
+                ('payload', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharField(default='pending', max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(null=True, max_length=128)),
+            ],
+            options={'table': 'notifications', 'app': 'models', 'indexes': [Index(fields=['status', 'id'])], 'pk_attr': 'id', 'table_description': 'Outbox of messages to residents (WeChat subscribe messages in production). Written in'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Referral',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('card', fields.ForeignKeyField('models.Card', source_field='card_id', db_constraint=True, to_field='id', related_name='referrals', on_delete=OnDelete.CASCADE)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', db_constraint=True, to_field='id', related_name='referrals', on_delete=OnDelete.CASCADE)),
+                ('department', fields.ForeignKeyField('models.Department', source_field='department_id', null=True, db_constraint=True, to_field='id', related_name='referrals', on_delete=OnDelete.CASCADE)),
+                ('issued_by', fields.CharField(max_length=128)),
+                ('valid_until', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'referrals', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A family-doctor referral (家庭医生转诊): lets the card take referral slots of the hospital'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -148,6 +193,48 @@ class Migration(migrations.Migration):
                 ('cancel_reason', fields.CharField(null=True, max_length=32)),
             ],
             options={'table': 'bookings', 'app': 'models', 'unique_together': (('schedule', 'active_card_id'), ('schedule', 'active_visit_number')), 'indexes': [Index(fields=['card_id', 'visit_date']), Index(fields=['schedule_id', 'status'])], 'pk_attr': 'id', 'table_description': 'A confirmed appointment (paid hold). The database is the last line of defence against'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Payment',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('out_trade_no', fields.CharField(unique=True, max_length=32)),
+                ('hold_id', fields.CharField(unique=True, max_length=32)),
+                ('account', fields.ForeignKeyField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('card', fields.ForeignKeyField('models.Card', source_field='card_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('schedule', fields.ForeignKeyField('models.Schedule', source_field='schedule_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(default='ordinary', max_length=16)),
+                ('amount_fen', fields.IntField()),
+                ('hold_expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('status', fields.CharField(default='created', max_length=16)),
+                ('transaction_id', fields.CharField(null=True, max_length=64)),
+                ('paid_fen', fields.IntField(null=True)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('booking', fields.OneToOneField('models.Booking', source_field='booking_id', null=True, db_constraint=True, to_field='id', related_name='payment', on_delete=OnDelete.SET_NULL)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('note', fields.CharField(null=True, max_length=64)),
+            ],
+            options={'table': 'payments', 'app': 'models', 'pk_attr': 'id', 'table_description': "One WeChat Pay order for one hold. The hold's details are copied here so that a paid"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Refund',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('out_refund_no', fields.CharField(unique=True, max_length=64)),
+                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', db_constraint=True, to_field='id', related_name='refunds', on_delete=OnDelete.CASCADE)),
+                ('amount_fen', fields.IntField()),
+                ('reason', fields.CharField(max_length=32)),
+                ('status', fields.CharField(default='pending', max_length=16)),
+                ('refund_id', fields.CharField(null=True, max_length=64)),
+                ('attempts', fields.IntField(default=0)),
+                ('next_poll_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(null=True, max_length=128)),
+            ],
+            options={'table': 'refunds', 'app': 'models', 'indexes': [Index(fields=['status', 'next_poll_at'])], 'pk_attr': 'id', 'table_description': 'A refund to the original payment. WeChat answers refunds asynchronously, so the poller asks'},
             bases=['Model'],
         ),
         ops.CreateModel(

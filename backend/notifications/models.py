@@ -4,7 +4,7 @@ from tortoise.models import Model
 
 class Notification(Model):
     """Outbox of messages to residents (WeChat subscribe messages in production). Written in
-    the same transaction as the change it reports; a dispatcher sends and marks them."""
+    the same transaction as the change it reports, and a dispatcher sends and marks them."""
 
     id = fields.IntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="notifications", on_delete=fields.CASCADE)

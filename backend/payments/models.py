@@ -31,7 +31,7 @@ class Payment(Model):
 
 
 class Refund(Model):
-    """A refund to the original payment. WeChat answers refunds asynchronously; the poller asks
+    """A refund to the original payment. WeChat answers refunds asynchronously, so the poller asks
     until the state is final (callbacks alone are not trusted).
 
     status: pending (not yet accepted by WeChat) -> processing -> success | closed | abnormal
