@@ -40,6 +40,7 @@ class WeChatStandIn:
         self._used_codes: set[str] = set()
         self.access_token = "standin-" + secrets.token_hex(16)
         self.messages: list[dict] = []
+        self.pay = None  # the WeChat Pay v3 stand-in (backend.wechat.standin_pay.PayStandIn), once attached
         self._routes: dict[tuple[str, str], object] = {
             ("GET", "/sns/jscode2session"): self._code2session,
             ("GET", "/cgi-bin/token"): self._token,
@@ -75,7 +76,7 @@ class WeChatStandIn:
                 else:
                     query = {k: v[0] for k, v in parse_qs(url.query).items()}
                     status, headers, payload = handler(
-                        method=method, path=url.path, query=query, headers=self.headers, body=raw
+                        method=method, path=url.path, query=query, headers=self.headers, body=raw, target=self.path
                     )
                 data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
                 self.send_response(status)
