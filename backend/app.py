@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     @app.after_server_stop
     async def close_resources(app):
         deps = app.ctx.deps
+        if deps.pay is not None:
+            await deps.pay.aclose()
         await hot.close(deps.redis)
         if deps.standin is not None:
             deps.standin.stop()

@@ -117,6 +117,7 @@ class Settings:
     wechat_pay_public_key: str = ""
     wechat_pay_public_key_id: str = ""
     wechat_pay_notify_url: str = "http://127.0.0.1:8000/api/v1/payments/wechat/notify"
+    payments_enabled: bool = True
 
     demo_data: bool = True
 
@@ -237,5 +238,8 @@ def load_settings(environ: dict | None = None) -> Settings:
             "WECHAT_PAY_NOTIFY_URL",
             f"http://127.0.0.1:{_int(env, 'PORT', 8000)}/api/v1/payments/wechat/notify",
         ),
+        # Only for deployments (or benchmarks) that run without a merchant account: paying is
+        # then refused with 503 while everything else works.
+        payments_enabled=env.get("WECHAT_PAY_DISABLED", "0") != "1",
         demo_data=env.get("DEMO_DATA", "0" if prod else "1") == "1",
     )

@@ -10,6 +10,7 @@ from backend.privacy.crypto import PiiCipher, from_settings
 from backend.redis import KeySpace, Scripts
 from backend.sms.providers import SmsSender, make_sender
 from backend.wechat.login import WeChatLogin
+from backend.wechat.pay import make_pay
 
 BACKEND = Path(__file__).resolve().parent
 
@@ -50,4 +51,5 @@ def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
         ),
         sms=make_sender(settings.sms_provider),
         standin=standin,
+        pay=make_pay(settings, standin) if settings.payments_enabled else None,
     )

@@ -122,6 +122,8 @@ async def deps(database, redis_client, standin):
     built = build_deps(settings, redis_client, standin=standin)
     await built.scripts.load()
     yield built
+    if built.pay is not None:
+        await built.pay.aclose()
     await _flush_prefix(redis_client, settings.redis_prefix)
     from tortoise.contrib.test import truncate_all_models
 

@@ -50,6 +50,8 @@ async def start_payment(*, deps, account_id: int, hold_id: str) -> dict:
     from backend.wechat.pay import PayError
 
     record = await booking.live_hold(deps=deps, account_id=account_id, hold_id=hold_id)
+    if deps.pay is None and int(record["fee"]) > 0:
+        raise AppError("payments are not enabled on this deployment", code="payment_unavailable", status=503)
     now = clock.now()
     payment = await Payment.get_or_none(hold_id=hold_id)
     if payment is None:

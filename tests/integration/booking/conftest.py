@@ -73,3 +73,35 @@ def resident_with_card(login):
 def at(day: date, hhmm: str) -> datetime:
     h, m = map(int, hhmm.split(":"))
     return datetime(day.year, day.month, day.day, h, m, tzinfo=SHANGHAI)
+
+
+class Payer:
+    """Drives WeChat Pay as the mini-program and WeChat would: start the payment, pay in the
+    stand-in, deliver the signed notification to the notify endpoint."""
+
+    def __init__(self, client, deps):
+        self.client, self.deps = client, deps
+
+    @property
+    def standin(self):
+        return self.deps.standin.pay
+
+    async def start(self, resident, hold_id: str):
+        return await resident.post(f"/api/v1/holds/{hold_id}/payment")
+
+    async def deliver(self, headers: dict, body: bytes):
+        _, r = await self.client.post("/api/v1/payments/wechat/notify", content=body, headers={**headers, "Content-Type": "application/json"})
+        return r
+
+    async def pay(self, resident, hold_id: str):
+        started = await self.start(resident, hold_id)
+        assert started.status == 200, started.json
+        headers, body = self.standin.complete_payment(started.json["out_trade_no"])
+        r = await self.deliver(headers, body)
+        assert r.status == 204, r.json
+        return started.json["out_trade_no"]
+
+
+@pytest.fixture
+def payer(client, deps):
+    return Payer(client, deps)
