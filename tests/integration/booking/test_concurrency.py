@@ -94,3 +94,86 @@ async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(
     now_ms = clock.now_ms() + 1100
     clock.advance(seconds=1.1)
     assert (await store.used_slots(deps, [s["id"]], now_ms))[s["id"]] == 0
+
+
+async def _pay_all(client, deps, crowd_by_hold):
+    """Start every payment, pay them all in the stand-in, then deliver every notification at once."""
+    from tests.integration.booking.conftest import Payer
+
+    payer = Payer(client, deps)
+
+    async def start(resident, hold_id):
+        _, r = await client.post(f"/api/v1/holds/{hold_id}/payment", headers=resident.headers)
+        assert r.status == 200, r.json
+        return r.json["out_trade_no"]
+
+    orders = await asyncio.gather(*[start(r, h) for h, r in crowd_by_hold.items()])
+    notes = [payer.standin.complete_payment(otn) for otn in orders]
+    results = await asyncio.gather(*[payer.deliver(h, b) for h, b in notes])
+    assert {r.status for r in results} == {204}
+    return orders
+
+
+async def test_after_all_payments_bookings_equal_capacity_numbered_1_to_100(deps, catalog, client):
+    from backend.booking.models import Booking
+
+    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
+    clock.freeze(at(date(2026, 12, 13), "12:59"))
+    s = await catalog.schedule(day=D, capacity=100)
+    crowd = await bulk_residents(deps, 400)
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    results = await asyncio.gather(*[_hold(client, r, s["id"]) for r in crowd])
+    winners = {res.json["hold_id"]: r for r, res in zip(crowd, results) if res.status == 201}
+    assert len(winners) == 100
+    await _pay_all(client, deps, winners)
+    bookings = await Booking.filter(schedule_id=s["id"], status="confirmed")
+    assert len(bookings) == 100
+    assert sorted(b.visit_number for b in bookings) == list(range(1, 101))
+    assert len({b.card_id for b in bookings}) == 100
+    _, r = await client.get(f"/api/v1/schedules/{s['id']}")
+    assert r.json["remaining"] == 0
+
+
+async def test_redis_flushed_mid_run_then_rebuilt_loses_nothing_and_never_oversells(deps, catalog, client):
+    from backend.booking.models import Booking
+    from backend.booking.service import rebuild_stock
+    from backend.payments.models import Payment
+    from tests.integration.booking.conftest import Payer
+
+    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
+    clock.freeze(at(date(2026, 12, 13), "12:59"))
+    capacity = 10
+    s = await catalog.schedule(day=D, capacity=capacity)
+    crowd = await bulk_residents(deps, 60)
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    first = await asyncio.gather(*[_hold(client, r, s["id"]) for r in crowd[:20]])
+    winners = [(res.json["hold_id"], r) for r, res in zip(crowd, first) if res.status == 201]
+    assert len(winners) == capacity
+    paid_now, paid_later = dict(winners[:6]), dict(winners[6:])
+    await _pay_all(client, deps, paid_now)
+    payer = Payer(client, deps)
+    later_orders = {}
+    for hold_id, r in paid_later.items():
+        _, started = await client.post(f"/api/v1/holds/{hold_id}/payment", headers=r.headers)
+        later_orders[hold_id] = started.json["out_trade_no"]
+
+    # Redis loses everything of ours (holds, stock, tokens, caches); other runs share this server
+    async for key in deps.redis.scan_iter(match=deps.settings.redis_prefix + "*", count=1000):
+        await deps.redis.delete(key)
+    await deps.redis.script_flush()
+    await rebuild_stock(deps)
+    assert (await store.used_slots(deps, [s["id"]], clock.now_ms()))[s["id"]] == 6  # confirmed bookings kept
+
+    # the crowd comes back (tokens re-cached from the database) and takes the 4 lost-hold slots
+    second = await asyncio.gather(*[_hold(client, r, s["id"]) for r in crowd[20:]])
+    assert sum(res.status == 201 for res in second) == capacity - 6
+    # the 4 payments of holds Redis forgot arrive: no slot left for them, so they are refunded
+    notes = [payer.standin.complete_payment(otn) for otn in later_orders.values()]
+    await asyncio.gather(*[payer.deliver(h, b) for h, b in notes])
+    for otn in later_orders.values():
+        assert (await Payment.get(out_trade_no=otn)).note == "sold_out"
+    newcomers = {res.json["hold_id"]: r for r, res in zip(crowd[20:], second) if res.status == 201}
+    await _pay_all(client, deps, newcomers)
+    bookings = await Booking.filter(schedule_id=s["id"], status="confirmed")
+    assert len(bookings) == capacity
+    assert sorted(b.visit_number for b in bookings) == list(range(1, capacity + 1))
