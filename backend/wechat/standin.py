@@ -30,6 +30,13 @@ class StandInRefused(RuntimeError):
     pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when many clients arrive at once
+    # (a burst of residents paying); the kernel caps this at net.core.somaxconn.
+    request_queue_size = 1024
+
+
 class WeChatStandIn:
     def __init__(self, *, env: str, appid: str, secret: str):
         if env not in ("dev", "test"):
@@ -96,8 +103,7 @@ class WeChatStandIn:
             def log_message(self, fmt, *args):  # keep test output quiet
                 log.debug("standin: " + fmt, *args)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="wechat-standin", daemon=True)
         self._thread.start()
         return self
