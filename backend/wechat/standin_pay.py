@@ -26,6 +26,7 @@ Test controls (Python, not HTTP): `complete_payment`, `notification_for`, `sign_
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import logging
 import re
@@ -187,7 +188,8 @@ class PayStandIn:
 
         self.orders: dict[str, StandInOrder] = {}
         self.refunds: dict[str, StandInRefund] = {}
-        self.requests: list[tuple[str, str, int]] = []  # (method, target, status) of every v3 call
+        # (method, target, status) of the latest v3 calls
+        self.requests: collections.deque[tuple[str, str, int]] = collections.deque(maxlen=10_000)
         self._fail_next_refund = False
         self._injected: list[tuple[str, int, str, str]] = []  # (path fragment, status, code, message)
 

@@ -102,6 +102,7 @@ def jsapi_body(pay_standin, **changes) -> str:
 def test_an_unsigned_request_is_refused(pay_standin):
     r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", jsapi_body(pay_standin))
     assert r.status_code == 401 and r.json()["code"] == "SIGN_ERROR" and set(r.json()) == {"code", "message"}
+    assert pay_standin.requests[-1] == ("POST", "/v3/pay/transactions/jsapi", 401)
     r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", jsapi_body(pay_standin),
              {"Authorization": "Bearer something"})
     assert r.status_code == 401
