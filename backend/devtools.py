@@ -71,6 +71,6 @@ async def bulk_residents(deps, n: int, *, batch: int = 1000) -> list[BulkResiden
             pipe.pexpire(tok, ttl_ms)
             pipe.hset(deps.keys("card", r.card_id), mapping={"pk": r.card_pk, "status": "active"})
             pipe.delete(deps.keys("acct", r.account_id, "cards"))
-            pipe.sadd(deps.keys("acct", r.account_id, "cards"), OWNED_SENTINEL, r.card_id)
+            pipe.hset(deps.keys("acct", r.account_id, "cards"), mapping={OWNED_SENTINEL: "1", r.card_id: f"{r.card_pk}|active"})
         await pipe.execute()
     return residents

@@ -15,15 +15,11 @@ def _prefix(deps) -> str:
 
 async def take(deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str, now_ms: int, hold_id: str) -> list:
     s = deps.settings
-    return await deps.scripts(
-        "booking.hold",
-        [],
-        [
-            _prefix(deps), now_ms, token_hash, card_id, schedule_id, ip, hold_id, s.hold_ttl_s * 1000,
-            s.booking_max_per_day, s.booking_max_per_department_day, s.hold_rate_per_account,
-            s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
-        ],
-    )
+    common = [
+        _prefix(deps), s.hold_ttl_s * 1000, s.booking_max_per_day, s.booking_max_per_department_day,
+        s.hold_rate_per_account, s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
+    ]
+    return await deps.scripts.batched("booking.hold", common, [now_ms, token_hash, card_id, schedule_id, ip, hold_id])
 
 
 async def confirm(deps, *, hold_id: str, now_ms: int, schedule_id: int, card_pk: int, expires_ms: int, kind: str, date: str, department_id: int) -> list:
@@ -58,18 +54,13 @@ async def hold_record(deps, hold_id: str) -> dict:
 
 
 async def used_slots(deps, schedule_ids: list[int], now_ms: int) -> dict[int, int | None]:
-    """Slots in use per schedule (live holds + bookings); None where Redis has not loaded it."""
+    """Slots in use per schedule (live holds and bookings); None where Redis has not loaded it."""
     pipe = deps.redis.pipeline(transaction=False)
     for sid in schedule_ids:
         pipe.exists(deps.keys("sched", sid))
         pipe.zcount(deps.keys("sh", sid), f"({now_ms}", "+inf")
-        pipe.scard(deps.keys("sb", sid))
     raw = await pipe.execute()
-    out = {}
-    for i, sid in enumerate(schedule_ids):
-        loaded, holds, booked = raw[3 * i: 3 * i + 3]
-        out[sid] = holds + booked if loaded else None
-    return out
+    return {sid: raw[2 * i + 1] if raw[2 * i] else None for i, sid in enumerate(schedule_ids)}
 
 
 async def set_ban(deps, *, card_pk: int, rule: str, until_ms: int, now_ms: int) -> None:

@@ -59,12 +59,18 @@ async def accessible_card_ids(account_id: int) -> list[str]:
 
 
 async def refresh_account_cards(deps, account_id: int) -> None:
-    """Rewrite the account's card set from the database (after any claim/link/unlink/reissue)."""
-    card_ids = await accessible_card_ids(account_id)
+    """Rewrite the account's cards in Redis from the database (after any claim, link, unlink,
+    reissue or status change): a hash card_id -> "pk|status" that the hold script reads."""
+    from backend.family.models import FamilyLink
+
+    own = await Card.filter(owner_id=account_id).values_list("card_id", "id", "status")
+    linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list(
+        "card__card_id", "card__id", "card__status"
+    )
     key = deps.keys("acct", account_id, "cards")
     async with deps.redis.pipeline(transaction=True) as pipe:
         pipe.delete(key)
-        pipe.sadd(key, OWNED_SENTINEL, *card_ids)
+        pipe.hset(key, mapping={OWNED_SENTINEL: "1", **{cid: f"{pk}|{status}" for cid, pk, status in [*own, *linked]}})
         await pipe.execute()
 
 
@@ -72,7 +78,7 @@ async def account_can_use(deps, *, account_id: int, card_id: str) -> bool:
     key = deps.keys("acct", account_id, "cards")
     if not await deps.redis.exists(key):
         await refresh_account_cards(deps, account_id)
-    return bool(await deps.redis.sismember(key, card_id))
+    return card_id != OWNED_SENTINEL and bool(await deps.redis.hexists(key, card_id))
 
 
 # --- views ---------------------------------------------------------------------------------------

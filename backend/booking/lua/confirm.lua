@@ -27,20 +27,22 @@ else
   if tonumber(ARGV[6]) <= now then return {'err', 'expired'} end
   local cap = redis.call('HGET', P .. 'sched:' .. sid, 'cap')
   if not cap then return {'miss', 'schedule'} end
-  if redis.call('SISMEMBER', P .. 'sb:' .. sid, pk) == 1 then return {'err', 'already_booked'} end
-  redis.call('ZREMRANGEBYSCORE', P .. 'sh:' .. sid, '-inf', now)
-  local used = redis.call('ZCARD', P .. 'sh:' .. sid) + redis.call('SCARD', P .. 'sb:' .. sid)
-  if redis.call('ZSCORE', P .. 'sh:' .. sid, pk) then used = used - 1 end
+  local score = redis.call('ZSCORE', P .. 'sh:' .. sid, pk)
+  if score == 'inf' then return {'err', 'already_booked'} end
+  local used = redis.call('ZCOUNT', P .. 'sh:' .. sid, '(' .. now, '+inf')
+  if score and tonumber(score) > now then used = used - 1 end  -- a newer hold of this very card
   if used >= tonumber(cap) then return {'err', 'sold_out'} end
 end
 if redis.call('HGET', P .. 'sched:' .. sid, 'status') == 'suspended' then
   redis.call('HSET', hkey, 'state', 'suspended')
   return {'err', 'suspended'}
 end
-redis.call('ZREM', P .. 'sh:' .. sid, pk)
-redis.call('ZREM', P .. 'shr:' .. sid, pk)
-redis.call('SADD', P .. 'sb:' .. sid, pk)
-if kind == 'referral' then redis.call('SADD', P .. 'sbr:' .. sid, pk) end
+redis.call('ZADD', P .. 'sh:' .. sid, '+inf', pk)
+if kind == 'referral' then
+  redis.call('ZADD', P .. 'shr:' .. sid, '+inf', pk)
+else
+  redis.call('ZREM', P .. 'shr:' .. sid, pk)
+end
 redis.call('ZADD', P .. 'cd:' .. pk .. ':' .. date, '+inf', sid)
 redis.call('ZADD', P .. 'cdd:' .. pk .. ':' .. date .. ':' .. dept, '+inf', sid)
 redis.call('HSET', hkey, 'state', 'confirmed', 'sid', sid, 'pk', pk, 'kind', kind, 'date', date, 'dept', dept)

@@ -21,9 +21,10 @@ if mode == 'hold' then
   if same(dkey) then redis.call('ZREM', dkey, sid) end
   return 1
 end
-local removed = redis.call('SREM', P .. 'sb:' .. sid, pk)
-redis.call('SREM', P .. 'sbr:' .. sid, pk)
+if redis.call('ZSCORE', P .. 'sh:' .. sid, pk) ~= 'inf' then return 0 end
+redis.call('ZREM', P .. 'sh:' .. sid, pk)
+redis.call('ZREM', P .. 'shr:' .. sid, pk)
 if redis.call('ZSCORE', day, sid) == 'inf' then redis.call('ZREM', day, sid) end
 if redis.call('ZSCORE', dkey, sid) == 'inf' then redis.call('ZREM', dkey, sid) end
 if hold_id ~= '' and redis.call('EXISTS', hkey) == 1 then redis.call('HSET', hkey, 'state', 'cancelled') end
-return removed
+return 1

@@ -9,7 +9,7 @@ redis.call('HSET', skey, 'status', 'suspended')
 local meta = redis.call('HMGET', skey, 'date', 'dept')
 local date, dept = meta[1], meta[2]
 local live = {}
-local holds = redis.call('ZRANGEBYSCORE', P .. 'sh:' .. sid, '(' .. now, '+inf')
+local holds = redis.call('ZRANGEBYSCORE', P .. 'sh:' .. sid, '(' .. now, '(+inf')
 for _, pk in ipairs(holds) do
   local hold_id = redis.call('HGET', P .. 'shid:' .. sid, pk)
   if hold_id then
@@ -17,9 +17,7 @@ for _, pk in ipairs(holds) do
     table.insert(live, hold_id)
   end
 end
-local everyone = redis.call('ZRANGE', P .. 'sh:' .. sid, 0, -1)
-for _, pk in ipairs(redis.call('SMEMBERS', P .. 'sb:' .. sid)) do table.insert(everyone, pk) end
-for _, pk in ipairs(everyone) do
+for _, pk in ipairs(redis.call('ZRANGE', P .. 'sh:' .. sid, 0, -1)) do
   redis.call('ZREM', P .. 'cd:' .. pk .. ':' .. date, sid)
   redis.call('ZREM', P .. 'cdd:' .. pk .. ':' .. date .. ':' .. dept, sid)
 end

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""The 13:00 release, measured: N cards racing for M slots against the production set-up
+(APP_ENV=prod, PostgreSQL, Redis, 2 workers), driven by wrk from this machine.
+
+In one run, on one server, it measures
+  1. the no-op ceiling:    GET  /api/v1/ping       (request handling, no I/O)
+  2. holds:                POST /api/v1/holds      (the real path: one Lua call in Redis)
+  3. PostgreSQL baseline:  POST /bench/pg-hold     (the same hold as a conditional UPDATE)
+and prints holds/s, p50/p99 latency, granted vs capacity, the ratios, and checks that no
+schedule was oversold (in Redis and in the baseline table). The last line is one JSON object.
+
+    .venv/bin/python scripts/bench_release.py --quick      # ~2 minutes
+    .venv/bin/python scripts/bench_release.py              # longer runs, more cards
+
+Needs wrk (Debian package `wrk`; installed with apt-get if missing and allowed) and the local
+PostgreSQL and Redis. It creates and drops its own database and Redis key prefix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = os.environ.get("BENCH_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+WRK_SCRIPT = r"""
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  path, datafile, nthreads, mode = args[1], args[2], tonumber(args[3]), args[4]
+  tokens, cards, schedules = {}, {}, {}
+  local first = true
+  for line in io.lines(datafile) do
+    if first then
+      for id in string.gmatch(line, "%d+") do table.insert(schedules, tonumber(id)) end
+      first = false
+    else
+      local t, c = string.match(line, "(%S+) (%S+)")
+      table.insert(tokens, t); table.insert(cards, c)
+    end
+  end
+  k = tid
+  statuses = {}
+end
+function request()
+  if mode == "get" then return wrk.format("GET", path) end
+  local n, s = #cards, #schedules
+  local sched = schedules[(k % s) + 1]
+  local card = (math.floor(k / s) % n) + 1
+  k = k + nthreads
+  local body = '{"schedule_id":' .. sched .. ',"card_id":"' .. cards[card] .. '"}'
+  return wrk.format("POST", path, {["Authorization"] = "Bearer " .. tokens[card], ["Content-Type"] = "application/json"}, body)
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local agg = {}
+  for _, t in ipairs(threads) do
+    local st = t:get("statuses")
+    for code, n in pairs(st) do agg[tostring(code)] = (agg[tostring(code)] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(agg) do table.insert(parts, '"' .. code .. '":' .. n) end
+  io.write(string.format('BENCH {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"statuses":{%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(parts, ",")))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package)...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        return shutil.which("wrk")
+    sys.exit("wrk is needed: apt-get install wrk")
+
+
+def bench_env(db_url: str, prefix: str, port: int) -> dict:
+    key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+    env = dict(os.environ)
+    env.update(
+        APP_ENV="prod", PORT=str(port), DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix,
+        CRYPTO_KEYS=f"1:{key()}", INDEX_KEY=key(), QR_KEYS=f"1:{key()}", TERMINAL_MASTER_KEY=key(),
+        ADMIN_TOKEN=secrets.token_urlsafe(24), WECHAT_PAY_DISABLED="1", LOG_LEVEL="WARNING",
+        # a benchmark of the mechanism, not of the anti-scalper rules: each card may race for
+        # every session, and all requests come from one address
+        BOOKING_MAX_PER_DAY="100000", BOOKING_MAX_PER_DEPARTMENT_DAY="100000",
+        HOLD_RATE_PER_ACCOUNT="100000000", HOLD_RATE_PER_IP="100000000", REDIS_POOL_SIZE="128",
+    )
+    return env
+
+
+async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafiles: list[Path]) -> list[int]:
+    os.environ.update(env)
+    import asyncpg
+
+    from backend import db
+    from backend import redis as hot
+    from backend.catalog import rules
+    from backend.catalog.models import Department, Doctor, Hospital, Schedule
+    from backend.clock import clock
+    from backend.config import load_settings
+    from backend.deps import build_deps
+    from backend.devtools import bulk_residents
+
+    settings = load_settings()
+    await db.migrate(settings.database_url)
+    await db.init(settings.database_url)
+    client = hot.connect(settings.redis_url)
+    try:
+        deps = build_deps(settings, client)
+        hospital = await Hospital.create(code="BENCH", name="压测医院", created_at=clock.now())
+        day = clock.today() + timedelta(days=1)
+        released = rules.release_times(day, hospital.release_time)
+        ids = []
+        for i in range(schedules * len(datafiles)):
+            dept = await Department.create(hospital=hospital, code=f"D{i}", name=f"科室{i}")
+            doctor = await Doctor.create(hospital=hospital, department=dept, code=f"DR{i}", name=f"医生{i}")
+            s = await Schedule.create(
+                hospital=hospital, department=dept, doctor=doctor, date=day, start="08:00", end="12:00",
+                capacity=capacity, fee_fen=1500, release_at=released.ordinary, referral_release_at=released.referral,
+                created_at=clock.now(),
+            )
+            ids.append(s.id)
+        residents = await bulk_residents(deps, cards)
+        conn = await asyncpg.connect(settings.database_url.split("?")[0])
+        try:
+            from scripts.bench_server import TABLES
+
+            await conn.execute(TABLES)
+            await conn.executemany("INSERT INTO bench_stock (schedule_id, capacity) VALUES ($1, $2)", [(i, capacity) for i in ids])
+        finally:
+            await conn.close()
+        for n, datafile in enumerate(datafiles):  # each round races for its own fresh sessions
+            with datafile.open("w") as f:
+                f.write(",".join(map(str, ids[n * schedules:(n + 1) * schedules])) + "\n")
+                for r in residents:
+                    f.write(f"{r.token} {r.card_id}\n")
+        return ids
+    finally:
+        await hot.close(client)
+        await db.close()
+
+
+def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode: str, connections: int, seconds: int, threads: int = 2) -> dict:
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url + path,
+           "--", path, str(datafile), str(threads), mode]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("BENCH "))
+    data = json.loads(line[6:])
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+async def verify(env: dict, ids: list[int], capacity: int) -> dict:
+    import asyncpg
+    import redis.asyncio as aioredis
+
+    prefix = env["REDIS_PREFIX"]
+    r = aioredis.from_url(REDIS_URL, decode_responses=True)
+    now_ms = int(time.time() * 1000)
+    used = []
+    for sid in ids:
+        used.append(await r.zcount(f"{prefix}sh:{sid}", f"({now_ms}", "+inf"))
+    await r.aclose()
+    conn = await asyncpg.connect(env["DATABASE_URL"].split("?")[0])
+    pg_used = [row["used"] for row in await conn.fetch("SELECT used FROM bench_stock ORDER BY schedule_id")]
+    pg_holds = await conn.fetchval("SELECT count(*) FROM bench_holds")
+    await conn.close()
+    return {"redis_used": sum(used), "redis_max": max(used), "pg_used": sum(pg_used), "pg_max": max(pg_used), "pg_holds": pg_holds, "capacity_each": capacity}
+
+
+async def cleanup(env: dict, db_name: str) -> None:
+    import asyncpg
+    import redis.asyncio as aioredis
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    await conn.close()
+    r = aioredis.from_url(REDIS_URL)
+    async for key in r.scan_iter(match=env["REDIS_PREFIX"] + "*", count=1000):
+        await r.delete(key)
+    await r.aclose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="short runs (about 2 minutes in all)")
+    ap.add_argument("--cards", type=int)
+    ap.add_argument("--schedules", type=int, default=40)
+    ap.add_argument("--capacity", type=int, default=250, help="slots per schedule")
+    ap.add_argument("--connections", type=int, default=256)
+    ap.add_argument("--seconds", type=int)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rounds", type=int, help="no-op/holds measured alternately this many times")
+    args = ap.parse_args()
+    cards = args.cards or (5000 if args.quick else 20000)
+    seconds = args.seconds or (8 if args.quick else 20)
+    rounds = args.rounds or (2 if args.quick else 3)
+    wrk = ensure_wrk()
+
+    import asyncpg
+
+    db_name = f"bench_ehealth_{os.getpid()}"
+    port = free_port()
+    env = bench_env(PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}?maxsize=20", f"bench{os.getpid()}:", port)
+
+    async def create_db():
+        conn = await asyncpg.connect(PG_ADMIN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+        await conn.execute(f'CREATE DATABASE "{db_name}"')
+        await conn.close()
+
+    asyncio.run(create_db())
+    work = Path(tempfile.mkdtemp(prefix="bench_release."))
+    script = work / "race.lua"
+    datafiles = [work / f"cards{n}.txt" for n in range(rounds + 1)]  # the last one for the baseline
+    script.write_text(WRK_SCRIPT)
+    server = None
+    try:
+        t0 = time.time()
+        ids = asyncio.run(seed(env, cards=cards, schedules=args.schedules, capacity=args.capacity, datafiles=datafiles))
+        print(f"seeded {cards} cards, {len(ids)} sessions x {args.capacity} slots ({args.schedules} per round) in {time.time() - t0:.1f}s", flush=True)
+        log = open(work / "server.log", "w")
+        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "bench_server.py"), "--workers", str(args.workers)],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        import httpx
+
+        for _ in range(120):
+            try:
+                if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            sys.exit("server did not start:\n" + (work / "server.log").read_text()[-3000:])
+        conns = args.connections
+        print(f"server up (prod, {args.workers} workers); wrk {conns} connections, {seconds}s per run", flush=True)
+        show = lambda name, r: print(f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  {r['statuses']}", flush=True)  # noqa: E731
+        run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=2)  # warm-up
+        noops, races = [], []
+        for n in range(rounds):  # alternate, so drift of the machine affects both alike
+            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[n], mode="get", connections=conns, seconds=seconds))
+            show("no-op", noops[-1])
+            races.append(run_wrk(wrk, url, "/api/v1/holds", script, datafiles[n], mode="post", connections=conns, seconds=seconds))
+            show("holds", races[-1])
+        post_noop = run_wrk(wrk, url, "/bench/post-noop", script, datafiles[0], mode="post", connections=conns, seconds=seconds)
+        show("post no-op", post_noop)
+        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[-1], mode="post", connections=conns, seconds=seconds)
+        show("pg-hold", baseline)
+        noop = {"rps": sum(r["rps"] for r in noops) / rounds}
+        holds = {
+            "rps": sum(r["rps"] for r in races) / rounds,
+            "p50_us": max(r["p50_us"] for r in races),
+            "p99_us": max(r["p99_us"] for r in races),
+            "requests": sum(r["requests"] for r in races),
+            "errors": sum(r["errors"] for r in races),
+            "statuses": {code: sum(r["statuses"].get(code, 0) for r in races) for code in {c for r in races for c in r["statuses"]}},
+        }
+        checked = asyncio.run(verify(env, ids, args.capacity))
+        capacity = rounds * args.schedules * args.capacity
+        granted = holds["statuses"].get("201", 0)
+        # Redis must hold exactly what was granted (wrk stops counting replies still in flight at
+        # the end of a run, which can only make `granted` smaller), and no session above capacity.
+        oversold = checked["redis_max"] > args.capacity or checked["pg_max"] > args.capacity or checked["redis_used"] > capacity
+        five_xx = sum(n for code, n in holds["statuses"].items() if code.startswith("5"))
+        result = {
+            "holds_per_s": round(holds["rps"]),
+            "noop_per_s": round(noop["rps"]),
+            "pg_baseline_per_s": round(baseline["rps"]),
+            "post_noop_per_s": round(post_noop["rps"]),
+            "holds_vs_noop": round(holds["rps"] / noop["rps"], 3),
+            "holds_vs_pg_baseline": round(holds["rps"] / baseline["rps"], 2),
+            "granted": granted,
+            "capacity": capacity,
+            "oversold": oversold,
+            "p50_ms": round(holds["p50_us"] / 1000, 2),
+            "p99_ms": round(holds["p99_us"] / 1000, 2),
+            "pg_baseline_p99_ms": round(baseline["p99_us"] / 1000, 2),
+            "hold_requests": holds["requests"],
+            "hold_5xx": five_xx,
+            "socket_errors": holds["errors"],
+            "pg_baseline_granted": baseline["statuses"].get("201", 0),
+            "check": checked,
+            "connections": conns,
+            "workers": args.workers,
+            "rounds": rounds,
+            "seconds_per_run": seconds,
+            "cards": cards,
+        }
+        print(f"granted {granted} of {capacity} slots; Redis holds {checked['redis_used']}, fullest session {checked['redis_max']}/{args.capacity}; "
+              f"baseline {checked['pg_used']} (fullest {checked['pg_max']}/{args.capacity}); oversold: {oversold}")
+        print(f"holds/no-op {result['holds_vs_noop']}x (target >= 0.5), holds/pg-baseline {result['holds_vs_pg_baseline']}x (target >= 3), "
+              f"p99 {result['p99_ms']} ms (target < 100)")
+        print(json.dumps(result))
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        asyncio.run(cleanup(env, db_name))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
