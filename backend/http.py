@@ -48,7 +48,7 @@ def validate_model(model: type[M], data: Any) -> M:
         raise BadRequest(summary, fields=fields) from None
 
 
-def _json_body(request: Request) -> Any:
+def json_body(request: Request) -> Any:
     if not request.body:
         return None
     try:
@@ -63,7 +63,7 @@ def body(model: type[BaseModel]) -> Callable:
     def decorator(handler):
         @functools.wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
-            kwargs["body"] = validate_model(model, _json_body(request))
+            kwargs["body"] = validate_model(model, json_body(request))
             return await handler(request, *args, **kwargs)
 
         return openapi.body({"application/json": model.model_json_schema()})(wrapper)

@@ -113,11 +113,6 @@ async def _fill_cache(deps, *, what: str, result: list, token_hash: str, card_id
             raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
     elif what == "cards":
         await cards.refresh_account_cards(deps, int(result[2]))
-    elif what == "card":
-        card = await Card.get_or_none(card_id=card_id)
-        if card is None:
-            raise NotFound("no such card", code="card_not_found")
-        await cards.cache_card(deps, card)
     elif what == "schedule":
         schedule = await Schedule.get_or_none(id=schedule_id)
         if schedule is None:
