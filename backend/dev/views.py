@@ -37,3 +37,25 @@ async def set_clock(request: Request, body: SetClock):
     else:
         clock.set(body.now, frozen=body.frozen)
     return json({"now": iso(clock.now()), "real": clock.is_real})
+
+
+@bp.post("/payments/<out_trade_no:str>/complete")
+@openapi.summary("DEV: the WeChat stand-in has the payer pay this order and sends its signed notification")
+async def complete_payment(request: Request, out_trade_no: str):
+    from backend.errors import Conflict, NotFound
+    from backend.payments.service import handle_notification
+    from backend.wechat.standin_pay import StandInError
+
+    deps = request.app.ctx.deps
+    standin_pay = getattr(deps.standin, "pay", None)
+    if standin_pay is None:
+        raise NotFound("no WeChat stand-in is running", code="no_standin")
+    if out_trade_no not in standin_pay.orders:
+        raise NotFound("the stand-in has no such order", code="unknown_order")
+    try:
+        headers, body = standin_pay.complete_payment(out_trade_no)
+    except StandInError as exc:
+        raise Conflict(str(exc), code="not_payable") from None
+    # The notification goes through the same verification as one arriving at /payments/wechat/notify.
+    outcome = await handle_notification(deps=deps, headers=headers, body=body)
+    return json({"out_trade_no": out_trade_no, "outcome": outcome})

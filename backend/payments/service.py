@@ -215,8 +215,9 @@ async def reconcile_payments(deps) -> dict:
             if state.trade_state in ("NOTPAY", "USERPAYING"):
                 await deps.pay.close_order(out_trade_no=payment.out_trade_no)
         except PayError as exc:
-            log.warning("reconcile of %s failed: %s", payment.out_trade_no, exc)
-            continue
+            if not exc.not_found:  # an order WeChat never saw is simply closed; others retry
+                log.warning("reconcile of %s failed: %s", payment.out_trade_no, exc)
+                continue
         if await Payment.filter(id=payment.id, status="created").update(status="closed", note="unpaid"):
             closed += 1
     return {"settled": settled, "closed": closed}

@@ -299,3 +299,17 @@ async def test_lost_notification_is_reconciled(catalog, resident_with_card, paye
     assert (await Payment.get(out_trade_no=paid_otn)).note == "expired"  # paid too late to book: refunded
     assert (await Payment.get(out_trade_no=unpaid_otn)).status == "closed"
     assert payer.standin.orders[unpaid_otn].trade_state == "CLOSED"
+
+
+async def test_dev_endpoint_completes_a_payment_through_the_notification_path(catalog, resident_with_card, payer, client):
+    clock.freeze(RELEASE)
+    s = await catalog.schedule(day=D)
+    me = await resident_with_card()
+    otn = (await payer.start(me, (await hold(me, s))["hold_id"])).json["out_trade_no"]
+    _, r = await client.post(f"/api/v1/dev/payments/{otn}/complete")
+    assert r.status == 200 and r.json["outcome"] == "booked"
+    _, again = await client.post(f"/api/v1/dev/payments/{otn}/complete")
+    assert again.status == 409
+    _, unknown = await client.post("/api/v1/dev/payments/EH000000000000/complete")
+    assert unknown.status == 404
+    assert (await me.get(f"/api/v1/payments/{otn}")).json["status"] == "booked"
