@@ -81,3 +81,33 @@ def test_readme_walkthrough(server):
         assert [c["relation"] for c in cards] == ["self", "child"]
     log = (data / "server.log").read_text()
     assert idn not in log and phone not in log
+
+
+def test_booking_walkthrough(server):
+    """Browse, hold, pay (the stand-in completes the payment), see the booking, cancel it."""
+    base, data = server
+    with httpx.Client(base_url=base + "/api/v1", timeout=10) as http:
+        token = http.post("/auth/wx-login", json={"code": "booker#1"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        phone = make_phone()
+        code = http.post("/sms/codes", json={"phone": phone, "purpose": "claim_card"}).json()["dev_code"]
+        card = http.post("/cards", headers=auth, json={"name": "李四", "id_number": make_id_number(), "phone": phone, "sms_code": code}).json()
+        hospital = http.get("/hospitals").json()[0]
+        department = http.get(f"/hospitals/{hospital['id']}/departments").json()[0]
+        now = http.get("/dev/clock").json()["now"]
+        sessions = [s for s in http.get(f"/departments/{department['id']}/schedules").json()
+                    if s["release_at"] <= now and s["date"] > now[:10] and s["remaining"] > 0]
+        assert sessions, "the demo data has released sessions after today"
+        session = sessions[0]
+        hold = http.post("/holds", headers=auth, json={"schedule_id": session["id"], "card_id": card["card_id"]})
+        assert hold.status_code == 201, hold.text
+        pay = http.post(f"/holds/{hold.json()['hold_id']}/payment", headers=auth).json()
+        assert pay["pay_params"]["package"].startswith("prepay_id=")
+        done = http.post(f"/dev/payments/{pay['out_trade_no']}/complete").json()
+        assert done["outcome"] == "booked"
+        bookings = http.get("/bookings", headers=auth).json()
+        assert len(bookings) == 1 and bookings[0]["status"] == "confirmed" and bookings[0]["visit_number"] >= 1
+        assert http.get(f"/schedules/{session['id']}").json()["remaining"] == session["remaining"] - 1
+        cancelled = http.delete(f"/bookings/{bookings[0]['id']}", headers=auth).json()
+        assert cancelled["status"] == "cancelled" and cancelled["refund"]["amount_fen"] == session["fee_fen"]
+        assert http.get(f"/schedules/{session['id']}").json()["remaining"] == session["remaining"]
