@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 ENVIRONMENTS = ("dev", "test", "prod")
@@ -84,6 +85,7 @@ class Settings:
     qr_keys: dict[int, bytes] = field(default_factory=dict)
     qr_active_version: int = 1
     qr_retired_grace_s: int = 24 * 3600
+    qr_retired_at: dict[int, datetime] = field(default_factory=dict)
 
     # terminals
     terminal_master_key: bytes = b""
@@ -178,6 +180,24 @@ def load_settings(environ: dict | None = None) -> Settings:
         raise ConfigError("REDIS_URL is required in production (several workers share holds)")
 
     crypto_keys = keyring("CRYPTO_KEYS", "crypto")
+    # QR_KEYS="2:<base64>,1:<base64>@2026-11-20T00:00:00+08:00": a key marked @time was retired
+    # then; codes made with it are still accepted for QR_RETIRED_GRACE_S after that.
+    qr_retired_at: dict[int, datetime] = {}
+    raw_qr = env.get("QR_KEYS", "")
+    if raw_qr:
+        plain = []
+        for part in filter(None, (p.strip() for p in raw_qr.split(","))):
+            entry, _, retired = part.partition("@")
+            plain.append(entry)
+            if retired:
+                try:
+                    when = datetime.fromisoformat(retired)
+                except ValueError as exc:
+                    raise ConfigError(f"QR_KEYS: bad retirement time {retired!r}") from exc
+                if when.tzinfo is None:
+                    raise ConfigError("QR_KEYS: retirement times need a UTC offset")
+                qr_retired_at[int(entry.split(":", 1)[0])] = when
+        env["QR_KEYS"] = ",".join(plain)
     qr_keys = keyring("QR_KEYS", "qr")
     crypto_suite = env.get("CRYPTO_SUITE", "aes")
     if crypto_suite not in ("aes", "sm"):
@@ -212,6 +232,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         qr_keys=qr_keys,
         qr_active_version=qr_active,
         qr_retired_grace_s=_int(env, "QR_RETIRED_GRACE_S", 24 * 3600),
+        qr_retired_at=qr_retired_at,
         terminal_master_key=secret("TERMINAL_MASTER_KEY", "terminal"),
         admin_token=admin_token,
         hold_ttl_s=_int(env, "HOLD_TTL_S", 600),

@@ -219,6 +219,20 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='QueueEntry',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('booking', fields.OneToOneField('models.Booking', source_field='booking_id', db_constraint=True, to_field='id', related_name='queue_entry', on_delete=OnDelete.CASCADE)),
+                ('schedule', fields.ForeignKeyField('models.Schedule', source_field='schedule_id', db_constraint=True, to_field='id', related_name='queue_entries', on_delete=OnDelete.CASCADE)),
+                ('rank', fields.IntField()),
+                ('status', fields.CharField(default='waiting', max_length=16)),
+                ('checked_in_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('called_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'queue_entries', 'app': 'models', 'unique_together': (('schedule', 'rank'),), 'pk_attr': 'id', 'table_description': 'A checked-in booking waiting for (or past) its call. `rank` orders the queue.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Refund',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -238,6 +252,18 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='ScheduleQueue',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('schedule', fields.OneToOneField('models.Schedule', source_field='schedule_id', db_constraint=True, to_field='id', related_name='queue', on_delete=OnDelete.CASCADE)),
+                ('called_number', fields.IntField(null=True)),
+                ('called_rank', fields.IntField(null=True)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'schedule_queues', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The calling state of one session: the number being called and its place in the queue.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Session',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -248,6 +274,36 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'sessions', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A bearer token, of which only the SHA-256 is stored.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Terminal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', db_constraint=True, to_field='id', related_name='terminals', on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=64)),
+                ('terminal_code', fields.CharField(unique=True, max_length=32)),
+                ('credential_version', fields.IntField(default=1)),
+                ('secret_hash', fields.CharField(max_length=64)),
+                ('status', fields.CharField(default='active', max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('disabled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'terminals', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A scanning terminal of one hospital. Its secret is never stored: it is derived from the'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AccessLog',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('terminal', fields.ForeignKeyField('models.Terminal', source_field='terminal_id', null=True, db_constraint=True, to_field='id', related_name='access_logs', on_delete=OnDelete.SET_NULL)),
+                ('hospital', fields.ForeignKeyField('models.Hospital', source_field='hospital_id', null=True, db_constraint=True, to_field='id', related_name='access_logs', on_delete=OnDelete.SET_NULL)),
+                ('card', fields.ForeignKeyField('models.Card', source_field='card_id', null=True, db_constraint=True, to_field='id', related_name='access_logs', on_delete=OnDelete.SET_NULL)),
+                ('action', fields.CharField(max_length=16)),
+                ('result', fields.CharField(max_length=32)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'access_logs', 'app': 'models', 'indexes': [Index(fields=['card_id', 'at']), Index(fields=['terminal_id', 'at'])], 'pk_attr': 'id', 'table_description': 'Every scan and identity view by a terminal, whatever its result. The card is referred to'},
             bases=['Model'],
         ),
     ]

@@ -1,3 +1,42 @@
-from sanic import Blueprint
+import datetime as dt
+
+from pydantic import BaseModel, Field, field_validator
+from sanic import Blueprint, Request, json
+from sanic_ext import openapi
+
+from backend.audit import service
+from backend.http import query
+from backend.identity.guards import resident
+from backend.operators.guards import operator
 
 bp = Blueprint("audit")
+
+
+class LogQuery(BaseModel):
+    card_id: str | None = Field(default=None, max_length=64)
+    terminal_id: int | None = Field(default=None, ge=1)
+    from_: dt.datetime | None = Field(default=None, alias="from")
+    to: dt.datetime | None = None
+    limit: int = Field(default=100, ge=1, le=500)
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _aware(cls, value):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset")
+        return value
+
+
+@bp.get("/cards/<card_id:str>/access-log")
+@openapi.summary("Who scanned or viewed this card (hospital, terminal, time, result)")
+@resident
+async def card_access_log(request: Request, card_id: str):
+    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id))
+
+
+@bp.get("/admin/access-log")
+@openapi.summary("OPERATOR: the access log by card or terminal and time range")
+@operator
+@query(LogQuery)
+async def access_log(request: Request, query: LogQuery):
+    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit))

@@ -208,3 +208,30 @@ async def card_for_account(*, account_id: int, card_id: str) -> tuple[Card, bool
 async def get_card(*, deps, account_id: int, card_id: str) -> dict:
     card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
     return card_view(deps, card, is_self=is_self, relation=relation)
+
+
+async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
+    """A new card_id for the same person (a printed code was lost): the old card_id's static
+    code is revoked; bookings and history stay with the card (they refer to its master index)."""
+    from tortoise.transactions import in_transaction
+
+    from backend.cards.models import RevokedCardId
+    from backend.family.models import FamilyLink
+
+    card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
+    old = card.card_id
+    now = clock.now()
+    async with in_transaction() as conn:
+        await RevokedCardId.create(old_card_id=old, card_id=card.id, revoked_at=now, using_db=conn)
+        card.card_id = new_card_id()
+        card.card_id_issued_at = now
+        await card.save(update_fields=["card_id", "card_id_issued_at"], using_db=conn)
+    await deps.redis.delete(deps.keys("card", old))
+    await cache_card(deps, card)
+    users = set(await FamilyLink.filter(card_id=card.id, removed_at__isnull=True).values_list("account_id", flat=True))
+    if card.owner_id:
+        users.add(card.owner_id)
+    for user in users:
+        await refresh_account_cards(deps, user)
+    log.info("card %s reissued", card.id)
+    return card_view(deps, card, is_self=is_self, relation=relation)

@@ -44,3 +44,10 @@ async def list_cards(request: Request):
 @resident
 async def get_card(request: Request, card_id: str):
     return json(await service.get_card(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id))
+
+
+@bp.post("/<card_id:str>/reissue")
+@openapi.summary("Reissue the card_id (revokes the printed static code; bookings are kept)")
+@resident
+async def reissue(request: Request, card_id: str):
+    return json(await service.reissue_card(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id))

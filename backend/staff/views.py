@@ -1,3 +1,91 @@
-from sanic import Blueprint
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sanic import Blueprint, Request, json
+from sanic_ext import openapi
+
+from backend.http import Input, body, query
+from backend.operators.guards import operator
+from backend.staff import service
+from backend.staff.guards import terminal
 
 bp = Blueprint("staff")
+
+
+class Scan(Input):
+    payload: str = Field(min_length=1, max_length=200)
+    purpose: Literal["identify", "payment"] = "identify"
+
+
+class CheckIn(Input):
+    payload: str = Field(min_length=1, max_length=200)
+    booking_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class NewTerminal(Input):
+    hospital_id: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=64)
+
+
+class TerminalQuery(BaseModel):
+    hospital_id: int | None = Field(default=None, ge=1)
+
+
+@bp.post("/staff/scan")
+@openapi.summary("TERMINAL: resolve a card code to the masked identity and today's bookings here")
+@terminal
+@body(Scan)
+async def scan(request: Request, body: Scan):
+    return json(await service.scan(deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, purpose=body.purpose))
+
+
+@bp.post("/staff/checkins")
+@openapi.summary("TERMINAL: check a patient in with their dynamic code (single use)")
+@terminal
+@body(CheckIn)
+async def check_in(request: Request, body: CheckIn):
+    return json(await service.check_in(deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, booking_id=body.booking_id))
+
+
+@bp.post("/staff/schedules/<schedule_id:int>/call-next")
+@openapi.summary("TERMINAL: call the next checked-in patient of a session")
+@terminal
+async def call_next(request: Request, schedule_id: int):
+    return json(await service.call_next(terminal=request.ctx.terminal, schedule_id=schedule_id))
+
+
+@bp.post("/admin/terminals")
+@openapi.summary("OPERATOR: register a terminal for a hospital; its secret is shown only here")
+@operator
+@body(NewTerminal)
+async def register(request: Request, body: NewTerminal):
+    return json(await service.register_terminal(deps=request.app.ctx.deps, hospital_id=body.hospital_id, name=body.name), status=201)
+
+
+@bp.get("/admin/terminals")
+@openapi.summary("OPERATOR: terminals")
+@operator
+@query(TerminalQuery)
+async def list_terminals(request: Request, query: TerminalQuery):
+    return json(await service.list_terminals(hospital_id=query.hospital_id))
+
+
+@bp.post("/admin/terminals/<terminal_id:int>/disable")
+@openapi.summary("OPERATOR: disable a terminal (refused at once)")
+@operator
+async def disable(request: Request, terminal_id: int):
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=False))
+
+
+@bp.post("/admin/terminals/<terminal_id:int>/enable")
+@openapi.summary("OPERATOR: enable a terminal again")
+@operator
+async def enable(request: Request, terminal_id: int):
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=True))
+
+
+@bp.post("/admin/terminals/<terminal_id:int>/rotate")
+@openapi.summary("OPERATOR: new credentials for a terminal (the old secret stops working)")
+@operator
+async def rotate(request: Request, terminal_id: int):
+    return json(await service.rotate_terminal(deps=request.app.ctx.deps, terminal_id=terminal_id))

@@ -1,0 +1,124 @@
+"""Issuing, drawing and resolving card QR codes.
+
+Only this service (for authenticated terminals) turns a code back into a person. A dynamic code
+can be used once for a check-in or a payment: the first use claims it in Redis (SET NX with an
+expiry longer than the code lives), and from then on it is refused as reused.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+import qrcode
+import qrcode.image.pure
+import qrcode.image.svg
+
+from backend.cards.models import Card, RevokedCardId
+from backend.clock import clock, from_ms, iso
+from backend.errors import AppError
+from backend.qr import rules
+
+USED_TTL_S = 300  # longer than any code is accepted (120 s)
+
+
+class QrRefused(AppError):
+    status = 422
+
+
+_REFUSALS = {
+    "qr_malformed": (400, "this is not an e-health card code"),
+    "qr_unknown": (404, "no card has this code"),
+    "qr_revoked": (410, "this card code was replaced when the card was reissued"),
+    "qr_expired": (410, "this code has expired; ask for the current one"),
+    "qr_tampered": (422, "this code does not verify"),
+    "qr_reused": (409, "this code has already been used; ask for the current one"),
+    "card_inactive": (409, "this card is not active"),
+    "qr_static_not_allowed": (422, "a printed (static) code identifies only; use the dynamic code"),
+}
+
+
+def refuse(code: str, *, card: Card | None = None) -> QrRefused:
+    status, message = _REFUSALS[code]
+    refused = QrRefused(message, code=code, status=status)
+    refused.card_pk = card.id if card is not None else None  # for the audit log, never shown
+    return refused
+
+
+def _keys(deps) -> list[bytes]:
+    s = deps.settings
+    return rules.accepted_keys(
+        s.qr_keys, active=s.qr_active_version, retired_at=s.qr_retired_at, now=clock.now(),
+        grace=timedelta(seconds=s.qr_retired_grace_s),
+    )
+
+
+def issue(deps, card: Card, *, kind: str) -> dict:
+    if kind == rules.STATIC:
+        return {"payload": rules.static_payload(card.card_id), "kind": kind, "expires_at": None, "refresh_in": None}
+    now_s = clock.now().timestamp()
+    step = rules.step_at(now_s)
+    key = deps.settings.qr_keys[deps.settings.qr_active_version]
+    return {
+        "payload": rules.dynamic_payload(card.card_id, key, step),
+        "kind": kind,
+        "expires_at": iso(from_ms(rules.expires_at_s(step) * 1000)),
+        "refresh_in": rules.refresh_in_s(step, now_s),
+    }
+
+
+def image(payload: str, *, fmt: str, size: str) -> tuple[bytes, str]:
+    """PNG or SVG, error correction M; 'screen' for a phone, 'print' for paper."""
+    box = 8 if size == "screen" else 16
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box, border=4)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    out = io.BytesIO()
+    if fmt == "svg":
+        qr.make_image(image_factory=qrcode.image.svg.SvgPathImage).save(out)
+        return out.getvalue(), "image/svg+xml"
+    qr.make_image(image_factory=qrcode.image.pure.PyPNGImage).save(out)
+    return out.getvalue(), "image/png"
+
+
+@dataclass
+class Resolved:
+    card: Card
+    kind: str
+    step: int | None
+
+
+async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
+    """The card a code stands for, or QrRefused with the reason. `consume` spends a dynamic code
+    (check-in, payment) and refuses static ones."""
+    try:
+        code = rules.parse(payload)
+    except rules.Malformed:
+        raise refuse("qr_malformed") from None
+    card = await Card.get_or_none(card_id=code.card_id)
+    if card is None:
+        revoked = await RevokedCardId.get_or_none(old_card_id=code.card_id).select_related("card")
+        if revoked is not None:
+            raise refuse("qr_revoked", card=revoked.card)
+        raise refuse("qr_unknown")
+    if code.kind == rules.STATIC:
+        if consume:
+            raise refuse("qr_static_not_allowed", card=card)
+        if card.status != "active":
+            raise refuse("card_inactive", card=card)
+        return Resolved(card, code.kind, None)
+    verdict = rules.verify(code.card_id, code.mac, unix_s=clock.now().timestamp(), keys=_keys(deps))
+    if verdict.result == rules.EXPIRED:
+        raise refuse("qr_expired", card=card)
+    if verdict.result != rules.OK:
+        raise refuse("qr_tampered", card=card)
+    if card.status != "active":
+        raise refuse("card_inactive", card=card)
+    used_key = deps.keys("qr", "used", card.id, verdict.step, code.mac)
+    if consume:
+        if not await deps.redis.set(used_key, 1, nx=True, ex=USED_TTL_S):
+            raise refuse("qr_reused", card=card)
+    elif await deps.redis.exists(used_key):
+        raise refuse("qr_reused", card=card)
+    return Resolved(card, code.kind, verdict.step)

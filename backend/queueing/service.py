@@ -1,0 +1,85 @@
+"""Check-in, calling the next patient, and what residents see of the queue."""
+
+from __future__ import annotations
+
+import logging
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from backend.booking.models import Booking
+from backend.cards import service as cards
+from backend.catalog.models import Schedule
+from backend.clock import clock
+from backend.errors import Conflict, NotFound
+from backend.queueing import rules
+from backend.queueing.models import QueueEntry, ScheduleQueue
+
+log = logging.getLogger("ehealth.queue")
+
+
+async def _locked_queue(conn, schedule_id: int) -> ScheduleQueue:
+    queue = await ScheduleQueue.select_for_update().using_db(conn).get_or_none(schedule_id=schedule_id)
+    if queue is None:
+        try:
+            async with in_transaction() as inner:  # savepoint: a concurrent creator may win
+                await ScheduleQueue.create(schedule_id=schedule_id, updated_at=clock.now(), using_db=inner)
+        except IntegrityError:
+            pass
+        queue = await ScheduleQueue.select_for_update().using_db(conn).get(schedule_id=schedule_id)
+    return queue
+
+
+async def check_in(*, booking: Booking) -> dict:
+    """Queue a confirmed booking of today; the caller has checked the patient's code."""
+    if booking.status != "confirmed":
+        raise Conflict(f"this booking is {booking.status}", code="not_checkinable")
+    if booking.visit_date != clock.today():
+        raise Conflict("check-in is only on the day of the visit", code="not_today")
+    async with in_transaction() as conn:
+        queue = await _locked_queue(conn, booking.schedule_id)
+        if await QueueEntry.filter(booking_id=booking.id).using_db(conn).exists():
+            raise Conflict("this booking is already checked in", code="already_checked_in")
+        taken = set(await QueueEntry.filter(schedule_id=booking.schedule_id).using_db(conn).values_list("rank", flat=True))
+        rank = rules.check_in_rank(booking.visit_number, called_rank=queue.called_rank, taken=taken)
+        await QueueEntry.create(booking_id=booking.id, schedule_id=booking.schedule_id, rank=rank, checked_in_at=clock.now(), using_db=conn)
+        waiting = await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").using_db(conn).values_list("rank", flat=True)
+    return {"booking_id": booking.id, "visit_number": booking.visit_number, "position": rules.ahead(rank, list(waiting)) + 1}
+
+
+async def call_next(*, schedule_id: int) -> dict:
+    async with in_transaction() as conn:
+        queue = await _locked_queue(conn, schedule_id)
+        now = clock.now()
+        await QueueEntry.filter(schedule_id=schedule_id, status="called").using_db(conn).update(status="done")
+        entry = await QueueEntry.filter(schedule_id=schedule_id, status="waiting").using_db(conn).order_by("rank").select_related("booking").first()
+        if entry is None:
+            raise Conflict("nobody is waiting", code="queue_empty", called_number=queue.called_number)
+        await QueueEntry.filter(id=entry.id).using_db(conn).update(status="called", called_at=now)
+        await ScheduleQueue.filter(id=queue.id).using_db(conn).update(called_number=entry.booking.visit_number, called_rank=entry.rank, updated_at=now)
+    log.info("schedule %s calls number %s", schedule_id, entry.booking.visit_number)
+    return {"called_number": entry.booking.visit_number, "booking_id": entry.booking_id}
+
+
+async def status_for_resident(*, account_id: int, booking_id: int) -> dict:
+    booking = await Booking.get_or_none(id=booking_id).select_related("card")
+    if booking is None or booking.card.card_id not in await cards.accessible_card_ids(account_id):
+        raise NotFound("no such booking")
+    queue = await ScheduleQueue.get_or_none(schedule_id=booking.schedule_id)
+    called = queue.called_number if queue else None
+    entry = await QueueEntry.get_or_none(booking_id=booking.id)
+    waiting = list(await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True))
+    if booking.status != "confirmed" and booking.status != "no_show":
+        status, ahead = "cancelled", 0
+    elif entry is None:
+        status, ahead = "not_checked_in", rules.ahead(rules.natural_rank(booking.visit_number), waiting)
+    else:
+        status, ahead = entry.status, (rules.ahead(entry.rank, waiting) if entry.status == "waiting" else 0)
+    return {"called_number": called, "your_number": booking.visit_number, "ahead": ahead, "status": status}
+
+
+async def schedule_in_hospital(*, schedule_id: int, hospital_id: int) -> Schedule:
+    schedule = await Schedule.get_or_none(id=schedule_id, hospital_id=hospital_id)
+    if schedule is None:
+        raise NotFound("no such session at this hospital")
+    return schedule
