@@ -175,10 +175,17 @@ def make_client():
 class Resident:
     """A logged-in resident driving the API like the mini-program does."""
 
-    def __init__(self, client, token: str, account_id: int):
+    def __init__(self, client, token: str, account_id: int, user: str = ""):
         self.client = client
         self.token = token
         self.account_id = account_id
+        self.user = user
+
+    async def relogin(self) -> None:
+        """A fresh session for the same WeChat user (sessions last 7 days of service time)."""
+        _, r = await self.client.post("/api/v1/auth/wx-login", json={"code": f"{self.user}#{uuid.uuid4().hex[:8]}"})
+        assert r.status == 200 and r.json["account_id"] == self.account_id, r.json
+        self.token = r.json["token"]
 
     @property
     def headers(self) -> dict:
@@ -222,6 +229,6 @@ def login(client):
         user = user or f"user{next(_users)}"
         _, r = await client.post("/api/v1/auth/wx-login", json={"code": f"{user}#{uuid.uuid4().hex[:8]}"})
         assert r.status == 200, r.json
-        return Resident(client, r.json["token"], r.json["account_id"])
+        return Resident(client, r.json["token"], r.json["account_id"], user)
 
     return do_login

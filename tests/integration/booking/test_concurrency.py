@@ -9,7 +9,7 @@ import pytest
 from backend.booking import store
 from backend.clock import clock
 from tests.integration.booking.bulk import bulk_residents
-from tests.integration.booking.conftest import at
+from tests.integration.conftest import at
 
 pytestmark = pytest.mark.postgres_only
 D = date(2026, 12, 20)
@@ -96,7 +96,7 @@ async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(
 
 async def _pay_all(client, deps, crowd_by_hold):
     """Start every payment, pay them all in the stand-in, then deliver every notification at once."""
-    from tests.integration.booking.conftest import Payer
+    from tests.integration.conftest import Payer
 
     payer = Payer(client, deps)
 
@@ -136,7 +136,7 @@ async def test_redis_flushed_mid_run_then_rebuilt_loses_nothing_and_never_overse
     from backend.booking.models import Booking
     from backend.booking.service import rebuild_stock
     from backend.payments.models import Payment
-    from tests.integration.booking.conftest import Payer
+    from tests.integration.conftest import Payer
 
     deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
     clock.freeze(at(date(2026, 12, 13), "12:59"))

@@ -12,7 +12,7 @@ from backend.app import create_app
 from backend.clock import clock
 from backend.deps import build_deps
 from tests.integration.booking.bulk import bulk_residents
-from tests.integration.booking.conftest import Catalog, at
+from tests.integration.conftest import Catalog, at
 
 D = date(2026, 12, 20)
 

@@ -4,7 +4,7 @@ import logging
 from datetime import date, timedelta
 
 from backend.clock import clock
-from tests.integration.booking.conftest import at
+from tests.integration.conftest import at
 
 D = date(2026, 12, 20)  # visit date in most tests; released 2026-12-13 13:00, referral 2026-12-10 13:00
 

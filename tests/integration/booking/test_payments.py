@@ -10,7 +10,7 @@ from backend.clock import clock
 from backend.notifications import service as notifications
 from backend.payments import service as payments
 from backend.payments.models import Payment, Refund
-from tests.integration.booking.conftest import at
+from tests.integration.conftest import at
 
 D = date(2026, 12, 20)
 RELEASE = at(date(2026, 12, 13), "13:00")

@@ -1,4 +1,5 @@
-"""Catalog and resident fixtures for booking tests."""
+"""Fixtures shared by the integration tests: catalog set-up through the operator API, residents
+with cards, paying through the WeChat Pay stand-in, and terminals that sign their requests."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def catalog(client):
 def resident_with_card(login):
     async def make(name: str = "张三"):
         me = await login()
-        r = await me.claim(name=name, id_number=make_id_number(), phone=make_phone())
+        me.id_number, me.phone = make_id_number(), make_phone()
+        r = await me.claim(name=name, id_number=me.id_number, phone=me.phone)
         assert r.status == 201, r.json
         me.card_id = r.json["card_id"]
         return me
@@ -105,3 +107,68 @@ class Payer:
 @pytest.fixture
 def payer(client, deps):
     return Payer(client, deps)
+
+
+class Terminal:
+    """A clinic terminal: registered by the operator API, signing every request (timestamps
+    from the service clock, which the tests move)."""
+
+    def __init__(self, client, registered: dict):
+        self.client = client
+        self.id = registered["id"]
+        self.code = registered["terminal_code"]
+        self.secret = registered["secret"]
+        self.hospital_id = registered["hospital_id"]
+
+    def headers(self, method: str, path: str, body: bytes, **overrides) -> dict:
+        from backend.staff.signing import sign
+
+        signed = sign(self.code, self.secret, method, path, body, timestamp=int(clock.now().timestamp()))
+        signed.update(overrides)
+        return {**signed, "Content-Type": "application/json"}
+
+    async def post(self, path: str, payload=None, **overrides):
+        import json as jsonlib
+
+        body = b"" if payload is None else jsonlib.dumps(payload).encode()
+        _, r = await self.client.post(path, content=body, headers=self.headers("POST", path, body, **overrides))
+        return r
+
+    async def scan(self, payload: str, purpose: str = "identify"):
+        return await self.post("/api/v1/staff/scan", {"payload": payload, "purpose": purpose})
+
+    async def check_in(self, payload: str, booking_id: int):
+        return await self.post("/api/v1/staff/checkins", {"payload": payload, "booking_id": booking_id})
+
+    async def call_next(self, schedule_id: int):
+        return await self.post(f"/api/v1/staff/schedules/{schedule_id}/call-next")
+
+
+@pytest.fixture
+def terminal_for(catalog):
+    async def make(hospital: dict, name: str = "门诊一楼自助机") -> Terminal:
+        r = await catalog.admin("POST", "/admin/terminals", {"hospital_id": hospital["id"], "name": name})
+        assert r.status == 201, r.json
+        return Terminal(catalog.client, r.json)
+
+    return make
+
+
+async def dynamic_code(resident, card_id: str | None = None) -> str:
+    r = await resident.get(f"/api/v1/cards/{card_id or resident.card_id}/qrcode?kind=dynamic")
+    assert r.status == 200, r.json
+    return r.json["payload"]
+
+
+@pytest.fixture
+def booked(catalog, payer):
+    """A resident with a paid booking for `schedule`: returns the booking as the API shows it."""
+
+    async def make(resident, schedule: dict) -> dict:
+        r = await resident.post("/api/v1/holds", {"schedule_id": schedule["id"], "card_id": resident.card_id})
+        assert r.status == 201, r.json
+        otn = await payer.pay(resident, r.json["hold_id"])
+        listed = (await resident.get("/api/v1/bookings")).json
+        return next(b for b in listed if b["out_trade_no"] == otn)
+
+    return make

@@ -1,0 +1,170 @@
+"""Terminals: signed requests, scanning, refusals, the access log."""
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+from tortoise import Tortoise
+
+from backend.audit.models import AccessLog
+from backend.clock import clock
+from backend.staff.models import Terminal
+from tests.integration.conftest import ADMIN, at, dynamic_code
+
+D = date(2026, 12, 20)
+
+
+async def test_registration_shows_the_secret_once_and_stores_only_a_hash(catalog, terminal_for, client):
+    h = await catalog.hospital()
+    t = await terminal_for(h)
+    row = await Terminal.get(id=t.id)
+    assert row.secret_hash != t.secret and t.secret not in repr(await Terminal.all().values())
+    _, listed = await client.get(f"/api/v1/admin/terminals?hospital_id={h['id']}", headers=ADMIN)
+    assert [x["terminal_code"] for x in listed.json] == [t.code] and "secret" not in listed.json[0]
+    _, r = await client.post("/api/v1/admin/terminals", json={"hospital_id": h["id"], "name": "x"})
+    assert r.status == 401  # operators only
+
+
+async def test_requests_must_be_signed_fresh_and_never_replayed(catalog, terminal_for, resident_with_card, client):
+    clock.freeze()
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    payload = f"{me.card_id}:1"
+    assert (await t.scan(payload)).status == 200
+    _, r = await client.post("/api/v1/staff/scan", json={"payload": payload})
+    assert r.status == 401 and r.json["error"]["code"] == "terminal_unauthenticated"
+    r = await t.post("/api/v1/staff/scan", {"payload": payload}, **{"X-Signature": "0" * 64})
+    assert r.status == 401 and r.json["error"]["code"] == "bad_signature"
+    stale = int(clock.now().timestamp()) - 301
+    from backend.staff.signing import sign
+    import json
+
+    body = json.dumps({"payload": payload}).encode()
+    _, r = await client.post("/api/v1/staff/scan", content=body, headers={**sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=stale), "Content-Type": "application/json"})
+    assert r.status == 401 and r.json["error"]["code"] == "stale_timestamp"
+    headers = t.headers("POST", "/api/v1/staff/scan", body)
+    _, first = await client.post("/api/v1/staff/scan", content=body, headers=headers)
+    _, again = await client.post("/api/v1/staff/scan", content=body, headers=headers)
+    assert first.status == 200 and again.status == 401 and again.json["error"]["code"] == "replayed_nonce"
+    # a body changed under the signature does not verify
+    _, r = await client.post("/api/v1/staff/scan", content=body.replace(b":1", b":0"), headers=t.headers("POST", "/api/v1/staff/scan", body))
+    assert r.status == 401
+
+
+async def test_disabled_terminal_is_403_at_once_and_rotation_replaces_the_secret(catalog, terminal_for, resident_with_card, client):
+    clock.freeze()
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    _, r = await client.post(f"/api/v1/admin/terminals/{t.id}/disable", headers=ADMIN)
+    assert r.json["status"] == "disabled"
+    r = await t.scan(f"{me.card_id}:1")
+    assert r.status == 403 and r.json["error"]["code"] == "terminal_disabled"
+    await client.post(f"/api/v1/admin/terminals/{t.id}/enable", headers=ADMIN)
+    assert (await t.scan(f"{me.card_id}:1")).status == 200
+    _, rotated = await client.post(f"/api/v1/admin/terminals/{t.id}/rotate", headers=ADMIN)
+    assert rotated.json["secret"] != t.secret
+    assert (await t.scan(f"{me.card_id}:1")).status == 401
+    t.secret = rotated.json["secret"]
+    assert (await t.scan(f"{me.card_id}:1")).status == 200
+
+
+async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_today(catalog, terminal_for, resident_with_card, booked):
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    x, y = await catalog.hospital(), await catalog.hospital()
+    in_x = await catalog.schedule(hospital=x, day=D)
+    in_y = await catalog.schedule(hospital=y, day=D)
+    in_x_later = await catalog.schedule(hospital=x, department=await catalog.department(x), day=D + timedelta(days=-1))
+    me = await resident_with_card(name="欧阳娜娜")
+    bx = await booked(me, in_x)
+    await booked(me, in_y)
+    await booked(me, in_x_later)
+    clock.freeze(at(D, "07:30"))
+    await me.post("/api/v1/auth/logout")  # the resident is not involved in a scan
+    tx, ty = await terminal_for(x), await terminal_for(y)
+    r = await tx.scan(f"{me.card_id}:1")
+    assert r.status == 200, r.json
+    card = r.json["card"]
+    assert card["name_masked"] == "欧**娜" and card["id_masked"].count("*") == 10 and card["phone_masked"][3:7] == "****"
+    assert card["sex"] in ("M", "F") and 0 < card["age"] < 120
+    assert r.json["status"] == "active" and r.json["code_kind"] == "static"
+    assert [b["booking_id"] for b in r.json["bookings_today"]] == [bx["id"]]
+    assert r.json["bookings_today"][0]["visit_number"] == 1
+    ry = await ty.scan(f"{me.card_id}:1")
+    assert [b["schedule_id"] for b in ry.json["bookings_today"]] == [in_y["id"]]
+
+
+async def test_each_refusal_has_its_own_code(catalog, terminal_for, resident_with_card):
+    clock.freeze(at(date(2026, 12, 13), "09:00"))
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    code = await dynamic_code(me)
+    assert (await t.scan(code)).status == 200
+    assert (await t.scan("hello")).json["error"]["code"] == "qr_malformed"
+    assert (await t.scan("f" * 64 + ":1")).json["error"]["code"] == "qr_unknown"
+    tampered = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert (await t.scan(tampered)).json["error"]["code"] == "qr_tampered"
+    clock.advance(seconds=121)
+    assert (await t.scan(code)).json["error"]["code"] == "qr_expired"
+    fresh = await dynamic_code(me)
+    assert (await t.scan(fresh, purpose="payment")).status == 200
+    assert (await t.scan(fresh, purpose="payment")).json["error"]["code"] == "qr_reused"
+    assert (await t.scan(fresh)).json["error"]["code"] == "qr_reused"  # spent codes are dead
+    assert (await t.scan(f"{me.card_id}:1", purpose="payment")).json["error"]["code"] == "qr_static_not_allowed"
+    old = me.card_id
+    me.card_id = (await me.post(f"/api/v1/cards/{old}/reissue")).json["card_id"]
+    assert (await t.scan(f"{old}:1")).json["error"]["code"] == "qr_revoked"
+    assert (await t.scan(f"{me.card_id}:1")).status == 200
+
+
+async def test_codes_at_the_edges_of_their_life(catalog, terminal_for, resident_with_card):
+    from datetime import datetime
+
+    from backend.clock import SHANGHAI
+
+    start = datetime(2026, 12, 13, 9, 0, 0, tzinfo=SHANGHAI)  # a step start
+    clock.freeze(start)
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    code = await dynamic_code(me)
+    for age, ok in ((59, True), (61, True), (119, True), (121, False)):
+        clock.freeze(start + timedelta(seconds=age))
+        assert ((await t.scan(code)).status == 200) is ok, age
+
+
+@pytest.mark.postgres_only
+async def test_fifty_concurrent_payment_scans_of_one_code_succeed_once(catalog, terminal_for, resident_with_card):
+    clock.freeze()
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    code = await dynamic_code(me)
+    results = await asyncio.gather(*[t.scan(code, purpose="payment") for _ in range(50)])
+    statuses = sorted(r.status for r in results)
+    assert statuses.count(200) == 1 and statuses.count(409) == 49
+    assert {r.json["error"]["code"] for r in results if r.status == 409} == {"qr_reused"}
+
+
+async def test_every_scan_is_logged_without_identity_data(catalog, terminal_for, resident_with_card, client):
+    clock.freeze()
+    h = await catalog.hospital()
+    t = await terminal_for(h, name="挂号窗口3")
+    me = await resident_with_card()
+    await t.scan(f"{me.card_id}:1")
+    await t.scan("f" * 64 + ":1")
+    await t.scan((await dynamic_code(me))[:-1] + "x")
+    rows = await AccessLog.all().order_by("id")
+    assert [(r.action, r.result) for r in rows] == [("scan", "ok"), ("scan", "qr_unknown"), ("scan", "qr_malformed")]
+    assert rows[0].card_id is not None and rows[0].terminal_id == t.id and rows[0].hospital_id == h["id"]
+    conn = Tortoise.get_connection("default")
+    dumped = repr(await conn.execute_query_dict('SELECT * FROM "access_logs"'))
+    assert me.id_number not in dumped and me.phone not in dumped
+    mine = (await me.get(f"/api/v1/cards/{me.card_id}/access-log")).json
+    assert len(mine) == 1 and mine[0]["terminal"]["name"] == "挂号窗口3" and mine[0]["hospital"]["id"] == h["id"] and mine[0]["result"] == "ok"
+    _, by_terminal = await client.get(f"/api/v1/admin/access-log?terminal_id={t.id}", headers=ADMIN)
+    assert len(by_terminal.json) == 3
+    _, by_card = await client.get(f"/api/v1/admin/access-log?card_id={me.card_id}", headers=ADMIN)
+    assert len(by_card.json) == 1 and by_card.json[0]["card_id"] == me.card_id
+    since = clock.now() + timedelta(seconds=1)
+    _, none = await client.get("/api/v1/admin/access-log", params={"from": since.isoformat()}, headers=ADMIN)
+    assert none.json == []
+    _, bad = await client.get("/api/v1/admin/access-log?from=yesterday", headers=ADMIN)
+    assert bad.status == 400
