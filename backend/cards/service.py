@@ -74,11 +74,22 @@ async def refresh_account_cards(deps, account_id: int) -> None:
         await pipe.execute()
 
 
-async def account_can_use(deps, *, account_id: int, card_id: str) -> bool:
+async def usable_card(deps, *, account_id: int, card_id: str) -> tuple[int, str] | None:
+    """(master index, status) of a card the account may use (own or linked), from Redis; None
+    if it may not. Kept in step with the database by refresh_account_cards."""
+    if card_id == OWNED_SENTINEL:
+        return None
     key = deps.keys("acct", account_id, "cards")
-    if not await deps.redis.exists(key):
+    found = await deps.redis.hget(key, card_id)
+    if found is None:
+        if await deps.redis.exists(key):
+            return None
         await refresh_account_cards(deps, account_id)
-    return card_id != OWNED_SENTINEL and bool(await deps.redis.hexists(key, card_id))
+        found = await deps.redis.hget(key, card_id)
+        if found is None:
+            return None
+    pk, _, status = found.partition("|")
+    return int(pk), status
 
 
 # --- views ---------------------------------------------------------------------------------------

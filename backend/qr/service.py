@@ -54,14 +54,14 @@ def _keys(deps) -> list[bytes]:
     )
 
 
-def issue(deps, card: Card, *, kind: str) -> dict:
+def issue(deps, card_id: str, *, kind: str) -> dict:
     if kind == rules.STATIC:
-        return {"payload": rules.static_payload(card.card_id), "kind": kind, "expires_at": None, "refresh_in": None}
+        return {"payload": rules.static_payload(card_id), "kind": kind, "expires_at": None, "refresh_in": None}
     now_s = clock.now().timestamp()
     step = rules.step_at(now_s)
     key = deps.settings.qr_keys[deps.settings.qr_active_version]
     return {
-        "payload": rules.dynamic_payload(card.card_id, key, step),
+        "payload": rules.dynamic_payload(card_id, key, step),
         "kind": kind,
         "expires_at": iso(from_ms(rules.expires_at_s(step) * 1000)),
         "refresh_in": rules.refresh_in_s(step, now_s),

@@ -6,6 +6,7 @@ from sanic.response import raw
 from sanic_ext import openapi
 
 from backend.cards import service as cards
+from backend.errors import NotFound
 from backend.http import query
 from backend.identity.guards import resident
 from backend.qr import service
@@ -24,8 +25,11 @@ class QrQuery(BaseModel):
 @resident
 @query(QrQuery)
 async def qrcode_for_card(request: Request, card_id: str, query: QrQuery):
-    card, _, _ = await cards.card_for_account(account_id=request.ctx.account_id, card_id=card_id)
-    code = service.issue(request.app.ctx.deps, card, kind=query.kind)
+    # Residents refresh this every minute at the clinic: answered from Redis, no database.
+    deps = request.app.ctx.deps
+    if not cards.rules.is_card_id(card_id) or await cards.usable_card(deps, account_id=request.ctx.account_id, card_id=card_id) is None:
+        raise NotFound("no such card")
+    code = service.issue(deps, card_id, kind=query.kind)
     # a dynamic code must not outlive its minute in any cache
     headers = {"Cache-Control": "no-store" if query.kind == "dynamic" else "private, max-age=3600"}
     if query.format == "json":

@@ -90,16 +90,20 @@ def _identity(deps, card) -> dict:
 
 
 async def _bookings_today(card_pk: int, hospital_id: int) -> list[dict]:
-    bookings = await Booking.filter(
+    # flat rows rather than model objects: this runs on every scan
+    rows = await Booking.filter(
         card_id=card_pk, visit_date=clock.today(), status="confirmed", schedule__hospital_id=hospital_id
-    ).order_by("schedule__start", "id").select_related("schedule", "schedule__department", "schedule__doctor")
+    ).order_by("schedule__start", "id").values(
+        "id", "schedule_id", "visit_number", "status", "schedule__start", "schedule__end",
+        "schedule__department__name", "schedule__doctor__name",
+    )
     return [
         {
-            "booking_id": b.id, "schedule_id": b.schedule_id, "department": b.schedule.department.name,
-            "doctor": b.schedule.doctor.name, "start": b.schedule.start, "end": b.schedule.end,
-            "visit_number": b.visit_number, "status": b.status,
+            "booking_id": r["id"], "schedule_id": r["schedule_id"], "department": r["schedule__department__name"],
+            "doctor": r["schedule__doctor__name"], "start": r["schedule__start"], "end": r["schedule__end"],
+            "visit_number": r["visit_number"], "status": r["status"],
         }
-        for b in bookings
+        for r in rows
     ]
 
 
