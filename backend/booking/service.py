@@ -69,8 +69,10 @@ def _refusal(result: list) -> AppError:
         details = {"rule": rule, "until": iso(from_ms(int(until))) if until not in ("", None) else None}
     elif code == "not_released":
         details = {"release_at": iso(from_ms(int(result[2])))}
-    elif code == "already_held" and len(result) > 2 and result[2]:
-        details = {"hold_id": result[2]}
+    elif code == "already_held":
+        details = {"state": "held", "hold_id": result[2] if len(result) > 2 and result[2] else None}
+    elif code == "already_booked":  # the contract's one code for "this card has this session"
+        code, details = "already_held", {"state": "booked"}
     if status == 401:
         return Unauthorized(message, code="invalid_token")
     return AppError(message, code=code, status=status, **details)

@@ -56,6 +56,6 @@ async def test_same_hold_semantics_in_process(embedded):
     assert started.status == 200
     _, paid = await client.post(f"/api/v1/dev/payments/{started.json['out_trade_no']}/complete")
     assert paid.json["outcome"] == "booked"
-    assert (await hold(loser)).json["error"]["code"] == "already_booked"
+    assert (await hold(loser)).json["error"]["state"] == "booked"
     _, listed = await client.get(f"/api/v1/schedules/{s['id']}")
     assert listed.json["remaining"] == 1

@@ -95,7 +95,7 @@ async def test_stock_sold_out_and_one_per_card(catalog, resident_with_card):
     assert first.status == 201
     again = await hold(a, s)
     assert again.status == 409 and again.json["error"]["code"] == "already_held"
-    assert again.json["error"]["hold_id"] == first.json["hold_id"]
+    assert again.json["error"]["hold_id"] == first.json["hold_id"] and again.json["error"]["state"] == "held"
     assert (await hold(b, s)).status == 201
     r = await hold(c, s)
     assert r.status == 409 and r.json["error"]["code"] == "sold_out"

@@ -46,7 +46,7 @@ async def test_hold_pay_notify_book(catalog, resident_with_card, payer):
     assert booking["schedule"]["date"] == D.isoformat()
     assert [b["id"] for b in (await me.get("/api/v1/bookings")).json] == [booking["id"]]
     r = await me.post("/api/v1/holds", {"schedule_id": s["id"], "card_id": me.card_id})
-    assert r.status == 409 and r.json["error"]["code"] == "already_booked"
+    assert r.status == 409 and r.json["error"]["code"] == "already_held" and r.json["error"]["state"] == "booked"
     assert (await me.get(f"/api/v1/schedules/{s['id']}")).json["remaining"] == 2
 
 
