@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
     errors.install(app)
+    # Database ids in paths: a positive number that fits the id columns, or the route does not
+    # match (404) - rather than a number too large for the database to even compare.
+    app.router.register_pattern("id", int, r"^[1-9][0-9]{0,8}$")
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
 
     if deps is not None:

@@ -10,6 +10,7 @@ import logging
 
 from sanic import Sanic, json
 from sanic.exceptions import SanicException
+from tortoise.exceptions import ValidationError as OrmValidationError
 
 log = logging.getLogger("ehealth.errors")
 
@@ -81,6 +82,11 @@ def error_response(status: int, code: str, message: str, **details):
 def handle_exception(request, exc: Exception):
     if isinstance(exc, AppError):
         return json(exc.body(), status=exc.status)
+    if isinstance(exc, OrmValidationError):
+        # A value the model's own field rules refuse (too long, out of range) that a view let
+        # through: still the client's input, so a 400, never a 500.
+        log.warning("ORM refused a value on %s %s", request.method, request.path)
+        return error_response(400, "invalid_request", "a value in the request is out of range")
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
         status = exc.status_code
         # Sanic's messages never carry request data, but keep them short and generic.

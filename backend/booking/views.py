@@ -72,14 +72,14 @@ async def list_bookings(request: Request):
     return json(await service.list_bookings(deps=request.app.ctx.deps, account_id=request.ctx.account_id))
 
 
-@bp.get("/bookings/<booking_id:int>")
+@bp.get("/bookings/<booking_id:id>")
 @openapi.summary("One booking")
 @resident
 async def get_booking(request: Request, booking_id: int):
     return json(await service.get_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))
 
 
-@bp.delete("/bookings/<booking_id:int>")
+@bp.delete("/bookings/<booking_id:id>")
 @openapi.summary("Cancel (退号) until the deadline: refund to the original payment, slot back to stock")
 @resident
 async def cancel_booking(request: Request, booking_id: int):
@@ -100,7 +100,7 @@ class NewReferral(Input):
     issued_by: str = Field(min_length=1, max_length=128, description="family doctor / community health centre")
 
 
-@bp.post("/admin/schedules/<schedule_id:int>/suspend")
+@bp.post("/admin/schedules/<schedule_id:id>/suspend")
 @openapi.summary("OPERATOR: suspend a session (停诊): cancel all bookings and holds, refund, notify")
 @operator
 @body(Suspension)

@@ -24,20 +24,20 @@ async def list_hospitals(request: Request):
     return json(await service.list_hospitals())
 
 
-@bp.get("/hospitals/<hospital_id:int>/departments")
+@bp.get("/hospitals/<hospital_id:id>/departments")
 @openapi.summary("Departments of a hospital")
 async def list_departments(request: Request, hospital_id: int):
     return json(await service.list_departments(hospital_id=hospital_id))
 
 
-@bp.get("/departments/<department_id:int>/schedules")
+@bp.get("/departments/<department_id:id>/schedules")
 @openapi.summary("Sessions of a department on a date (default: the next 10 days), with live remaining slots")
 @query(ScheduleQuery)
 async def list_schedules(request: Request, department_id: int, query: ScheduleQuery):
     return json(await service.list_schedules(deps=request.app.ctx.deps, department_id=department_id, day=query.date))
 
 
-@bp.get("/schedules/<schedule_id:int>")
+@bp.get("/schedules/<schedule_id:id>")
 @openapi.summary("One session with live remaining slots")
 async def get_schedule(request: Request, schedule_id: int):
     return json(await service.get_schedule(deps=request.app.ctx.deps, schedule_id=schedule_id))
@@ -92,7 +92,7 @@ async def create_hospital(request: Request, body: NewHospital):
     return json(await service.create_hospital(code=body.code, name=body.name, release_time=body.release_time), status=201)
 
 
-@bp.patch("/admin/hospitals/<hospital_id:int>")
+@bp.patch("/admin/hospitals/<hospital_id:id>")
 @openapi.summary("OPERATOR: rename a hospital or change its release time (future imports)")
 @operator
 @body(HospitalChange)
@@ -100,7 +100,7 @@ async def update_hospital(request: Request, hospital_id: int, body: HospitalChan
     return json(await service.update_hospital(hospital_id=hospital_id, name=body.name, release_time=body.release_time))
 
 
-@bp.post("/admin/hospitals/<hospital_id:int>/departments")
+@bp.post("/admin/hospitals/<hospital_id:id>/departments")
 @openapi.summary("OPERATOR: add a department")
 @operator
 @body(NewDepartment)
@@ -108,7 +108,7 @@ async def create_department(request: Request, hospital_id: int, body: NewDepartm
     return json(await service.create_department(hospital_id=hospital_id, code=body.code, name=body.name), status=201)
 
 
-@bp.post("/admin/hospitals/<hospital_id:int>/doctors")
+@bp.post("/admin/hospitals/<hospital_id:id>/doctors")
 @openapi.summary("OPERATOR: add a doctor")
 @operator
 @body(NewDoctor)
@@ -116,7 +116,7 @@ async def create_doctor(request: Request, hospital_id: int, body: NewDoctor):
     return json(await service.create_doctor(hospital_id=hospital_id, code=body.code, name=body.name, title=body.title, department_code=body.department_code), status=201)
 
 
-@bp.post("/admin/hospitals/<hospital_id:int>/schedules/import")
+@bp.post("/admin/hospitals/<hospital_id:id>/schedules/import")
 @openapi.summary("OPERATOR/HIS: bulk import of sessions (all or nothing; idempotent by external_id)")
 @operator
 @body(ScheduleImport)

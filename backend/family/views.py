@@ -38,7 +38,7 @@ async def add_member(request: Request, body: AddMember):
     return json(member, status=201)
 
 
-@bp.delete("/<member_id:int>")
+@bp.delete("/<member_id:id>")
 @openapi.summary("Unlink a family member (allowed from day 45 after linking)")
 @resident
 async def remove_member(request: Request, member_id: int):

@@ -170,7 +170,9 @@ async def _book(deps, conn, payment: Payment) -> str:
 
 
 async def payment_status(*, deps, account_id: int, out_trade_no: str) -> dict:
-    payment = await Payment.get_or_none(out_trade_no=out_trade_no, account_id=account_id)
+    payment = None
+    if out_trade_no.isalnum() and len(out_trade_no) <= 32:
+        payment = await Payment.get_or_none(out_trade_no=out_trade_no, account_id=account_id)
     if payment is None:
         raise NotFound("no such payment")
     return payment_view(payment)

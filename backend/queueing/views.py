@@ -7,7 +7,7 @@ from backend.queueing import service
 bp = Blueprint("queueing")
 
 
-@bp.get("/bookings/<booking_id:int>/queue")
+@bp.get("/bookings/<booking_id:id>/queue")
 @openapi.summary("The queue for a booking: number being called, yours, how many ahead")
 @resident
 async def queue_status(request: Request, booking_id: int):

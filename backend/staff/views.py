@@ -47,7 +47,7 @@ async def check_in(request: Request, body: CheckIn):
     return json(await service.check_in(deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, booking_id=body.booking_id))
 
 
-@bp.post("/staff/schedules/<schedule_id:int>/call-next")
+@bp.post("/staff/schedules/<schedule_id:id>/call-next")
 @openapi.summary("TERMINAL: call the next checked-in patient of a session")
 @terminal
 async def call_next(request: Request, schedule_id: int):
@@ -70,21 +70,21 @@ async def list_terminals(request: Request, query: TerminalQuery):
     return json(await service.list_terminals(hospital_id=query.hospital_id))
 
 
-@bp.post("/admin/terminals/<terminal_id:int>/disable")
+@bp.post("/admin/terminals/<terminal_id:id>/disable")
 @openapi.summary("OPERATOR: disable a terminal (refused at once)")
 @operator
 async def disable(request: Request, terminal_id: int):
     return json(await service.set_terminal_status(terminal_id=terminal_id, active=False))
 
 
-@bp.post("/admin/terminals/<terminal_id:int>/enable")
+@bp.post("/admin/terminals/<terminal_id:id>/enable")
 @openapi.summary("OPERATOR: enable a terminal again")
 @operator
 async def enable(request: Request, terminal_id: int):
     return json(await service.set_terminal_status(terminal_id=terminal_id, active=True))
 
 
-@bp.post("/admin/terminals/<terminal_id:int>/rotate")
+@bp.post("/admin/terminals/<terminal_id:id>/rotate")
 @openapi.summary("OPERATOR: new credentials for a terminal (the old secret stops working)")
 @operator
 async def rotate(request: Request, terminal_id: int):
