@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
+import re
 from functools import partial
 
 import ujson
-import logging
 
 from sanic import Sanic
 from sanic_ext import Extend
@@ -22,6 +23,15 @@ from backend.deps import Deps, build_deps
 
 log = logging.getLogger("ehealth")
 _names = itertools.count()
+
+
+ROW_ID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def row_id(segment: str) -> int:
+    if not ROW_ID.fullmatch(segment):
+        raise ValueError("not a row id")
+    return int(segment)
 
 
 def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> Sanic:
@@ -49,8 +59,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
     errors.install(app)
     # Database ids in paths: a positive number that fits the id columns, or the route does not
-    # match (404) - rather than a number too large for the database to even compare.
-    app.router.register_pattern("id", int, r"^[1-9][0-9]{0,8}$")
+    # match (404) - rather than a number too large for the database to even compare. Sanic uses
+    # only the cast of a registered type to decide, so the cast itself refuses.
+    app.router.register_pattern("id", row_id, ROW_ID)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
 
     if deps is not None:

@@ -173,7 +173,7 @@ async def list_departments(*, hospital_id: int) -> list[dict]:
 
 async def list_schedules(*, deps, department_id: int, day: date | None) -> list[dict]:
     if not await Department.exists(id=department_id):
-        raise NotFound("no such department")
+        raise NotFound("no such department", code="department_not_found")
     query = Schedule.filter(department_id=department_id)
     if day is not None:
         query = query.filter(date=day)
@@ -187,7 +187,7 @@ async def list_schedules(*, deps, department_id: int, day: date | None) -> list[
 async def get_schedule(*, deps, schedule_id: int) -> dict:
     schedule = await Schedule.get_or_none(id=schedule_id).select_related("doctor")
     if schedule is None:
-        raise NotFound("no such schedule")
+        raise NotFound("no such schedule", code="schedule_not_found")
     return (await _with_remaining(deps, [schedule]))[0]
 
 
@@ -210,5 +210,5 @@ async def _with_remaining(deps, schedules: list[Schedule]) -> list[dict]:
 async def _hospital(hospital_id: int) -> Hospital:
     hospital = await Hospital.get_or_none(id=hospital_id)
     if hospital is None:
-        raise NotFound("no such hospital")
+        raise NotFound("no such hospital", code="hospital_not_found")
     return hospital
