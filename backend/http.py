@@ -88,7 +88,16 @@ def query(model: type[BaseModel]) -> Callable:
     return decorator
 
 
+def behind_proxy(app) -> bool:
+    """Whether the deployment told Sanic about its proxy (SANIC_PROXIES_COUNT, SANIC_REAL_IP_HEADER
+    or SANIC_FORWARDED_SECRET); only then are forwarding headers believed."""
+    config = app.config
+    return bool(config.PROXIES_COUNT or config.REAL_IP_HEADER or config.FORWARDED_SECRET)
+
+
 def client_ip(request: Request) -> str:
-    # Behind the deployment's proxy Sanic's REAL_IP_HEADER/FORWARDED_SECRET settings make
-    # remote_addr the client's address; without a proxy it is the peer.
-    return request.remote_addr or request.ip or "unknown"
+    # Without a proxy the peer is the client, and the forwarding headers (which anyone can send)
+    # are not even parsed: this runs on every hold.
+    if request.app.ctx.behind_proxy:
+        return request.remote_addr or request.ip or "unknown"
+    return request.ip or "unknown"

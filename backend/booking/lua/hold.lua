@@ -25,6 +25,8 @@ local max_day, max_dept = tonumber(ARGV[3]), tonumber(ARGV[4])
 local rate_account, rate_ip = tonumber(ARGV[5]), tonumber(ARGV[6])
 local window_ms = tonumber(ARGV[7])
 
+local schedules = {}
+
 local function over(key, limit)
   local n = redis.call('INCR', key)
   if n == 1 then redis.call('PEXPIRE', key, window_ms * 2) end
@@ -61,7 +63,13 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
 
   -- 4. the schedule is open and released (to this card)
   local skey = P .. 'sched:' .. sid
-  local s = redis.call('HMGET', skey, 'status', 'cap', 'rq', 'rel', 'rrel', 'date', 'dept', 'hosp', 'fee', 'start')
+  local s = schedules[sid]
+  if not s then
+    -- read once per batch: a batch's holds mostly race for the same few sessions, and only the
+    -- operator's calls (not this script) change a session
+    s = redis.call('HMGET', skey, 'status', 'cap', 'rq', 'rel', 'rrel', 'date', 'dept', 'hosp', 'fee', 'start')
+    schedules[sid] = s
+  end
   if not s[1] then return {'miss', 'schedule'} end
   if s[1] ~= 'open' then return {'err', 'schedule_suspended'} end
   local visit_start = tonumber(s[10])

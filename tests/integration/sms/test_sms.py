@@ -64,6 +64,30 @@ async def test_per_ip_hourly_limit(deps, database, make_client):
     assert statuses == [202, 202, 202, 429]
 
 
+async def test_forwarding_headers_count_only_behind_a_declared_proxy(deps, database, make_client, monkeypatch):
+    from backend.app import create_app
+
+    deps.settings = deps.settings.with_overrides(sms_hourly_limit_per_ip=2)
+
+    async def statuses(client, forwarded_for):
+        out = []
+        for ip in forwarded_for:
+            _, r = await client.post("/api/v1/sms/codes", json={"phone": make_phone(), "purpose": "claim_card"},
+                                     headers={"X-Forwarded-For": ip})
+            out.append(r.status)
+        return out
+
+    # no proxy declared: anyone can send X-Forwarded-For, so it must not dodge the per-IP limit
+    direct = await make_client(create_app(deps=deps))
+    assert await statuses(direct, ["10.0.0.1", "10.0.0.2", "10.0.0.3"]) == [202, 202, 429]
+
+    # behind one proxy (SANIC_PROXIES_COUNT=1): the client is the address the proxy forwarded
+    monkeypatch.setenv("SANIC_PROXIES_COUNT", "1")
+    proxied = await make_client(create_app(deps=deps))
+    assert proxied.app.ctx.behind_proxy
+    assert await statuses(proxied.from_ip("192.0.2.9"), ["10.1.0.1", "10.1.0.2", "10.1.0.1", "10.1.0.1"]) == [202, 202, 202, 429]
+
+
 async def test_bad_phone_or_purpose_is_400(client, database):
     _, r = await client.post("/api/v1/sms/codes", json={"phone": "12345", "purpose": "claim_card"})
     assert r.status == 400 and r.json["error"]["code"] == "invalid_phone"

@@ -24,6 +24,21 @@ def test_running_clock_keeps_moving_from_the_set_time():
     assert c.is_real
 
 
+def test_milliseconds_follow_the_set_advanced_and_frozen_clock():
+    from backend.clock import to_ms
+
+    c = Clock()
+    set_at = datetime(2030, 1, 1, 12, tzinfo=SHANGHAI)
+    c.set(set_at)
+    assert 0 <= c.now_ms() - to_ms(set_at) < 1000
+    c.advance(minutes=10)
+    assert 600_000 <= c.now_ms() - to_ms(set_at) < 601_000
+    c.set(set_at, frozen=True)
+    assert c.now_ms() == to_ms(set_at)
+    c.reset()
+    assert abs(c.now_ms() - to_ms(datetime.now(timezone.utc))) < 1000
+
+
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         Clock().set(datetime(2030, 1, 1))
