@@ -15,9 +15,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 class Clock:
     def __init__(self) -> None:
-        self._offset = timedelta(0)
-        self._offset_ns = 0
         self._frozen: datetime | None = None
+        self._set_offset(timedelta(0))
+
+    def _set_offset(self, offset: timedelta) -> None:
+        self._offset = offset
+        self._offset_ns = offset // timedelta(microseconds=1) * 1000  # for now_ms, kept in step
 
     def now(self) -> datetime:
         """Aware UTC datetime."""
@@ -46,8 +49,7 @@ class Clock:
             self._frozen = when
         else:
             self._frozen = None
-            self._offset = when - datetime.now(timezone.utc)
-        self._offset_ns = self._offset // timedelta(microseconds=1) * 1000
+            self._set_offset(when - datetime.now(timezone.utc))
 
     def freeze(self, when: datetime | None = None) -> None:
         self.set(when or self.now(), frozen=True)
@@ -57,13 +59,11 @@ class Clock:
         if self._frozen is not None:
             self._frozen += step
         else:
-            self._offset += step
-        self._offset_ns = self._offset // timedelta(microseconds=1) * 1000
+            self._set_offset(self._offset + step)
 
     def reset(self) -> None:
-        self._offset = timedelta(0)
-        self._offset_ns = 0
         self._frozen = None
+        self._set_offset(timedelta(0))
 
     @property
     def is_real(self) -> bool:
