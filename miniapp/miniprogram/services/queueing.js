@@ -1,0 +1,6 @@
+const http = require('../utils/request')
+
+module.exports = {
+  // GET /bookings/{id}/queue -> {called_number, your_number, ahead, status}
+  getQueue: (bookingId) => http.get(`/bookings/${bookingId}/queue`),
+}
