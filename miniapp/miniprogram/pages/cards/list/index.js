@@ -1,0 +1,36 @@
+const cards = require('../../../services/cards')
+const { load } = require('../../../utils/page')
+const { relationLabel } = require('../../../utils/identity')
+
+Component({
+  data: { status: 'loading', error: '', cards: [], hasSelf: false },
+  methods: {
+    onLoad() {
+      return this.refresh()
+    },
+    onPullDownRefresh() {
+      return this.refresh()
+    },
+    refresh() {
+      return load(this, () => cards.listCards(), {
+        apply: (list) => ({
+          cards: list.map((c) => Object.assign({}, c, { relationText: relationLabel(c.relation), active: c.status === 'active' })),
+          hasSelf: list.some((c) => c.is_self),
+        }),
+        isEmpty: (list) => list.length === 0,
+      })
+    },
+    onOpen(e) {
+      wx.navigateTo({ url: `/pages/cards/qrcode/index?card_id=${e.currentTarget.dataset.id}` })
+    },
+    onAccessLog(e) {
+      wx.navigateTo({ url: `/pages/cards/access-log/index?card_id=${e.currentTarget.dataset.id}` })
+    },
+    onClaim() {
+      wx.navigateTo({ url: '/pages/cards/claim/index' })
+    },
+    onAddFamily() {
+      wx.navigateTo({ url: '/pages/family/add/index' })
+    },
+  },
+})
