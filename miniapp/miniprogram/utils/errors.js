@@ -51,6 +51,7 @@ const SENTENCES = {
   schedule_closed: '该时段已开始就诊，不能再预约',
   not_released: '该号源尚未放号',
   already_held: '该就诊人已预约或锁定了这个时段',
+  already_booked: '该就诊人已预约了这个时段',
   sold_out: '该时段已约满，请选择其他时段',
   limit_exceeded: '操作受限，请稍后再试',
   hold_not_found: '没有找到锁号记录，请重新选择号源',

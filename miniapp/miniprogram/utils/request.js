@@ -8,10 +8,10 @@ const TOKEN_KEY = 'ehealth.token'
 
 class ApiError extends Error {
   constructor(status, body) {
-    const error = (body && body.error) || {}
+    const error = (body && body.error) || (status === 0 ? { code: 'network' } : {})
     super(sentenceFor(error, status))
     this.status = status
-    this.code = error.code || (status === 0 ? 'network' : 'internal')
+    this.code = error.code || 'internal'
     this.details = error
   }
 }
