@@ -1,5 +1,5 @@
 // Loading pages and components of miniprogram/ with miniprogram-simulate (official WXML
-// compiler), with app.json's global components merged in as WeChat does.
+// compiler). Pages also see app.json's global components, as in WeChat.
 const path = require('path')
 const fs = require('fs')
 const simulate = require('miniprogram-simulate')
@@ -7,34 +7,26 @@ const simulate = require('miniprogram-simulate')
 const ROOT = path.resolve(__dirname, '../../miniprogram')
 const APP = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
 
-// A page sees app.json's global components and its own; a component only its own.
-function componentsOf(jsonPath, isPage) {
-  const json = JSON.parse(fs.readFileSync(`${jsonPath}.json`, 'utf8'))
-  const using = Object.assign({}, isPage ? APP.usingComponents : {}, json.usingComponents)
-  const resolved = {}
-  Object.keys(using).forEach((tag) => {
-    const target = using[tag]
-    const abs = target.startsWith('/') ? path.join(ROOT, target) : path.resolve(path.dirname(jsonPath), target)
-    resolved[tag] = simulate.load(abs, tag, { rootPath: ROOT, usingComponents: componentsOf(abs) })
-  })
-  return resolved
+// simulate runs each page's JS with require(); Jest caches modules, so a page loaded twice in
+// one test file would not register again without a fresh registry.
+function fresh() {
+  jest.resetModules()
 }
 
 // Renders a page (`pages/cards/list/index`) and runs its onLoad with `query`.
 async function renderPage(page, query = {}) {
-  const abs = path.join(ROOT, page)
-  const id = simulate.load(abs, { rootPath: ROOT, usingComponents: componentsOf(abs, true) })
+  fresh()
+  const id = simulate.load(path.join(ROOT, page), { rootPath: ROOT, usingComponents: Object.assign({}, APP.usingComponents) })
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
-  const methods = comp.instance
-  if (typeof methods.onLoad === 'function') await methods.onLoad(query)
+  if (typeof comp.instance.onLoad === 'function') await comp.instance.onLoad(query)
   await settle()
   return comp
 }
 
 function renderComponent(component, props) {
-  const abs = path.join(ROOT, component)
-  const id = simulate.load(abs, { rootPath: ROOT, usingComponents: componentsOf(abs) })
+  fresh()
+  const id = simulate.load(path.join(ROOT, component), 'under-test', { rootPath: ROOT })
   const comp = simulate.render(id, props)
   comp.attach(document.createElement('parent-wrapper'))
   return comp
