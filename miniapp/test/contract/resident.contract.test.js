@@ -175,3 +175,57 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   const unknownCard = await booking.placeHold(session.id, 'f'.repeat(64)).catch((e) => e)
   expect([unknownCard.status, unknownCard.code, unknownCard.message]).toEqual([404, 'card_not_found', '没有找到这张健康卡'])
 })
+
+// A clinic terminal's side, signed as backend/staff/signing.py does, to move the queue.
+async function terminalRequest(terminal, method, urlPath, body) {
+  const crypto = require('crypto')
+  const ts = String(Math.floor(Date.parse(await serviceNow()) / 1000))
+  const nonce = crypto.randomBytes(16).toString('hex')
+  const raw = body === undefined ? '' : JSON.stringify(body)
+  const hash = crypto.createHash('sha256').update(raw).digest('hex')
+  const sig = crypto.createHmac('sha256', terminal.secret).update([method, urlPath, ts, nonce, hash].join('\n')).digest('hex')
+  const res = await fetch(`${BASE}${urlPath}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'X-Terminal-Id': terminal.terminal_code, 'X-Timestamp': ts, 'X-Nonce': nonce, 'X-Signature': sig },
+    body: raw || undefined,
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+test('on the visit day: the code shown is checked in at the clinic, the queue calls my number, the scan is in my log', async () => {
+  global.wx = createWx('contract-carol')
+  const card = await claimOwnCard('赵六')
+  const hospital = (await catalog.listHospitals())[0]
+  const department = (await catalog.listDepartments(hospital.id))[1]
+  const tomorrow = shanghaiDate(Date.parse(await serviceNow()), 1)
+  const session = (await catalog.listSchedules(department.id, tomorrow)).find((s) => scheduleRow(s).bookable)
+  const hold = await booking.placeHold(session.id, card.card_id)
+  const order = await payments.startPayment(hold.hold_id)
+  await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })
+  const booked = await booking.getBooking((await payments.getPayment(order.out_trade_no)).booking_id)
+
+  const admin = await fetch(`${BASE}/api/v1/admin/terminals`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', Authorization: 'Bearer dev-admin-token' },
+    body: JSON.stringify({ hospital_id: hospital.id, name: '门诊一楼 1号机' }),
+  })
+  expect(admin.status).toBe(201)
+  const terminal = await admin.json()
+  const setClock = (body) => fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  await setClock({ now: `${tomorrow}T07:50:00+08:00` })
+  try {
+    const code = await qr.getQrcode(card.card_id, 'dynamic')
+    const checkin = await terminalRequest(terminal, 'POST', '/api/v1/staff/checkins', { payload: code.payload, booking_id: booked.id })
+    expect(checkin.status).toBe(200)
+    expect(checkin.body.visit_number).toBe(booked.visit_number)
+    const waiting = await queueing.getQueue(booked.id)
+    expect(waiting).toMatchObject({ your_number: booked.visit_number, status: 'waiting', ahead: 0 })
+    const called = await terminalRequest(terminal, 'POST', `/api/v1/staff/schedules/${session.id}/call-next`)
+    expect(called.body.called_number).toBe(booked.visit_number)
+    expect(await queueing.getQueue(booked.id)).toMatchObject({ called_number: booked.visit_number, your_number: booked.visit_number, status: 'called' })
+    const log = await audit.cardAccessLog(card.card_id)
+    expect(log[0]).toMatchObject({ action: 'checkin', result: 'ok', hospital: { id: hospital.id, name: hospital.name }, terminal: { name: '门诊一楼 1号机' } })
+  } finally {
+    await setClock({})
+  }
+})

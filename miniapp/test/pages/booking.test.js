@@ -140,7 +140,7 @@ test('my bookings, and one booking with its live queue and cancelling', async ()
     routes: Object.assign({}, LOGIN, {
       'GET /bookings': () => [booking, F.bookingBody({ id: 20, status: 'cancelled', cancellable_until: null, refund: { status: 'success', amount_fen: 2550, reason: 'cancelled' } })],
       'GET /bookings/21': () => booking,
-      'GET /bookings/21/queue': { called_number: 1, your_number: 3, ahead: 1, status: 'waiting' },
+      'GET /bookings/21/queue': { called_number: 1, your_number: 3, ahead: 1, status: 'not_checked_in' },
       'DELETE /bookings/21': () => {
         booking = F.bookingBody({ status: 'cancelled', cancellable_until: null, refund: { status: 'processing', amount_fen: 2550, reason: 'cancelled' } })
         return booking
@@ -157,7 +157,7 @@ test('my bookings, and one booking with its live queue and cancelling', async ()
   const t = text(page)
   expect(t).toContain('1 号') // being called
   expect(t).toContain('3 号') // mine
-  expect(t).toContain('候诊中')
+  expect(t).toContain('未签到')
   expect(t).toContain('取消预约（退号）')
   await page.instance.onCancel()
   await settle()
@@ -184,5 +184,20 @@ test('a refused cancellation says until when it was allowed', async () => {
   expect(text(page)).toContain('未签到')
   await page.instance.onCancel()
   expect(fake.calls.toasts.pop()).toBe('退号截止时间为 2026-11-27 00:00，已不能取消')
+  page.instance.onUnload()
+})
+
+test('once checked in (in the queue) the booking offers no cancelling', async () => {
+  global.wx = createFakeWx({
+    routes: Object.assign({}, LOGIN, {
+      'GET /bookings/21': F.bookingBody(),
+      'GET /bookings/21/queue': { called_number: 2, your_number: 3, ahead: 0, status: 'waiting' },
+    }),
+  })
+  const page = await renderPage('pages/booking/detail/index', { id: '21' })
+  const t = text(page)
+  expect(t).toContain('候诊中')
+  expect(t).not.toContain('取消预约（退号）')
+  expect(t).not.toContain('出示健康卡签到')
   page.instance.onUnload()
 })

@@ -7,6 +7,8 @@ const { bookingRow, QUEUE_STATUS } = require('../../../utils/labels')
 
 const QUEUE_REFRESH_MS = 15000
 const LIVE = ['confirmed', 'checked_in', 'called']
+// once in the clinic's queue a booking cannot be cancelled, whatever its status field says
+const IN_QUEUE = ['waiting', 'called', 'done']
 
 Component({
   data: { status: 'loading', error: '', id: 0, booking: null, queue: null, queueError: '', cancelling: false },
@@ -44,8 +46,11 @@ Component({
     async loadQueue() {
       try {
         const q = await queueing.getQueue(this.data.id)
+        const inQueue = IN_QUEUE.includes(q.status)
         this.setData({
           queueError: '',
+          'booking.cancellable': this.data.booking.cancellable && !inQueue,
+          'booking.checkedIn': inQueue,
           queue: {
             called: q.called_number === null || q.called_number === undefined ? '未开始' : `${q.called_number} 号`,
             yours: q.your_number,
