@@ -1,6 +1,5 @@
 // Loading, empty and error states of a page or a section; the content (slot) shows when ready.
 Component({
-  options: { multipleSlots: false },
   properties: {
     status: { type: String, value: 'loading' }, // loading | ready | empty | error
     message: { type: String, value: '' },
