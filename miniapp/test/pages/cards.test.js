@@ -126,7 +126,10 @@ describe('the QR code', () => {
     expect(painted).toHaveLength(2)
     expect(painted[1].length - 1).toBe(dark(payloads[1]))
     expect(page.instance.data.payload).toBe(payloads[1])
+    page.instance.onShow()
+    expect(fake.brightness).toBe(1) // bright for the scanner while shown
     page.instance.onUnload()
+    expect(fake.brightness).toBe(0.5) // and the resident's own setting back
   })
 
   test('the static code hides behind a tap with a note that it only identifies', async () => {

@@ -76,8 +76,11 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
       calls.payments.push(opts)
       setTimeout(() => (fake.paymentOutcome === 'cancel' ? opts.fail({ errMsg: 'requestPayment:fail cancel' }) : opts.success({})), 0)
     },
-    setScreenBrightness: () => {},
-    getScreenBrightness: (o) => o && o.success && o.success({ value: 0.5 }),
+    brightness: 0.5,
+    setScreenBrightness: (o) => {
+      fake.brightness = o.value
+    },
+    getScreenBrightness: (o) => o && o.success && o.success({ value: fake.brightness }),
     setKeepScreenOn: () => {},
     createSelectorQuery: () => fake._selectorQuery(),
     _selectorQuery() {

@@ -17,13 +17,31 @@ Component({
       return this.refresh()
     },
     onShow() {
+      this.brighten()
       if (this.data.card && this.data.kind === 'dynamic' && !this._timer) this.loadCode()
     },
     onHide() {
       this.stopTimers()
+      this.restoreBrightness()
     },
     onUnload() {
       this.stopTimers()
+      this.restoreBrightness()
+    },
+    // clinic scanners read a bright screen far better; the resident's setting comes back after
+    brighten() {
+      wx.getScreenBrightness({
+        success: (res) => {
+          if (this._brightness === undefined) this._brightness = res.value
+          wx.setScreenBrightness({ value: 1 })
+        },
+      })
+      wx.setKeepScreenOn({ keepScreenOn: true })
+    },
+    restoreBrightness() {
+      if (this._brightness !== undefined) wx.setScreenBrightness({ value: this._brightness })
+      this._brightness = undefined
+      wx.setKeepScreenOn({ keepScreenOn: false })
     },
     onPullDownRefresh() {
       return this.refresh()
