@@ -38,7 +38,7 @@ class Code:
 
 
 def parse(payload: str) -> Code:
-    m = _PAYLOAD_RE.match(payload or "")
+    m = _PAYLOAD_RE.fullmatch(payload or "")
     if not m:
         raise Malformed("not an e-health card code")
     if m.group(2):

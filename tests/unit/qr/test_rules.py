@@ -64,7 +64,10 @@ def test_rotation_accepts_a_retired_key_during_its_grace_only():
     assert unmarked == [KEY, OLD]  # still in the ring, no retirement time: still accepted
 
 
-@pytest.mark.parametrize("bad", ["", "x", CARD, f"{CARD}:2", f"{CARD}:0", f"{CARD}:0:" + "g" * 32, f"{CARD.upper()}:1", f"{CARD}:1:", " " + CARD + ":1"])
+GOOD_LATER = dynamic_payload(CARD, KEY, step_at(T0))
+
+
+@pytest.mark.parametrize("bad", ["", "x", CARD, f"{CARD}:2", f"{CARD}:0", f"{CARD}:0:" + "g" * 32, f"{CARD.upper()}:1", f"{CARD}:1:", " " + CARD + ":1", f"{CARD}:1\n", GOOD_LATER + "\n"])
 def test_malformed(bad):
     with pytest.raises(Malformed):
         parse(bad)
