@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'admissions', 'app': 'models', 'unique_together': (('hospital', 'admission_no'),), 'pk_attr': 'id', 'table_description': "A hospital stay (住院) as the hospital's system reports it. The patient is named by the"},
+            options={'table': 'admissions', 'app': 'models', 'unique_together': (('hospital', 'admission_no'),), 'pk_attr': 'id', 'table_description': 'A hospital stay (住院) as reported by the hospital system. The patient is named by the'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('subtotal_fen', fields.BigIntField()),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'bill_days', 'app': 'models', 'unique_together': (('admission', 'date'),), 'pk_attr': 'id', 'table_description': "One day of an admission's charges; re-sent days replace the row and its items."},
+            options={'table': 'bill_days', 'app': 'models', 'unique_together': (('admission', 'date'),), 'pk_attr': 'id', 'table_description': 'One day of charges of an admission. A day sent again replaces the row and its items.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('unit_price_fen', fields.BigIntField()),
                 ('amount_fen', fields.BigIntField()),
             ],
-            options={'table': 'bill_items', 'app': 'models', 'indexes': [Index(fields=['day_id', 'position'])], 'pk_attr': 'id', 'table_description': 'One charge line; a negative quantity is a return (退药, 退费) with a negative amount.'},
+            options={'table': 'bill_items', 'app': 'models', 'indexes': [Index(fields=['day_id', 'position'])], 'pk_attr': 'id', 'table_description': 'One charge line. A negative quantity is a return (退药, 退费) with a negative amount.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ('acknowledged_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'inpatient_deposits', 'app': 'models', 'indexes': [Index(fields=['status', 'acknowledged_at'])], 'pk_attr': 'id', 'table_description': 'An online deposit top-up (预缴金). Counts in prepaid_fen once paid; offered on the'},
+            options={'table': 'inpatient_deposits', 'app': 'models', 'indexes': [Index(fields=['status', 'acknowledged_at'])], 'pk_attr': 'id', 'table_description': 'An online deposit top-up (预缴金). Counts in prepaid_fen once paid, and is offered on'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('version', fields.IntField(default=1)),
                 ('issued_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'his_intake_secrets', 'app': 'models', 'pk_attr': 'id', 'table_description': "A hospital system's (HIS) intake secret, stored encrypted with the identity-data cipher"},
+            options={'table': 'his_intake_secrets', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The intake secret of a hospital system (HIS), stored encrypted with the identity-data cipher'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -3,9 +3,9 @@ from tortoise.models import Model
 
 
 class IntakeSecret(Model):
-    """A hospital system's (HIS) intake secret, stored encrypted with the identity-data cipher
+    """The intake secret of a hospital system (HIS), stored encrypted with the identity-data cipher
     (the service must read it back to check signatures, so a hash would not do). Shown once when
-    issued; rotating replaces it at once."""
+    issued. Rotating replaces it at once."""
 
     id = fields.IntField(primary_key=True)
     hospital = fields.OneToOneField("models.Hospital", related_name="intake_secret", on_delete=fields.CASCADE)

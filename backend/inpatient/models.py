@@ -3,7 +3,7 @@ from tortoise.models import Model
 
 
 class Admission(Model):
-    """A hospital stay (住院) as the hospital's system reports it. The patient is named by the
+    """A hospital stay (住院) as reported by the hospital system. The patient is named by the
     keyed hash of the ID number, the same index cards use, so the admission shows for the card
     whenever it exists (also when it is claimed after the admission). Identity data encrypted."""
 
@@ -28,7 +28,7 @@ class Admission(Model):
 
 
 class BillDay(Model):
-    """One day of an admission's charges; re-sent days replace the row and its items."""
+    """One day of charges of an admission. A day sent again replaces the row and its items."""
 
     id = fields.IntField(primary_key=True)
     admission = fields.ForeignKeyField("models.Admission", related_name="days", on_delete=fields.CASCADE)
@@ -43,7 +43,7 @@ class BillDay(Model):
 
 
 class BillItem(Model):
-    """One charge line; a negative quantity is a return (退药, 退费) with a negative amount."""
+    """One charge line. A negative quantity is a return (退药, 退费) with a negative amount."""
 
     id = fields.BigIntField(primary_key=True)
     day = fields.ForeignKeyField("models.BillDay", related_name="items", on_delete=fields.CASCADE)
@@ -62,8 +62,8 @@ class BillItem(Model):
 
 
 class Deposit(Model):
-    """An online deposit top-up (预缴金). Counts in prepaid_fen once paid; offered on the
-    hospital's deposit feed until the hospital acknowledges it.
+    """An online deposit top-up (预缴金). Counts in prepaid_fen once paid, and is offered on
+    the deposit feed of the hospital until the hospital acknowledges it.
 
     status: created -> paid (-> refunded)"""
 
