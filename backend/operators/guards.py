@@ -64,7 +64,8 @@ def require_hospital(request: Request, hospital_id: int | None) -> None:
 
 async def require_object(request: Request, model, object_id: int, *, what: str) -> int:
     """The hospital of a catalog object (department, doctor, schedule, terminal...), checked."""
-    hospital_id = await model.filter(id=object_id).values_list("hospital_id", flat=True).first()
+    found = await model.filter(id=object_id).limit(1).values_list("hospital_id", flat=True)
+    hospital_id = found[0] if found else None
     if hospital_id is None:
         raise NotFound(f"no such {what}", code=f"{what}_not_found")
     require_hospital(request, hospital_id)
