@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tortoise.functions import Count, Sum
+from tortoise.functions import Count
 
 from backend.booking.models import Booking
 from backend.cards.models import Card
@@ -28,9 +28,8 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
     per_day = await bookings.annotate(n=Count("id")).group_by("visit_date").order_by("visit_date").values("visit_date", "n")
     by_status = {r["status"]: r["n"] for r in await bookings.annotate(n=Count("id")).group_by("status").values("status", "n")}
     no_shows, attended = by_status.get("no_show", 0), await checked_in.count()
-    paid = await payments.annotate(n=Count("id"), fen=Sum("paid_fen")).values("n", "fen")
-    refunded = await refunds.annotate(n=Count("id"), fen=Sum("amount_fen")).values("n", "fen")
-    done = await refunds.filter(status="success").annotate(fen=Sum("amount_fen")).values("fen")
+    paid_fen = await payments.values_list("paid_fen", flat=True)
+    refund_rows = await refunds.values_list("amount_fen", "status")
     result = {
         "hospital_id": hospital_id,
         "from": date_from.isoformat(),
@@ -40,10 +39,10 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
         "checked_in": attended,
         "no_shows": no_shows,
         "no_show_rate": round(no_shows / (no_shows + attended), 4) if no_shows + attended else None,
-        "payments": {"count": paid[0]["n"] if paid else 0, "paid_fen": int((paid[0]["fen"] if paid else 0) or 0)},
+        "payments": {"count": len(paid_fen), "paid_fen": sum(fen or 0 for fen in paid_fen)},
         "refunds": {
-            "count": refunded[0]["n"] if refunded else 0, "amount_fen": int((refunded[0]["fen"] if refunded else 0) or 0),
-            "succeeded_fen": int((done[0]["fen"] if done else 0) or 0),
+            "count": len(refund_rows), "amount_fen": sum(fen for fen, _ in refund_rows),
+            "succeeded_fen": sum(fen for fen, status in refund_rows if status == "success"),
         },
     }
     if hospital_id is None:  # cards belong to the region, not to a hospital
