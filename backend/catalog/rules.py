@@ -149,3 +149,22 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
         external_id=values["external_id"], department_code=values["department_code"], doctor_code=values["doctor_code"],
         date=day, start=values["start"], end=values["end"], **numbers,
     )
+
+
+def parse_schedule_csv(text: str, *, max_rows: int) -> tuple[list[dict], list[int]]:
+    """CSV with a header line naming the columns -> (rows as text dicts, their line numbers)."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InvalidSchedule("csv", "needs a header line naming its columns")
+    rows, lines = [], []
+    for record in reader:
+        if None in record:  # more cells than header names
+            record = {**record, "extra column": ",".join(record.pop(None))}
+        rows.append(record)
+        lines.append(reader.line_num)
+        if len(rows) > max_rows:
+            break
+    return rows, lines

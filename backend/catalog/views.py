@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
-from backend.catalog import service
+from backend.catalog import rules, service
 from backend.http import Input, body, json_body, query
 from backend.catalog.models import Department, Doctor, Schedule
 from backend.errors import BadRequest
@@ -105,24 +105,12 @@ def _import_rows(request: Request) -> tuple[list, list[int] | None]:
     """JSON {"schedules": [...]} or CSV (text/csv, a header line naming the columns)."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type in ("text/csv", "application/csv"):
-        import csv
-        import io
-
         try:
-            text = (request.body or b"").decode("utf-8-sig")
+            rows, lines = rules.parse_schedule_csv((request.body or b"").decode("utf-8-sig"), max_rows=MAX_IMPORT_ROWS)
         except UnicodeDecodeError:
             raise BadRequest("the CSV must be UTF-8", code="invalid_schedules") from None
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            raise BadRequest("the CSV needs a header line naming its columns", code="invalid_schedules")
-        rows, lines = [], []
-        for record in reader:
-            if None in record:
-                record = {**record, "extra column": ",".join(record.pop(None))}
-            rows.append(record)
-            lines.append(reader.line_num)
-            if len(rows) > MAX_IMPORT_ROWS:
-                break
+        except rules.InvalidSchedule as exc:
+            raise BadRequest(f"the CSV {exc}", code="invalid_schedules") from None
     else:
         data = json_body(request)
         if not isinstance(data, dict) or set(data) != {"schedules"} or not isinstance(data["schedules"], list):
