@@ -188,3 +188,18 @@ async def test_an_unknown_hospital_code_is_refused(client):
     his = HospitalSystem(client, {"code": "NOSUCH", "id": 0}, "dev-his-NOSUCH")
     r = await his.admit("ZY080", id_number=make_id_number())
     assert r.status == 401 and r.json["error"]["code"] == "his_unauthenticated"
+
+
+@pytest.mark.postgres_only
+async def test_a_2000_item_day_is_accepted_quickly(his_for):
+    import time
+
+    his = await his_for()
+    await his.admit("ZY090", id_number=make_id_number(), admitted=TODAY)
+    items = [item(f"C{i}", quantity=f"{(i % 7) + 0.125}", price=100 + i) for i in range(2000)]
+    started = time.perf_counter()
+    r = await his.push_day("ZY090", TODAY, items)
+    elapsed = time.perf_counter() - started
+    assert r.status == 200 and r.json["item_count"] == 2000
+    assert elapsed < 2.0, elapsed  # ~0.1 s measured (scripts/bench_intake.py); this catches a regression in kind
+    assert await BillItem.filter(day__admission__admission_no="ZY090").count() == 2000
