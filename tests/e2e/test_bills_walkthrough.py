@@ -70,3 +70,33 @@ def test_the_cli_creates_an_operator_and_rotates_an_intake_secret(server):  # no
         assert [h["code"] for h in http.get("/admin/hospitals", headers=auth).json()] == ["WHTJ"]
         assert his(http, "dev-his-WHTJ", "GET", "/his/WHTJ/deposits").status_code == 401
         assert his(http, secret, "GET", "/his/WHTJ/deposits").json() == {"deposits": [], "next_cursor": None}
+
+
+def test_the_cli_onboards_a_hospital_and_imports_schedules_all_or_nothing(server, tmp_path):  # noqa: F811
+    base, data = server
+    spec = {"code": "CLIH", "name": "命令行医院", "release_time": "08:00", "departments": [
+        {"code": "NK", "name": "内科", "doctors": [{"code": "DR1", "name": "周明", "title": "主任医师"}]}]}
+    (tmp_path / "hospital.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    done = cli(data, "onboard-hospital", str(tmp_path / "hospital.json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"hospital_id": 0} == {"hospital_id": 0, "code": "CLIH", "hospital": "created", "departments": 1, "doctors": 1}
+    again = cli(data, "onboard-hospital", str(tmp_path / "hospital.json"))
+    assert json.loads(again.stdout)["hospital"] == "exists" and json.loads(again.stdout)["doctors"] == 0
+    with httpx.Client(base_url=base + "/api/v1", timeout=10) as http:
+        today = http.get("/dev/clock").json()["now"][:10]
+    header = "external_id,department_code,doctor_code,date,start,end,capacity,referral_quota,fee_fen\n"
+    good = f"cli-1,NK,DR1,{today},14:00,14:30,10,0,1500\n"
+    (tmp_path / "bad.csv").write_text(header + good + "cli-2,NK,DR1,9999-12-31,08:00,08:30,10,0,1500\n", encoding="utf-8")
+    refused = cli(data, "import-schedules", "CLIH", str(tmp_path / "bad.csv"))
+    assert refused.returncode == 1
+    assert json.loads(refused.stderr)["error"]["rows"] == [{"index": 1, "field": "date", "line": 3, "reason": "is beyond the booking horizon (90 days ahead)"}]
+    (tmp_path / "good.csv").write_text(header + good, encoding="utf-8")
+    done = cli(data, "import-schedules", "CLIH", str(tmp_path / "good.csv"))
+    assert done.returncode == 0 and json.loads(done.stdout)["created"] == 1, done.stderr
+    rebuilt = cli(data, "rebuild-stock")
+    assert rebuilt.returncode == 0 and "embedded" in json.loads(rebuilt.stdout)["note"]
+    with httpx.Client(base_url=base + "/api/v1", timeout=10) as http:
+        hospital = next(h for h in http.get("/hospitals").json() if h["code"] == "CLIH")
+        dept = http.get(f"/hospitals/{hospital['id']}/departments").json()[0]
+        sessions = http.get(f"/departments/{dept['id']}/schedules?date={today}").json()
+        assert [(s["start"], s["capacity"], s["remaining"]) for s in sessions] == [("14:00", 10, 10)]

@@ -71,3 +71,15 @@ async def test_the_dev_token_is_a_platform_operator_in_dev_and_test_only(deps, m
     assert r.status == 401
     _, r = await prod_client.get("/api/v1/admin/hospitals", headers=console.headers)
     assert r.status == 200
+
+
+async def test_platform_operators_list_operators_and_rebuild_stock(operator_login, catalog):
+    h = await catalog.hospital()
+    platform = await operator_login()
+    admin = await operator_login(role="hospital_admin", hospital_id=h["id"])
+    r = await platform.call("GET", f"/admin/operators?hospital_id={h['id']}")
+    assert r.status == 200 and [o["username"] for o in r.json] == [admin.info["username"]]
+    assert "password_hash" not in r.json[0]
+    r = await platform.call("POST", "/admin/stock/rebuild")
+    assert r.status == 200 and r.json["failed"] == []
+    assert (await admin.call("POST", "/admin/stock/rebuild")).json["error"]["code"] == "platform_only"
