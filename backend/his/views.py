@@ -39,6 +39,15 @@ class AdmissionPush(Input):
     def _aware(cls, value):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a UTC offset, e.g. 2026-11-20T09:30:00+08:00")
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise ValueError("must be a time between the years 2000 and 2100")
+        return value
+
+    @field_validator("ward", "bed", "name", "id_number")
+    @classmethod
+    def _printable(cls, value):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("may not contain control characters")
         return value
 
 

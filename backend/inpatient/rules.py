@@ -71,6 +71,8 @@ def _text(raw: dict, field: str, max_len: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("required text")
     value = value.strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("may not contain control characters")
     if len(value) > max_len:
         raise ValueError(f"at most {max_len} characters")
     return value

@@ -5,6 +5,8 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backend.clock import clock
 from backend.his.models import IntakeSecret
@@ -203,3 +205,38 @@ async def test_a_2000_item_day_is_accepted_quickly(his_for):
     assert r.status == 200 and r.json["item_count"] == 2000
     assert elapsed < 2.0, elapsed  # ~0.1 s measured (scripts/bench_intake.py); this catches a regression in kind
     assert await BillItem.filter(day__admission__admission_no="ZY090").count() == 2000
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=15), children, max_size=3),
+    max_leaves=8,
+)
+item_like = st.fixed_dictionaries({}, optional={
+    "item_code": json_values | st.text(max_size=40), "name": json_values | st.text(max_size=200), "category": json_values | st.sampled_from(["drug", "lab"]),
+    "unit": json_values, "quantity": json_values | st.decimals(allow_nan=True).map(str), "unit_price_fen": json_values,
+    "amount_fen": json_values, "extra": json_values,
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(items=st.lists(item_like | json_values, max_size=5))
+async def test_any_items_get_a_clear_answer_never_a_500(his_for, items):
+    clock.freeze(at(TODAY, "10:00"))
+    his = await his_for()
+    await his.admit("ZY099", id_number=make_id_number(), admitted=TODAY)
+    r = await his.push_day("ZY099", TODAY, items)
+    assert r.status in (200, 422), (r.status, r.json)
+    if r.status == 422:
+        assert {p["index"] for p in r.json["error"]["items"]} <= set(range(-1, len(items)))
+
+
+async def test_admissions_with_out_of_range_times_or_control_characters_are_refused(his_for):
+    his = await his_for()
+    for name, admitted in (("张三", "0001-01-01T00:00:00+08:00"), ("张\x00三", "2026-12-01T00:00:00+08:00")):
+        r = await his.request("PUT", his.path("/admissions/ZY098"), {
+            "id_number": make_id_number(), "name": name, "ward": "一病区", "bed": "1", "admitted_at": admitted, "deposit_fen": 0})
+        assert r.status == 400, r.json
+    assert (await his.admit("ZY097", id_number=make_id_number(), admitted=TODAY)).status == 201
+    r = await his.push_day("ZY097", TODAY, [item(name="氯化钠\x00")])
+    assert r.status == 422 and r.json["error"]["items"] == [{"index": 0, "field": "name", "reason": "may not contain control characters"}]
