@@ -49,10 +49,10 @@ async def access_log(request: Request, query: LogQuery):
 
 class AuditQuery(BaseModel):
     hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    card_id: str | None = Field(default=None, max_length=64)
+    card_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     terminal_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    action: str | None = Field(default=None, max_length=16)
-    result: str | None = Field(default=None, max_length=32)
+    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,16}$")
+    result: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$")
     from_: dt.datetime | None = Field(default=None, alias="from")
     to: dt.datetime | None = None
     before: int | None = Field(default=None, ge=1, le=2**63 - 1, description="next_cursor of the previous page")

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
@@ -11,6 +11,17 @@ from backend.errors import BadRequest
 from backend.operators.guards import operator, platform_operator, require_hospital, require_object
 
 bp = Blueprint("catalog")
+
+
+class Printable(Input):
+    """Names without control characters (PostgreSQL refuses NUL in text: a 400, not a 500)."""
+
+    @model_validator(mode="after")
+    def _no_control_characters(self):
+        for name, value in self:
+            if isinstance(value, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise ValueError(f"{name}: may not contain control characters")
+        return self
 
 CODE = r"^[A-Za-z0-9_-]{1,32}$"
 HHMM = r"^\d{2}:\d{2}$"
@@ -47,34 +58,34 @@ async def get_schedule(request: Request, schedule_id: int):
 
 # --- operators ---------------------------------------------------------------------------------
 
-class NewHospital(Input):
+class NewHospital(Printable):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=128)
     release_time: str = Field(default="13:00", pattern=HHMM, description="daily release time, 06:00-22:00")
 
 
-class HospitalChange(Input):
+class HospitalChange(Printable):
     name: str | None = Field(default=None, min_length=1, max_length=128)
     release_time: str | None = Field(default=None, pattern=HHMM)
 
 
-class NewDepartment(Input):
+class NewDepartment(Printable):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=128)
 
 
-class NewDoctor(Input):
+class NewDoctor(Printable):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=64)
     title: str = Field(default="", max_length=64)
     department_code: str = Field(pattern=CODE)
 
 
-class DepartmentChange(Input):
+class DepartmentChange(Printable):
     name: str | None = Field(default=None, min_length=1, max_length=128)
 
 
-class DoctorChange(Input):
+class DoctorChange(Printable):
     name: str | None = Field(default=None, min_length=1, max_length=64)
     title: str | None = Field(default=None, max_length=64)
     department_code: str | None = Field(default=None, pattern=CODE)

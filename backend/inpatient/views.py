@@ -7,6 +7,7 @@ from sanic_ext import openapi
 from backend.http import query
 from backend.identity.guards import resident
 from backend.inpatient import service
+from backend.inpatient.rules import ADMISSION_NO
 
 bp = Blueprint("inpatient", url_prefix="/inpatient")
 
@@ -18,7 +19,7 @@ class AdmissionsQuery(BaseModel):
 class BillQuery(BaseModel):
     hospital_id: int = Field(ge=1, le=2**31 - 1)
     card_id: str = Field(min_length=1, max_length=64)
-    admission_no: str = Field(min_length=1, max_length=32)
+    admission_no: str = Field(pattern=ADMISSION_NO)
 
 
 @bp.get("/admissions")

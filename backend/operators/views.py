@@ -23,7 +23,7 @@ MAX_FIGURE_DAYS = 366
 
 
 class Login(Input):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(pattern=rules.USERNAME)
     password: str = Field(min_length=1, max_length=256)
 
 

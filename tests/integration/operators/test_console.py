@@ -75,3 +75,19 @@ async def test_referrals_are_listed_and_revoked(catalog, resident_with_card):
     assert revoked.status == 200 and revoked.json["revoked_at"]
     r = await me.post("/api/v1/holds", {"schedule_id": s["id"], "card_id": me.card_id})
     assert r.status == 403 and r.json["error"]["code"] == "not_released"
+
+
+async def test_control_characters_and_malformed_filters_get_a_400_not_a_500(catalog, client):
+    h = await catalog.hospital()
+    dept = await catalog.department(h)
+    for method, path, body in (
+        ("POST", f"/admin/hospitals/{h['id']}/departments", {"code": "NUL", "name": "内\x00科"}),
+        ("PATCH", f"/admin/departments/{dept['id']}", {"name": "内\x00科"}),
+        ("PATCH", f"/admin/hospitals/{h['id']}", {"name": "医\x00院"}),
+        ("GET", "/admin/audit?card_id=%00", None),
+        ("GET", "/admin/audit?action=%00", None),
+    ):
+        r = await catalog.admin(method, path, body)
+        assert r.status == 400, (path, r.status, r.json)
+    _, r = await client.post("/api/v1/admin/login", json={"username": "a\x00b", "password": "x"})
+    assert r.status == 400
