@@ -112,7 +112,7 @@ class AdminScheduleQuery(BaseModel):
 MAX_IMPORT_ROWS = 2000
 
 
-def _import_rows(request: Request) -> tuple[list, list[int] | None]:
+def schedule_rows_from_request(request: Request) -> tuple[list, list[int] | None]:
     """JSON {"schedules": [...]} or CSV (text/csv, a header line naming the columns)."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type in ("text/csv", "application/csv"):
@@ -251,7 +251,7 @@ async def admin_list_schedules(request: Request, hospital_id: int, query: AdminS
 @operator
 async def import_schedules(request: Request, hospital_id: int):
     require_hospital(request, hospital_id)
-    rows, lines = _import_rows(request)
+    rows, lines = schedule_rows_from_request(request)
     result = await service.import_schedules(deps=request.app.ctx.deps, hospital_id=hospital_id, rows=rows, lines=lines)
     return json(result, status=201)
 

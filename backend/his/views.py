@@ -99,3 +99,15 @@ async def deposit_feed(request: Request, hospital_code: str, query: FeedQuery):
 @body(Ack)
 async def acknowledge(request: Request, hospital_code: str, body: Ack):
     return json(await inpatient.acknowledge_deposits(hospital=request.ctx.hospital, deposit_ids=body.deposit_ids))
+
+
+@bp.post("/<hospital_code:str>/schedules/import")
+@openapi.summary("HIS: push sessions (same rows and report as the console import: all or nothing, idempotent by external_id)")
+@hospital_system
+async def import_schedules(request: Request, hospital_code: str):
+    from backend.catalog import service as catalog
+    from backend.catalog.views import schedule_rows_from_request
+
+    rows, lines = schedule_rows_from_request(request)
+    result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id, rows=rows, lines=lines)
+    return json(result, status=201)

@@ -240,3 +240,17 @@ async def test_admissions_with_out_of_range_times_or_control_characters_are_refu
     assert (await his.admit("ZY097", id_number=make_id_number(), admitted=TODAY)).status == 201
     r = await his.push_day("ZY097", TODAY, [item(name="氯化钠\x00")])
     assert r.status == 422 and r.json["error"]["items"] == [{"index": 0, "field": "name", "reason": "may not contain control characters"}]
+
+
+async def test_a_hospital_system_pushes_its_own_schedules(his_for, catalog):
+    his = await his_for()
+    dept = await catalog.department(his.hospital)
+    row = {"external_id": "his-1", "department_code": dept["code"], "doctor_code": dept["doctor_code"], "date": "2026-12-15",
+           "start": "08:00", "end": "08:30", "capacity": 8, "fee_fen": 1000}
+    r = await his.request("POST", his.path("/schedules/import"), {"schedules": [row]})
+    assert r.status == 201 and r.json["created"] == 1, r.json
+    r = await his.request("POST", his.path("/schedules/import"), {"schedules": [row, {**row, "external_id": "his-2", "date": "9999-12-31"}]})
+    assert r.status == 422 and r.json["error"]["rows"][0]["index"] == 1
+    other = await his_for()
+    r = await other.request("POST", other.path("/schedules/import"), {"schedules": [row]})
+    assert r.status == 422 and r.json["error"]["rows"][0]["field"] == "department_code"  # not the other hospital's departments
