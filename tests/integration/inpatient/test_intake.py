@@ -254,3 +254,20 @@ async def test_a_hospital_system_pushes_its_own_schedules(his_for, catalog):
     other = await his_for()
     r = await other.request("POST", other.path("/schedules/import"), {"schedules": [row]})
     assert r.status == 422 and r.json["error"]["rows"][0]["field"] == "department_code"  # not the other hospital's departments
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_pushes_of_one_day_leave_exactly_one_whole_batch(his_for):
+    his = await his_for()
+    id_number = make_id_number()
+    created = await asyncio.gather(*[his.admit("ZY200", id_number=id_number, admitted=TODAY) for _ in range(5)])
+    assert sorted(r.status for r in created) == [200, 200, 200, 200, 201]
+    assert await Admission.filter(admission_no="ZY200").count() == 1
+    batches = [[item(f"B{n}-{i}", quantity=1, price=100 * (n + 1)) for i in range(50 + n * 10)] for n in range(6)]
+    results = await asyncio.gather(*[his.push_day("ZY200", TODAY, batch) for batch in batches])
+    assert all(r.status == 200 for r in results), [r.json for r in results]
+    day = await BillDay.get(admission__admission_no="ZY200", date=TODAY)
+    codes = await BillItem.filter(day_id=day.id).order_by("position").values_list("item_code", flat=True)
+    winner = next(b for b in batches if b[0]["item_code"] == codes[0])
+    assert codes == [i["item_code"] for i in winner]  # one batch whole, nothing mixed in
+    assert day.item_count == len(winner) and day.subtotal_fen == sum(i["amount_fen"] for i in winner)
