@@ -17,10 +17,14 @@ from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
+from backend.his.views import bp as his  # bills
+from backend.inpatient.views import bp as inpatient  # bills
+from backend.operators.views import bp as operators  # bills
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
+    blueprints += [inpatient, his, operators]  # bills
     if dev_helpers:
         from backend.dev.views import bp as dev
 

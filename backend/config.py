@@ -123,6 +123,9 @@ class Settings:
 
     demo_data: bool = True
 
+    # bills: how far ahead a schedule import may reach (days)
+    schedule_horizon_days: int = 90
+
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"
@@ -263,4 +266,5 @@ def load_settings(environ: dict | None = None) -> Settings:
         # then refused with 503 while everything else works.
         payments_enabled=env.get("WECHAT_PAY_DISABLED", "0") != "1",
         demo_data=env.get("DEMO_DATA", "0" if prod else "1") == "1",
+        schedule_horizon_days=_int(env, "SCHEDULE_HORIZON_DAYS", 90),  # bills
     )

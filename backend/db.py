@@ -21,6 +21,10 @@ MODEL_MODULES = [
     "backend.audit.models",
     "backend.queueing.models",
     "backend.notifications.models",
+    # bills
+    "backend.inpatient.models",
+    "backend.his.models",
+    "backend.operators.models",
 ]
 
 

@@ -53,5 +53,8 @@ async def seed(settings) -> None:
                             )
                             created += made
         log.info("demo data: %s new sessions", created)
+        from backend.inpatient.demo import seed as seed_inpatient  # bills
+
+        await seed_inpatient(settings)
     finally:
         await db.close()

@@ -54,3 +54,30 @@ async def for_operator(*, card_id: str | None, terminal_id: int | None, since: d
         query = query.filter(at__lt=until)
     rows = await query.order_by("-at", "-id").limit(min(limit, MAX_ROWS)).select_related("hospital", "terminal", "card")
     return [_view(r, with_card=True) for r in rows]
+
+
+async def for_console(*, hospital_id: int | None, card_id: str | None, terminal_id: int | None, action: str | None,
+                      result: str | None, since: datetime | None, until: datetime | None, before: int | None, limit: int) -> dict:
+    """The scan log for the operator console, newest first, filtered and paged by a cursor (the
+    last id of the previous page). `hospital_id` is forced for a hospital admin."""
+    query = AccessLog.all()
+    if hospital_id is not None:
+        query = query.filter(hospital_id=hospital_id)
+    if card_id:
+        card = await Card.get_or_none(card_id=card_id)
+        query = query.filter(card_id=card.id if card else 0)
+    if terminal_id:
+        query = query.filter(terminal_id=terminal_id)
+    if action:
+        query = query.filter(action=action)
+    if result:
+        query = query.filter(result=result)
+    if since:
+        query = query.filter(at__gte=since)
+    if until:
+        query = query.filter(at__lt=until)
+    if before:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1).select_related("hospital", "terminal", "card")
+    page = rows[:limit]
+    return {"entries": [_view(r, with_card=True) for r in page], "next_cursor": str(page[-1].id) if len(rows) > limit else None}

@@ -30,7 +30,7 @@ async def load_schedule(deps, schedule: Schedule) -> int:
     """Put a schedule's release data and standing bookings into the hold store."""
     booked = await Booking.filter(schedule_id=schedule.id, status__in=STANDING).values_list("card_id", "kind")
     visit_end = local_datetime(schedule.date, schedule.end)
-    ttl_ms = max(to_ms(visit_end + timedelta(days=2)) - clock.now_ms(), 86_400_000)
+    ttl_ms = max(to_ms(visit_end) + 2 * 86_400_000 - clock.now_ms(), 86_400_000)  # no date arithmetic: 9999-12-31 loads too
     return await store.load(
         deps, schedule=schedule, department_id=schedule.department_id, hospital_id=schedule.hospital_id,
         booked=list(booked), ttl_ms=ttl_ms,
@@ -42,11 +42,16 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
     restart or flush): stock, bans and referrals. With `only_missing`, schedules Redis still has
     are left alone (the start-up check)."""
     schedules = await Schedule.filter(date__gte=clock.today())
-    loaded = 0
+    loaded, failed = 0, []
     for schedule in schedules:
         if only_missing and await deps.redis.exists(deps.keys("sched", schedule.id)):
             continue
-        await load_schedule(deps, schedule)
+        try:
+            await load_schedule(deps, schedule)
+        except Exception:  # one unloadable row (a date out of range, say) must never stop start-up
+            log.exception("schedule %s could not be loaded into the hold store; left out", schedule.id)
+            failed.append(schedule.id)
+            continue
         loaded += 1
     now = clock.now()
     for ban in await Ban.filter(until__gt=now):
@@ -54,7 +59,7 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
     for referral in await Referral.filter(revoked_at__isnull=True, valid_until__gte=clock.today()):
         await _cache_referral(deps, referral)
     log.info("stock rebuilt: %s of %s upcoming schedules loaded", loaded, len(schedules))
-    return {"schedules": len(schedules), "loaded": loaded}
+    return {"schedules": len(schedules), "loaded": loaded, "failed": failed}
 
 
 # --- holds -------------------------------------------------------------------------------------
@@ -436,3 +441,31 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
         "schedule_id": schedule_id, "status": "suspended", "bookings_cancelled": len(bookings),
         "holds_cancelled": len(live_holds), "payments_closed": open_payments, "refunds": len(refund_ids),
     }
+
+
+def referral_view(r: Referral) -> dict:
+    return {
+        "id": r.id, "card_id": r.card.card_id, "hospital_id": r.hospital_id, "department_id": r.department_id,
+        "valid_until": r.valid_until.isoformat(), "issued_by": r.issued_by, "created_at": iso(r.created_at),
+        "revoked_at": iso(r.revoked_at),
+    }
+
+
+async def list_referrals(*, hospital_id: int | None, limit: int, offset: int) -> list[dict]:
+    query = Referral.all() if hospital_id is None else Referral.filter(hospital_id=hospital_id)
+    return [referral_view(r) for r in await query.order_by("-id").offset(offset).limit(limit).select_related("card")]
+
+
+async def revoke_referral(*, deps, referral_id: int) -> dict:
+    """Withdraw a referral: the card's referral rights in the hold store are rebuilt from the
+    referrals that remain."""
+    referral = await Referral.get_or_none(id=referral_id).select_related("card")
+    if referral is None:
+        raise NotFound("no such referral", code="referral_not_found")
+    if referral.revoked_at is None:
+        referral.revoked_at = clock.now()
+        await referral.save(update_fields=["revoked_at"])
+        await deps.redis.delete(deps.keys("ref", referral.card_id))
+        for other in await Referral.filter(card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()):
+            await _cache_referral(deps, other)
+    return referral_view(referral)

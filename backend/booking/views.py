@@ -1,16 +1,18 @@
 import datetime as dt
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic.response import empty
 from sanic_ext import openapi
 
 from backend.booking import service
 from backend.errors import AppError
-from backend.http import Input, body, client_ip, json_body, validate_model
+from backend.http import Input, body, client_ip, json_body, query, validate_model
 from backend.identity.guards import resident
 from backend.identity.rules import bearer_token
-from backend.operators.guards import operator
+from backend.catalog.models import Schedule
+from backend.booking.models import Referral
+from backend.operators.guards import operator, platform_operator, require_hospital, require_object, scope_or
 
 bp = Blueprint("booking")
 
@@ -105,6 +107,7 @@ class NewReferral(Input):
 @operator
 @body(Suspension)
 async def suspend(request: Request, schedule_id: int, body: Suspension):
+    await require_object(request, Schedule, schedule_id, what="schedule")
     return json(await service.suspend_schedule(deps=request.app.ctx.deps, schedule_id=schedule_id, reason=body.reason))
 
 
@@ -113,6 +116,7 @@ async def suspend(request: Request, schedule_id: int, body: Suspension):
 @operator
 @body(NewReferral)
 async def issue_referral(request: Request, body: NewReferral):
+    require_hospital(request, body.hospital_id)
     referral = await service.issue_referral(
         deps=request.app.ctx.deps, card_id=body.card_id, hospital_id=body.hospital_id,
         department_id=body.department_id, valid_until=body.valid_until, issued_by=body.issued_by,
@@ -120,8 +124,30 @@ async def issue_referral(request: Request, body: NewReferral):
     return json(referral, status=201)
 
 
-@bp.post("/admin/stock/rebuild")
-@openapi.summary("OPERATOR: rebuild the hold store from the database (after a Redis loss)")
+class ReferralQuery(BaseModel):
+    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+@bp.get("/admin/referrals")
+@openapi.summary("OPERATOR: referrals, newest first (a hospital admin: their hospital's)")
 @operator
+@query(ReferralQuery)
+async def list_referrals(request: Request, query: ReferralQuery):
+    return json(await service.list_referrals(hospital_id=scope_or(request, query.hospital_id), limit=query.limit, offset=query.offset))
+
+
+@bp.post("/admin/referrals/<referral_id:id>/revoke")
+@openapi.summary("OPERATOR: revoke a referral")
+@operator
+async def revoke_referral(request: Request, referral_id: int):
+    await require_object(request, Referral, referral_id, what="referral")
+    return json(await service.revoke_referral(deps=request.app.ctx.deps, referral_id=referral_id))
+
+
+@bp.post("/admin/stock/rebuild")
+@openapi.summary("PLATFORM: rebuild the hold store from the database (after a Redis loss)")
+@platform_operator
 async def rebuild(request: Request):
     return json(await service.rebuild_stock(request.app.ctx.deps))

@@ -35,6 +35,7 @@ class Doctor(Model):
     code = fields.CharField(max_length=32)
     name = fields.CharField(max_length=64)
     title = fields.CharField(max_length=64, default="")
+    status = fields.CharField(max_length=16, default="active")  # active | retired
 
     class Meta:
         table = "doctors"

@@ -72,3 +72,99 @@ def validate_stock(*, capacity: int, referral_quota: int, fee_fen: int) -> None:
 
 def session_bounds(visit_date: date, start: str, end: str) -> tuple[datetime, datetime]:
     return local_datetime(visit_date, start), local_datetime(visit_date, end)
+
+
+# --- bulk schedule import (bills) ------------------------------------------------------------------
+
+SCHEDULE_COLUMNS = ("external_id", "department_code", "doctor_code", "date", "start", "end", "capacity", "referral_quota", "fee_fen")
+_OPTIONAL = {"external_id": None, "referral_quota": 0}
+_SCHEDULE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    external_id: str | None
+    department_code: str
+    doctor_code: str
+    date: date
+    start: str
+    end: str
+    capacity: int
+    referral_quota: int
+    fee_fen: int
+
+
+def _whole(value, field: str) -> int:
+    if isinstance(value, bool):
+        raise InvalidSchedule(field, "must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+        return int(value)
+    raise InvalidSchedule(field, "must be a whole number")
+
+
+def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
+    """One row of an import (JSON object or CSV line, all text in CSV): every field checked, the
+    date within [today, today + horizon_days]. Raises InvalidSchedule naming the first bad field."""
+    if not isinstance(raw, dict):
+        raise InvalidSchedule("row", "must be an object")
+    unknown = sorted(k for k in raw if k not in SCHEDULE_COLUMNS)
+    if unknown:
+        raise InvalidSchedule(str(unknown[0])[:40], "unknown field")
+    values = {}
+    for field in SCHEDULE_COLUMNS:
+        value = raw.get(field)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            if field not in _OPTIONAL:
+                raise InvalidSchedule(field, "required")
+            value = _OPTIONAL[field]
+        values[field] = value
+    if values["external_id"] is not None and not (isinstance(values["external_id"], str) and _EXTERNAL_ID.match(values["external_id"])):
+        raise InvalidSchedule("external_id", "1-64 of letters, digits and _ . : -")
+    for field in ("department_code", "doctor_code"):
+        if not (isinstance(values[field], str) and _SCHEDULE_CODE.match(values[field])):
+            raise InvalidSchedule(field, "1-32 of letters, digits, _ and -")
+    raw_date = values["date"]
+    try:
+        if not (isinstance(raw_date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date)):
+            raise ValueError
+        day = date.fromisoformat(raw_date)
+    except ValueError:
+        raise InvalidSchedule("date", "must be a date YYYY-MM-DD") from None
+    if day < today:
+        raise InvalidSchedule("date", "is in the past")
+    if day > today + timedelta(days=horizon_days):
+        raise InvalidSchedule("date", f"is beyond the booking horizon ({horizon_days} days ahead)")
+    for field in ("start", "end"):
+        if not isinstance(values[field], str):
+            raise InvalidSchedule(field, "must be a time HH:MM")
+    validate_period(values["start"], values["end"])
+    numbers = {f: _whole(values[f], f) for f in ("capacity", "referral_quota", "fee_fen")}
+    validate_stock(**numbers)
+    return ScheduleRow(
+        external_id=values["external_id"], department_code=values["department_code"], doctor_code=values["doctor_code"],
+        date=day, start=values["start"], end=values["end"], **numbers,
+    )
+
+
+def parse_schedule_csv(text: str, *, max_rows: int) -> tuple[list[dict], list[int]]:
+    """CSV with a header line naming the columns -> (rows as text dicts, their line numbers)."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InvalidSchedule("csv", "needs a header line naming its columns")
+    rows, lines = [], []
+    for record in reader:
+        if None in record:  # more cells than header names
+            record = {**record, "extra column": ",".join(record.pop(None))}
+        rows.append(record)
+        lines.append(reader.line_num)
+        if len(rows) > max_rows:
+            break
+    return rows, lines

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
 from backend.clock import clock, iso
-from backend.errors import BadRequest, Conflict, NotFound
+from backend.errors import AppError, BadRequest, Conflict, NotFound
 
 log = logging.getLogger("ehealth.catalog")
 
@@ -26,11 +26,11 @@ def hospital_view(h: Hospital) -> dict:
 
 
 def department_view(d: Department) -> dict:
-    return {"id": d.id, "hospital_id": d.hospital_id, "code": d.code, "name": d.name}
+    return {"id": d.id, "hospital_id": d.hospital_id, "code": d.code, "name": d.name, "status": d.status}
 
 
 def doctor_view(d: Doctor) -> dict:
-    return {"id": d.id, "code": d.code, "name": d.name, "title": d.title, "department_id": d.department_id}
+    return {"id": d.id, "code": d.code, "name": d.name, "title": d.title, "department_id": d.department_id, "status": d.status}
 
 
 def schedule_view(s: Schedule, *, remaining: int) -> dict:
@@ -100,58 +100,69 @@ async def create_doctor(*, hospital_id: int, code: str, name: str, title: str, d
     return doctor_view(doctor)
 
 
-async def import_schedules(*, deps, hospital_id: int, items: list) -> dict:
-    """Bulk import (JSON from the operator console or a HIS). All or nothing: every item is
-    checked first and a single bad one rejects the batch. `external_id` makes re-imports
-    idempotent: an identical item is left as it is, a changed one is refused once slots exist."""
+async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[int] | None = None) -> dict:
+    """Bulk import (JSON or CSV, from the console, the CLI or a HIS). All or nothing: every row is
+    checked first (fields, codes, date within the booking horizon, conflicts) and any bad row
+    refuses the batch with a report of every bad row; only then does one transaction write.
+    `external_id` makes re-imports idempotent: an identical row is left as it is, a changed one
+    is refused."""
     from backend.booking.service import load_schedule
 
     hospital = await _hospital(hospital_id)
-    departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id)}
-    doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id)}
-    today = clock.today()
-    planned = []
-    for i, item in enumerate(items):
-        prefix = f"schedules.{i}."
-        dept = departments.get(item.department_code)
-        if dept is None:
-            raise BadRequest(f"{prefix}department_code: no such department", code="invalid_schedule")
-        doctor = doctors.get(item.doctor_code)
-        if doctor is None or doctor.department_id != dept.id:
-            raise BadRequest(f"{prefix}doctor_code: no such doctor in that department", code="invalid_schedule")
+    if not rows:
+        raise BadRequest("no rows to import", code="invalid_schedules")
+    departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id, status="active")}
+    doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id, status="active")}
+    external_ids = [r.get("external_id") for r in rows if isinstance(r, dict) and isinstance(r.get("external_id"), str)]
+    existing = {s.external_id: s for s in await Schedule.filter(hospital_id=hospital_id, external_id__in=[e.strip() for e in external_ids])} if external_ids else {}
+    today, horizon = clock.today(), deps.settings.schedule_horizon_days
+    planned, problems, seen = [], [], set()
+    for i, raw in enumerate(rows):
         try:
-            rules.validate_period(item.start, item.end)
-            rules.validate_stock(capacity=item.capacity, referral_quota=item.referral_quota, fee_fen=item.fee_fen)
+            row = rules.parse_schedule_row(raw, today=today, horizon_days=horizon)
+            dept = departments.get(row.department_code)
+            if dept is None:
+                raise rules.InvalidSchedule("department_code", "no such department in this hospital")
+            doctor = doctors.get(row.doctor_code)
+            if doctor is None or doctor.department_id != dept.id:
+                raise rules.InvalidSchedule("doctor_code", "no such doctor in that department")
+            if row.external_id is not None:
+                if row.external_id in seen:
+                    raise rules.InvalidSchedule("external_id", "appears twice in this import")
+                seen.add(row.external_id)
+            fields = dict(
+                department_id=dept.id, doctor_id=doctor.id, date=row.date, start=row.start, end=row.end,
+                capacity=row.capacity, referral_quota=row.referral_quota, fee_fen=row.fee_fen,
+            )
+            known = existing.get(row.external_id) if row.external_id else None
+            if known is not None and not all(getattr(known, k) == v for k, v in fields.items()):
+                raise rules.InvalidSchedule("external_id", "exists with other values; edit or suspend that schedule instead")
+            planned.append((row, fields, known))
         except rules.InvalidSchedule as exc:
-            raise _invalid(exc, prefix=prefix) from None
-        if item.date < today:
-            raise BadRequest(f"{prefix}date: is in the past", code="invalid_schedule")
-        planned.append((item, dept, doctor, rules.release_times(item.date, hospital.release_time)))
-
+            problem = {"index": i, "field": exc.field, "reason": str(exc)}
+            if lines is not None:
+                problem["line"] = lines[i]
+            problems.append(problem)
+    if problems:
+        raise AppError(
+            f"{len(problems)} of {len(rows)} rows refused; nothing was imported", code="invalid_schedules", status=422,
+            rows=problems,
+        )
     created, unchanged, ids = 0, 0, []
     async with in_transaction() as conn:
-        for item, dept, doctor, released in planned:
-            existing = None
-            if item.external_id:
-                existing = await Schedule.get_or_none(hospital_id=hospital_id, external_id=item.external_id).using_db(conn)
-            fields = dict(
-                department_id=dept.id, doctor_id=doctor.id, date=item.date, start=item.start, end=item.end,
-                capacity=item.capacity, referral_quota=item.referral_quota, fee_fen=item.fee_fen,
-            )
-            if existing is not None:
-                same = all(getattr(existing, k) == v for k, v in fields.items())
-                if not same:
-                    raise Conflict(
-                        f"schedule {item.external_id} exists with other values; suspend it and import a new one",
-                        code="schedule_conflict",
-                    )
+        for row, fields, known in planned:
+            if known is not None:
                 unchanged += 1
-                ids.append(existing.id)
+                ids.append(known.id)
                 continue
-            schedule = await Schedule.create(
-                hospital_id=hospital_id, external_id=item.external_id, release_at=released.ordinary,
-                referral_release_at=released.referral, created_at=clock.now(), using_db=conn, **fields,
-            )
+            released = rules.release_times(row.date, hospital.release_time)
+            try:
+                schedule = await Schedule.create(
+                    hospital_id=hospital_id, external_id=row.external_id, release_at=released.ordinary,
+                    referral_release_at=released.referral, created_at=clock.now(), using_db=conn, **fields,
+                )
+            except IntegrityError:  # the same external_id imported at the same moment elsewhere
+                raise Conflict(f"schedule {row.external_id} was imported meanwhile; import again", code="schedule_conflict") from None
             created += 1
             ids.append(schedule.id)
     for schedule in await Schedule.filter(id__in=ids):
@@ -174,7 +185,7 @@ async def list_departments(*, hospital_id: int) -> list[dict]:
 async def list_schedules(*, deps, department_id: int, day: date | None) -> list[dict]:
     if not await Department.exists(id=department_id):
         raise NotFound("no such department", code="department_not_found")
-    query = Schedule.filter(department_id=department_id)
+    query = Schedule.filter(department_id=department_id).exclude(status="retired")
     if day is not None:
         query = query.filter(date=day)
     else:
@@ -212,3 +223,148 @@ async def _hospital(hospital_id: int) -> Hospital:
     if hospital is None:
         raise NotFound("no such hospital", code="hospital_not_found")
     return hospital
+
+
+# --- operator console: lists, edits, retirement (bills) --------------------------------------------
+
+async def admin_list_hospitals(*, hospital_id: int | None) -> list[dict]:
+    query = Hospital.all() if hospital_id is None else Hospital.filter(id=hospital_id)
+    return [hospital_view(h) for h in await query.order_by("id")]
+
+
+async def retire_hospital(*, hospital_id: int) -> dict:
+    """Hidden from residents and refused to its hospital system; history stays."""
+    hospital = await _hospital(hospital_id)
+    hospital.status = "retired"
+    await hospital.save(update_fields=["status"])
+    return hospital_view(hospital)
+
+
+async def admin_list_departments(*, hospital_id: int) -> list[dict]:
+    await _hospital(hospital_id)
+    return [department_view(d) for d in await Department.filter(hospital_id=hospital_id).order_by("id")]
+
+
+async def update_department(*, department_id: int, name: str | None) -> dict:
+    dept = await Department.get(id=department_id)
+    if name is not None:
+        dept.name = name
+        await dept.save(update_fields=["name"])
+    return department_view(dept)
+
+
+async def retire_department(*, department_id: int) -> dict:
+    """No longer listed for residents nor open to new imports; existing sessions stay."""
+    dept = await Department.get(id=department_id)
+    dept.status = "retired"
+    await dept.save(update_fields=["status"])
+    return department_view(dept)
+
+
+async def admin_list_doctors(*, hospital_id: int, department_id: int | None) -> list[dict]:
+    await _hospital(hospital_id)
+    query = Doctor.filter(hospital_id=hospital_id)
+    if department_id is not None:
+        query = query.filter(department_id=department_id)
+    return [doctor_view(d) for d in await query.order_by("id")]
+
+
+async def update_doctor(*, doctor_id: int, name: str | None, title: str | None, department_code: str | None) -> dict:
+    doctor = await Doctor.get(id=doctor_id)
+    if department_code is not None:
+        dept = await Department.get_or_none(hospital_id=doctor.hospital_id, code=department_code)
+        if dept is None:
+            raise NotFound("no such department in this hospital", code="department_not_found")
+        doctor.department_id = dept.id
+    if name is not None:
+        doctor.name = name
+    if title is not None:
+        doctor.title = title
+    await doctor.save(update_fields=["name", "title", "department_id"])
+    return doctor_view(doctor)
+
+
+async def retire_doctor(*, doctor_id: int) -> dict:
+    doctor = await Doctor.get(id=doctor_id)
+    doctor.status = "retired"
+    await doctor.save(update_fields=["status"])
+    return doctor_view(doctor)
+
+
+async def _booked(schedule_ids: list[int]) -> dict[int, int]:
+    from tortoise.functions import Count
+
+    from backend.booking.models import Booking
+    from backend.booking.service import STANDING
+
+    if not schedule_ids:
+        return {}
+    rows = await Booking.filter(schedule_id__in=schedule_ids, status__in=STANDING).annotate(n=Count("id")).group_by("schedule_id").values("schedule_id", "n")
+    return {r["schedule_id"]: r["n"] for r in rows}
+
+
+async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None, date_to: date | None, department_id: int | None,
+                               limit: int, offset: int) -> dict:
+    await _hospital(hospital_id)
+    query = Schedule.filter(hospital_id=hospital_id)
+    if date_from is not None:
+        query = query.filter(date__gte=date_from)
+    if date_to is not None:
+        query = query.filter(date__lte=date_to)
+    if department_id is not None:
+        query = query.filter(department_id=department_id)
+    total = await query.count()
+    schedules = await query.order_by("date", "start", "id").offset(offset).limit(limit).select_related("doctor")
+    views = await _with_remaining(deps, schedules)
+    booked = await _booked([s.id for s in schedules])
+    for view in views:
+        view["booked"] = booked.get(view["id"], 0)
+        view["external_id"] = next(s.external_id for s in schedules if s.id == view["id"])
+    return {"schedules": views, "total": total, "limit": limit, "offset": offset}
+
+
+async def update_schedule(*, deps, schedule_id: int, capacity: int | None, referral_quota: int | None, fee_fen: int | None) -> dict:
+    """Change a session's stock or fee. Capacity never drops below what is booked (nor below
+    the slots held right now); the hold store is refreshed at once."""
+    from backend.booking import store
+    from backend.booking.models import Booking
+    from backend.booking.service import STANDING, load_schedule
+
+    async with in_transaction() as conn:
+        schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
+        if schedule.status in ("suspended", "retired"):
+            raise Conflict(f"this session is {schedule.status}", code="schedule_closed")
+        new_capacity = schedule.capacity if capacity is None else capacity
+        new_quota = schedule.referral_quota if referral_quota is None else referral_quota
+        new_fee = schedule.fee_fen if fee_fen is None else fee_fen
+        try:
+            rules.validate_stock(capacity=new_capacity, referral_quota=new_quota, fee_fen=new_fee)
+        except rules.InvalidSchedule as exc:
+            raise _invalid(exc) from None
+        booked = await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).count()
+        in_use = (await store.used_slots(deps, [schedule_id], clock.now_ms()))[schedule_id] or 0
+        if new_capacity < max(booked, in_use):
+            raise Conflict(
+                f"capacity cannot go below the {max(booked, in_use)} slots booked or held", code="capacity_below_booked",
+                booked=booked, in_use=in_use,
+            )
+        schedule.capacity, schedule.referral_quota, schedule.fee_fen = new_capacity, new_quota, new_fee
+        await schedule.save(using_db=conn, update_fields=["capacity", "referral_quota", "fee_fen"])
+    await load_schedule(deps, schedule)
+    return await get_schedule(deps=deps, schedule_id=schedule_id)
+
+
+async def retire_schedule(*, deps, schedule_id: int) -> dict:
+    """Withdraw a session nobody has booked (one with bookings is suspended instead, which
+    refunds them)."""
+    from backend.booking.models import Booking
+    from backend.booking.service import STANDING, load_schedule
+
+    async with in_transaction() as conn:
+        schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
+        if await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).exists():
+            raise Conflict("this session has bookings; suspend it (停诊) to cancel and refund them", code="has_bookings")
+        schedule.status = "retired"
+        await schedule.save(using_db=conn, update_fields=["status"])
+    await load_schedule(deps, schedule)  # the hold store refuses holds on it from now on
+    return await get_schedule(deps=deps, schedule_id=schedule_id)

@@ -1,4 +1,10 @@
-"""Operator (platform administrator) authentication for /admin routes."""
+"""Operator authentication and roles for /admin routes.
+
+`@operator`: any logged-in operator (bearer token from POST /admin/login); sets
+request.ctx.operator (a Principal). `@platform_operator`: platform operators only. A hospital
+admin reaches only their hospital: views check with `require_hospital` / `require_object`.
+In dev and test, the static ADMIN_TOKEN (`dev-admin-token`) acts as a platform operator.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,69 @@ import hmac
 from sanic import Request
 from sanic_ext import openapi
 
-from backend.errors import Unauthorized
+from backend.errors import Forbidden, NotFound, Unauthorized
+from backend.operators import rules, service
+
+
+async def authenticate(request: Request) -> rules.Principal:
+    settings = request.app.ctx.deps.settings
+    scheme, _, token = (request.headers.get("authorization") or "").strip().partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    if not token or len(token) > 256:
+        raise Unauthorized("operator credentials required", code="unauthorized")
+    if settings.dev_helpers and settings.admin_token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        return rules.DEV_PLATFORM
+    principal = await service.principal_for_token(token)
+    if principal is None:
+        raise Unauthorized("operator credentials required (log in again)", code="unauthorized")
+    return principal
 
 
 def operator(handler):
-    """Require `Authorization: Bearer <ADMIN_TOKEN>`."""
+    """Any operator; hospital admins are then limited to their hospital by the view."""
 
     @functools.wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
-        scheme, _, token = (request.headers.get("authorization") or "").strip().partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        expected = request.app.ctx.deps.settings.admin_token
-        if not token or not hmac.compare_digest(token.encode(), expected.encode()):
-            raise Unauthorized("operator credentials required", code="unauthorized")
+        request.ctx.operator = await authenticate(request)
         return await handler(request, *args, **kwargs)
 
     return openapi.secured("operator")(wrapper)
+
+
+def platform_operator(handler):
+    """Platform operators only."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        principal = await authenticate(request)
+        if not principal.is_platform:
+            raise Forbidden("platform operators only", code="platform_only")
+        request.ctx.operator = principal
+        return await handler(request, *args, **kwargs)
+
+    return openapi.secured("operator")(wrapper)
+
+
+def require_hospital(request: Request, hospital_id: int | None) -> None:
+    if not request.ctx.operator.reaches(hospital_id):
+        raise Forbidden("this is outside your hospital", code="outside_hospital")
+
+
+async def require_object(request: Request, model, object_id: int, *, what: str) -> int:
+    """The hospital of a catalog object (department, doctor, schedule, terminal...), checked."""
+    found = await model.filter(id=object_id).limit(1).values_list("hospital_id", flat=True)
+    hospital_id = found[0] if found else None
+    if hospital_id is None:
+        raise NotFound(f"no such {what}", code=f"{what}_not_found")
+    require_hospital(request, hospital_id)
+    return hospital_id
+
+
+def scope_or(request: Request, hospital_id: int | None) -> int | None:
+    """A list filter: a hospital admin always sees only their hospital (asking for another is
+    refused); a platform operator sees the one asked for, or all."""
+    principal = request.ctx.operator
+    if hospital_id is not None:
+        require_hospital(request, hospital_id)
+        return hospital_id
+    return principal.scope

@@ -8,9 +8,8 @@ import hmac
 from sanic import Request
 from sanic_ext import openapi
 
-from backend.clock import clock
 from backend.errors import Forbidden, Unauthorized
-from backend.staff import rules
+from backend.staff import rules, signing
 from backend.staff.models import Terminal
 
 NONCE_TTL_FACTOR = 3  # nonces are remembered well past the accepted timestamp window
@@ -41,15 +40,10 @@ async def authenticate(request: Request) -> Terminal:
     secret = rules.derive_secret(deps.settings.terminal_master_key, found.terminal_code, found.credential_version)
     if not hmac.compare_digest(rules.secret_hash(secret), found.secret_hash):
         raise Unauthorized("this terminal's credentials were replaced", code="terminal_unauthenticated")
-    path = request.path + (f"?{request.query_string}" if request.query_string else "")
-    expected = rules.signature(secret, rules.canonical(request.method, path, timestamp, nonce, request.body or b""))
-    if not hmac.compare_digest(expected, given.lower()):
-        raise Unauthorized("the request signature does not verify", code="bad_signature")
     skew = deps.settings.terminal_clock_skew_s
-    if not rules.fresh(timestamp, now_s=clock.now().timestamp(), skew_s=skew):
-        raise Unauthorized("the request timestamp is too far from the server's clock", code="stale_timestamp")
-    if not await deps.redis.set(deps.keys("tn", found.id, nonce), 1, nx=True, ex=skew * NONCE_TTL_FACTOR):
-        raise Unauthorized("this request was already received (replayed nonce)", code="replayed_nonce")
+    await signing.verify(
+        request, deps=deps, secret=secret, nonce_key=deps.keys("tn", found.id, nonce), nonce_ttl_s=skew * NONCE_TTL_FACTOR, skew_s=skew
+    )
     if found.status != "active":
         raise Forbidden("this terminal is disabled", code="terminal_disabled")
     return found

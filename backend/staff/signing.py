@@ -29,3 +29,29 @@ def sign(terminal_code: str, secret: str, method: str, path_with_query: str, bod
         "X-Nonce": nonce,
         "X-Signature": signature(secret, canonical(method, path_with_query, ts, nonce, body)),
     }
+
+
+# --- the service side: one verification for terminals and hospital systems (HIS) -------------
+
+async def verify(request, *, deps, secret: str, nonce_key: str, nonce_ttl_s: int, skew_s: int) -> None:
+    """Check a signed request: signature over method, path with query, timestamp, nonce and body
+    hash; timestamp within `skew_s` of the service clock; nonce never seen within `nonce_ttl_s`
+    (remembered in the shared store, so it holds across workers and hosts). Raises 401 with
+    bad_signature, stale_timestamp or replayed_nonce."""
+    import hmac
+
+    from backend.clock import clock
+    from backend.errors import Unauthorized
+    from backend.staff import rules
+
+    timestamp = request.headers.get("x-timestamp", "")
+    nonce = request.headers.get("x-nonce", "")
+    given = request.headers.get("x-signature", "")
+    path = request.path + (f"?{request.query_string}" if request.query_string else "")
+    expected = rules.signature(secret, rules.canonical(request.method, path, timestamp, nonce, request.body or b""))
+    if not hmac.compare_digest(expected, given.lower()):
+        raise Unauthorized("the request signature does not verify", code="bad_signature")
+    if not rules.fresh(timestamp, now_s=clock.now().timestamp(), skew_s=skew_s):
+        raise Unauthorized("the request timestamp is too far from the server's clock", code="stale_timestamp")
+    if not await deps.redis.set(nonce_key, 1, nx=True, ex=nonce_ttl_s):
+        raise Unauthorized("this request was already received (replayed nonce)", code="replayed_nonce")

@@ -5,7 +5,8 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from backend.http import Input, body, query
-from backend.operators.guards import operator
+from backend.operators.guards import operator, require_hospital, require_object, scope_or
+from backend.staff.models import Terminal
 from backend.staff import service
 from backend.staff.guards import terminal
 
@@ -59,6 +60,7 @@ async def call_next(request: Request, schedule_id: int):
 @operator
 @body(NewTerminal)
 async def register(request: Request, body: NewTerminal):
+    require_hospital(request, body.hospital_id)
     return json(await service.register_terminal(deps=request.app.ctx.deps, hospital_id=body.hospital_id, name=body.name), status=201)
 
 
@@ -67,13 +69,14 @@ async def register(request: Request, body: NewTerminal):
 @operator
 @query(TerminalQuery)
 async def list_terminals(request: Request, query: TerminalQuery):
-    return json(await service.list_terminals(hospital_id=query.hospital_id))
+    return json(await service.list_terminals(hospital_id=scope_or(request, query.hospital_id)))
 
 
 @bp.post("/admin/terminals/<terminal_id:id>/disable")
 @openapi.summary("OPERATOR: disable a terminal (refused at once)")
 @operator
 async def disable(request: Request, terminal_id: int):
+    await require_object(request, Terminal, terminal_id, what="terminal")
     return json(await service.set_terminal_status(terminal_id=terminal_id, active=False))
 
 
@@ -81,6 +84,7 @@ async def disable(request: Request, terminal_id: int):
 @openapi.summary("OPERATOR: enable a terminal again")
 @operator
 async def enable(request: Request, terminal_id: int):
+    await require_object(request, Terminal, terminal_id, what="terminal")
     return json(await service.set_terminal_status(terminal_id=terminal_id, active=True))
 
 
@@ -88,4 +92,5 @@ async def enable(request: Request, terminal_id: int):
 @openapi.summary("OPERATOR: new credentials for a terminal (the old secret stops working)")
 @operator
 async def rotate(request: Request, terminal_id: int):
+    await require_object(request, Terminal, terminal_id, what="terminal")
     return json(await service.rotate_terminal(deps=request.app.ctx.deps, terminal_id=terminal_id))

@@ -1,0 +1,152 @@
+"""Pure rules of inpatient bills: the shape of an item, its amount, sums. No I/O.
+
+amount_fen = quantity x unit_price_fen rounded half up, with exact decimals (never floats).
+"Half up" rounds halves away from zero, so a return (negative quantity) is exactly the negative
+of the same charge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CATEGORIES = ("drug", "exam", "lab", "treatment", "nursing", "bed", "material", "other")
+FIELDS = ("item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen")
+MAX_ITEMS_PER_DAY = 10_000
+MAX_QUANTITY = Decimal("99999.999")
+MAX_UNIT_PRICE_FEN = 100_000_000  # 1,000,000 yuan
+QUANTITY_PLACES = 3
+_CODE = re.compile(r"^[A-Za-z0-9_.:/-]{1,32}$")
+ADMISSION_NO = r"^[A-Za-z0-9_-]{1,32}$"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    item_code: str
+    name: str
+    category: str
+    unit: str
+    quantity: Decimal
+    unit_price_fen: int
+    amount_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    index: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+def amount_fen(quantity: Decimal, unit_price_fen: int) -> int:
+    return int((quantity * unit_price_fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_quantity(value) -> Decimal:
+    """A JSON number or a decimal string, at most 3 decimals, non-zero, within +-MAX_QUANTITY."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a number")
+    try:
+        # str() of a float is its shortest round-tripping form: 0.1 stays "0.1", never 0.1000000000000000055
+        quantity = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not quantity.is_finite():
+        raise ValueError("must be a finite number")
+    if abs(quantity) > MAX_QUANTITY:
+        raise ValueError(f"must be within +-{MAX_QUANTITY}")
+    if quantity.as_tuple().exponent < -QUANTITY_PLACES and quantity != quantity.quantize(Decimal("0.001")):
+        raise ValueError("at most 3 decimals")
+    if quantity == 0:
+        raise ValueError("must not be zero (use a negative quantity for a return)")
+    return quantity.quantize(Decimal("0.001"))
+
+
+def _text(raw: dict, field: str, max_len: int) -> str:
+    value = raw.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("required text")
+    value = value.strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("may not contain control characters")
+    if len(value) > max_len:
+        raise ValueError(f"at most {max_len} characters")
+    return value
+
+
+def _int(raw: dict, field: str) -> int:
+    value = raw.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ValueError("must be a whole number of fen")
+    return value
+
+
+def check_item(raw) -> tuple[Item | None, tuple[str, str] | None]:
+    """(item, None) or (None, (field, reason)) for the first thing wrong with it."""
+    if not isinstance(raw, dict):
+        return None, ("item", "must be an object")
+    field = "item"
+    try:
+        extra = sorted(set(raw) - set(FIELDS))
+        if extra:
+            field = extra[0]
+            raise ValueError("unknown field")
+        field = "item_code"
+        code = _text(raw, field, 32)
+        if not _CODE.match(code):
+            raise ValueError("letters, digits and _ . : / - only")
+        field = "name"
+        name = _text(raw, field, 128)
+        field = "category"
+        category = raw.get(field)
+        if category not in CATEGORIES:
+            raise ValueError("must be one of " + ", ".join(CATEGORIES))
+        field = "unit"
+        unit = _text(raw, field, 16)
+        field = "quantity"
+        if field not in raw:
+            raise ValueError("required")
+        quantity = parse_quantity(raw[field])
+        field = "unit_price_fen"
+        price = _int(raw, field)
+        if not 0 <= price <= MAX_UNIT_PRICE_FEN:
+            raise ValueError(f"must be 0 to {MAX_UNIT_PRICE_FEN}")
+        field = "amount_fen"
+        given = _int(raw, field)
+        expected = amount_fen(quantity, price)
+        if given != expected:
+            raise ValueError(f"must be quantity x unit_price_fen rounded half up = {expected}")
+    except ValueError as exc:
+        return None, (field, str(exc))
+    return Item(code, name, category, unit, quantity, price, given), None
+
+
+def check_items(raw_items) -> tuple[list[Item], list[Problem]]:
+    """Every item checked; one problem per bad item (its first bad field)."""
+    if not isinstance(raw_items, list):
+        return [], [Problem(-1, "items", "must be a list")]
+    if len(raw_items) > MAX_ITEMS_PER_DAY:
+        return [], [Problem(-1, "items", f"at most {MAX_ITEMS_PER_DAY} items per day")]
+    items, problems = [], []
+    for index, raw in enumerate(raw_items):
+        item, problem = check_item(raw)
+        if problem is not None:
+            problems.append(Problem(index, *problem))
+        else:
+            items.append(item)
+    return items, problems
+
+
+def subtotal_fen(items) -> int:
+    return sum(item.amount_fen for item in items)
+
+
+def balance_fen(*, prepaid_fen: int, total_fen: int) -> int:
+    """What is left of the deposits (negative: what the patient still owes)."""
+    return prepaid_fen - total_fen

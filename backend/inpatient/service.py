@@ -1,0 +1,286 @@
+"""Inpatient bills (住院清单): admissions and daily items pushed by hospital systems, bills read
+by residents for their own and linked members' cards, online deposits (预缴金) on the
+hospital's feed."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from backend.cards import rules as card_rules
+from backend.cards import service as cards
+from backend.catalog.models import Hospital
+from backend.clock import SHANGHAI, clock, iso
+from backend.errors import AppError, BadRequest, Conflict, NotFound
+from backend.inpatient import rules
+from backend.inpatient.models import Admission, BillDay, BillItem, Deposit
+from backend.privacy.masking import mask_name
+
+log = logging.getLogger("ehealth.inpatient")
+
+FEED_PAGE = 100
+
+
+def _local_date(when: datetime) -> date:
+    return when.astimezone(SHANGHAI).date()
+
+
+# --- hospital systems ----------------------------------------------------------------------------
+
+def _his_admission_view(a: Admission) -> dict:
+    return {
+        "admission_no": a.admission_no, "ward": a.ward, "bed": a.bed, "admitted_at": iso(a.admitted_at),
+        "discharged_at": iso(a.discharged_at), "deposit_fen": a.deposit_fen, "updated_at": iso(a.updated_at),
+    }
+
+
+async def put_admission(*, deps, hospital: Hospital, admission_no: str, id_number: str, name: str, ward: str, bed: str,
+                        admitted_at: datetime, discharged_at: datetime | None, deposit_fen: int) -> tuple[dict, bool]:
+    """Create or update an admission. Returns (view, created)."""
+    try:
+        parsed_id = card_rules.parse_id_number(id_number, today=clock.today()).value
+        name = card_rules.normalize_name(name)
+    except card_rules.InvalidIdentity as exc:
+        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+    if discharged_at is not None and discharged_at < admitted_at:
+        raise BadRequest("discharged_at: is before admitted_at", code="invalid_admission",
+                         fields=[{"field": "discharged_at", "message": "is before admitted_at"}])
+    fields = dict(
+        patient_id_hash=deps.pii.index(parsed_id, field="id_number"),
+        id_enc=deps.pii.encrypt(parsed_id, field="id_number"),
+        name_enc=deps.pii.encrypt(name, field="name"),
+        pii_ref=deps.pii.ref, ward=ward, bed=bed, admitted_at=admitted_at, discharged_at=discharged_at,
+        deposit_fen=deposit_fen, updated_at=clock.now(),
+    )
+    async with in_transaction() as conn:
+        existing = await Admission.select_for_update().using_db(conn).get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        if existing is None:
+            try:
+                async with in_transaction() as inner:
+                    admission = await Admission.create(hospital_id=hospital.id, admission_no=admission_no, created_at=clock.now(), using_db=inner, **fields)
+                created = True
+            except IntegrityError:  # the same admission pushed twice at once: the other one made it
+                existing = await Admission.select_for_update().using_db(conn).get(hospital_id=hospital.id, admission_no=admission_no)
+        if existing is not None:
+            first_day = await BillDay.filter(admission_id=existing.id).using_db(conn).order_by("date").first()
+            last_day = await BillDay.filter(admission_id=existing.id).using_db(conn).order_by("-date").first()
+            if first_day is not None and first_day.date < _local_date(admitted_at):
+                raise BadRequest("admitted_at: is after days already billed", code="invalid_admission")
+            if last_day is not None and discharged_at is not None and last_day.date > _local_date(discharged_at):
+                raise BadRequest("discharged_at: is before days already billed", code="invalid_admission")
+            for key, value in fields.items():
+                setattr(existing, key, value)
+            await existing.save(using_db=conn, update_fields=list(fields))
+            admission, created = existing, False
+    log.info("admission %s hospital=%s created=%s", admission.id, hospital.id, created)
+    return _his_admission_view(admission), created
+
+
+async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items) -> dict:
+    """Replace one day's items of an admission, in one transaction. Any bad item refuses the
+    whole batch (422 invalid_items, one entry per bad item) and nothing is written."""
+    items, problems = rules.check_items(raw_items)
+    if problems:
+        raise AppError(
+            f"{len(problems)} item(s) refused; nothing was written", code="invalid_items", status=422,
+            items=[p.as_dict() for p in problems],
+        )
+    subtotal = rules.subtotal_fen(items)
+    now = clock.now()
+    async with in_transaction() as conn:
+        # the admission row is the lock: pushes of one admission are applied one after the other
+        admission = await Admission.select_for_update().using_db(conn).get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        if admission is None:
+            raise NotFound("no such admission at this hospital; push the admission first", code="admission_not_found")
+        _check_day(admission, day)
+        bill_day = await BillDay.get_or_none(admission_id=admission.id, date=day).using_db(conn)
+        if bill_day is None:
+            bill_day = await BillDay.create(admission_id=admission.id, date=day, item_count=len(items), subtotal_fen=subtotal, received_at=now, using_db=conn)
+        else:
+            await BillItem.filter(day_id=bill_day.id).using_db(conn).delete()
+            bill_day.item_count, bill_day.subtotal_fen, bill_day.received_at = len(items), subtotal, now
+            await bill_day.save(using_db=conn, update_fields=["item_count", "subtotal_fen", "received_at"])
+        if items:
+            await BillItem.bulk_create(
+                [
+                    BillItem(
+                        day_id=bill_day.id, position=i, item_code=it.item_code, name=it.name, category=it.category, unit=it.unit,
+                        quantity=it.quantity, unit_price_fen=it.unit_price_fen, amount_fen=it.amount_fen,
+                    )
+                    for i, it in enumerate(items)
+                ],
+                batch_size=1000,
+                using_db=conn,
+            )
+    log.info("bill day admission=%s date=%s items=%s", admission.id, day, len(items))
+    return {"date": day.isoformat(), "item_count": len(items), "subtotal_fen": subtotal}
+
+
+def _check_day(admission: Admission, day: date) -> None:
+    if day < _local_date(admission.admitted_at):
+        raise BadRequest("date: is before the admission", code="invalid_date")
+    if admission.discharged_at is not None and day > _local_date(admission.discharged_at):
+        raise BadRequest("date: is after the discharge", code="invalid_date")
+    if day > clock.today():
+        raise BadRequest("date: is in the future", code="invalid_date")
+
+
+# --- deposits on the hospital's feed -------------------------------------------------------------
+
+async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction_id: str, out_trade_no: str | None = None,
+                              paid_at: datetime | None = None) -> tuple[Deposit, bool]:
+    """Count a paid top-up once: (deposit, newly counted). Idempotent by out_trade_no (the row
+    made when the payment started) and by WeChat's transaction_id, also under concurrency: the
+    status moves created -> paid in one conditional UPDATE, and transaction_id is unique."""
+    if amount_fen <= 0:
+        raise ValueError("a deposit is a positive amount")
+    paid_at = paid_at or clock.now()
+    if out_trade_no is not None:
+        started = await Deposit.get_or_none(out_trade_no=out_trade_no)
+        if started is not None:
+            if started.admission_id != admission_id or started.amount_fen != amount_fen:
+                raise Conflict("the paid order does not match its deposit", code="deposit_mismatch")
+            try:
+                moved = await Deposit.filter(id=started.id, status="created").update(
+                    status="paid", transaction_id=transaction_id, paid_at=paid_at
+                )
+            except IntegrityError:  # this transaction_id already counted on another row
+                moved = 0
+            return await Deposit.get(id=started.id), bool(moved)
+    known = await Deposit.get_or_none(transaction_id=transaction_id)
+    if known is not None:
+        return known, False
+    try:
+        deposit = await Deposit.create(
+            admission_id=admission_id, amount_fen=amount_fen, status="paid", out_trade_no=out_trade_no,
+            transaction_id=transaction_id, paid_at=paid_at, created_at=clock.now(),
+        )
+    except IntegrityError:  # the same notification, processed at the same moment elsewhere
+        return await Deposit.get(transaction_id=transaction_id), False
+    log.info("deposit %s paid admission=%s", deposit.id, admission_id)
+    return deposit, True
+
+
+def _parse_cursor(after: str | None) -> int:
+    if after in (None, ""):
+        return 0
+    if not (after.isdigit() and len(after) <= 12):
+        raise BadRequest("after: not a cursor this feed gave", code="invalid_cursor")
+    return int(after)
+
+
+async def deposit_feed(*, hospital: Hospital, after: str | None, limit: int = FEED_PAGE) -> dict:
+    """Paid, unacknowledged top-ups of the hospital's admissions, oldest first. Poll from the start
+    (no `after`) and follow next_cursor until it is null; acknowledged ones leave the feed."""
+    rows = await Deposit.filter(
+        admission__hospital_id=hospital.id, status="paid", acknowledged_at__isnull=True, id__gt=_parse_cursor(after)
+    ).order_by("id").limit(limit + 1).values("id", "admission__admission_no", "amount_fen", "paid_at", "transaction_id")
+    page = rows[:limit]
+    return {
+        "deposits": [
+            {"deposit_id": r["id"], "admission_no": r["admission__admission_no"], "amount_fen": r["amount_fen"],
+             "paid_at": iso(r["paid_at"]), "transaction_id": r["transaction_id"]}
+            for r in page
+        ],
+        "next_cursor": str(page[-1]["id"]) if len(rows) > limit else None,
+    }
+
+
+async def acknowledge_deposits(*, hospital: Hospital, deposit_ids: list[int]) -> dict:
+    """The hospital has booked these top-ups in its own system. Ids that are not this hospital's
+    paid deposits are listed back as unknown and left alone."""
+    wanted = sorted(set(deposit_ids))
+    own = set(
+        await Deposit.filter(id__in=wanted, admission__hospital_id=hospital.id, status="paid").values_list("id", flat=True)
+    )
+    newly = await Deposit.filter(id__in=sorted(own), acknowledged_at__isnull=True).update(acknowledged_at=clock.now()) if own else 0
+    return {"acknowledged": sorted(own), "newly_acknowledged": newly, "unknown": [i for i in wanted if i not in own]}
+
+
+# --- residents -----------------------------------------------------------------------------------
+
+def _no_bill() -> NotFound:
+    # One body for a card that is not the caller's and for an admission that does not exist.
+    return NotFound("no such admission for this card", code="admission_not_found")
+
+
+async def _totals(admission_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    if not admission_ids:
+        return {}, {}
+    billed = await BillDay.filter(admission_id__in=admission_ids).annotate(total=Sum("subtotal_fen")).group_by("admission_id").values("admission_id", "total")
+    paid = await Deposit.filter(admission_id__in=admission_ids, status="paid").annotate(total=Sum("amount_fen")).group_by("admission_id").values("admission_id", "total")
+    return ({r["admission_id"]: int(r["total"] or 0) for r in billed}, {r["admission_id"]: int(r["total"] or 0) for r in paid})
+
+
+def _resident_admission_view(deps, a: Admission, *, total: int, online: int) -> dict:
+    prepaid = a.deposit_fen + online
+    return {
+        "hospital_id": a.hospital_id, "hospital_name": a.hospital.name, "admission_no": a.admission_no, "ward": a.ward,
+        "bed": a.bed, "admitted_at": iso(a.admitted_at), "discharged_at": iso(a.discharged_at),
+        "discharged": a.discharged_at is not None, "total_fen": total, "prepaid_fen": prepaid,
+        "balance_fen": rules.balance_fen(prepaid_fen=prepaid, total_fen=total),
+    }
+
+
+async def list_admissions(*, deps, account_id: int, card_id: str) -> list[dict]:
+    card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
+    admissions = await Admission.filter(patient_id_hash=card.id_hash).select_related("hospital").order_by("-admitted_at", "-id")
+    billed, online = await _totals([a.id for a in admissions])
+    return [_resident_admission_view(deps, a, total=billed.get(a.id, 0), online=online.get(a.id, 0)) for a in admissions]
+
+
+async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> dict:
+    if not card_rules.is_card_id(card_id):
+        raise _no_bill()
+    try:
+        card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
+    except NotFound:
+        raise _no_bill() from None
+    admission = await Admission.get_or_none(
+        hospital_id=hospital_id, admission_no=admission_no, patient_id_hash=card.id_hash
+    ).select_related("hospital")
+    if admission is None:
+        raise _no_bill()
+    days = await BillDay.filter(admission_id=admission.id).order_by("date")
+    items_by_day: dict[int, list[dict]] = defaultdict(list)
+    rows = await BillItem.filter(day__admission_id=admission.id).order_by("day_id", "position").values(
+        "day_id", "item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen"
+    )
+    for r in rows:
+        items_by_day[r.pop("day_id")].append(r)
+    day_views, totals_by_category = [], defaultdict(int)
+    for d in days:
+        by_category: dict[str, int] = defaultdict(int)
+        items = items_by_day.get(d.id, [])
+        for item in items:
+            item["quantity"] = float(item["quantity"])  # at most 3 decimals: exact as a JSON number
+            by_category[item["category"]] += item["amount_fen"]
+            totals_by_category[item["category"]] += item["amount_fen"]
+        day_views.append({
+            "date": d.date.isoformat(), "items": items, "subtotal_fen": d.subtotal_fen,
+            "categories": [{"category": c, "subtotal_fen": by_category[c]} for c in rules.CATEGORIES if c in by_category],
+        })
+    total = sum(d.subtotal_fen for d in days)
+    paid = await Deposit.filter(admission_id=admission.id, status="paid").order_by("paid_at", "id")
+    online = sum(p.amount_fen for p in paid)
+    prepaid = admission.deposit_fen + online
+    return {
+        "admission": {
+            "hospital_id": admission.hospital_id, "hospital_name": admission.hospital.name, "admission_no": admission.admission_no,
+            "ward": admission.ward, "bed": admission.bed, "admitted_at": iso(admission.admitted_at),
+            "discharged_at": iso(admission.discharged_at), "discharged": admission.discharged_at is not None,
+            "name_masked": mask_name(deps.pii.decrypt(admission.name_enc, field="name")),
+        },
+        "days": day_views,
+        "categories": [{"category": c, "subtotal_fen": totals_by_category[c]} for c in rules.CATEGORIES if c in totals_by_category],
+        "total_fen": total,
+        "prepaid_fen": prepaid,
+        "hospital_deposit_fen": admission.deposit_fen,
+        "online_deposits": [{"deposit_id": p.id, "amount_fen": p.amount_fen, "paid_at": iso(p.paid_at)} for p in paid],
+        "balance_fen": rules.balance_fen(prepaid_fen=prepaid, total_fen=total),
+    }

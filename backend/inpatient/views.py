@@ -1,0 +1,41 @@
+"""Residents' inpatient bills (住院清单) for their own and linked members' cards."""
+
+from pydantic import BaseModel, Field
+from sanic import Blueprint, Request, json
+from sanic_ext import openapi
+
+from backend.http import query
+from backend.identity.guards import resident
+from backend.inpatient import service
+from backend.inpatient.rules import ADMISSION_NO
+
+bp = Blueprint("inpatient", url_prefix="/inpatient")
+
+
+class AdmissionsQuery(BaseModel):
+    card_id: str = Field(min_length=1, max_length=64)
+
+
+class BillQuery(BaseModel):
+    hospital_id: int = Field(ge=1, le=2**31 - 1)
+    card_id: str = Field(min_length=1, max_length=64)
+    admission_no: str = Field(pattern=ADMISSION_NO)
+
+
+@bp.get("/admissions")
+@openapi.summary("Admissions of a card (own or a linked member's), newest first, with their balance")
+@resident
+@query(AdmissionsQuery)
+async def list_admissions(request: Request, query: AdmissionsQuery):
+    return json(await service.list_admissions(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=query.card_id))
+
+
+@bp.get("/bills")
+@openapi.summary("The bill of one admission: days with items and subtotals, total, prepaid, balance")
+@resident
+@query(BillQuery)
+async def get_bill(request: Request, query: BillQuery):
+    return json(await service.get_bill(
+        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
+        card_id=query.card_id, admission_no=query.admission_no,
+    ))
