@@ -15,12 +15,14 @@ from backend.notifications.views import bp as notifications
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
+from backend.queueing.display import bp as queue_display
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
+    blueprints.append(queue_display)  # web branch: waiting-room display (poll + SSE)
     if dev_helpers:
         from backend.dev.views import bp as dev
 

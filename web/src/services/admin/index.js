@@ -1,0 +1,38 @@
+// The operator console's calls, one per endpoint of SPEC's operator contract.
+import { request, qs } from '../http.js'
+import { operator } from './session.js'
+const op = (method, path, body) => request(method, `/admin${path}`, { body, token: operator.token })
+
+export const login = (username, password) => request('POST', '/admin/login', { body: { username, password } })
+
+export const listHospitals = () => op('GET', '/hospitals')
+export const createHospital = (form) => op('POST', '/hospitals', form)
+export const updateHospital = (id, form) => op('PATCH', `/hospitals/${id}`, form)
+export const retireHospital = (id) => op('DELETE', `/hospitals/${id}`)
+
+export const listDepartments = (hospitalId) => op('GET', `/hospitals/${hospitalId}/departments`)
+export const createDepartment = (hospitalId, form) => op('POST', `/hospitals/${hospitalId}/departments`, form)
+export const updateDepartment = (id, form) => op('PATCH', `/departments/${id}`, form)
+export const retireDepartment = (id) => op('DELETE', `/departments/${id}`)
+
+export const listDoctors = (hospitalId) => op('GET', `/hospitals/${hospitalId}/doctors`)
+export const createDoctor = (hospitalId, form) => op('POST', `/hospitals/${hospitalId}/doctors`, form)
+export const updateDoctor = (id, form) => op('PATCH', `/doctors/${id}`, form)
+export const retireDoctor = (id) => op('DELETE', `/doctors/${id}`)
+
+export const listSchedules = (hospitalId, params = {}) => op('GET', `/hospitals/${hospitalId}/schedules${qs(params)}`)
+export const importSchedules = (hospitalId, schedules) => op('POST', `/hospitals/${hospitalId}/schedules/import`, { schedules })
+export const suspendSchedule = (id, reason) => op('POST', `/schedules/${id}/suspend`, { reason })
+
+export const issueIntakeSecret = (hospitalId) => op('POST', `/hospitals/${hospitalId}/intake-secret`)
+
+export const listTerminals = (hospitalId) => op('GET', `/terminals${qs({ hospital_id: hospitalId })}`)
+export const registerTerminal = (hospitalId, name) => op('POST', '/terminals', { hospital_id: hospitalId, name })
+export const disableTerminal = (id) => op('POST', `/terminals/${id}/disable`)
+export const enableTerminal = (id) => op('POST', `/terminals/${id}/enable`)
+export const rotateTerminal = (id) => op('POST', `/terminals/${id}/rotate`)
+
+export const issueReferral = (form) => op('POST', '/referrals', form)
+export const listAudit = (params = {}) => op('GET', `/audit${qs(params)}`)
+export const listAccessLog = (params = {}) => op('GET', `/access-log${qs(params)}`)
+export const getFigures = (params = {}) => op('GET', `/figures${qs(params)}`)
