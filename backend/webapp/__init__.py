@@ -27,6 +27,7 @@ def prepare_docs(app: Sanic) -> None:
     from the swagger-ui-bundle package, so /docs works without internet."""
     app.config.OAS_PATH_TO_SWAGGER_HTML = str(Path(__file__).with_name("swagger.html"))
     app.config.OAS_UI_REDOC = False  # Redoc only comes from a CDN
+    app.config.OAS_UI_DEFAULT = "swagger"
 
 
 def install(app: Sanic, *, dist: Path = DIST) -> None:

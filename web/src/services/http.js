@@ -11,6 +11,10 @@ export class ApiError extends Error {
 
 export const API = '/api/v1'
 
+// Set by main.js: an expired resident or operator session goes back to its login page.
+let onUnauthorized = () => {}
+export function whenUnauthorized(handler) { onUnauthorized = handler }
+
 export async function request(method, path, { body, token, headers = {}, raw } = {}) {
   const init = { method, headers: { ...headers } }
   if (token) init.headers.Authorization = `Bearer ${token}`
@@ -28,7 +32,11 @@ export async function request(method, path, { body, token, headers = {}, raw } =
   if (response.status === 204) return null
   const text = await response.text()
   const data = text ? JSON.parse(text) : null
-  if (!response.ok) throw new ApiError(response.status, data)
+  if (!response.ok) {
+    const error = new ApiError(response.status, data)
+    if (response.status === 401 && token) onUnauthorized(error)
+    throw error
+  }
   return data
 }
 
