@@ -278,5 +278,5 @@ def test_spa_fallback_and_offline_docs(web_server, launch, watch):
     assert not foreign, foreign
     assert httpx.get(web_server + "/no/such/page").status_code == 404  # outside the app's prefixes
     w.page.goto("/staff/no-such-page")
-    w.page.get_by_text("页面不存在").wait_for()
+    w.page.locator(".card.empty", has_text="页面不存在").wait_for()
     w.shot("not-found")
