@@ -10,6 +10,7 @@ from pathlib import Path
 import swagger_ui_bundle
 from sanic import Request, Sanic, html
 from sanic.response import file
+from sanic_ext import openapi
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
@@ -36,6 +37,7 @@ def install(app: Sanic, *, dist: Path = DIST) -> None:
         app.static("/assets", dist / "assets", name="web_assets")
     index = dist / "index.html"
 
+    @openapi.exclude()  # pages, not API: kept out of the OpenAPI document
     async def spa(request: Request, rest: str = ""):
         if not index.is_file():
             return html(NOT_BUILT, status=503)
@@ -46,6 +48,7 @@ def install(app: Sanic, *, dist: Path = DIST) -> None:
         app.add_route(spa, f"/{prefix}", name=f"web_{prefix}")
         app.add_route(spa, f"/{prefix}/<rest:path>", name=f"web_{prefix}_deep")
 
+    @openapi.exclude()
     async def favicon(request: Request):
         return await file(dist / "favicon.svg", headers={"Cache-Control": "max-age=86400"})
 

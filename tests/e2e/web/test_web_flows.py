@@ -280,3 +280,17 @@ def test_spa_fallback_and_offline_docs(web_server, launch, watch):
     w.page.goto("/staff/no-such-page")
     w.page.locator(".card.empty", has_text="页面不存在").wait_for()
     w.shot("not-found")
+
+
+def test_display_polls_when_the_stream_is_refused(web_server, api, launch, watch):
+    schedule = api.get("/departments/1/schedules").json()[0]
+    context = launch().new_context(base_url=web_server, viewport={"width": 1280, "height": 800})
+    # a proxy that does not pass event streams: 204 tells EventSource to stop for good
+    context.route(re.compile(r"/queue/stream$"), lambda route: route.fulfill(status=204))
+    w = watch(context.new_page(), "display-poll")
+    w.page.goto(f"/staff/display/{schedule['id']}")
+    w.page.locator("footer", has_text="轮询").wait_for(timeout=10000)
+    board = api.get(f"/schedules/{schedule['id']}/queue").json()
+    assert board["schedule_id"] == schedule["id"] and board["called_number"] is None and board["waiting"] == 0
+    assert w.page.get_by_test_id("display-number").inner_text() == "—"
+    w.shot("display-polling")
