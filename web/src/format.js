@@ -22,3 +22,4 @@ export const BOOKING_STATUS = { confirmed: '已预约', checked_in: '已签到',
 export const SCHEDULE_STATUS = { not_released: '未放号', open: '可预约', full: '已约满', ended: '已结束', suspended: '已停诊' }
 export const QUEUE_STATUS = { not_checked_in: '未签到', waiting: '候诊中', called: '正在叫您', done: '已就诊', cancelled: '已取消' }
 export const CATEGORY = { drug: '药品', exam: '检查', lab: '检验', treatment: '治疗', nursing: '护理', bed: '床位', material: '材料', other: '其他' }
+export const refundState = (status) => ({ success: '已原路退回', closed: '退款关闭，请联系医院', abnormal: '退款异常，请联系医院' })[status] || '退款处理中'

@@ -4,6 +4,7 @@ Debian's chromium by Playwright. Every visited page is saved as a screenshot at 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -86,9 +87,22 @@ def api(web_server):
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def playwright():
+    """Playwright's sync API, for this package only (rather than pytest-playwright's session-wide
+    fixture): while it lives it marks an asyncio loop as running in this thread, which the async
+    tests that run after this package could not share."""
+    from playwright.sync_api import sync_playwright
+
+    manager = sync_playwright().start()
+    yield manager
+    manager.stop()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture(scope="package")
 def launch(playwright):
-    """launch(extra_args) -> a headless Debian chromium; closed at the end of the session."""
+    """launch(extra_args) -> a headless Debian chromium; closed when this package's tests end."""
     _ensure_chromium()
     browsers = []
 
