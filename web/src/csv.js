@@ -22,14 +22,3 @@ export function parseCsv(text) {
   const names = header.map((h) => h.trim().replace(/^\uFEFF/, ''))
   return body.map((r) => Object.fromEntries(names.map((n, i) => [n, (r[i] ?? '').trim()])))
 }
-const NUMBERS = ['capacity', 'referral_quota', 'fee_fen']
-export function scheduleRows(records) {
-  return records.map((r) => {
-    const out = {}
-    for (const [k, v] of Object.entries(r)) {
-      if (v === '') continue
-      out[k] = NUMBERS.includes(k) && /^-?\d+$/.test(v) ? Number(v) : v
-    }
-    return out
-  })
-}

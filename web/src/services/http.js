@@ -20,7 +20,7 @@ export async function request(method, path, { body, token, headers = {}, raw } =
   if (token) init.headers.Authorization = `Bearer ${token}`
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body)
-    init.headers['Content-Type'] = 'application/json'
+    init.headers['Content-Type'] ??= 'application/json'
   }
   let response
   try {
