@@ -15,16 +15,17 @@ from backend.notifications.views import bp as notifications
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
+from backend.queueing.display import bp as queue_display
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
-from backend.his.views import bp as his  # bills
-from backend.inpatient.views import bp as inpatient  # bills
-from backend.operators.views import bp as operators  # bills
+from backend.his.views import bp as his
+from backend.inpatient.views import bp as inpatient
+from backend.operators.views import bp as operators
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
-    blueprints += [inpatient, his, operators]  # bills
+    blueprints += [inpatient, his, operators, queue_display]
     if dev_helpers:
         from backend.dev.views import bp as dev
 

@@ -15,7 +15,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, errors, http, jobs, logs
+from backend import db, errors, http, jobs, logs, webapp
 from backend import redis as hot
 from backend.api import api_v1
 from backend.config import Settings, load_settings
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # Only the sanic-ext parts in use: dependency injection would add a signal dispatch, and CORS
     # a response middleware, to every request, including each hold at 13:00. The web app is
     # served from this origin, so it needs no CORS.
+    webapp.prepare_docs(app)  # web branch: /docs from local files
     Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension], config={"cors": False})
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # only the cast of a registered type to decide, so the cast itself refuses.
     app.router.register_pattern("id", row_id, ROW_ID)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
+    webapp.install(app)  # web branch: the SPA at /, /staff, /admin and the docs' assets
 
     if deps is not None:
         app.ctx.deps = deps

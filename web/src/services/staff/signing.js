@@ -1,0 +1,22 @@
+// Terminal request signing, exactly as backend/staff/rules.py verifies it:
+//   X-Signature = hex HMAC-SHA256(secret, METHOD \n PATH?QUERY \n TIMESTAMP \n NONCE \n hex SHA-256(body))
+// The secret never leaves the browser; Web Crypto does the hashing.
+const encoder = new TextEncoder()
+const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+export async function sha256Hex(bytes) {
+  return hex(await crypto.subtle.digest('SHA-256', bytes))
+}
+
+export function newNonce() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return hex(bytes)
+}
+
+export async function signRequest({ terminalCode, secret, method, path, body = '', timestamp, nonce = newNonce() }) {
+  const bodyBytes = encoder.encode(body)
+  const canonical = [method.toUpperCase(), path, String(timestamp), nonce, await sha256Hex(bodyBytes)].join('\n')
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const signature = hex(await crypto.subtle.sign('HMAC', key, encoder.encode(canonical)))
+  return { 'X-Terminal-Id': terminalCode, 'X-Timestamp': String(timestamp), 'X-Nonce': nonce, 'X-Signature': signature }
+}
