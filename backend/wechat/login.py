@@ -35,9 +35,18 @@ class WeChatLogin:
         self._access_token = access_token or None
         self._timeout = timeout
 
-    def client(self) -> WeChatClient:
-        # One client per call: requests.Session is not meant to be shared between threads.
-        client = WeChatClient(self.appid, self._secret, access_token=self._access_token, timeout=self._timeout)
+    @property
+    def api_base(self) -> str:
+        return self._api_base
+
+    @property
+    def secret(self) -> str:
+        return self._secret
+
+    def client(self, access_token: str | None = None) -> WeChatClient:
+        # One client per call: requests.Session is not meant to be shared between threads. The
+        # access token comes from backend.wechat.tokens (shared by all workers through Redis).
+        client = WeChatClient(self.appid, self._secret, access_token=access_token or self._access_token, timeout=self._timeout)
         client.API_BASE_URL = self._api_base + "cgi-bin/"
         client.wxa.API_BASE_URL = self._api_base
         return client
