@@ -122,3 +122,35 @@ async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
     elif await deps.redis.exists(used_key):
         raise refuse("qr_reused", card=card)
     return Resolved(card, code.kind, verdict.step)
+
+
+async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int, str]:
+    """(card pk, status) of a card the bearer's account may show, in one batched Redis call
+    (qr/lua/fetch.lua); the database is read only to fill a cold cache. Refusals are those of
+    the resident guard and the card look-up."""
+    from backend.cards import service as cards
+    from backend.errors import NotFound, Unauthorized
+    from backend.identity import rules as identity_rules
+    from backend.identity import service as identity
+
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    th = identity_rules.token_hash(token)
+    filled: set[str] = set()
+    while True:
+        reply = await deps.scripts.batched("qr.fetch", [deps.settings.redis_prefix], [clock.now_ms(), th, card_id])
+        if reply[0] == "ok":
+            return int(reply[1]), reply[2]
+        if reply[0] == "err":
+            if reply[1] == "token_expired":
+                raise Unauthorized("the token has expired", code="invalid_token")
+            raise NotFound("no such card")
+        what = reply[1]
+        if what in filled:
+            raise NotFound("no such card")
+        filled.add(what)
+        if what == "token":
+            if await identity.session_from_db(deps, th) is None:
+                raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
+        else:
+            await cards.refresh_account_cards(deps, int(reply[2]))
