@@ -15,6 +15,7 @@ STOP_GRACE_S = 10.0
 async def run_once(deps) -> dict:
     from backend import metrics
     from backend import redis as hot
+    from backend.audit import stream as audit_stream
     from backend.booking.service import mark_no_shows
     from backend.notifications.service import dispatch
     from backend.payments.service import poll_refunds, reconcile_payments
@@ -26,6 +27,7 @@ async def run_once(deps) -> dict:
         ("notifications", lambda: dispatch(deps)),
         ("no_shows", lambda: mark_no_shows(deps)),
         ("store_sweep", lambda: hot.sweep_expired(deps.redis)),
+        ("audit_drain", lambda: audit_stream.drain(deps)),
     ):
         started = time.perf_counter()
         try:

@@ -31,7 +31,7 @@ class LogQuery(BaseModel):
 @openapi.summary("Who scanned or viewed this card (hospital, terminal, time, result)")
 @resident
 async def card_access_log(request: Request, card_id: str):
-    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id))
+    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id, deps=request.app.ctx.deps))
 
 
 @bp.get("/admin/access-log")
@@ -39,4 +39,4 @@ async def card_access_log(request: Request, card_id: str):
 @operator
 @query(LogQuery)
 async def access_log(request: Request, query: LogQuery):
-    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit))
+    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit, deps=request.app.ctx.deps))

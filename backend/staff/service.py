@@ -14,7 +14,7 @@ from backend.errors import BadRequest, NotFound
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
 from backend.qr import service as qr
 from backend.queueing import service as queueing
-from backend.staff import rules
+from backend.staff import rules, terminal_cache
 from backend.staff.models import Terminal
 
 log = logging.getLogger("ehealth.staff")
@@ -56,11 +56,13 @@ async def _terminal(terminal_id: int) -> Terminal:
     return found
 
 
-async def set_terminal_status(*, terminal_id: int, active: bool) -> dict:
+async def set_terminal_status(*, terminal_id: int, active: bool, deps=None) -> dict:
     found = await _terminal(terminal_id)
     found.status = "active" if active else "disabled"
     found.disabled_at = None if active else clock.now()
     await found.save(update_fields=["status", "disabled_at"])
+    if deps is not None:  # every worker's cached copy is dropped at its next request
+        await terminal_cache.bump(deps)
     log.info("terminal %s %s", terminal_id, found.status)
     return terminal_view(found)
 
@@ -71,6 +73,7 @@ async def rotate_terminal(*, deps, terminal_id: int) -> dict:
     secret = rules.derive_secret(deps.settings.terminal_master_key, found.terminal_code, found.credential_version)
     found.secret_hash = rules.secret_hash(secret)
     await found.save(update_fields=["credential_version", "secret_hash"])
+    await terminal_cache.bump(deps)
     return terminal_view(found, secret=secret)
 
 
@@ -111,7 +114,7 @@ async def _resolve_logged(deps, terminal: Terminal, payload: str, *, action: str
     try:
         resolved = await qr.resolve(deps, payload, consume=consume)
     except qr.QrRefused as refused:
-        await audit.record(terminal=terminal, card_pk=refused.card_pk, action=action, result=refused.code)
+        await audit.record(terminal=terminal, card_pk=refused.card_pk, action=action, result=refused.code, deps=deps)
         raise
     return resolved
 
@@ -120,7 +123,7 @@ async def scan(*, deps, terminal: Terminal, payload: str, purpose: str) -> dict:
     """Who the code belongs to (masked), the card's status, and this hospital's bookings for the
     card today. purpose=payment spends a dynamic code."""
     resolved = await _resolve_logged(deps, terminal, payload, action="scan", consume=purpose == "payment")
-    await audit.record(terminal=terminal, card_pk=resolved.card.id, action="scan", result="ok")
+    await audit.record(terminal=terminal, card_pk=resolved.card.id, action="scan", result="ok", deps=deps)
     return {
         "card": _identity(deps, resolved.card),
         "status": resolved.card.status,
@@ -135,11 +138,11 @@ async def check_in(*, deps, terminal: Terminal, payload: str, booking_id: int) -
         raise NotFound("no such booking at this hospital", code="booking_not_found")
     peek = await _resolve_logged(deps, terminal, payload, action="checkin", consume=False)
     if peek.card.id != booking.card_id:
-        await audit.record(terminal=terminal, card_pk=peek.card.id, action="checkin", result="card_mismatch")
+        await audit.record(terminal=terminal, card_pk=peek.card.id, action="checkin", result="card_mismatch", deps=deps)
         raise BadRequest("this code belongs to another card than the booking's", code="card_mismatch")
     await _resolve_logged(deps, terminal, payload, action="checkin", consume=True)  # spends it, once
     result = await queueing.check_in(booking=booking)
-    await audit.record(terminal=terminal, card_pk=booking.card_id, action="checkin", result="ok")
+    await audit.record(terminal=terminal, card_pk=booking.card_id, action="checkin", result="ok", deps=deps)
     return result
 
 

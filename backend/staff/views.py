@@ -74,14 +74,14 @@ async def list_terminals(request: Request, query: TerminalQuery):
 @openapi.summary("OPERATOR: disable a terminal (refused at once)")
 @operator
 async def disable(request: Request, terminal_id: int):
-    return json(await service.set_terminal_status(terminal_id=terminal_id, active=False))
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=False, deps=request.app.ctx.deps))
 
 
 @bp.post("/admin/terminals/<terminal_id:id>/enable")
 @openapi.summary("OPERATOR: enable a terminal again")
 @operator
 async def enable(request: Request, terminal_id: int):
-    return json(await service.set_terminal_status(terminal_id=terminal_id, active=True))
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=True, deps=request.app.ctx.deps))
 
 
 @bp.post("/admin/terminals/<terminal_id:id>/rotate")
