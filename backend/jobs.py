@@ -58,19 +58,21 @@ async def run_forever(deps, *, interval_s: float = 5.0, stopping: asyncio.Event 
 
 
 def start(app, deps) -> None:
+    # A plain task rather than app.add_task: Sanic cancels its registered tasks as shutdown
+    # begins, which would cut a step (a refund call, say) in half.
     app.ctx.jobs_stopping = asyncio.Event()
-    app.add_task(run_forever(deps, stopping=app.ctx.jobs_stopping), name=TASK_NAME)
+    app.ctx.jobs_task = asyncio.get_running_loop().create_task(run_forever(deps, stopping=app.ctx.jobs_stopping), name=TASK_NAME)
 
 
 async def stop(app, *, grace_s: float = STOP_GRACE_S) -> None:
     """Let the round under way finish (up to `grace_s`), then cancel whatever is left."""
     stopping = getattr(app.ctx, "jobs_stopping", None)
-    if stopping is not None:
-        stopping.set()
-        try:
-            task = app.get_task(TASK_NAME, raise_exception=False)
-            if task is not None:
-                await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            log.warning("periodic jobs did not finish within %.0f s; cancelled", grace_s)
-    await app.cancel_task(TASK_NAME, raise_exception=False)
+    task = getattr(app.ctx, "jobs_task", None)
+    if stopping is None or task is None:
+        return
+    stopping.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=grace_s)
+    except asyncio.TimeoutError:
+        log.warning("periodic jobs did not finish within %.0f s; cancelled", grace_s)
+        task.cancel()
