@@ -62,9 +62,22 @@ async def _rebuild(settings) -> None:
         await db.close()
 
 
+async def _reencrypt(settings) -> None:
+    import json
+
+    from backend.privacy.crypto import from_settings
+    from backend.privacy.reencrypt import reencrypt_cards
+
+    await db.init(settings.database_url)
+    try:
+        print(json.dumps(await reencrypt_cards(from_settings(settings))))
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock", "reencrypt"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)
@@ -82,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         from backend.demo import seed
 
         asyncio.run(seed(settings))
+        return 0
+    if args.command == "reencrypt":  # prod branch: after a CRYPTO_KEYS rotation
+        asyncio.run(_reencrypt(settings))
         return 0
     if args.command == "rebuild-stock":
         asyncio.run(_rebuild(settings))

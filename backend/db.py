@@ -40,7 +40,18 @@ def tortoise_config(database_url: str) -> dict:
 
 
 async def init(database_url: str) -> None:
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(with_pool_size(database_url)), _enable_global_fallback=True)
+
+
+# prod branch: Tortoise's asyncpg pool holds 5 connections unless told otherwise; a worker
+# serving dozens of concurrent scans queued for them. DB_POOL_SIZE (or ?maxsize= in the URL).
+def with_pool_size(database_url: str) -> str:
+    import os
+
+    if not is_postgres(database_url) or "maxsize=" in database_url:
+        return database_url
+    size = int(os.environ.get("DB_POOL_SIZE", "20"))
+    return database_url + ("&" if "?" in database_url else "?") + f"maxsize={size}"
 
 
 async def close() -> None:
