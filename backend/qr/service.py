@@ -106,14 +106,15 @@ class Resolved:
     step: int | None
 
 
-async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
+async def resolve(deps, payload: str, *, consume: bool, known_card: Card | None = None) -> Resolved:
     """The card a code stands for, or QrRefused with the reason. `consume` spends a dynamic code
-    (check-in, payment) and refuses static ones."""
+    (check-in, payment) and refuses static ones. `known_card`: the caller already read the card
+    the payload names (the scan path reads it with the day's bookings in one statement)."""
     try:
         code = rules.parse(payload)
     except rules.Malformed:
         raise refuse("qr_malformed") from None
-    card = await card_by_card_id(code.card_id)
+    card = known_card if known_card is not None and known_card.card_id == code.card_id else await card_by_card_id(code.card_id)
     if card is None:
         revoked = await RevokedCardId.get_or_none(old_card_id=code.card_id).select_related("card")
         if revoked is not None:
@@ -136,7 +137,7 @@ async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
     if consume:
         if not await deps.redis.set(used_key, 1, nx=True, ex=USED_TTL_S):
             raise refuse("qr_reused", card=card)
-    elif await deps.redis.exists(used_key):
+    elif await deps.scripts.batched("qr.used", [], [used_key]):  # batched with the other scans of the moment
         raise refuse("qr_reused", card=card)
     return Resolved(card, code.kind, verdict.step)
 
