@@ -28,7 +28,7 @@ from backend.clock import clock, from_ms
 log = logging.getLogger("ehealth.audit")
 
 GROUP = "db-writer"
-BATCH = 500
+BATCH = 200
 CLAIM_IDLE_MS = 30_000
 CONSUMER = f"{socket.gethostname()}-{os.getpid()}"
 
@@ -61,6 +61,28 @@ def _row(fields: dict):
     )
 
 
+_INSERT = 'INSERT INTO "access_logs" ("terminal_id", "hospital_id", "card_id", "action", "result", "at") VALUES ($1, $2, $3, $4, $5, $6)'
+
+
+async def _write(entries: list) -> None:
+    """One transaction for the batch. On PostgreSQL a prepared INSERT run for every row (building
+    500 model objects would hold the event loop for tens of milliseconds)."""
+    from tortoise import Tortoise
+
+    from backend.audit.models import AccessLog
+
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect != "postgres":
+        async with in_transaction() as tx:
+            await AccessLog.bulk_create([_row(fields) for _, fields in entries], using_db=tx)
+        return
+    values = [
+        (int(f["t"]), int(f["h"]) if f.get("h") else None, int(f["c"]) if f.get("c") else None, f["a"], f["r"], from_ms(int(f["at"])))
+        for _, f in entries
+    ]
+    await conn.execute_many(_INSERT, values)
+
+
 async def drain(deps, *, limit: int = 10_000) -> int:
     """Write pending audit rows to the database; returns how many were written."""
     from backend.audit.models import AccessLog
@@ -78,8 +100,7 @@ async def drain(deps, *, limit: int = 10_000) -> int:
         entries = [(entry_id, fields) for entry_id, fields in entries if fields]  # trimmed ones have no fields
         if not entries:
             break
-        async with in_transaction() as conn:
-            await AccessLog.bulk_create([_row(fields) for _, fields in entries], using_db=conn)
+        await _write(entries)
         ids = [entry_id for entry_id, _ in entries]
         async with deps.redis.pipeline(transaction=True) as pipe:
             pipe.xack(key, GROUP, *ids)

@@ -92,16 +92,16 @@ async def test_a_drainer_that_dies_mid_batch_loses_nothing(deps, catalog, termin
 
     # a drainer whose database write fails keeps nothing back either
     monkeypatch.setattr(audit_stream, "CLAIM_IDLE_MS", 0)
-    real_bulk = AccessLog.bulk_create
+    real_write = audit_stream._write
 
-    async def failing(*args, **kwargs):
+    async def failing(entries):
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(AccessLog, "bulk_create", failing)
+    monkeypatch.setattr(audit_stream, "_write", failing)
     with pytest.raises(ConnectionError):
         await audit_stream.drain(deps)
     assert await AccessLog.all().count() == 0
-    monkeypatch.setattr(AccessLog, "bulk_create", real_bulk)
+    monkeypatch.setattr(audit_stream, "_write", real_write)
 
     assert await audit_stream.drain(deps) == 7  # claimed from the dead consumer and written
     assert await AccessLog.filter(result="ok", terminal_id=t.id).count() == 7
