@@ -51,9 +51,9 @@ class WeChatLogin:
         client.wxa.API_BASE_URL = self._api_base
         return client
 
-    async def code_to_session(self, code: str) -> dict:
+    async def code_to_session(self, code: str, *, access_token: str | None = None) -> dict:
         def call() -> dict:
-            return self.client().wxa.code_to_session(code)
+            return self.client(access_token=access_token).wxa.code_to_session(code)
 
         try:
             return await asyncio.to_thread(call)

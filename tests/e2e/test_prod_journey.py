@@ -111,7 +111,7 @@ def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
     with httpx.Client(base_url=base + "/api/v1", timeout=20) as http:
         assert http.post("/dev/clock", json={}).status_code == 404  # no dev helpers in production
         login = http.post("/auth/wx-login", json={"code": "journey#1"}, headers={"X-Request-ID": "journey-login"})
-        assert login.status_code == 200 and login.headers["x-request-id"] == "journey-login"
+        assert login.status_code == 200 and login.headers["x-request-id"] == "journey-login", prod_server["log"].read_text()[-3000:]
         auth = {"Authorization": f"Bearer {login.json()['token']}"}
 
         def code_for(phone, purpose):
@@ -166,7 +166,7 @@ def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
         record = json.loads(line)  # every JSON line parses
         if record.get("logger") == "ehealth.access":
             request_lines.append(record)
-    assert request_lines and all(r["request_id"] and r["route"].startswith("/") and isinstance(r["latency_ms"], float) for r in request_lines)
+    assert request_lines and all(r["request_id"] and (r["route"].startswith("/") or r["route"] == "unmatched") and isinstance(r["latency_ms"], float) for r in request_lines)
     assert any(r["request_id"] == "journey-login" and r["route"] == "/api/v1/auth/wx-login" for r in request_lines)
 
 
