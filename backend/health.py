@@ -35,7 +35,9 @@ async def ping(request: Request):
 async def ready(request: Request):
     # /health says the process lives; /ready says send it traffic. A load balancer takes a
     # worker out as soon as it starts draining, before its in-flight requests are done.
-    deps = request.app.ctx.deps
+    deps = getattr(request.app.ctx, "deps", None)
+    if deps is None:  # still starting: not ready, rather than an error
+        return json({"ready": False, "database": False, "redis": False, "draining": False}, status=503)
     draining = bool(getattr(request.app.ctx, "draining", False))
     database_ok = await db.ping()
     redis_ok = await hot.ping(deps.redis)

@@ -167,6 +167,8 @@ def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
         if record.get("logger") == "ehealth.access":
             request_lines.append(record)
     assert request_lines and all(r["request_id"] and (r["route"].startswith("/") or r["route"] == "unmatched") and isinstance(r["latency_ms"], float) for r in request_lines)
+    journey = request_lines[next(i for i, r in enumerate(request_lines) if r["request_id"] == "journey-login"):]
+    assert not [r for r in journey if r["status"] >= 500], text[-4000:]
     assert any(r["request_id"] == "journey-login" and r["route"] == "/api/v1/auth/wx-login" for r in request_lines)
 
 
