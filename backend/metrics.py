@@ -92,16 +92,19 @@ def install(app) -> None:
             raise NotFound("not found")
         return raw(exposition(), content_type=CONTENT_TYPE_LATEST)
 
-    app.add_route(metrics_endpoint, "/metrics", methods=["GET"], name="metrics")
+    from sanic_ext import openapi
+
+    app.add_route(openapi.exclude()(metrics_endpoint), "/metrics", methods=["GET"], name="metrics")
 
 
 def prepare_multiprocess(directory: str) -> None:
     """Called by the serving process before the workers start: a clean directory for their
     samples (files of a previous run would add up with this one's)."""
-    import shutil
+    import glob
 
-    shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
+    for stale in glob.glob(os.path.join(directory, "*.db")):  # only prometheus-client's own files
+        os.remove(stale)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
