@@ -120,3 +120,21 @@ async def test_embedded_store_sweeps_keys_nobody_reads_again():
 
 async def test_sweep_leaves_a_real_redis_alone(redis_client):
     assert await hot.sweep_expired(redis_client) == 0
+
+
+def test_without_the_embedded_extra_the_store_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fakeredis", None)  # as in a production install: not there
+    with pytest.raises(RuntimeError, match=r"\.\[embedded\]"):
+        hot.connect("")
+
+
+def test_fakeredis_is_not_a_production_dependency():
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("fakeredis")]
+    assert any(d.startswith("fakeredis") for d in project["optional-dependencies"]["embedded"])
+    assert not [d for d in project["dependencies"] if d.split("=")[0].split("[")[0] in ("pytest", "hypothesis", "sanic-testing")]
