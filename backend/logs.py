@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import time
-import uuid
+import os
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
@@ -92,7 +92,7 @@ def setup(level: str = "INFO", fmt: str = "text") -> None:
 
 def _incoming_id(request) -> str:
     given = request.headers.get("x-request-id", "")
-    return given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+    return given if REQUEST_ID_RE.fullmatch(given) else os.urandom(16).hex()  # uuid4() costs 5x more
 
 
 def route_of(request) -> str:

@@ -12,9 +12,11 @@ resident typed, so the number of series stays small and no identity data is expo
 
 from __future__ import annotations
 
+import bisect
 import hmac
 import ipaddress
 import os
+import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
@@ -37,11 +39,50 @@ AUDIT_BACKLOG = Gauge("ehealth_audit_backlog", "Scan audit rows acknowledged but
 HOLD_ROUTE = "/api/v1/holds"
 
 
+# Per request, counts go into plain dicts of this worker; at most every FLUSH_S (and before an
+# exposition) they are added to the shared metrics in one go. Writing the multiprocess values
+# (a locked write to a memory-mapped file per sample) on every request cost more than a no-op
+# request itself.
+FLUSH_S = 1.0
+_requests: dict[tuple, int] = {}
+_latency: dict[str, list] = {}  # route -> [count per bucket (+Inf last)..., sum]
+_holds: dict[str, int] = {}
+_flushed_at = 0.0
+
+
 def observe_request(request, *, route: str, status: int, seconds: float, response) -> None:
-    REQUESTS.labels(route, request.method, str(status)).inc()
-    LATENCY.labels(route).observe(seconds)
+    key = (route, request.method, status)
+    _requests[key] = _requests.get(key, 0) + 1
+    buckets = _latency.get(route)
+    if buckets is None:
+        buckets = _latency[route] = [0] * (len(LATENCY_BUCKETS) + 2)
+    buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+    buckets[-1] += seconds
     if route == HOLD_ROUTE and request.method == "POST":
-        HOLDS.labels("placed" if status == 201 else _error_code(response)).inc()
+        outcome = "placed" if status == 201 else _error_code(response)
+        _holds[outcome] = _holds.get(outcome, 0) + 1
+    if time.monotonic() - _flushed_at >= FLUSH_S:
+        flush()
+
+
+def flush() -> None:
+    global _flushed_at
+    _flushed_at = time.monotonic()
+    requests, latency, holds = dict(_requests), {r: list(b) for r, b in _latency.items()}, dict(_holds)
+    _requests.clear()
+    _latency.clear()
+    _holds.clear()
+    for (route, method, status), n in requests.items():
+        REQUESTS.labels(route, method, str(status)).inc(n)
+    for route, counts in latency.items():
+        child = LATENCY.labels(route)
+        # prometheus-client keeps per-bucket (not cumulative) values and sums them when exported
+        for i, n in enumerate(counts[:-1]):
+            if n:
+                child._buckets[i].inc(n)
+        child._sum.inc(counts[-1])
+    for outcome, n in holds.items():
+        HOLDS.labels(outcome).inc(n)
 
 
 def _error_code(response) -> str:
@@ -55,6 +96,7 @@ def _error_code(response) -> str:
 
 
 def exposition() -> bytes:
+    flush()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
