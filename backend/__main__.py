@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from functools import partial
 
 from sanic import Sanic
@@ -20,6 +21,10 @@ from backend.config import ConfigError, load_settings
 
 
 def _serve(settings, *, host: str, workers: int) -> None:
+    # prod branch: each worker is a process; their metrics meet in one directory (backend.metrics)
+    from backend import metrics
+
+    metrics.prepare_multiprocess(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(host=host, port=settings.port, workers=workers, access_log=settings.env != "prod", motd=False)
@@ -57,13 +62,26 @@ async def _rebuild(settings) -> None:
         await db.close()
 
 
+async def _reencrypt(settings) -> None:
+    import json
+
+    from backend.privacy.crypto import from_settings
+    from backend.privacy.reencrypt import reencrypt_cards
+
+    await db.init(settings.database_url)
+    try:
+        print(json.dumps(await reencrypt_cards(from_settings(settings))))
+    finally:
+        await db.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock", "reencrypt"])
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)
-    logs.setup(os.environ.get("LOG_LEVEL", "INFO"))
+    logs.setup(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT") or ("json" if os.environ.get("APP_ENV") == "prod" else "text"))
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -77,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         from backend.demo import seed
 
         asyncio.run(seed(settings))
+        return 0
+    if args.command == "reencrypt":  # prod branch: after a CRYPTO_KEYS rotation
+        asyncio.run(_reencrypt(settings))
         return 0
     if args.command == "rebuild-stock":
         asyncio.run(_rebuild(settings))

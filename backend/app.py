@@ -15,7 +15,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, errors, http, jobs, logs, webapp
+from backend import db, errors, http, jobs, logs, metrics, webapp
 from backend import redis as hot
 from backend.api import api_v1
 from backend.config import Settings, load_settings
@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
     errors.install(app)
+    logs.install(app)  # prod branch: request ids, one log line and the metrics per request
+    metrics.install(app)
     app.ctx.behind_proxy = http.behind_proxy(app)
     # Database ids in paths: a positive number that fits the id columns, or the route does not
     # match (404) - rather than a number too large for the database to even compare. Sanic uses
@@ -73,7 +75,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
 
     @app.before_server_start
     async def open_resources(app):
-        logs.setup(settings.log_level)
+        logs.setup(settings.log_level, settings.log_format)
         await db.init(settings.database_url)
         client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
         standin = None
@@ -88,14 +90,15 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         from backend.booking.service import rebuild_stock
 
         await rebuild_stock(app.ctx.deps, only_missing=True)
-        app.add_task(jobs.run_forever(app.ctx.deps), name="periodic-jobs")
+        jobs.start(app, app.ctx.deps)
         # Everything loaded so far lives as long as the worker: keep the cyclic GC from
         # rescanning it during request bursts.
         gc.freeze()
 
     @app.before_server_stop
     async def stop_jobs(app):
-        await app.cancel_task("periodic-jobs", raise_exception=False)
+        app.ctx.draining = True  # /ready answers 503 from now on
+        await jobs.stop(app)
 
     @app.after_server_stop
     async def close_resources(app):

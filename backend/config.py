@@ -125,6 +125,18 @@ class Settings:
 
     # bills: how far ahead a schedule import may reach (days)
     schedule_horizon_days: int = 90
+    # prod branch: SMS gateway (Tencent Cloud SMS), logs, metrics, caches
+    tencent_sms_secret_id: str = ""
+    tencent_sms_secret_key: str = ""
+    tencent_sms_sdk_app_id: str = ""
+    tencent_sms_sign_name: str = ""
+    tencent_sms_template_id: str = ""
+    tencent_sms_region: str = "ap-guangzhou"
+    tencent_sms_endpoint: str = ""  # empty: the SDK's default (sms.tencentcloudapi.com)
+    log_format: str = "text"  # text | json (prod default)
+    metrics_token: str = ""
+    metrics_networks: tuple = ("127.0.0.1/32", "::1/128")
+    terminal_cache_ttl_s: int = 30
 
     @property
     def is_prod(self) -> bool:
@@ -144,6 +156,11 @@ def load_settings(environ: dict | None = None) -> Settings:
     if app_env not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {ENVIRONMENTS}, got {app_env!r}")
     prod = app_env == "prod"
+    if prod:  # prod branch: every dev-only part refused at once, each line naming its variable
+        from backend.prod_checks import refusals
+
+        if problems := refusals(env):
+            raise ConfigError("production refuses to start:\n  " + "\n  ".join(problems))
 
     def secret(name: str, dev_label: str, size: int = 32) -> bytes:
         raw = env.get(name)
@@ -267,4 +284,16 @@ def load_settings(environ: dict | None = None) -> Settings:
         payments_enabled=env.get("WECHAT_PAY_DISABLED", "0") != "1",
         demo_data=env.get("DEMO_DATA", "0" if prod else "1") == "1",
         schedule_horizon_days=_int(env, "SCHEDULE_HORIZON_DAYS", 90),  # bills
+        # prod branch
+        tencent_sms_secret_id=env.get("TENCENT_SMS_SECRET_ID", ""),
+        tencent_sms_secret_key=env.get("TENCENT_SMS_SECRET_KEY", ""),
+        tencent_sms_sdk_app_id=env.get("TENCENT_SMS_SDK_APP_ID", ""),
+        tencent_sms_sign_name=env.get("TENCENT_SMS_SIGN_NAME", ""),
+        tencent_sms_template_id=env.get("TENCENT_SMS_TEMPLATE_ID", ""),
+        tencent_sms_region=env.get("TENCENT_SMS_REGION", "ap-guangzhou"),
+        tencent_sms_endpoint=env.get("TENCENT_SMS_ENDPOINT", ""),
+        log_format=env.get("LOG_FORMAT", "json" if prod else "text"),
+        metrics_token=env.get("METRICS_TOKEN", ""),
+        metrics_networks=tuple(n.strip() for n in env.get("METRICS_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()),
+        terminal_cache_ttl_s=_int(env, "TERMINAL_CACHE_TTL_S", 30),
     )

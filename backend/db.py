@@ -44,7 +44,37 @@ def tortoise_config(database_url: str) -> dict:
 
 
 async def init(database_url: str) -> None:
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    config = tortoise_config(database_url)
+    config["connections"]["default"] = runtime_connection(database_url)  # prod branch
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+def runtime_connection(database_url: str):
+    """PostgreSQL: a pool of DB_POOL_SIZE, and no session reset query on every release (asyncpg
+    sends RESET ALL, CLOSE ALL, UNLISTEN *, pg_advisory_unlock_all: a second round trip for every
+    query, while the service keeps no session state; an open transaction is still rolled back)."""
+    if not is_postgres(database_url):
+        return database_url
+    from tortoise.backends.base.config_generator import expand_db_url
+
+    connection = expand_db_url(with_pool_size(database_url))
+    connection["credentials"]["reset"] = _keep_session
+    return connection
+
+
+async def _keep_session(connection) -> None:
+    return None
+
+
+# prod branch: Tortoise's asyncpg pool holds 5 connections unless told otherwise; a worker
+# serving dozens of concurrent scans queued for them. DB_POOL_SIZE (or ?maxsize= in the URL).
+def with_pool_size(database_url: str) -> str:
+    import os
+
+    if not is_postgres(database_url) or "maxsize=" in database_url:
+        return database_url
+    size = int(os.environ.get("DB_POOL_SIZE", "20"))
+    return database_url + ("&" if "?" in database_url else "?") + f"maxsize={size}"
 
 
 async def close() -> None:

@@ -49,7 +49,7 @@ def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
         wechat=WeChatLogin(
             appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=api_base, access_token=access_token
         ),
-        sms=make_sender(settings.sms_provider),
+        sms=make_sender(settings.sms_provider, settings),
         standin=standin,
         pay=make_pay(settings, standin) if settings.payments_enabled else None,
     )

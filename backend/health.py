@@ -28,3 +28,19 @@ async def health(request: Request):
 @openapi.summary("No-op: the request-handling ceiling, for benchmarks")
 async def ping(request: Request):
     return json({"ok": True})
+
+
+@bp.get("/ready")
+@openapi.summary("Readiness: 200 when the database and Redis answer and the worker is not shutting down")
+async def ready(request: Request):
+    # /health says the process lives; /ready says send it traffic. A load balancer takes a
+    # worker out as soon as it starts draining, before its in-flight requests are done.
+    deps = getattr(request.app.ctx, "deps", None)
+    if deps is None:  # still starting: not ready, rather than an error
+        return json({"ready": False, "database": False, "redis": False, "draining": False}, status=503)
+    draining = bool(getattr(request.app.ctx, "draining", False))
+    database_ok = await db.ping()
+    redis_ok = await hot.ping(deps.redis)
+    ok = database_ok and redis_ok and not draining
+    body = {"ready": ok, "database": database_ok, "redis": redis_ok, "draining": draining}
+    return json(body, status=200 if ok else 503)

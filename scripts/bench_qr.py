@@ -207,12 +207,28 @@ def main() -> None:
         else:
             sys.exit("server did not start:\n" + (work / "server.log").read_text()[-3000:])
 
+        def server_cpu_s() -> float:
+            # CPU time of the service's processes (its session): unlike req/s, barely moved by
+            # other work competing for the machine's cores
+            total = 0
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[3]) == server.pid:  # session id
+                    total += int(fields[11]) + int(fields[12])
+            return total / os.sysconf("SC_CLK_TCK")
+
         def run(name: str, file: Path) -> dict:
             cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script), url, "--", str(file), "2"]
+            cpu_before = server_cpu_s()
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             data = json.loads(next(l for l in out.splitlines() if l.startswith("BENCH "))[6:])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
-            print(f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 {data['p99_us'] / 1000:6.2f} ms  {data['statuses']}", flush=True)
+            data["cpu_us"] = (server_cpu_s() - cpu_before) * 1e6 / max(1, data["requests"])
+            print(f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 {data['p99_us'] / 1000:6.2f} ms  "
+                  f"service CPU {data['cpu_us']:5.0f} us/req  {data['statuses']}", flush=True)
             return data
 
         run("warm-up", work / "ping.txt")
@@ -236,6 +252,7 @@ def main() -> None:
             "qrcode_statuses": get["statuses"],
             "connections": args.connections,
             "workers": args.workers,
+            "service_cpu_us_per_request": {"noop": round(noop["cpu_us"]), "qrcode": round(get["cpu_us"]), "scan": round(scan["cpu_us"])},
         }
         print(json.dumps(result))
     finally:

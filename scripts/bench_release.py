@@ -118,6 +118,9 @@ def bench_env(db_url: str, prefix: str, port: int) -> dict:
         # every session, and all requests come from one address
         BOOKING_MAX_PER_DAY="100000", BOOKING_MAX_PER_DEPARTMENT_DAY="100000",
         HOLD_RATE_PER_ACCOUNT="100000000", HOLD_RATE_PER_IP="100000000", REDIS_POOL_SIZE="128",
+        # production refuses dev parts (backend/prod_checks.py); nothing here sends SMS or calls WeChat
+        SMS_PROVIDER="tencent", TENCENT_SMS_SECRET_ID="bench", TENCENT_SMS_SECRET_KEY="bench", TENCENT_SMS_SDK_APP_ID="1400000000",
+        TENCENT_SMS_SIGN_NAME="bench", TENCENT_SMS_TEMPLATE_ID="1", WECHAT_APPID="wxbench0000000001", WECHAT_SECRET=secrets.token_hex(16),
     )
     return env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.audit import stream
 from backend.audit.models import AccessLog
 from backend.cards import service as cards
 from backend.cards.models import Card
@@ -13,7 +14,10 @@ from backend.errors import NotFound
 MAX_ROWS = 500
 
 
-async def record(*, terminal, card_pk: int | None, action: str, result: str) -> None:
+async def record(*, terminal, card_pk: int | None, action: str, result: str, deps=None) -> None:
+    if deps is not None:  # the scan path: through the audit stream (backend/audit/stream.py)
+        await stream.append(deps, terminal=terminal, card_pk=card_pk, action=action, result=result)
+        return
     await AccessLog.create(
         terminal_id=terminal.id, hospital_id=terminal.hospital_id, card_id=card_pk, action=action, result=result, at=clock.now()
     )
@@ -33,13 +37,17 @@ def _view(row: AccessLog, *, with_card: bool) -> dict:
     return view
 
 
-async def for_resident(*, account_id: int, card_id: str) -> list[dict]:
+async def for_resident(*, account_id: int, card_id: str, deps=None) -> list[dict]:
+    if deps is not None:  # a scan shows up at once, not at the next drain
+        await stream.drain(deps)
     card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
     rows = await AccessLog.filter(card_id=card.id).order_by("-at", "-id").limit(MAX_ROWS).select_related("hospital", "terminal")
     return [_view(r, with_card=False) for r in rows]
 
 
-async def for_operator(*, card_id: str | None, terminal_id: int | None, since: datetime | None, until: datetime | None, limit: int) -> list[dict]:
+async def for_operator(*, card_id: str | None, terminal_id: int | None, since: datetime | None, until: datetime | None, limit: int, deps=None) -> list[dict]:
+    if deps is not None:
+        await stream.drain(deps)
     query = AccessLog.all()
     if card_id:
         card = await Card.get_or_none(card_id=card_id)
@@ -57,9 +65,12 @@ async def for_operator(*, card_id: str | None, terminal_id: int | None, since: d
 
 
 async def for_console(*, hospital_id: int | None, card_id: str | None, terminal_id: int | None, action: str | None,
-                      result: str | None, since: datetime | None, until: datetime | None, before: int | None, limit: int) -> dict:
+                      result: str | None, since: datetime | None, until: datetime | None, before: int | None, limit: int,
+                      deps=None) -> dict:
     """The scan log for the operator console, newest first, filtered and paged by a cursor (the
     last id of the previous page). `hospital_id` is forced for a hospital admin."""
+    if deps is not None:  # scans still in the audit stream show up at once
+        await stream.drain(deps)
     query = AccessLog.all()
     if hospital_id is not None:
         query = query.filter(hospital_id=hospital_id)

@@ -31,7 +31,7 @@ class LogQuery(BaseModel):
 @openapi.summary("Who scanned or viewed this card (hospital, terminal, time, result)")
 @resident
 async def card_access_log(request: Request, card_id: str):
-    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id))
+    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id, deps=request.app.ctx.deps))
 
 
 @bp.get("/admin/access-log")
@@ -42,9 +42,9 @@ async def access_log(request: Request, query: LogQuery):
     if request.ctx.operator.scope is not None:  # a hospital admin: their hospital's entries only
         return json((await service.for_console(
             hospital_id=request.ctx.operator.scope, card_id=query.card_id, terminal_id=query.terminal_id, action=None, result=None,
-            since=query.from_, until=query.to, before=None, limit=query.limit,
+            since=query.from_, until=query.to, before=None, limit=query.limit, deps=request.app.ctx.deps,
         ))["entries"])
-    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit))
+    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit, deps=request.app.ctx.deps))
 
 
 class AuditQuery(BaseModel):
@@ -74,4 +74,5 @@ async def audit_log(request: Request, query: AuditQuery):
     return json(await service.for_console(
         hospital_id=scope_or(request, query.hospital_id), card_id=query.card_id, terminal_id=query.terminal_id,
         action=query.action, result=query.result, since=query.from_, until=query.to, before=query.before, limit=query.limit,
+        deps=request.app.ctx.deps,
     ))

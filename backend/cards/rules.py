@@ -86,18 +86,80 @@ def normalize_phone(raw: str) -> str:
     return value
 
 
+# Every block of CJK ideographs (the basic block, Extensions A to I, the compatibility blocks)
+# and 〇: millions of residents carry rare characters (生僻字) on their ID cards. Ranges rather
+# than unicodedata, whose tables (Unicode 14 in Python 3.11) predate Extensions H and I.
+CJK_IDEOGRAPH_RANGES = (
+    (0x4E00, 0x9FFF),    # CJK Unified Ideographs
+    (0x3400, 0x4DBF),    # Extension A
+    (0x20000, 0x2A6DF),  # Extension B
+    (0x2A700, 0x2B73F),  # Extension C
+    (0x2B740, 0x2B81F),  # Extension D
+    (0x2B820, 0x2CEAF),  # Extension E
+    (0x2CEB0, 0x2EBEF),  # Extension F
+    (0x2EBF0, 0x2EE5F),  # Extension I
+    (0x30000, 0x3134F),  # Extension G
+    (0x31350, 0x323AF),  # Extension H
+    (0xF900, 0xFAFF),    # Compatibility Ideographs
+    (0x2F800, 0x2FA1F),  # Compatibility Ideographs Supplement
+    (0x3007, 0x3007),    # 〇 (ideographic number zero)
+)
+COMPATIBILITY_RANGES = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+# An ideographic variation sequence (a glyph variant registered for ID-card systems) is the
+# ideograph followed by one of these selectors; together they are one character of the name.
+VARIATION_SELECTOR_RANGES = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+
+
+def _in(ch: str, ranges) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def is_cjk_ideograph(ch: str) -> bool:
+    return _in(ch, CJK_IDEOGRAPH_RANGES)
+
+
+def is_variation_selector(ch: str) -> bool:
+    return _in(ch, VARIATION_SELECTOR_RANGES)
+
+
+def name_characters(name: str) -> list[str]:
+    """The characters of a name as a reader counts them: code points, with a variation
+    selector kept together with the ideograph before it."""
+    chars: list[str] = []
+    for ch in name:
+        if chars and is_variation_selector(ch):
+            chars[-1] += ch
+        else:
+            chars.append(ch)
+    return chars
+
+
+def _normalize_keeping_ideographs(raw: str) -> str:
+    # NFKC folds full-width letters and odd dots, but would also replace a compatibility
+    # ideograph by its unified twin: the name would no longer be the one on the ID card.
+    return "".join(ch if _in(ch, COMPATIBILITY_RANGES) or is_variation_selector(ch) else unicodedata.normalize("NFKC", ch) for ch in raw)
+
+
 def normalize_name(raw: str) -> str:
-    """Real names: Chinese names (with the middle dot of minority names) or Latin letters."""
-    value = unicodedata.normalize("NFKC", raw or "").strip()
+    """Real names: Chinese names in any CJK ideograph block (with the middle dot of minority
+    names) or Latin letters. Lengths count characters, not UTF-16 units."""
+    value = _normalize_keeping_ideographs(raw or "").strip()
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise InvalidIdentity("name", "may not contain control characters")
     value = re.sub(r"\s+", " ", value).replace("•", "·").replace("・", "·")
-    if not 2 <= len(value) <= 40:
+    chars = name_characters(value)
+    if not 2 <= len(chars) <= 40:
         raise InvalidIdentity("name", "must be 2 to 40 characters")
-    for ch in value:
-        if ch in "· " or "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or ch.isalpha() and ch.isascii():
+    for char in chars:
+        ch = char[0]
+        if len(char) > 2 or len(char) == 2 and not is_cjk_ideograph(ch):
+            raise InvalidIdentity("name", "a single variation selector may only follow a Chinese character")
+        if ch in "· " or is_cjk_ideograph(ch) or ch.isalpha() and ch.isascii():
             continue
         raise InvalidIdentity("name", "may contain only Chinese characters, Latin letters, spaces and ·")
+    if value[0] in "·" or value[-1] in "·":
+        raise InvalidIdentity("name", "may not begin or end with ·")
     return value
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from backend import metrics
 from backend.clock import clock
 from backend.notifications.models import Notification
+from backend.wechat import tokens
 
 log = logging.getLogger("ehealth.notifications")
 MAX_ATTEMPTS = 5
+CLAIM_TTL_S = 300
 
 # Subscribe-message templates are registered per mini-program in the WeChat console; the ids
 # and field names here are the deployment's to configure.
@@ -37,9 +40,9 @@ async def enqueue(conn, *, account_id: int, kind: str, payload: dict) -> Notific
     return await Notification.create(account_id=account_id, kind=kind, payload=payload, created_at=clock.now(), using_db=conn)
 
 
-def _send(deps, *, openid: str, kind: str, payload: dict) -> None:
+def _send(deps, *, openid: str, kind: str, payload: dict, access_token: str | None = None) -> None:
     template = TEMPLATES[kind]
-    client = deps.wechat.client()
+    client = deps.wechat.client(access_token=access_token)
     client.wxa.send_subscribe_message(openid, template["template_id"], template["fields"](payload), page=template["page"])
 
 
@@ -47,17 +50,29 @@ async def dispatch(deps, *, limit: int = 100) -> int:
     sent = 0
     pending = await Notification.filter(status="pending").order_by("id").limit(limit).select_related("account")
     for note in pending:
+        # A row read as pending may be in another worker's hands already (claimed, being sent):
+        # the Redis claim makes one worker send it; a crashed worker's claim lapses after 5 min.
+        claim = deps.keys("notification", "claim", note.id)
+        if not await deps.redis.set(claim, 1, nx=True, ex=CLAIM_TTL_S):
+            continue
         claimed = await Notification.filter(id=note.id, status="pending", attempts=note.attempts).update(attempts=note.attempts + 1)
         if not claimed:
             continue
+        token = None
         try:
-            await asyncio.to_thread(_send, deps, openid=note.account.openid, kind=note.kind, payload=note.payload)
+            token = await tokens.for_deps(deps).current()
+            await asyncio.to_thread(_send, deps, openid=note.account.openid, kind=note.kind, payload=note.payload, access_token=token)
         except Exception as exc:  # WeChat refused or unreachable: retry a few times, then give up loudly
+            if token and getattr(exc, "errcode", None) in tokens.STALE_TOKEN_ERRCODES:
+                await tokens.for_deps(deps).invalidate(token)
             failed = note.attempts + 1 >= MAX_ATTEMPTS
+            metrics.NOTIFICATIONS.labels("failed" if failed else "retry").inc()
+            await deps.redis.delete(claim)
             await Notification.filter(id=note.id).update(status="failed" if failed else "pending", last_error=f"{type(exc).__name__}: {exc}"[:128])
             log.warning("notification %s not sent: %s", note.id, type(exc).__name__)
             continue
         await Notification.filter(id=note.id).update(status="sent", sent_at=clock.now())
+        metrics.NOTIFICATIONS.labels("sent").inc()
         sent += 1
     return sent
 

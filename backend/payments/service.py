@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend import metrics
 from backend.booking import rules as booking_rules
 from backend.booking import service as booking
 from backend.booking import store
@@ -130,6 +131,7 @@ async def settle_paid(deps, *, out_trade_no: str, transaction_id: str | None, pa
             if paid_fen > 0:
                 refund_id = (await _new_refund(conn, payment, amount_fen=paid_fen, reason=outcome)).id
         await payment.save(using_db=conn)
+    metrics.PAYMENTS.labels(outcome).inc()
     if outcome == "booked":
         log.info("order %s booked (booking %s)", out_trade_no, payment.booking_id)
     else:
@@ -278,6 +280,7 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         log.warning("refund %s: %s", refund.out_refund_no, exc)
         return refund.status
     status = _FINAL.get(state.status, "processing")
+    metrics.REFUNDS.labels(status).inc()
     updates = {"status": status, "refund_id": state.refund_id or refund.refund_id, "last_error": None}
     if status == "processing":
         updates["next_poll_at"] = now + REFUND_POLL

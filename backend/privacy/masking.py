@@ -6,15 +6,30 @@ import logging
 import re
 
 
+def _characters(name: str) -> list[str]:
+    # code points, a variation selector staying with its ideograph (same rule as
+    # backend.cards.rules.name_characters; masking must not depend on the cards domain)
+    chars: list[str] = []
+    for ch in name:
+        cp = ord(ch)
+        if chars and (0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF):
+            chars[-1] += ch
+        else:
+            chars.append(ch)
+    return chars
+
+
 def mask_name(name: str) -> str:
-    """张三丰 -> 张*丰, 张三 -> 张*, 欧阳娜娜 -> 欧**娜."""
+    """张三丰 -> 张*丰, 张三 -> 张*, 欧阳娜娜 -> 欧**娜, 王𠈌 -> 王*: one star per character, a
+    character being a code point (never half of a UTF-16 surrogate pair)."""
     if not name:
         return ""
-    if len(name) == 1:
+    chars = _characters(name)
+    if len(chars) == 1:
         return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    if len(chars) == 2:
+        return chars[0] + "*"
+    return chars[0] + "*" * (len(chars) - 2) + chars[-1]
 
 
 def mask_id_number(id_number: str) -> str:

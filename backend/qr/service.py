@@ -82,6 +82,23 @@ def image(payload: str, *, fmt: str, size: str) -> tuple[bytes, str]:
     return out.getvalue(), "image/png"
 
 
+async def card_by_card_id(card_id: str) -> Card | None:
+    """The card a code names, by one prepared statement: every scan and check-in reads it, and
+    building the query with the ORM's builder cost more CPU than the database took to answer."""
+    from tortoise import Tortoise
+
+    conn = Tortoise.get_connection("default")
+    sql = _CARD_SQL[conn.capabilities.dialect]
+    rows = await conn.execute_query_dict(sql, [card_id])
+    return Card._init_from_db(**rows[0]) if rows else None
+
+
+_CARD_SQL = {
+    "postgres": 'SELECT * FROM "cards" WHERE "card_id" = $1',
+    "sqlite": 'SELECT * FROM "cards" WHERE "card_id" = ?',
+}
+
+
 @dataclass
 class Resolved:
     card: Card
@@ -89,14 +106,15 @@ class Resolved:
     step: int | None
 
 
-async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
+async def resolve(deps, payload: str, *, consume: bool, known_card: Card | None = None) -> Resolved:
     """The card a code stands for, or QrRefused with the reason. `consume` spends a dynamic code
-    (check-in, payment) and refuses static ones."""
+    (check-in, payment) and refuses static ones. `known_card`: the caller already read the card
+    the payload names (the scan path reads it with the day's bookings in one statement)."""
     try:
         code = rules.parse(payload)
     except rules.Malformed:
         raise refuse("qr_malformed") from None
-    card = await Card.get_or_none(card_id=code.card_id)
+    card = known_card if known_card is not None and known_card.card_id == code.card_id else await card_by_card_id(code.card_id)
     if card is None:
         revoked = await RevokedCardId.get_or_none(old_card_id=code.card_id).select_related("card")
         if revoked is not None:
@@ -119,6 +137,38 @@ async def resolve(deps, payload: str, *, consume: bool) -> Resolved:
     if consume:
         if not await deps.redis.set(used_key, 1, nx=True, ex=USED_TTL_S):
             raise refuse("qr_reused", card=card)
-    elif await deps.redis.exists(used_key):
+    elif await deps.scripts.batched("qr.used", [], [used_key]):  # batched with the other scans of the moment
         raise refuse("qr_reused", card=card)
     return Resolved(card, code.kind, verdict.step)
+
+
+async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int, str]:
+    """(card pk, status) of a card the bearer's account may show, in one batched Redis call
+    (qr/lua/fetch.lua); the database is read only to fill a cold cache. Refusals are those of
+    the resident guard and the card look-up."""
+    from backend.cards import service as cards
+    from backend.errors import NotFound, Unauthorized
+    from backend.identity import rules as identity_rules
+    from backend.identity import service as identity
+
+    if token is None:
+        raise Unauthorized("a bearer token is required")
+    th = identity_rules.token_hash(token)
+    filled: set[str] = set()
+    while True:
+        reply = await deps.scripts.batched("qr.fetch", [deps.settings.redis_prefix], [clock.now_ms(), th, card_id])
+        if reply[0] == "ok":
+            return int(reply[1]), reply[2]
+        if reply[0] == "err":
+            if reply[1] == "token_expired":
+                raise Unauthorized("the token has expired", code="invalid_token")
+            raise NotFound("no such card")
+        what = reply[1]
+        if what in filled:
+            raise NotFound("no such card")
+        filled.add(what)
+        if what == "token":
+            if await identity.session_from_db(deps, th) is None:
+                raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
+        else:
+            await cards.refresh_account_cards(deps, int(reply[2]))

@@ -11,8 +11,10 @@ from redis.exceptions import WatchError
 
 from backend.cards.rules import InvalidIdentity, normalize_phone
 from backend.clock import SHANGHAI, clock, from_ms, iso, to_ms
-from backend.errors import BadRequest, TooManyRequests
+from backend import metrics
+from backend.errors import AppError, BadRequest, TooManyRequests
 from backend.sms import rules
+from backend.sms.providers import SmsUnavailable
 
 log = logging.getLogger("ehealth.sms")
 
@@ -104,11 +106,33 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
             message, rule=f"sms_{decision.reason}", until=_iso_ms(now_ms + decision.retry_after_ms), retry_after=retry_after
         )
 
-    await deps.sms.send(phone=phone, text=f"【电子健康卡】验证码 {code}，5分钟内有效，请勿告诉他人。")
+    minutes = str(max(1, settings.sms_code_ttl_s // 60))
+    try:
+        await deps.sms.send(phone=phone, text=f"【电子健康卡】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。", params=[code, minutes])
+    except SmsUnavailable as exc:
+        # nothing reached the resident: give back what this send counted, so a gateway outage
+        # does not use up the number's sends for the minute or the day
+        await _undo_send(deps, last_key=last_key, previous_last=last, day_key=day_key, code_key=code_key, ip_key=ip_key)
+        metrics.SMS.labels("failed").inc()
+        log.warning("SMS not sent: %s", exc)
+        raise AppError("the SMS service is unavailable; try again in a moment", code="sms_unavailable", status=503) from None
+    metrics.SMS.labels("sent").inc()
     response = {"sent": True, "retry_after": settings.sms_resend_interval_s}
     if settings.dev_helpers:
         response["dev_code"] = code
     return response
+
+
+async def _undo_send(deps, *, last_key: str, previous_last, day_key: str, code_key: str, ip_key: str) -> None:
+    async with deps.redis.pipeline(transaction=True) as pipe:
+        if previous_last is None:
+            pipe.delete(last_key)
+        else:
+            pipe.set(last_key, previous_last, ex=2 * 86400)
+        pipe.decr(day_key)
+        pipe.decr(ip_key)
+        pipe.delete(code_key)
+        await pipe.execute()
 
 
 async def consume_code(*, deps, phone: str, purpose: str, code: str) -> None:

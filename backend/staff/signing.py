@@ -14,9 +14,13 @@ With curl, the same by hand:
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import time
 
+from backend.clock import clock
+from backend.errors import Unauthorized
+from backend.staff import rules
 from backend.staff.rules import canonical, signature
 
 
@@ -33,17 +37,9 @@ def sign(terminal_code: str, secret: str, method: str, path_with_query: str, bod
 
 # --- the service side: one verification for terminals and hospital systems (HIS) -------------
 
-async def verify(request, *, deps, secret: str, nonce_key: str, nonce_ttl_s: int, skew_s: int) -> None:
-    """Check a signed request: signature over method, path with query, timestamp, nonce and body
-    hash; timestamp within `skew_s` of the service clock; nonce never seen within `nonce_ttl_s`
-    (remembered in the shared store, so it holds across workers and hosts). Raises 401 with
-    bad_signature, stale_timestamp or replayed_nonce."""
-    import hmac
-
-    from backend.clock import clock
-    from backend.errors import Unauthorized
-    from backend.staff import rules
-
+def check(request, *, secret: str, skew_s: int) -> None:
+    """The signature over method, path with query, timestamp, nonce and body hash, and the
+    timestamp within `skew_s` of the service clock. Raises 401 bad_signature or stale_timestamp."""
     timestamp = request.headers.get("x-timestamp", "")
     nonce = request.headers.get("x-nonce", "")
     given = request.headers.get("x-signature", "")
@@ -53,5 +49,12 @@ async def verify(request, *, deps, secret: str, nonce_key: str, nonce_ttl_s: int
         raise Unauthorized("the request signature does not verify", code="bad_signature")
     if not rules.fresh(timestamp, now_s=clock.now().timestamp(), skew_s=skew_s):
         raise Unauthorized("the request timestamp is too far from the server's clock", code="stale_timestamp")
+
+
+async def verify(request, *, deps, secret: str, nonce_key: str, nonce_ttl_s: int, skew_s: int) -> None:
+    """`check`, then the nonce never seen within `nonce_ttl_s` (remembered in the shared store, so
+    it holds across workers and hosts). Raises 401 with bad_signature, stale_timestamp or
+    replayed_nonce."""
+    check(request, secret=secret, skew_s=skew_s)
     if not await deps.redis.set(nonce_key, 1, nx=True, ex=nonce_ttl_s):
         raise Unauthorized("this request was already received (replayed nonce)", code="replayed_nonce")

@@ -77,7 +77,7 @@ async def list_terminals(request: Request, query: TerminalQuery):
 @operator
 async def disable(request: Request, terminal_id: int):
     await require_object(request, Terminal, terminal_id, what="terminal")
-    return json(await service.set_terminal_status(terminal_id=terminal_id, active=False))
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=False, deps=request.app.ctx.deps))
 
 
 @bp.post("/admin/terminals/<terminal_id:id>/enable")
@@ -85,7 +85,7 @@ async def disable(request: Request, terminal_id: int):
 @operator
 async def enable(request: Request, terminal_id: int):
     await require_object(request, Terminal, terminal_id, what="terminal")
-    return json(await service.set_terminal_status(terminal_id=terminal_id, active=True))
+    return json(await service.set_terminal_status(terminal_id=terminal_id, active=True, deps=request.app.ctx.deps))
 
 
 @bp.post("/admin/terminals/<terminal_id:id>/rotate")

@@ -35,16 +35,25 @@ class WeChatLogin:
         self._access_token = access_token or None
         self._timeout = timeout
 
-    def client(self) -> WeChatClient:
-        # One client per call: requests.Session is not meant to be shared between threads.
-        client = WeChatClient(self.appid, self._secret, access_token=self._access_token, timeout=self._timeout)
+    @property
+    def api_base(self) -> str:
+        return self._api_base
+
+    @property
+    def secret(self) -> str:
+        return self._secret
+
+    def client(self, access_token: str | None = None) -> WeChatClient:
+        # One client per call: requests.Session is not meant to be shared between threads. The
+        # access token comes from backend.wechat.tokens (shared by all workers through Redis).
+        client = WeChatClient(self.appid, self._secret, access_token=access_token or self._access_token, timeout=self._timeout)
         client.API_BASE_URL = self._api_base + "cgi-bin/"
         client.wxa.API_BASE_URL = self._api_base
         return client
 
-    async def code_to_session(self, code: str) -> dict:
+    async def code_to_session(self, code: str, *, access_token: str | None = None) -> dict:
         def call() -> dict:
-            return self.client().wxa.code_to_session(code)
+            return self.client(access_token=access_token).wxa.code_to_session(code)
 
         try:
             return await asyncio.to_thread(call)

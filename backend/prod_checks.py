@@ -1,0 +1,113 @@
+"""What production refuses to start with: the parts that exist only so that development runs on
+one machine (console SMS, the WeChat stand-in's credentials, development keys, SQLite, the
+in-process store, the development operator token).
+
+`refusals` reads the environment as given (before defaults fill it in) and returns one line per
+problem, each naming the variable to set, so an operator fixes them all in one go.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+
+# The values the development defaults and the WeChat stand-in use (see backend.config).
+STANDIN_WECHAT_APPID = "wxdevappid00000001"
+STANDIN_WECHAT_SECRET = "dev-secret"
+STANDIN_WECHAT_MCHID = "1900000001"
+DEV_ADMIN_TOKEN = "dev-admin-token"
+MIN_ADMIN_TOKEN_LENGTH = 24
+SMS_PROVIDERS = ("tencent",)
+TENCENT_SMS_REQUIRED = (
+    "TENCENT_SMS_SECRET_ID",
+    "TENCENT_SMS_SECRET_KEY",
+    "TENCENT_SMS_SDK_APP_ID",
+    "TENCENT_SMS_SIGN_NAME",
+    "TENCENT_SMS_TEMPLATE_ID",
+)
+WECHAT_PAY_REQUIRED = (
+    "WECHAT_MCHID",
+    "WECHAT_PAY_PRIVATE_KEY",
+    "WECHAT_PAY_CERT_SERIAL",
+    "WECHAT_PAY_APIV3_KEY",
+    "WECHAT_PAY_PUBLIC_KEY",
+    "WECHAT_PAY_PUBLIC_KEY_ID",
+    "WECHAT_PAY_NOTIFY_URL",
+)
+# variable -> label of its development key
+DEV_KEYS = {"CRYPTO_KEYS": "crypto", "QR_KEYS": "qr", "INDEX_KEY": "index", "TERMINAL_MASTER_KEY": "terminal"}
+
+
+def dev_key(label: str, size: int = 32) -> bytes:
+    # the derivation of backend.config._dev_key (a unit test holds the two together)
+    return hashlib.sha256(f"ehealth-dev-only:{label}".encode()).digest()[:size]
+
+
+def _keys_in(name: str, raw: str) -> list[bytes]:
+    """The keys a single key or a keyring (`1:<b64>,2:<b64>@retired`) holds; unreadable parts are
+    left to the settings loader, which names them."""
+    parts = [raw] if ":" not in raw else [p.partition("@")[0].partition(":")[2] for p in raw.split(",") if p.strip()]
+    keys = []
+    for part in parts:
+        try:
+            keys.append(base64.b64decode(part.strip(), validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return keys
+
+
+def refusals(env: Mapping[str, str]) -> list[str]:
+    """One line per reason `APP_ENV=prod` must not start with this environment."""
+    out: list[str] = []
+
+    def get(name: str) -> str:
+        return (env.get(name) or "").strip()
+
+    database_url = get("DATABASE_URL")
+    if not database_url:
+        out.append("DATABASE_URL is not set: production needs PostgreSQL (postgres://...), not the embedded SQLite file")
+    elif database_url.startswith("sqlite"):
+        out.append("DATABASE_URL points at SQLite: production needs PostgreSQL (postgres://...) shared by every worker and host")
+    if not get("REDIS_URL"):
+        out.append("REDIS_URL is not set: the in-process store serves one worker only; production needs a shared Redis")
+
+    for name, label in DEV_KEYS.items():
+        raw = get(name)
+        if not raw:
+            out.append(f"{name} is not set: production needs its own key, not the development one")
+        elif dev_key(label) in _keys_in(name, raw):
+            out.append(f"{name} holds the published development key: generate a new one")
+
+    admin_token = get("ADMIN_TOKEN")
+    if not admin_token:
+        out.append("ADMIN_TOKEN is not set: the development operator token would be used")
+    elif admin_token == DEV_ADMIN_TOKEN:
+        out.append("ADMIN_TOKEN is the development token 'dev-admin-token': set a long random one")
+    elif len(admin_token) < MIN_ADMIN_TOKEN_LENGTH:
+        out.append(f"ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_LENGTH} characters: set a long random one")
+
+    provider = get("SMS_PROVIDER") or "console"
+    if provider == "console":
+        out.append("SMS_PROVIDER is 'console' (codes only go to the log): set SMS_PROVIDER=tencent and its TENCENT_SMS_* variables")
+    elif provider not in SMS_PROVIDERS:
+        out.append(f"SMS_PROVIDER {provider!r} is unknown: use one of {', '.join(SMS_PROVIDERS)}")
+    else:
+        for name in TENCENT_SMS_REQUIRED:
+            if not get(name):
+                out.append(f"{name} is not set: SMS_PROVIDER=tencent needs it")
+
+    appid, secret = get("WECHAT_APPID"), get("WECHAT_SECRET")
+    if not appid or appid == STANDIN_WECHAT_APPID:
+        out.append("WECHAT_APPID is missing or the stand-in's: set the mini-program's real app id")
+    if not secret or secret == STANDIN_WECHAT_SECRET:
+        out.append("WECHAT_SECRET is missing or the stand-in's: set the mini-program's real app secret")
+
+    if get("WECHAT_PAY_DISABLED") != "1":
+        for name in WECHAT_PAY_REQUIRED:
+            if not get(name):
+                out.append(f"{name} is not set: WeChat Pay needs it (or WECHAT_PAY_DISABLED=1 to run without payments)")
+        if get("WECHAT_MCHID") == STANDIN_WECHAT_MCHID:
+            out.append("WECHAT_MCHID is the stand-in's merchant id: set the real one")
+    return out

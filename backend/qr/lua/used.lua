@@ -1,0 +1,7 @@
+-- Has a dynamic code been spent already? (A peek: spending is SET NX in qr/service.py.)
+-- Batched: ARGV holds one used-code key per request; returns one 0/1 per request.
+local out = {}
+for i = 1, #ARGV do
+  out[i] = redis.call('EXISTS', ARGV[i])
+end
+return out
