@@ -15,7 +15,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, errors, http, jobs, logs
+from backend import db, edge, http, jobs, logs
 from backend import redis as hot
 from backend.api import api_v1
 from backend.config import Settings, load_settings
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         "payments, queues and inpatient bills. Errors are `{\"error\": {\"code\", \"message\"}}`.",
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
-    errors.install(app)
+    edge.install(app)
     app.ctx.behind_proxy = http.behind_proxy(app)
     # Database ids in paths: a positive number that fits the id columns, or the route does not
     # match (404) - rather than a number too large for the database to even compare. Sanic uses

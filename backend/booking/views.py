@@ -6,6 +6,7 @@ from sanic.response import empty
 from sanic_ext import openapi
 
 from backend.booking import service
+from backend.edge import status_of
 from backend.errors import AppError
 from backend.http import Input, body, client_ip, json_body, validate_model
 from backend.identity.guards import resident
@@ -46,7 +47,7 @@ async def place_hold(request: Request):
             card_id=body.card_id, schedule_id=body.schedule_id, ip=client_ip(request),
         )
     except AppError as refused:
-        return json(refused.body(), status=refused.status)
+        return json(refused.body(), status=status_of(refused))
     return json(hold, status=201)
 
 

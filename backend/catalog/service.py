@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
-from backend.clock import clock, iso
+from backend.clock import clock, iso, local_datetime
 from backend.errors import BadRequest, Conflict, NotFound
 
 log = logging.getLogger("ehealth.catalog")
@@ -33,7 +33,7 @@ def doctor_view(d: Doctor) -> dict:
     return {"id": d.id, "code": d.code, "name": d.name, "title": d.title, "department_id": d.department_id}
 
 
-def schedule_view(s: Schedule, *, remaining: int) -> dict:
+def schedule_view(s: Schedule, *, remaining: int, status: str | None = None) -> dict:
     return {
         "id": s.id,
         "hospital_id": s.hospital_id,
@@ -48,7 +48,7 @@ def schedule_view(s: Schedule, *, remaining: int) -> dict:
         "fee_fen": s.fee_fen,
         "release_at": iso(s.release_at),
         "referral_release_at": iso(s.referral_release_at),
-        "status": s.status,
+        "status": status or s.status,
     }
 
 
@@ -104,8 +104,6 @@ async def import_schedules(*, deps, hospital_id: int, items: list) -> dict:
     """Bulk import (JSON from the operator console or a HIS). All or nothing: every item is
     checked first and a single bad one rejects the batch. `external_id` makes re-imports
     idempotent: an identical item is left as it is, a changed one is refused once slots exist."""
-    from backend.booking.service import load_schedule
-
     hospital = await _hospital(hospital_id)
     departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id)}
     doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id)}
@@ -154,8 +152,7 @@ async def import_schedules(*, deps, hospital_id: int, items: list) -> dict:
             )
             created += 1
             ids.append(schedule.id)
-    for schedule in await Schedule.filter(id__in=ids):
-        await load_schedule(deps, schedule)
+    await deps.stock.schedules_changed(deps, await Schedule.filter(id__in=ids))
     log.info("imported schedules hospital=%s created=%s unchanged=%s", hospital_id, created, unchanged)
     return {"created": created, "unchanged": unchanged, "schedule_ids": ids}
 
@@ -171,7 +168,7 @@ async def list_departments(*, hospital_id: int) -> list[dict]:
     return [department_view(d) for d in await Department.filter(hospital_id=hospital_id, status="active").order_by("id")]
 
 
-async def list_schedules(*, deps, department_id: int, day: date | None) -> list[dict]:
+async def list_schedules(*, deps, department_id: int, day: date | None, account_id: int | None = None) -> list[dict]:
     if not await Department.exists(id=department_id):
         raise NotFound("no such department", code="department_not_found")
     query = Schedule.filter(department_id=department_id)
@@ -181,30 +178,37 @@ async def list_schedules(*, deps, department_id: int, day: date | None) -> list[
         today = clock.today()
         query = query.filter(date__gte=today, date__lte=today + timedelta(days=10))
     schedules = await query.order_by("date", "start", "id").select_related("doctor")
-    return await _with_remaining(deps, schedules)
+    return await _with_remaining(deps, schedules, account_id=account_id)
 
 
-async def get_schedule(*, deps, schedule_id: int) -> dict:
+async def get_schedule(*, deps, schedule_id: int, account_id: int | None = None) -> dict:
     schedule = await Schedule.get_or_none(id=schedule_id).select_related("doctor")
     if schedule is None:
         raise NotFound("no such schedule", code="schedule_not_found")
-    return (await _with_remaining(deps, [schedule]))[0]
+    return (await _with_remaining(deps, [schedule], account_id=account_id))[0]
 
 
-async def _with_remaining(deps, schedules: list[Schedule]) -> list[dict]:
-    from backend.booking import store
-    from backend.booking.service import load_schedule
-
+async def _with_remaining(deps, schedules: list[Schedule], *, account_id: int | None = None) -> list[dict]:
+    """Views with live remaining slots and the status as this caller sees it (a resident with a
+    referral sees referral slots open before the ordinary release)."""
     if not schedules:
         return []
-    now_ms = clock.now_ms()
-    used = await store.used_slots(deps, [s.id for s in schedules], now_ms)
-    missing = [s for s in schedules if used[s.id] is None]
-    if missing:
-        for s in missing:
-            await load_schedule(deps, s)
-        used.update(await store.used_slots(deps, [s.id for s in missing], now_ms))
-    return [schedule_view(s, remaining=max(0, s.capacity - (used[s.id] or 0)) if s.status == "open" else 0) for s in schedules]
+    used = await deps.stock.used_slots(deps, schedules)
+    referrals = await deps.stock.referral_scope(deps, account_id) if account_id is not None else []
+    now = clock.now()
+    views = []
+    for s in schedules:
+        remaining = max(0, s.capacity - used.get(s.id, 0)) if s.status == rules.ScheduleStatus.OPEN else 0
+        has_referral = any(
+            hid == s.hospital_id and (did is None or did == s.department_id) and until >= s.date for hid, did, until in referrals
+        )
+        status = rules.seen_status(
+            stored=s.status, now=now, release_at=s.release_at, referral_release_at=s.referral_release_at,
+            closes_at=local_datetime(s.date, s.start), remaining=remaining,
+            referral_remaining=min(remaining, max(0, s.referral_quota - used.get(s.id, 0))), has_referral=has_referral,
+        )
+        views.append(schedule_view(s, remaining=remaining, status=status))
+    return views
 
 
 async def _hospital(hospital_id: int) -> Hospital:

@@ -12,7 +12,7 @@ bp = Blueprint("payments")
 @openapi.summary("Start paying a hold: returns pay_params for wx.requestPayment")
 @resident
 async def start_payment(request: Request, hold_id: str):
-    return json(await service.start_payment(deps=request.app.ctx.deps, account_id=request.ctx.account_id, hold_id=hold_id))
+    return json(await service.start_payment(deps=request.app.ctx.deps, purpose="booking", account_id=request.ctx.account_id, subject=hold_id))
 
 
 @bp.get("/payments/<out_trade_no:str>")

@@ -7,6 +7,7 @@ import logging
 
 from backend.audit import service as audit
 from backend.booking.models import Booking
+from backend.booking.rules import STANDING
 from backend.cards import rules as card_rules
 from backend.catalog.models import Hospital
 from backend.clock import clock, iso
@@ -58,7 +59,10 @@ async def _terminal(terminal_id: int) -> Terminal:
 
 async def set_terminal_status(*, terminal_id: int, active: bool) -> dict:
     found = await _terminal(terminal_id)
-    found.status = "active" if active else "disabled"
+    wanted = rules.TerminalStatus.ACTIVE if active else rules.TerminalStatus.DISABLED
+    if found.status != wanted:
+        rules.TERMINAL_MOVES.check(found.status, wanted)
+    found.status = wanted
     found.disabled_at = None if active else clock.now()
     await found.save(update_fields=["status", "disabled_at"])
     log.info("terminal %s %s", terminal_id, found.status)
@@ -92,7 +96,7 @@ def _identity(deps, card) -> dict:
 async def _bookings_today(card_pk: int, hospital_id: int) -> list[dict]:
     # flat rows rather than model objects: this runs on every scan
     rows = await Booking.filter(
-        card_id=card_pk, visit_date=clock.today(), status="confirmed", schedule__hospital_id=hospital_id
+        card_id=card_pk, visit_date=clock.today(), status__in=STANDING, schedule__hospital_id=hospital_id
     ).order_by("schedule__start", "id").values(
         "id", "schedule_id", "visit_number", "status", "schedule__start", "schedule__end",
         "schedule__department__name", "schedule__doctor__name",
