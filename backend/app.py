@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
         standin = None
         if settings.dev_helpers and not settings.wechat_api_base:
-            from backend.wechat.standin import WeChatStandIn
+            from backend.dev.standins.login import WeChatStandIn
 
             standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
