@@ -22,7 +22,7 @@ from backend.staff.views import bp as staff
 def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
     if dev_helpers:
-        from backend.dev.views import bp as dev
+        from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 
         blueprints.append(dev)
     return Blueprint.group(*blueprints, url_prefix="/api/v1")

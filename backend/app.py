@@ -18,6 +18,7 @@ from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 from backend import db, edge, http, jobs, logs
 from backend import redis as hot
 from backend.api import api_v1
+from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
 
@@ -76,15 +77,13 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
         standin = None
         if settings.dev_helpers and not settings.wechat_api_base:
-            from backend.dev.standins.login import WeChatStandIn
+            from backend.dev.standins import WeChatStandIn  # dev/test only: never loaded in production
 
             standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
         await app.ctx.deps.scripts.load()
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the
         # database before the first hold is served.
-        from backend.booking.service import rebuild_stock
-
         await rebuild_stock(app.ctx.deps, only_missing=True)
         app.add_task(jobs.run_forever(app.ctx.deps), name="periodic-jobs")
         # Everything loaded so far lives as long as the worker: keep the cyclic GC from

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from backend.booking.service import mark_no_shows
+from backend.notifications.service import dispatch
+from backend.payments.service import poll_refunds, reconcile_payments
+
 log = logging.getLogger("ehealth.jobs")
 
 
 async def run_once(deps) -> dict:
-    from backend.booking.service import mark_no_shows
-    from backend.notifications.service import dispatch
-    from backend.payments.service import poll_refunds, reconcile_payments
-
     done = {}
     for name, step in (
         ("refunds", lambda: poll_refunds(deps)),

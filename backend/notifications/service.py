@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from backend.clock import clock
+from backend.clock import clock, iso
 from backend.notifications.models import Notification
 
 log = logging.getLogger("ehealth.notifications")
@@ -64,6 +64,4 @@ async def dispatch(deps, *, limit: int = 100) -> int:
 
 async def list_for_account(*, account_id: int, limit: int = 50) -> list[dict]:
     notes = await Notification.filter(account_id=account_id).order_by("-id").limit(limit)
-    from backend.clock import iso
-
     return [{"id": n.id, "kind": n.kind, "payload": n.payload, "status": n.status, "created_at": iso(n.created_at)} for n in notes]
