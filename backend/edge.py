@@ -88,3 +88,38 @@ def handle_exception(request, exc: Exception):
 
 def install(app: Sanic) -> None:
     app.error_handler.add(Exception, handle_exception)
+
+
+def _status_of_kind(kind: type[AppError]) -> int:
+    for cls in kind.__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400
+
+
+def refuses(kinds: dict[type[AppError], tuple[str, ...] | list[str]]):
+    """Document in the OpenAPI description which error codes an operation can answer, grouped
+    by the status the table above gives their kind: `@refuses({Conflict: ("sold_out",)})`."""
+    from sanic_ext import openapi
+
+    by_status: dict[int, list[str]] = {}
+    for kind, codes in kinds.items():
+        by_status.setdefault(_status_of_kind(kind), []).extend(codes)
+
+    def decorator(handler):
+        handler.__refusals__ = {status: sorted(set(codes)) for status, codes in by_status.items()}
+        for status, codes in sorted(handler.__refusals__.items()):
+            schema = {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string", "enum": codes}, "message": {"type": "string"}},
+                        "required": ["code", "message"],
+                    }
+                },
+            }
+            handler = openapi.response(status, {"application/json": schema}, description="error codes: " + ", ".join(codes))(handler)
+        return handler
+
+    return decorator
