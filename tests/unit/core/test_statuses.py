@@ -3,7 +3,7 @@ the edge), and terminal states have no way out."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
