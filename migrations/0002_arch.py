@@ -47,18 +47,25 @@ class Migration(migrations.Migration):
             name='schedule',
             field=fields.ForeignKeyField('models.Schedule', source_field='schedule_id', null=True, db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE),
         ),
+        # Existing rows are all bookings: their purpose is booking and their subject their hold.
+        # Added nullable, filled, then made NOT NULL (hand-written: a Python-side default alone
+        # does not fill existing rows).
         ops.AddField(
+            model_name='Payment',
+            name='purpose',
+            field=fields.CharField(null=True, max_length=16),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='subject',
+            field=fields.CharField(null=True, max_length=64),
+        ),
+        ops.RunSQL("UPDATE payments SET purpose = 'booking', subject = hold_id WHERE subject IS NULL", reverse_sql=""),
+        ops.AlterField(
             model_name='Payment',
             name='purpose',
             field=fields.CharField(default='booking', max_length=16),
         ),
-        # existing rows are all bookings: their subject is their hold (hand-written step)
-        ops.AddField(
-            model_name='Payment',
-            name='subject',
-            field=fields.CharField(default='', max_length=64),
-        ),
-        ops.RunSQL("UPDATE payments SET subject = hold_id WHERE subject = ''", reverse_sql=""),
         ops.AlterField(
             model_name='Payment',
             name='subject',
