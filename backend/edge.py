@@ -10,6 +10,7 @@ from sanic import Sanic, json
 from sanic.exceptions import SanicException
 from tortoise.exceptions import ValidationError as OrmValidationError
 
+from backend import errors
 from backend.errors import (
     AppError,
     BadRequest,
@@ -59,10 +60,21 @@ _SANIC_CODES = {
 def status_of(exc: AppError) -> int:
     if exc.explicit_status:
         return exc.explicit_status
-    for cls in type(exc).__mro__:
+    return _status_of_kind(type(exc))
+
+
+def _status_of_kind(kind: type[AppError]) -> int:
+    for cls in kind.__mro__:
+        # a subclass that names its own status (`status = 422`, the former style) keeps it
+        own = cls.__dict__.get("status")
+        if isinstance(own, int):
+            return own
         if cls in STATUS_OF:
             return STATUS_OF[cls]
     return 400
+
+
+errors.status_lookup = status_of
 
 
 def error_response(status: int, code: str, message: str, **details):
@@ -90,11 +102,6 @@ def install(app: Sanic) -> None:
     app.error_handler.add(Exception, handle_exception)
 
 
-def _status_of_kind(kind: type[AppError]) -> int:
-    for cls in kind.__mro__:
-        if cls in STATUS_OF:
-            return STATUS_OF[cls]
-    return 400
 
 
 def refuses(kinds: dict[type[AppError], tuple[str, ...] | list[str]]):

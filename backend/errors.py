@@ -8,6 +8,12 @@ form for a refusal no class fits.
 
 from __future__ import annotations
 
+from typing import Callable
+
+# Installed by backend.edge (the HTTP layer), so that code written against the former
+# `exc.status` attribute keeps working; domain code never reads a status.
+status_lookup: Callable[["AppError"], int] | None = None
+
 
 class AppError(Exception):
     code = "bad_request"
@@ -22,6 +28,10 @@ class AppError(Exception):
 
     def body(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, **self.details}}
+
+    @property
+    def status(self) -> int:
+        return status_lookup(self) if status_lookup else (self.explicit_status or 400)
 
 
 class BadRequest(AppError):

@@ -34,3 +34,14 @@ def test_the_edge_table_decides_statuses_by_kind():
     assert status_of(NotFound("x")) == 404
     assert status_of(Conflict("x", code="c", status=422)) == 422  # the generic form keeps its explicit status
     assert all(400 <= s < 600 for s in STATUS_OF.values())
+
+
+def test_the_former_status_attribute_and_class_statuses_still_work():
+    from backend.errors import AppError
+
+    class Legacy(AppError):
+        status = 422
+        code = "legacy"
+
+    assert NotFound("x").status == 404 and Conflict("x", code="c", status=410).status == 410
+    assert status_of(Legacy("x")) == 422
