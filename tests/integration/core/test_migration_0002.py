@@ -54,8 +54,10 @@ async def test_existing_payments_get_purpose_and_subject(kind, tmp_path):
                 "INSERT INTO payments (out_trade_no, hold_id, account_id, card_id, schedule_id, kind, amount_fen, hold_expires_at, status, created_at)"
                 f" VALUES ('EH1', 'hold123', 1, 1, 1, 'ordinary', 1500, {p(1)}, 'booked', {p(2)})", [now, now],
             )
-            await migrate_api(config=config)
-            _, rows = await conn.execute_query("SELECT purpose, subject, hold_id FROM payments")
+        await db.migrate(url)  # the rest, as `python -m backend migrate` does (its own context)
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=config)
+            _, rows = await ctx.connections.get("default").execute_query("SELECT purpose, subject, hold_id FROM payments")
             assert [tuple(dict(r).values()) for r in rows] == [("booking", "hold123", "hold123")]
     finally:
         if kind == "postgres":
