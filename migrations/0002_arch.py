@@ -60,7 +60,14 @@ class Migration(migrations.Migration):
             name='subject',
             field=fields.CharField(null=True, max_length=64),
         ),
-        ops.RunSQL("UPDATE payments SET purpose = 'booking', subject = hold_id WHERE subject IS NULL", reverse_sql=""),
+        ops.RunSQL(
+            [
+                "UPDATE payments SET purpose = 'booking', subject = hold_id WHERE subject IS NULL",
+                # a paid booking's payment was stored as 'booked'; payments now says 'paid' for every purpose
+                "UPDATE payments SET status = 'paid' WHERE status = 'booked'",
+            ],
+            reverse_sql=["UPDATE payments SET status = 'booked' WHERE status = 'paid' AND purpose = 'booking'"],
+        ),
         ops.AlterField(
             model_name='Payment',
             name='purpose',

@@ -1,5 +1,5 @@
 """0002_arch on a database that already has payments: every existing payment becomes a booking
-payment whose subject is its hold."""
+payment whose subject is its hold, and a paid one ('booked' before) is 'paid'."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ async def test_existing_payments_get_purpose_and_subject(kind, tmp_path):
         await db.migrate(url)  # the rest, as `python -m backend migrate` does (its own context)
         async with TortoiseContext() as ctx:
             await ctx.init(config=config)
-            _, rows = await ctx.connections.get("default").execute_query("SELECT purpose, subject, hold_id FROM payments")
-            assert [tuple(dict(r).values()) for r in rows] == [("booking", "hold123", "hold123")]
+            _, rows = await ctx.connections.get("default").execute_query("SELECT purpose, subject, hold_id, status FROM payments")
+            assert [tuple(dict(r).values()) for r in rows] == [("booking", "hold123", "hold123", "paid")]
     finally:
         if kind == "postgres":
             admin = await asyncpg.connect(PG_ADMIN_DSN)
