@@ -65,6 +65,11 @@ class Migration(migrations.Migration):
                 "UPDATE payments SET purpose = 'booking', subject = hold_id WHERE subject IS NULL",
                 # a paid booking's payment was stored as 'booked'; payments now says 'paid' for every purpose
                 "UPDATE payments SET status = 'paid' WHERE status = 'booked'",
+                # bookings stayed 'confirmed' after check-in; their queue entry says what they are
+                "UPDATE bookings SET status = 'checked_in' WHERE status = 'confirmed'"
+                " AND id IN (SELECT booking_id FROM queue_entries)",
+                "UPDATE bookings SET status = 'called' WHERE status = 'checked_in'"
+                " AND id IN (SELECT booking_id FROM queue_entries WHERE status IN ('called', 'done'))",
             ],
             reverse_sql=["UPDATE payments SET status = 'booked' WHERE status = 'paid' AND purpose = 'booking'"],
         ),

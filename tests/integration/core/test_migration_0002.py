@@ -1,5 +1,6 @@
 """0002_arch on a database that already has payments: every existing payment becomes a booking
-payment whose subject is its hold, and a paid one ('booked' before) is 'paid'."""
+payment whose subject is its hold, a paid one ('booked' before) is 'paid', and bookings checked in
+before statuses existed become checked_in / called."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ async def test_existing_payments_get_purpose_and_subject(kind, tmp_path):
                 "INSERT INTO schedules (hospital_id, department_id, doctor_id, date, start, \"end\", capacity, referral_quota, fee_fen, status, release_at, referral_release_at, created_at)"
                 f" VALUES (1, 1, 1, '2026-12-20', '08:00', '08:30', 10, 0, 1500, 'open', {p(1)}, {p(2)}, {p(3)})", [now, now, now],
             )
+            for n, entry in ((1, None), (2, "waiting"), (3, "done")):
+                await conn.execute_query(
+                    "INSERT INTO bookings (schedule_id, card_id, account_id, hold_id, kind, visit_number, status, amount_fen, visit_date, created_at)"
+                    f" VALUES (1, 1, 1, 'b{n}', 'ordinary', {n}, 'confirmed', 1500, '2026-12-20', {p(1)})", [now],
+                )
+                if entry:
+                    await conn.execute_query(
+                        f"INSERT INTO queue_entries (booking_id, schedule_id, rank, status, checked_in_at) VALUES ({n}, 1, {n * 1000}, '{entry}', {p(1)})", [now]
+                    )
             await conn.execute_query(
                 "INSERT INTO payments (out_trade_no, hold_id, account_id, card_id, schedule_id, kind, amount_fen, hold_expires_at, status, created_at)"
                 f" VALUES ('EH1', 'hold123', 1, 1, 1, 'ordinary', 1500, {p(1)}, 'booked', {p(2)})", [now, now],
@@ -59,6 +69,8 @@ async def test_existing_payments_get_purpose_and_subject(kind, tmp_path):
             await ctx.init(config=config)
             _, rows = await ctx.connections.get("default").execute_query("SELECT purpose, subject, hold_id, status FROM payments")
             assert [tuple(dict(r).values()) for r in rows] == [("booking", "hold123", "hold123", "paid")]
+            _, rows = await ctx.connections.get("default").execute_query("SELECT hold_id, status FROM bookings ORDER BY id")
+            assert [tuple(dict(r).values()) for r in rows] == [("b1", "confirmed"), ("b2", "checked_in"), ("b3", "called")]
     finally:
         if kind == "postgres":
             admin = await asyncpg.connect(PG_ADMIN_DSN)
