@@ -27,7 +27,7 @@ def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
     blueprints += [inpatient, his, operators, queue_display]
     if dev_helpers:
-        from backend.dev.views import bp as dev
+        from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 
         blueprints.append(dev)
     return Blueprint.group(*blueprints, url_prefix="/api/v1")

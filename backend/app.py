@@ -15,9 +15,10 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, errors, http, jobs, logs, metrics, webapp
+from backend import db, edge, http, jobs, logs, metrics, webapp
 from backend import redis as hot
 from backend.api import api_v1
+from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
 
@@ -58,8 +59,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         "payments, queues and inpatient bills. Errors are `{\"error\": {\"code\", \"message\"}}`.",
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
-    errors.install(app)
-    logs.install(app)  # prod branch: request ids, one log line and the metrics per request
+    edge.install(app)
+    logs.install(app)  # request ids, one log line and the metrics per request
     metrics.install(app)
     app.ctx.behind_proxy = http.behind_proxy(app)
     # Database ids in paths: a positive number that fits the id columns, or the route does not
@@ -80,15 +81,13 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
         standin = None
         if settings.dev_helpers and not settings.wechat_api_base:
-            from backend.wechat.standin import WeChatStandIn
+            from backend.dev.standins import WeChatStandIn  # dev/test only: never loaded in production
 
             standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
         await app.ctx.deps.scripts.load()
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the
         # database before the first hold is served.
-        from backend.booking.service import rebuild_stock
-
         await rebuild_stock(app.ctx.deps, only_missing=True)
         jobs.start(app, app.ctx.deps)
         # Everything loaded so far lives as long as the worker: keep the cyclic GC from

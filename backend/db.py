@@ -13,7 +13,6 @@ log = logging.getLogger("ehealth.db")
 MODEL_MODULES = [
     "backend.identity.models",
     "backend.cards.models",
-    "backend.family.models",
     "backend.catalog.models",
     "backend.booking.models",
     "backend.payments.models",

@@ -6,6 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from backend import db
+from backend.catalog import rules
+from backend.catalog.models import Department, Doctor, Hospital, Schedule
+from backend.clock import clock
+
 log = logging.getLogger("ehealth.demo")
 
 HOSPITALS = [
@@ -23,11 +28,6 @@ PERIODS = [("08:00", "09:00", 12), ("09:00", "10:00", 12), ("14:00", "15:00", 10
 
 
 async def seed(settings) -> None:
-    from backend import db
-    from backend.catalog import rules
-    from backend.catalog.models import Department, Doctor, Hospital, Schedule
-    from backend.clock import clock
-
     await db.init(settings.database_url)
     try:
         created = 0

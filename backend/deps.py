@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.config import Settings
+from backend.payments.purposes import Purposes
 from backend.privacy.crypto import PiiCipher, from_settings
 from backend.redis import KeySpace, Scripts
 from backend.sms.providers import SmsSender, make_sender
+from backend.wiring import wire
 from backend.wechat.login import WeChatLogin
 from backend.wechat.pay import make_pay
 
@@ -27,6 +29,9 @@ class Deps:
     standin: object | None = None
     pay: object | None = None  # the WeChat Pay v3 gateway (backend.wechat.pay)
     extras: dict = field(default_factory=dict)
+    # arch: payment purposes and the stock port, filled by backend.wiring.wire
+    purposes: Purposes = field(default_factory=Purposes)
+    stock: object | None = None
 
 
 def register_lua(scripts: Scripts) -> None:
@@ -40,7 +45,7 @@ def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
     register_lua(scripts)
     api_base = settings.wechat_api_base or (standin.base_url if standin else "")
     access_token = settings.wechat_access_token or (standin.access_token if standin else "")
-    return Deps(
+    deps = Deps(
         settings=settings,
         redis=redis_client,
         keys=KeySpace(settings.redis_prefix),
@@ -53,3 +58,5 @@ def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
         standin=standin,
         pay=make_pay(settings, standin) if settings.payments_enabled else None,
     )
+    wire(deps)
+    return deps

@@ -1,22 +1,21 @@
-"""One error shape for every 4xx: {"error": {"code", "message", ...details}}.
+"""Refusals the domains raise. Nothing here knows HTTP: `backend.edge` maps each class to its
+status (one table) and renders {"error": {"code", "message", ...details}}.
 
-Domain code raises these; the handler installed by `install` turns them (and Sanic's own
-exceptions) into that shape. Unexpected exceptions become a 500 with no detail for the client.
+The class says what kind of refusal it is, the `code` says which one (the API's error code).
+`AppError(message, code=..., status=...)` with an explicit status stays as the edge's generic
+form for a refusal no class fits.
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Callable
 
-from sanic import Sanic, json
-from sanic.exceptions import SanicException
-from tortoise.exceptions import ValidationError as OrmValidationError
-
-log = logging.getLogger("ehealth.errors")
+# Installed by backend.edge (the HTTP layer), so that code written against the former
+# `exc.status` attribute keeps working; domain code never reads a status.
+status_lookup: Callable[["AppError"], int] | None = None
 
 
 class AppError(Exception):
-    status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None, **details):
@@ -24,77 +23,83 @@ class AppError(Exception):
         self.message = message
         if code:
             self.code = code
-        if status:
-            self.status = status
+        self.explicit_status = status
         self.details = details
 
     def body(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, **self.details}}
 
+    @property
+    def status(self) -> int:
+        return status_lookup(self) if status_lookup else (self.explicit_status or 400)
+
 
 class BadRequest(AppError):
-    status = 400
+    """The input breaks a rule of its own (format, range, a date in the past)."""
+
     code = "invalid_request"
 
 
 class Unauthorized(AppError):
-    status = 401
+    """The caller could not be identified (token, signature)."""
+
     code = "unauthorized"
 
 
 class Forbidden(AppError):
-    status = 403
+    """The caller is known but not allowed, or not yet (slots not released)."""
+
     code = "forbidden"
 
 
 class NotFound(AppError):
-    status = 404
+    """Nothing the caller may see goes by that name."""
+
     code = "not_found"
 
 
 class Conflict(AppError):
-    status = 409
+    """The thing is in a state that refuses the request (sold out, already checked in)."""
+
     code = "conflict"
 
 
+class Gone(AppError):
+    """It existed but can no longer be used (an expired or replaced code)."""
+
+    code = "gone"
+
+
+class Unprocessable(AppError):
+    """Well-formed, but its content does not hold up (a code that does not verify)."""
+
+    code = "unprocessable"
+
+
 class TooManyRequests(AppError):
-    status = 429
+    """A rate or anti-scalper limit refused it."""
+
     code = "limit_exceeded"
 
 
-_SANIC_CODES = {
-    400: "invalid_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    408: "request_timeout",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    416: "range_not_satisfiable",
-}
+class Unavailable(AppError):
+    """A service this deployment depends on is off or not answering (WeChat, payments)."""
+
+    code = "unavailable"
 
 
-def error_response(status: int, code: str, message: str, **details):
-    return json({"error": {"code": code, "message": message, **details}}, status=status)
+class UpstreamFailed(AppError):
+    """A provider answered with a failure (WeChat Pay refused to create an order)."""
+
+    code = "upstream_failed"
 
 
-def handle_exception(request, exc: Exception):
-    if isinstance(exc, AppError):
-        return json(exc.body(), status=exc.status)
-    if isinstance(exc, OrmValidationError):
-        # A value the model's own field rules refuse (too long, out of range) that a view let
-        # through: still the client's input, so a 400, never a 500.
-        log.warning("ORM refused a value on %s %s", request.method, request.path)
-        return error_response(400, "invalid_request", "a value in the request is out of range")
-    if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
-        status = exc.status_code
-        # Sanic's messages never carry request data, but keep them short and generic.
-        message = str(exc.message or exc.args[0] if exc.args else "request refused")
-        return error_response(status, _SANIC_CODES.get(status, "invalid_request"), message)
-    log.exception("unhandled error on %s %s", request.method if request else "?", request.path if request else "?")
-    return error_response(500, "internal", "internal error")
+class IllegalTransition(Conflict):
+    """A status change its domain's transition table does not allow."""
 
+    code = "illegal_transition"
 
-def install(app: Sanic) -> None:
-    app.error_handler.add(Exception, handle_exception)
+    def __init__(self, message: str, *, code: str | None = None, current: str | None = None, wanted: str | None = None, **details):
+        super().__init__(message, code=code, **details)
+        self.current = current
+        self.wanted = wanted

@@ -7,19 +7,19 @@ import asyncio
 import logging
 import time
 
+from backend import metrics
+from backend import redis as hot
+from backend.audit import stream as audit_stream
+from backend.booking.service import mark_no_shows
+from backend.notifications.service import dispatch
+from backend.payments.service import poll_refunds, reconcile_payments
+
 log = logging.getLogger("ehealth.jobs")
 TASK_NAME = "periodic-jobs"
 STOP_GRACE_S = 10.0
 
 
 async def run_once(deps) -> dict:
-    from backend import metrics
-    from backend import redis as hot
-    from backend.audit import stream as audit_stream
-    from backend.booking.service import mark_no_shows
-    from backend.notifications.service import dispatch
-    from backend.payments.service import poll_refunds, reconcile_payments
-
     done = {}
     for name, step in (
         ("refunds", lambda: poll_refunds(deps)),

@@ -53,6 +53,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """Log lines are stamped in UTC, ISO-8601 with a Z, whatever the host's TZ (API times carry
+    +08:00 offsets; a reader never has to guess the zone of either)."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -87,6 +94,9 @@ def setup(level: str = "INFO", fmt: str = "text") -> None:
             logger.propagate = True
         elif logger.handlers:  # Sanic writes these itself; do not print them twice
             logger.propagate = False
+        for handler in logger.handlers:  # and in UTC too, like ours
+            if handler.formatter is not None:
+                handler.formatter.converter = time.gmtime
     logging.getLogger("ehealth").setLevel(level)
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_release import PG_ADMIN, bench_env, cleanup, free_port  # noqa: E402
+from scripts._bench import PG_ADMIN, bench_env, cleanup, free_port  # noqa: E402
 
 SECRET = "bench-intake-secret-0123456789abcdef"
 HOSPITAL = "BENCHHIS"

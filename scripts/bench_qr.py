@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_release import PG_ADMIN, bench_env, cleanup, ensure_wrk, free_port, run_wrk  # noqa: E402
+from scripts._bench import cleanup, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
 
 # Requests prepared in advance (a signature needs HMAC, which wrk's Lua lacks): one per line,
 # tab-separated: path, then header name/value pairs, then the body.
@@ -165,23 +164,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     wrk = ensure_wrk()
-    import asyncpg
     import base64
 
     local = in_process()
     print(f"in-process: {local['issue_per_s']} codes issued/s, {local['verify_per_s']} verified/s (pure rules)", flush=True)
 
-    db_name = f"bench_qr_{os.getpid()}"
-    port = free_port()
-    env = bench_env(PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}?maxsize=20", f"benchqr{os.getpid()}:", port)
-
-    async def create_db():
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-        await conn.execute(f'CREATE DATABASE "{db_name}"')
-        await conn.close()
-
-    asyncio.run(create_db())
+    db_name, env = scratch_env("bench_qr")
     work = Path(tempfile.mkdtemp(prefix="bench_qr."))
     script = work / "prepared.lua"
     script.write_text(WRK_PREPARED)
@@ -191,21 +179,7 @@ def main() -> None:
         print(f"in-process: {seeded['resolve_per_s']} codes resolved/s by the service (database + Redis)", flush=True)
         prepare_get(work / "get.txt", seeded["residents"])
         (work / "ping.txt").write_text("/api/v1/ping\tGET\tX-Bench\t1\t-\n")
-        log = open(work / "server.log", "w")
-        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "bench_server.py"), "--workers", str(args.workers)],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        import httpx
-
-        for _ in range(120):
-            try:
-                if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            sys.exit("server did not start:\n" + (work / "server.log").read_text()[-3000:])
+        server, url = start_server(env, workers=args.workers, work=work)
 
         def server_cpu_s() -> float:
             # CPU time of the service's processes (its session): unlike req/s, barely moved by
@@ -256,12 +230,7 @@ def main() -> None:
         }
         print(json.dumps(result))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
         asyncio.run(cleanup(env, db_name))
         import shutil
 

@@ -20,14 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,8 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_ADMIN = os.environ.get("BENCH_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+from scripts._bench import REDIS_URL, cleanup, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
 
 WRK_SCRIPT = r"""
 local threads = {}
@@ -88,41 +82,6 @@ function done(summary, latency, requests)
     table.concat(parts, ",")))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("installing wrk (Debian package)...", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
-        return shutil.which("wrk")
-    sys.exit("wrk is needed: apt-get install wrk")
-
-
-def bench_env(db_url: str, prefix: str, port: int) -> dict:
-    key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
-    env = dict(os.environ)
-    env.update(
-        APP_ENV="prod", PORT=str(port), DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix,
-        CRYPTO_KEYS=f"1:{key()}", INDEX_KEY=key(), QR_KEYS=f"1:{key()}", TERMINAL_MASTER_KEY=key(),
-        ADMIN_TOKEN=secrets.token_urlsafe(24), WECHAT_PAY_DISABLED="1", LOG_LEVEL="WARNING",
-        # a benchmark of the mechanism, not of the anti-scalper rules: each card may race for
-        # every session, and all requests come from one address
-        BOOKING_MAX_PER_DAY="100000", BOOKING_MAX_PER_DEPARTMENT_DAY="100000",
-        HOLD_RATE_PER_ACCOUNT="100000000", HOLD_RATE_PER_IP="100000000", REDIS_POOL_SIZE="128",
-        # production refuses dev parts (backend/prod_checks.py); nothing here sends SMS or calls WeChat
-        SMS_PROVIDER="tencent", TENCENT_SMS_SECRET_ID="bench", TENCENT_SMS_SECRET_KEY="bench", TENCENT_SMS_SDK_APP_ID="1400000000",
-        TENCENT_SMS_SIGN_NAME="bench", TENCENT_SMS_TEMPLATE_ID="1", WECHAT_APPID="wxbench0000000001", WECHAT_SECRET=secrets.token_hex(16),
-    )
-    return env
 
 
 async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafiles: list[Path]) -> list[int]:
@@ -205,19 +164,6 @@ async def verify(env: dict, ids: list[int], capacity: int) -> dict:
     return {"redis_used": sum(used), "redis_max": max(used), "pg_used": sum(pg_used), "pg_max": max(pg_used), "pg_holds": pg_holds, "capacity_each": capacity}
 
 
-async def cleanup(env: dict, db_name: str) -> None:
-    import asyncpg
-    import redis.asyncio as aioredis
-
-    conn = await asyncpg.connect(PG_ADMIN)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    await conn.close()
-    r = aioredis.from_url(REDIS_URL)
-    async for key in r.scan_iter(match=env["REDIS_PREFIX"] + "*", count=1000):
-        await r.delete(key)
-    await r.aclose()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="short runs (about 2 minutes in all)")
@@ -234,19 +180,7 @@ def main() -> None:
     rounds = args.rounds or (2 if args.quick else 3)
     wrk = ensure_wrk()
 
-    import asyncpg
-
-    db_name = f"bench_ehealth_{os.getpid()}"
-    port = free_port()
-    env = bench_env(PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}?maxsize=20", f"bench{os.getpid()}:", port)
-
-    async def create_db():
-        conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
-        await conn.execute(f'CREATE DATABASE "{db_name}"')
-        await conn.close()
-
-    asyncio.run(create_db())
+    db_name, env = scratch_env("bench_ehealth")
     work = Path(tempfile.mkdtemp(prefix="bench_release."))
     script = work / "race.lua"
     datafiles = [work / f"cards{n}.txt" for n in range(rounds + 1)]  # the last one for the baseline
@@ -256,21 +190,7 @@ def main() -> None:
         t0 = time.time()
         ids = asyncio.run(seed(env, cards=cards, schedules=args.schedules, capacity=args.capacity, datafiles=datafiles))
         print(f"seeded {cards} cards, {len(ids)} sessions x {args.capacity} slots ({args.schedules} per round) in {time.time() - t0:.1f}s", flush=True)
-        log = open(work / "server.log", "w")
-        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "bench_server.py"), "--workers", str(args.workers)],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        import httpx
-
-        for _ in range(120):
-            try:
-                if httpx.get(url + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            sys.exit("server did not start:\n" + (work / "server.log").read_text()[-3000:])
+        server, url = start_server(env, workers=args.workers, work=work)
         conns = args.connections
         print(f"server up (prod, {args.workers} workers); wrk {conns} connections, {seconds}s per run", flush=True)
         show = lambda name, r: print(f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  {r['statuses']}", flush=True)  # noqa: E731
@@ -331,12 +251,7 @@ def main() -> None:
               f"p99 {result['p99_ms']} ms (target < 100)")
         print(json.dumps(result))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
         asyncio.run(cleanup(env, db_name))
         shutil.rmtree(work, ignore_errors=True)
 

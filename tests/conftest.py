@@ -25,7 +25,7 @@ from backend.clock import clock
 from backend.config import load_settings
 from backend.deps import build_deps
 from backend.privacy.masking import install_log_scrubbing
-from backend.wechat.standin import WeChatStandIn
+from backend.dev.standins.login import WeChatStandIn
 from tests.asgi import AppClient
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")

@@ -18,7 +18,7 @@ class Booking(Model):
     visit_number = fields.IntField()
     active_visit_number = fields.IntField(null=True)
     active_card_id = fields.IntField(null=True)
-    status = fields.CharField(max_length=16, default="confirmed")  # confirmed | cancelled | suspended | no_show
+    status = fields.CharField(max_length=16, default="confirmed")  # backend.booking.rules.BookingStatus
     amount_fen = fields.IntField()
     visit_date = fields.DateField()
     created_at = fields.DatetimeField()
@@ -28,7 +28,7 @@ class Booking(Model):
     class Meta:
         table = "bookings"
         unique_together = (("schedule", "active_card_id"), ("schedule", "active_visit_number"))
-        indexes = (("card_id", "visit_date"), ("schedule_id", "status"))
+        indexes = (("card_id", "visit_date"), ("schedule_id", "status"), ("status", "visit_date"))
 
 
 class Ban(Model):
@@ -60,3 +60,14 @@ class Referral(Model):
 
     class Meta:
         table = "referrals"
+
+
+class SweepMark(Model):
+    """How far a periodic sweep has got (the no-show sweep: sessions ended up to `until` are
+    done), so each run looks only at what happened since."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    until = fields.DatetimeField()
+
+    class Meta:
+        table = "booking_sweeps"

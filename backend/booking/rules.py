@@ -1,11 +1,82 @@
-"""Pure booking rules: refusals, deadlines, anti-scalper bans, visit numbers, identifiers."""
+"""Pure booking rules: statuses and their moves, refusals, deadlines, anti-scalper bans, visit
+numbers, identifiers."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from backend.clock import SHANGHAI
+from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from backend.transitions import Transitions
+
+
+class BookingStatus(StrEnum):
+    CONFIRMED = "confirmed"  # paid, with a visit number
+    CHECKED_IN = "checked_in"  # the patient's code was scanned at the hospital on the day
+    CALLED = "called"  # staff called the number
+    NO_SHOW = "no_show"  # the session ended without a check-in
+    CANCELLED = "cancelled"  # 退号 by the resident (refunded)
+    SUSPENDED = "suspended"  # cancelled by a session suspension (停诊, refunded)
+
+
+BOOKING_MOVES = Transitions(
+    "booking",
+    {
+        BookingStatus.CONFIRMED: {BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.SUSPENDED, BookingStatus.NO_SHOW},
+        BookingStatus.CHECKED_IN: {BookingStatus.CALLED, BookingStatus.SUSPENDED},
+        BookingStatus.CALLED: set(),
+        BookingStatus.NO_SHOW: set(),
+        BookingStatus.CANCELLED: set(),
+        BookingStatus.SUSPENDED: set(),
+    },
+)
+
+# Bookings that hold their slot and visit number (capacity counts them).
+STANDING = (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.CALLED)
+
+# Why each refused move reads as it does to a resident or a terminal.
+CANCEL_REFUSALS = {
+    BookingStatus.CHECKED_IN: ("booking_checked_in", "this booking is checked in; it can no longer be cancelled"),
+    BookingStatus.CALLED: ("booking_checked_in", "this booking was already called; it can no longer be cancelled"),
+}
+
+
+def check_cancel(current: str) -> None:
+    """退号 is only for a confirmed booking; a checked-in patient was already seen (or is being)."""
+    code, message = CANCEL_REFUSALS.get(current, ("not_cancellable", f"this booking is {current}"))
+    BOOKING_MOVES.check(current, BookingStatus.CANCELLED, code=code, message=message)
+
+
+def check_check_in(current: str) -> None:
+    code = "already_checked_in" if current in (BookingStatus.CHECKED_IN, BookingStatus.CALLED) else "not_checkinable"
+    BOOKING_MOVES.check(current, BookingStatus.CHECKED_IN, code=code, message=f"this booking is {current}")
+
+
+class HoldState(StrEnum):
+    """The state of a hold in the hold store (backend/booking/lua); `expired` is also derived
+    from the time for a `held` record."""
+
+    HELD = "held"
+    CONFIRMED = "confirmed"  # paid and booked
+    RELEASED = "released"  # given up by the resident
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"  # its session was suspended
+    CANCELLED = "cancelled"  # its booking was cancelled
+
+
+HOLD_MOVES = Transitions(
+    "hold",
+    {
+        HoldState.HELD: {HoldState.CONFIRMED, HoldState.RELEASED, HoldState.EXPIRED, HoldState.SUSPENDED},
+        HoldState.CONFIRMED: {HoldState.CANCELLED},
+        HoldState.RELEASED: set(),
+        HoldState.EXPIRED: set(),
+        HoldState.SUSPENDED: set(),
+        HoldState.CANCELLED: set(),
+    },
+)
 
 
 _random_pool = bytearray()
@@ -22,23 +93,10 @@ def new_hold_id() -> str:
     return chunk.hex()
 
 
-def new_out_trade_no(now: datetime) -> str:
-    """Merchant order number: 6-32 characters of [A-Za-z0-9_-|*]; sortable by time."""
-    return f"EH{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}{secrets.token_hex(5)}"
-
-
-def new_out_refund_no(out_trade_no: str, seq: int) -> str:
-    return f"RF{out_trade_no[2:]}{seq:02d}"
-
-
 def cancel_deadline(visit_date: date, *, days_before: int) -> datetime:
     """Cancelling (退号) is allowed until the end of the day `days_before` days before the visit
     (1: until 24:00 of the day before)."""
     return datetime.combine(visit_date - timedelta(days=days_before - 1), time(0), tzinfo=SHANGHAI)
-
-
-def can_cancel(visit_date: date, *, now: datetime, days_before: int) -> bool:
-    return now < cancel_deadline(visit_date, days_before=days_before)
 
 
 def pick_visit_number(taken: set[int]) -> int:
@@ -64,19 +122,19 @@ def cancel_ban_until(cancellations: list[datetime], *, now: datetime, limit: int
     return now + timedelta(days=ban_days) if len(in_month) >= limit else None
 
 
-# How each refusal of the hold script reads to a resident: (HTTP status, message).
+# How each refusal of the hold script reads to a resident: (kind of refusal, message).
 REFUSALS = {
-    "unauthorized": (401, "the token is invalid, expired or logged out"),
-    "card_not_found": (404, "no such card"),
-    "card_inactive": (409, "this card is not active"),
-    "schedule_not_found": (404, "no such schedule"),
-    "schedule_suspended": (409, "this session has been suspended (停诊)"),
-    "schedule_closed": (409, "this session has already started"),
-    "not_released": (403, "these slots are not released yet"),
-    "already_held": (409, "this card already holds a slot in this session"),
-    "already_booked": (409, "this card is already booked in this session"),
-    "sold_out": (409, "no slots left in this session"),
-    "limit_exceeded": (429, "refused by an anti-scalper rule"),
+    "unauthorized": (Unauthorized, "the token is invalid, expired or logged out"),
+    "card_not_found": (NotFound, "no such card"),
+    "card_inactive": (Conflict, "this card is not active"),
+    "schedule_not_found": (NotFound, "no such schedule"),
+    "schedule_suspended": (Conflict, "this session has been suspended (停诊)"),
+    "schedule_closed": (Conflict, "this session has already started"),
+    "not_released": (Forbidden, "these slots are not released yet"),
+    "already_held": (Conflict, "this card already holds a slot in this session"),
+    "already_booked": (Conflict, "this card is already booked in this session"),
+    "sold_out": (Conflict, "no slots left in this session"),
+    "limit_exceeded": (TooManyRequests, "refused by an anti-scalper rule"),
 }
 
 LIMIT_MESSAGES = {

@@ -10,18 +10,23 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.booking import rules, store
-from backend.booking.models import Ban, Booking, Referral
+from backend.booking.models import Ban, Booking, Referral, SweepMark
+from backend.booking.rules import BOOKING_MOVES, STANDING, BookingStatus
 from backend.cards import service as cards
 from backend.cards.models import Card
 from backend.catalog.models import Department, Hospital, Schedule
+from backend.catalog.rules import SCHEDULE_MOVES, ScheduleStatus
 from backend.clock import SHANGHAI, clock, from_ms, iso, local_datetime, to_ms
 from backend.errors import AppError, BadRequest, Conflict, NotFound, Unauthorized
 from backend.identity import rules as identity_rules
 from backend.identity import service as identity
+from backend.notifications import service as notifications
+from backend.payments import service as payments
+from backend.payments.models import Payment
 
 log = logging.getLogger("ehealth.booking")
 
-STANDING = ("confirmed",)
+PURPOSE = "booking"  # the payment purpose of holds (backend.booking.payment_purpose)
 
 
 # --- stock in Redis, from the database --------------------------------------------------------
@@ -66,7 +71,7 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
 
 def _refusal(result: list) -> AppError:
     code = result[1]
-    status, message = rules.REFUSALS.get(code, (409, code))
+    kind, message = rules.REFUSALS.get(code, (Conflict, code))
     details: dict = {}
     if code == "limit_exceeded":
         rule, until = result[2], result[3] if len(result) > 3 else ""
@@ -78,9 +83,9 @@ def _refusal(result: list) -> AppError:
         details = {"state": "held", "hold_id": result[2] if len(result) > 2 and result[2] else None}
     elif code == "already_booked":  # the contract's one code for "this card has this session"
         code, details = "already_held", {"state": "booked"}
-    if status == 401:
+    if kind is Unauthorized:
         return Unauthorized(message, code="invalid_token")
-    return AppError(message, code=code, status=status, **details)
+    return kind(message, code=code, **details)
 
 
 async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int, ip: str) -> dict:
@@ -109,7 +114,7 @@ async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int,
             raise _refusal(result)
         what = result[1]
         if what in filled:  # filled once and still missing: the data changed under us
-            raise AppError("please retry", code="retry", status=409)
+            raise Conflict("please retry", code="retry")
         filled.add(what)
         await _fill_cache(deps, what=what, result=result, token_hash=th, card_id=card_id, schedule_id=schedule_id)
 
@@ -164,14 +169,12 @@ async def live_hold(*, deps, account_id: int, hold_id: str) -> dict:
 
 
 async def release_hold(*, deps, account_id: int, hold_id: str) -> None:
-    from backend.payments.service import close_payments_for_holds
-
     record = await _own_hold(deps, account_id=account_id, hold_id=hold_id)
     await store.release(
         deps, mode="hold", schedule_id=int(record["sid"]), card_pk=int(record["pk"]), date=record["date"],
         department_id=int(record["dept"]), hold_id=hold_id,
     )
-    await close_payments_for_holds(deps, hold_ids=[hold_id])
+    await payments.close_open_orders(deps, purpose=PURPOSE, subjects=[hold_id])
 
 
 # --- bookings ------------------------------------------------------------------------------------
@@ -203,7 +206,7 @@ async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, 
     """Write the booking with its visit number, inside the caller's transaction. The schedule
     row is locked so numbers and the capacity check are decided one confirmation at a time."""
     schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
-    if schedule.status != "open":
+    if schedule.status != ScheduleStatus.OPEN:
         raise BookingRefused("suspended")
     taken = set(
         await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).values_list("visit_number", flat=True)
@@ -216,7 +219,7 @@ async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, 
         async with in_transaction() as inner:
             return await Booking.create(
                 schedule_id=schedule_id, card_id=card_pk, account_id=account_id, hold_id=hold_id, kind=kind,
-                visit_number=number, active_visit_number=number, active_card_id=card_pk, status="confirmed",
+                visit_number=number, active_visit_number=number, active_card_id=card_pk, status=BookingStatus.CONFIRMED,
                 amount_fen=amount_fen, visit_date=schedule.date, created_at=clock.now(), using_db=inner,
             )
     except IntegrityError:
@@ -251,14 +254,12 @@ async def booking_view(booking: Booking) -> dict:
         "created_at": iso(booking.created_at),
         "cancelled_at": iso(booking.cancelled_at),
         "cancel_reason": booking.cancel_reason,
-        "cancellable_until": iso(rules.cancel_deadline(booking.visit_date, days_before=1)) if booking.status == "confirmed" else None,
+        "cancellable_until": iso(rules.cancel_deadline(booking.visit_date, days_before=1)) if booking.status == BookingStatus.CONFIRMED else None,
         "refund": refund,
     }
 
 
 async def booking_payment(booking: Booking):
-    from backend.payments.models import Payment
-
     return await Payment.get_or_none(booking_id=booking.id)
 
 
@@ -284,23 +285,21 @@ async def get_booking(*, deps, account_id: int, booking_id: int) -> dict:
 
 async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
     """退号: until the deadline, refund to the original payment, slot back to stock."""
-    from backend.payments import service as payments
-
     booking = await _accessible_booking(account_id, booking_id)
-    if booking.status != "confirmed":
-        raise Conflict(f"this booking is {booking.status}", code="not_cancellable", status_now=booking.status)
+    rules.check_cancel(booking.status)
     deadline = rules.cancel_deadline(booking.visit_date, days_before=deps.settings.cancel_days_before)
     now = clock.now()
     if now >= deadline:
         raise Conflict("the cancellation deadline has passed", code="cancel_deadline_passed", deadline=iso(deadline))
     refund_ids = []
     async with in_transaction() as conn:
-        updated = await Booking.filter(id=booking.id, status="confirmed").using_db(conn).update(
-            status="cancelled", cancelled_at=now, cancel_reason="resident", active_card_id=None, active_visit_number=None
+        updated = await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CANCELLED)).using_db(conn).update(
+            status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason="resident", active_card_id=None, active_visit_number=None
         )
-        if not updated:
+        if not updated:  # checked in (or cancelled) meanwhile: refuse with what it is now
+            rules.check_cancel(await Booking.filter(id=booking.id).using_db(conn).first().values_list("status", flat=True))
             raise Conflict("this booking was changed meanwhile", code="not_cancellable")
-        refund = await payments.refund_for_booking(conn, booking_id=booking.id, reason="cancelled")
+        refund = await payments.refund_paid(conn, purpose=PURPOSE, subject=booking.hold_id, reason="cancelled")
         if refund is not None:
             refund_ids.append(refund.id)
     await _give_back(deps, booking)
@@ -342,28 +341,53 @@ async def _check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
 async def check_no_show_ban(deps, *, card_pk: int, now: datetime) -> None:
     s = deps.settings
     session_ends = []
-    for b in await Booking.filter(card_id=card_pk, status="no_show", visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
+    for b in await Booking.filter(card_id=card_pk, status=BookingStatus.NO_SHOW, visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
         session_ends.append(local_datetime(b.visit_date, b.schedule.end))
     until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking_no_show_limit, ban_days=s.booking_ban_days)
     if until is not None:
         await _impose_ban(deps, card_pk=card_pk, rule="no_show_ban", until=until, now=now)
 
 
-async def mark_no_shows(deps) -> int:
-    """Bookings whose session has ended without a check-in become no-shows (counted for bans)."""
-    from backend.queueing.models import QueueEntry
+NO_SHOW_SWEEP = "no_show"
 
+
+async def mark_no_shows(deps) -> int:
+    """Bookings still confirmed when their session ends become no-shows (counted for bans).
+
+    Only sessions that ended since the last sweep are looked at (schedules by date, then their
+    confirmed bookings, both through indexes), so the cost follows the sessions of the day, not
+    the history. The first sweep starts at the oldest confirmed booking.
+    """
     now = clock.now()
-    candidates = await Booking.filter(status="confirmed", visit_date__lte=clock.today()).select_related("schedule")
+    mark = await SweepMark.get_or_none(name=NO_SHOW_SWEEP)
+    if mark is not None:
+        since = mark.until
+    else:
+        oldest = await Booking.filter(status=BookingStatus.CONFIRMED).order_by("visit_date").first().values_list("visit_date", flat=True)
+        since = local_datetime(oldest, "00:00") - timedelta(seconds=1) if oldest else now
+    ended = [
+        sid for sid, day, end in await Schedule.filter(
+            date__gte=since.astimezone(SHANGHAI).date(), date__lte=now.astimezone(SHANGHAI).date()
+        ).values_list("id", "date", "end")
+        if since < local_datetime(day, end) <= now
+    ]
     marked = 0
-    for booking in candidates:
-        if now < local_datetime(booking.visit_date, booking.schedule.end):
-            continue
-        if await QueueEntry.exists(booking_id=booking.id):
-            continue
-        if await Booking.filter(id=booking.id, status="confirmed").update(status="no_show", active_card_id=None, active_visit_number=None):
-            marked += 1
-            await check_no_show_ban(deps, card_pk=booking.card_id, now=now)
+    if ended:
+        candidates = await Booking.filter(schedule_id__in=ended, status=BookingStatus.CONFIRMED).values_list("id", "card_id")
+        sources = BOOKING_MOVES.sources(BookingStatus.NO_SHOW)
+        for booking_id, card_pk in candidates:
+            if await Booking.filter(id=booking_id, status__in=sources).update(
+                status=BookingStatus.NO_SHOW, active_card_id=None, active_visit_number=None
+            ):
+                marked += 1
+                await check_no_show_ban(deps, card_pk=card_pk, now=now)
+    if mark is None:
+        try:
+            await SweepMark.create(name=NO_SHOW_SWEEP, until=now)
+        except IntegrityError:  # another worker's first sweep
+            pass
+    else:
+        await SweepMark.filter(name=NO_SHOW_SWEEP, until__lt=now).update(until=now)
     return marked
 
 
@@ -398,29 +422,30 @@ async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id:
 
 # --- suspension (停诊) -----------------------------------------------------------------------------
 
+def _check_suspendable(schedule: Schedule) -> None:
+    if schedule.status == ScheduleStatus.SUSPENDED:
+        raise Conflict("this session is already suspended", code="already_suspended")
+    SCHEDULE_MOVES.check(schedule.status, ScheduleStatus.SUSPENDED)
+
+
 async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
     """Cancel every booking and hold of the session, refund every payment, notify residents."""
-    from backend.notifications import service as notifications
-    from backend.payments import service as payments
-
     schedule = await Schedule.get_or_none(id=schedule_id).select_related("hospital", "department", "doctor")
     if schedule is None:
         raise NotFound("no such schedule")
     now = clock.now()
-    if schedule.status == "suspended":
-        raise Conflict("this session is already suspended", code="already_suspended")
+    _check_suspendable(schedule)
     refund_ids: list[int] = []
     async with in_transaction() as conn:
         locked = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
-        if locked.status == "suspended":
-            raise Conflict("this session is already suspended", code="already_suspended")
-        await Schedule.filter(id=schedule_id).using_db(conn).update(status="suspended", suspended_at=now, suspend_reason=reason)
-        bookings = await Booking.filter(schedule_id=schedule_id, status="confirmed").using_db(conn)
+        _check_suspendable(locked)
+        await Schedule.filter(id=schedule_id).using_db(conn).update(status=ScheduleStatus.SUSPENDED, suspended_at=now, suspend_reason=reason)
+        bookings = await Booking.filter(schedule_id=schedule_id, status__in=BOOKING_MOVES.sources(BookingStatus.SUSPENDED)).using_db(conn)
         for booking in bookings:
             await Booking.filter(id=booking.id).using_db(conn).update(
-                status="suspended", cancelled_at=now, cancel_reason="suspended", active_card_id=None, active_visit_number=None
+                status=BookingStatus.SUSPENDED, cancelled_at=now, cancel_reason="suspended", active_card_id=None, active_visit_number=None
             )
-            refund = await payments.refund_for_booking(conn, booking_id=booking.id, reason="suspended")
+            refund = await payments.refund_paid(conn, purpose=PURPOSE, subject=booking.hold_id, reason="suspended")
             if refund is not None:
                 refund_ids.append(refund.id)
             await notifications.enqueue(
@@ -433,12 +458,12 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
             )
     # Live holds: marked suspended in Redis so a payment still on its way is refunded on arrival.
     live_holds = await store.suspend(deps, schedule_id=schedule_id, now_ms=to_ms(now))
-    open_payments = await payments.close_payments_for_holds(deps, hold_ids=list(live_holds))
+    open_payments = await payments.close_open_orders(deps, purpose=PURPOSE, subjects=list(live_holds))
     for refund_id in refund_ids:
         await payments.advance_refund(deps, refund_id=refund_id)
     log.info("schedule %s suspended: %s bookings, %s holds", schedule_id, len(bookings), len(live_holds))
     return {
-        "schedule_id": schedule_id, "status": "suspended", "bookings_cancelled": len(bookings),
+        "schedule_id": schedule_id, "status": ScheduleStatus.SUSPENDED, "bookings_cancelled": len(bookings),
         "holds_cancelled": len(live_holds), "payments_closed": open_payments, "refunds": len(refund_ids),
     }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from backend.clock import local_datetime, to_ms
+
 
 def _prefix(deps) -> str:
     return deps.settings.redis_prefix
@@ -37,8 +39,6 @@ async def suspend(deps, *, schedule_id: int, now_ms: int) -> list[str]:
 
 
 async def load(deps, *, schedule, department_id: int, hospital_id: int, booked: list[tuple[int, str]], ttl_ms: int) -> int:
-    from backend.clock import local_datetime, to_ms
-
     args = [
         _prefix(deps), schedule.id, ttl_ms, schedule.status, schedule.capacity, schedule.referral_quota,
         to_ms(schedule.release_at), to_ms(schedule.referral_release_at), schedule.date.strftime("%Y%m%d"),

@@ -6,7 +6,8 @@ from sanic.response import empty
 from sanic_ext import openapi
 
 from backend.booking import service
-from backend.errors import AppError
+from backend.edge import refuses, status_of
+from backend.errors import AppError, BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, TooManyRequests, Unauthorized
 from backend.http import Input, body, client_ip, json_body, query, validate_model
 from backend.identity.guards import resident
 from backend.identity.rules import bearer_token
@@ -35,6 +36,11 @@ def _hold_request(request: Request) -> NewHold:
 
 @bp.post("/holds")
 @openapi.summary("Hold a slot (锁号) for 10 minutes; pay it to book")
+@refuses({
+    BadRequest: ("invalid_request",), Unauthorized: ("invalid_token",), Forbidden: ("not_released",),
+    NotFound: ("card_not_found", "schedule_not_found"), TooManyRequests: ("limit_exceeded",),
+    Conflict: ("sold_out", "already_held", "card_inactive", "schedule_suspended", "schedule_closed", "retry"),
+})
 @openapi.secured("bearer")
 @openapi.body({"application/json": NewHold.model_json_schema()})
 async def place_hold(request: Request):
@@ -48,7 +54,7 @@ async def place_hold(request: Request):
             card_id=body.card_id, schedule_id=body.schedule_id, ip=client_ip(request),
         )
     except AppError as refused:
-        return json(refused.body(), status=refused.status)
+        return json(refused.body(), status=status_of(refused))
     return json(hold, status=201)
 
 
@@ -61,6 +67,7 @@ async def get_hold(request: Request, hold_id: str):
 
 @bp.delete("/holds/<hold_id:str>")
 @openapi.summary("Give a hold back before paying")
+@refuses({NotFound: ("hold_not_found",)})
 @resident
 async def release_hold(request: Request, hold_id: str):
     await service.release_hold(deps=request.app.ctx.deps, account_id=request.ctx.account_id, hold_id=hold_id)
@@ -83,6 +90,7 @@ async def get_booking(request: Request, booking_id: int):
 
 @bp.delete("/bookings/<booking_id:id>")
 @openapi.summary("Cancel (退号) until the deadline: refund to the original payment, slot back to stock")
+@refuses({NotFound: ("not_found",), IllegalTransition: ("booking_checked_in", "not_cancellable"), Conflict: ("cancel_deadline_passed",)})
 @resident
 async def cancel_booking(request: Request, booking_id: int):
     return json(await service.cancel_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))

@@ -9,6 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+
+from backend.sms import rules as sms_rules
+from backend.transitions import Transitions
 
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -69,21 +73,12 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
     return IdNumber(value=value, birth_date=born, sex="M" if int(value[16]) % 2 else "F", region=value[:6])
 
 
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-
 def normalize_phone(raw: str) -> str:
-    """Mainland mobile number: 11 digits starting 13-19; `+86`/`86` prefixes and spaces/dashes allowed."""
-    value = re.sub(r"[\s-]", "", raw or "")
-    if value.startswith("+86"):
-        value = value[3:]
-    elif value.startswith("0086"):
-        value = value[4:]
-    elif len(value) == 13 and value.startswith("86"):
-        value = value[2:]
-    if not _PHONE_RE.match(value):
-        raise InvalidIdentity("phone", "must be a mainland mobile number (11 digits starting 13-19)")
-    return value
+    """Mainland mobile number (the SMS rule), refused as an identity field."""
+    try:
+        return sms_rules.normalize_phone(raw)
+    except sms_rules.InvalidPhone as exc:
+        raise InvalidIdentity("phone", str(exc)) from None
 
 
 # Every block of CJK ideographs (the basic block, Extensions A to I, the compatibility blocks)
@@ -171,3 +166,11 @@ def is_card_id(value: str) -> bool:
 
 
 RELATIONS = ("spouse", "child", "parent", "sibling", "grandparent", "grandchild", "relative", "other")
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"  # 注销: the holder gave the card up; its codes no longer resolve
+
+
+CARD_MOVES = Transitions("card", {CardStatus.ACTIVE: {CardStatus.CANCELLED}, CardStatus.CANCELLED: set()})

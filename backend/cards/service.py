@@ -8,12 +8,14 @@ import secrets
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from backend.cards import rules
-from backend.cards.models import Card
+from backend.cards.models import Card, FamilyLink, RevokedCardId
 from backend.clock import clock
 from backend.errors import BadRequest, Conflict, NotFound
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
+from backend.sms.service import consume_code
 
 log = logging.getLogger("ehealth.cards")
 
@@ -51,8 +53,6 @@ async def cache_card(deps, card: Card) -> None:
 
 
 async def accessible_card_ids(account_id: int) -> list[str]:
-    from backend.family.models import FamilyLink
-
     own = await Card.filter(owner_id=account_id).values_list("card_id", flat=True)
     linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list("card__card_id", flat=True)
     return [*own, *linked]
@@ -61,8 +61,6 @@ async def accessible_card_ids(account_id: int) -> list[str]:
 async def refresh_account_cards(deps, account_id: int) -> None:
     """Rewrite the account's cards in Redis from the database (after any claim, link, unlink,
     reissue or status change): a hash card_id -> "pk|status" that the hold script reads."""
-    from backend.family.models import FamilyLink
-
     own = await Card.filter(owner_id=account_id).values_list("card_id", "id", "status")
     linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list(
         "card__card_id", "card__id", "card__status"
@@ -161,7 +159,6 @@ async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None,
 
 async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone: str, sms_code: str) -> tuple[dict, bool]:
     """Claim the caller's own card. Returns (card view, newly claimed by this account)."""
-    from backend.sms.service import consume_code
 
     identity = validate_identity(name=name, id_number=id_number, phone=phone)
     id_hash = deps.pii.index(identity.id_number.value, field="id_number")
@@ -189,8 +186,6 @@ async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone:
 
 
 async def list_cards(*, deps, account_id: int) -> list[dict]:
-    from backend.family.models import FamilyLink
-
     views = []
     own = await Card.get_or_none(owner_id=account_id)
     if own is not None:
@@ -202,8 +197,6 @@ async def list_cards(*, deps, account_id: int) -> list[dict]:
 
 async def card_for_account(*, account_id: int, card_id: str) -> tuple[Card, bool, str]:
     """The card if the account may use it (own or linked), else 404 - never a hint it exists."""
-    from backend.family.models import FamilyLink
-
     if not rules.is_card_id(card_id):
         raise NotFound("no such card")
     card = await Card.get_or_none(card_id=card_id)
@@ -224,11 +217,6 @@ async def get_card(*, deps, account_id: int, card_id: str) -> dict:
 async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
     """A new card_id for the same person (a printed code was lost): the old card_id's static
     code is revoked; bookings and history stay with the card (they refer to its master index)."""
-    from tortoise.transactions import in_transaction
-
-    from backend.cards.models import RevokedCardId
-    from backend.family.models import FamilyLink
-
     card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
     old = card.card_id
     now = clock.now()

@@ -60,7 +60,7 @@ class Schedule(Model):
     capacity = fields.IntField()
     referral_quota = fields.IntField(default=0)
     fee_fen = fields.IntField()
-    status = fields.CharField(max_length=16, default="open")
+    status = fields.CharField(max_length=16, default="open")  # backend.catalog.rules.ScheduleStatus (stored)
     release_at = fields.DatetimeField()
     referral_release_at = fields.DatetimeField()
     created_at = fields.DatetimeField()
@@ -70,4 +70,4 @@ class Schedule(Model):
     class Meta:
         table = "schedules"
         unique_together = (("hospital", "external_id"),)
-        indexes = (("department_id", "date"),)
+        indexes = (("department_id", "date"), ("date", "end"))

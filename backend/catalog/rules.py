@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from backend.clock import local_datetime
+from backend.transitions import Transitions
 
 ORDINARY_RELEASE_DAYS = 7
 REFERRAL_EXTRA_DAYS = 3
@@ -72,6 +74,63 @@ def validate_stock(*, capacity: int, referral_quota: int, fee_fen: int) -> None:
 
 def session_bounds(visit_date: date, start: str, end: str) -> tuple[datetime, datetime]:
     return local_datetime(visit_date, start), local_datetime(visit_date, end)
+
+
+class ScheduleStatus(StrEnum):
+    """What is stored: a session is open until an operator suspends it (停诊), for good, or
+    retires it while nobody has booked it (withdrawn from every list)."""
+
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    RETIRED = "retired"
+
+
+SCHEDULE_MOVES = Transitions(
+    "schedule",
+    {
+        ScheduleStatus.OPEN: {ScheduleStatus.SUSPENDED, ScheduleStatus.RETIRED},
+        ScheduleStatus.SUSPENDED: set(),
+        ScheduleStatus.RETIRED: set(),
+    },
+    refusal_code="schedule_closed",
+)
+
+
+class CatalogStatus(StrEnum):
+    """Hospitals, departments, doctors: listed while active; retired ones stay for history."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class SeenStatus(StrEnum):
+    """What a caller sees of a session at a moment (GET .../schedules `status`)."""
+
+    NOT_RELEASED = "not_released"
+    OPEN = "open"
+    FULL = "full"
+    ENDED = "ended"
+    SUSPENDED = "suspended"
+
+
+def seen_status(
+    *, stored: str, now: datetime, release_at: datetime, referral_release_at: datetime, closes_at: datetime,
+    remaining: int, referral_remaining: int = 0, has_referral: bool = False,
+) -> SeenStatus:
+    """Suspended and ended win (ended: the session has started, so it can no longer be booked -
+    the hold store closes it at its start); before its release a session is not_released, except to a
+    referral holder once referral slots are out (and while some are left); then full or open.
+    `remaining`: slots left to this caller (ordinary callers cannot take referral slots
+    before the ordinary release)."""
+    if stored == ScheduleStatus.SUSPENDED:
+        return SeenStatus.SUSPENDED
+    if now >= closes_at:
+        return SeenStatus.ENDED
+    if now < release_at:
+        if not (has_referral and now >= referral_release_at):
+            return SeenStatus.NOT_RELEASED
+        return SeenStatus.OPEN if referral_remaining > 0 else SeenStatus.FULL
+    return SeenStatus.OPEN if remaining > 0 else SeenStatus.FULL
 
 
 # --- bulk schedule import (bills) ------------------------------------------------------------------

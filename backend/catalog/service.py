@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
-from backend.clock import clock, iso
+from backend.clock import clock, iso, local_datetime
 from backend.errors import AppError, BadRequest, Conflict, NotFound
 
 log = logging.getLogger("ehealth.catalog")
@@ -33,7 +33,7 @@ def doctor_view(d: Doctor) -> dict:
     return {"id": d.id, "code": d.code, "name": d.name, "title": d.title, "department_id": d.department_id, "status": d.status}
 
 
-def schedule_view(s: Schedule, *, remaining: int) -> dict:
+def schedule_view(s: Schedule, *, remaining: int, status: str | None = None) -> dict:
     return {
         "id": s.id,
         "hospital_id": s.hospital_id,
@@ -48,7 +48,7 @@ def schedule_view(s: Schedule, *, remaining: int) -> dict:
         "fee_fen": s.fee_fen,
         "release_at": iso(s.release_at),
         "referral_release_at": iso(s.referral_release_at),
-        "status": s.status,
+        "status": status or s.status,
     }
 
 
@@ -106,13 +106,11 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
     refuses the batch with a report of every bad row; only then does one transaction write.
     `external_id` makes re-imports idempotent: an identical row is left as it is, a changed one
     is refused."""
-    from backend.booking.service import load_schedule
-
     hospital = await _hospital(hospital_id)
     if not rows:
         raise BadRequest("no rows to import", code="invalid_schedules")
-    departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id, status="active")}
-    doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id, status="active")}
+    departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)}
+    doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)}
     external_ids = [r.get("external_id") for r in rows if isinstance(r, dict) and isinstance(r.get("external_id"), str)]
     existing = {s.external_id: s for s in await Schedule.filter(hospital_id=hospital_id, external_id__in=[e.strip() for e in external_ids])} if external_ids else {}
     today, horizon = clock.today(), deps.settings.schedule_horizon_days
@@ -165,8 +163,7 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
                 raise Conflict(f"schedule {row.external_id} was imported meanwhile; import again", code="schedule_conflict") from None
             created += 1
             ids.append(schedule.id)
-    for schedule in await Schedule.filter(id__in=ids):
-        await load_schedule(deps, schedule)
+    await deps.stock.schedules_changed(deps, await Schedule.filter(id__in=ids))
     log.info("imported schedules hospital=%s created=%s unchanged=%s", hospital_id, created, unchanged)
     return {"created": created, "unchanged": unchanged, "schedule_ids": ids}
 
@@ -174,48 +171,55 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
 # --- residents -----------------------------------------------------------------------------------
 
 async def list_hospitals() -> list[dict]:
-    return [hospital_view(h) for h in await Hospital.filter(status="active").order_by("id")]
+    return [hospital_view(h) for h in await Hospital.filter(status=rules.CatalogStatus.ACTIVE).order_by("id")]
 
 
 async def list_departments(*, hospital_id: int) -> list[dict]:
     await _hospital(hospital_id)
-    return [department_view(d) for d in await Department.filter(hospital_id=hospital_id, status="active").order_by("id")]
+    return [department_view(d) for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE).order_by("id")]
 
 
-async def list_schedules(*, deps, department_id: int, day: date | None) -> list[dict]:
+async def list_schedules(*, deps, department_id: int, day: date | None, account_id: int | None = None) -> list[dict]:
     if not await Department.exists(id=department_id):
         raise NotFound("no such department", code="department_not_found")
-    query = Schedule.filter(department_id=department_id).exclude(status="retired")
+    query = Schedule.filter(department_id=department_id).exclude(status=rules.ScheduleStatus.RETIRED)
     if day is not None:
         query = query.filter(date=day)
     else:
         today = clock.today()
         query = query.filter(date__gte=today, date__lte=today + timedelta(days=10))
     schedules = await query.order_by("date", "start", "id").select_related("doctor")
-    return await _with_remaining(deps, schedules)
+    return await _with_remaining(deps, schedules, account_id=account_id)
 
 
-async def get_schedule(*, deps, schedule_id: int) -> dict:
+async def get_schedule(*, deps, schedule_id: int, account_id: int | None = None) -> dict:
     schedule = await Schedule.get_or_none(id=schedule_id).select_related("doctor")
     if schedule is None:
         raise NotFound("no such schedule", code="schedule_not_found")
-    return (await _with_remaining(deps, [schedule]))[0]
+    return (await _with_remaining(deps, [schedule], account_id=account_id))[0]
 
 
-async def _with_remaining(deps, schedules: list[Schedule]) -> list[dict]:
-    from backend.booking import store
-    from backend.booking.service import load_schedule
-
+async def _with_remaining(deps, schedules: list[Schedule], *, account_id: int | None = None) -> list[dict]:
+    """Views with live remaining slots and the status as this caller sees it (a resident with a
+    referral sees referral slots open before the ordinary release)."""
     if not schedules:
         return []
-    now_ms = clock.now_ms()
-    used = await store.used_slots(deps, [s.id for s in schedules], now_ms)
-    missing = [s for s in schedules if used[s.id] is None]
-    if missing:
-        for s in missing:
-            await load_schedule(deps, s)
-        used.update(await store.used_slots(deps, [s.id for s in missing], now_ms))
-    return [schedule_view(s, remaining=max(0, s.capacity - (used[s.id] or 0)) if s.status == "open" else 0) for s in schedules]
+    used = await deps.stock.used_slots(deps, schedules)
+    referrals = await deps.stock.referral_scope(deps, account_id) if account_id is not None else []
+    now = clock.now()
+    views = []
+    for s in schedules:
+        remaining = max(0, s.capacity - used.get(s.id, 0)) if s.status == rules.ScheduleStatus.OPEN else 0
+        has_referral = any(
+            hid == s.hospital_id and (did is None or did == s.department_id) and until >= s.date for hid, did, until in referrals
+        )
+        status = rules.seen_status(
+            stored=s.status, now=now, release_at=s.release_at, referral_release_at=s.referral_release_at,
+            closes_at=local_datetime(s.date, s.start), remaining=remaining,
+            referral_remaining=min(remaining, max(0, s.referral_quota - used.get(s.id, 0))), has_referral=has_referral,
+        )
+        views.append(schedule_view(s, remaining=remaining, status=status))
+    return views
 
 
 async def _hospital(hospital_id: int) -> Hospital:
@@ -235,7 +239,7 @@ async def admin_list_hospitals(*, hospital_id: int | None) -> list[dict]:
 async def retire_hospital(*, hospital_id: int) -> dict:
     """Hidden from residents and refused to its hospital system; history stays."""
     hospital = await _hospital(hospital_id)
-    hospital.status = "retired"
+    hospital.status = rules.CatalogStatus.RETIRED
     await hospital.save(update_fields=["status"])
     return hospital_view(hospital)
 
@@ -256,7 +260,7 @@ async def update_department(*, department_id: int, name: str | None) -> dict:
 async def retire_department(*, department_id: int) -> dict:
     """No longer listed for residents nor open to new imports; existing sessions stay."""
     dept = await Department.get(id=department_id)
-    dept.status = "retired"
+    dept.status = rules.CatalogStatus.RETIRED
     await dept.save(update_fields=["status"])
     return department_view(dept)
 
@@ -286,21 +290,9 @@ async def update_doctor(*, doctor_id: int, name: str | None, title: str | None, 
 
 async def retire_doctor(*, doctor_id: int) -> dict:
     doctor = await Doctor.get(id=doctor_id)
-    doctor.status = "retired"
+    doctor.status = rules.CatalogStatus.RETIRED
     await doctor.save(update_fields=["status"])
     return doctor_view(doctor)
-
-
-async def _booked(schedule_ids: list[int]) -> dict[int, int]:
-    from tortoise.functions import Count
-
-    from backend.booking.models import Booking
-    from backend.booking.service import STANDING
-
-    if not schedule_ids:
-        return {}
-    rows = await Booking.filter(schedule_id__in=schedule_ids, status__in=STANDING).annotate(n=Count("id")).group_by("schedule_id").values("schedule_id", "n")
-    return {r["schedule_id"]: r["n"] for r in rows}
 
 
 async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None, date_to: date | None, department_id: int | None,
@@ -316,7 +308,7 @@ async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None
     total = await query.count()
     schedules = await query.order_by("date", "start", "id").offset(offset).limit(limit).select_related("doctor")
     views = await _with_remaining(deps, schedules)
-    booked = await _booked([s.id for s in schedules])
+    booked = await deps.stock.booked([s.id for s in schedules])
     for view in views:
         view["booked"] = booked.get(view["id"], 0)
         view["external_id"] = next(s.external_id for s in schedules if s.id == view["id"])
@@ -326,13 +318,9 @@ async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None
 async def update_schedule(*, deps, schedule_id: int, capacity: int | None, referral_quota: int | None, fee_fen: int | None) -> dict:
     """Change a session's stock or fee. Capacity never drops below what is booked (nor below
     the slots held right now); the hold store is refreshed at once."""
-    from backend.booking import store
-    from backend.booking.models import Booking
-    from backend.booking.service import STANDING, load_schedule
-
     async with in_transaction() as conn:
         schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
-        if schedule.status in ("suspended", "retired"):
+        if schedule.status != rules.ScheduleStatus.OPEN:
             raise Conflict(f"this session is {schedule.status}", code="schedule_closed")
         new_capacity = schedule.capacity if capacity is None else capacity
         new_quota = schedule.referral_quota if referral_quota is None else referral_quota
@@ -341,8 +329,8 @@ async def update_schedule(*, deps, schedule_id: int, capacity: int | None, refer
             rules.validate_stock(capacity=new_capacity, referral_quota=new_quota, fee_fen=new_fee)
         except rules.InvalidSchedule as exc:
             raise _invalid(exc) from None
-        booked = await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).count()
-        in_use = (await store.used_slots(deps, [schedule_id], clock.now_ms()))[schedule_id] or 0
+        booked = (await deps.stock.booked([schedule_id], using_db=conn)).get(schedule_id, 0)
+        in_use = await deps.stock.held_or_booked_now(deps, schedule_id)
         if new_capacity < max(booked, in_use):
             raise Conflict(
                 f"capacity cannot go below the {max(booked, in_use)} slots booked or held", code="capacity_below_booked",
@@ -350,21 +338,19 @@ async def update_schedule(*, deps, schedule_id: int, capacity: int | None, refer
             )
         schedule.capacity, schedule.referral_quota, schedule.fee_fen = new_capacity, new_quota, new_fee
         await schedule.save(using_db=conn, update_fields=["capacity", "referral_quota", "fee_fen"])
-    await load_schedule(deps, schedule)
+    await deps.stock.schedules_changed(deps, [schedule])
     return await get_schedule(deps=deps, schedule_id=schedule_id)
 
 
 async def retire_schedule(*, deps, schedule_id: int) -> dict:
     """Withdraw a session nobody has booked (one with bookings is suspended instead, which
     refunds them)."""
-    from backend.booking.models import Booking
-    from backend.booking.service import STANDING, load_schedule
-
     async with in_transaction() as conn:
         schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
-        if await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).exists():
+        if (await deps.stock.booked([schedule_id], using_db=conn)).get(schedule_id):
             raise Conflict("this session has bookings; suspend it (停诊) to cancel and refund them", code="has_bookings")
-        schedule.status = "retired"
+        rules.SCHEDULE_MOVES.check(schedule.status, rules.ScheduleStatus.RETIRED)
+        schedule.status = rules.ScheduleStatus.RETIRED
         await schedule.save(using_db=conn, update_fields=["status"])
-    await load_schedule(deps, schedule)  # the hold store refuses holds on it from now on
+    await deps.stock.schedules_changed(deps, [schedule])  # the hold store refuses holds on it from now on
     return await get_schedule(deps=deps, schedule_id=schedule_id)

@@ -5,9 +5,11 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from backend.catalog import rules, service
-from backend.http import Input, body, json_body, query
 from backend.catalog.models import Department, Doctor, Schedule
-from backend.errors import BadRequest
+from backend.errors import BadRequest, Unauthorized
+from backend.http import Input, body, json_body, query
+from backend.identity import rules as identity_rules
+from backend.identity import service as identity
 from backend.operators.guards import operator, platform_operator, require_hospital, require_object
 
 bp = Blueprint("catalog")
@@ -47,13 +49,27 @@ async def list_departments(request: Request, hospital_id: int):
 @openapi.summary("Sessions of a department on a date (default: the next 10 days), with live remaining slots")
 @query(ScheduleQuery)
 async def list_schedules(request: Request, department_id: int, query: ScheduleQuery):
-    return json(await service.list_schedules(deps=request.app.ctx.deps, department_id=department_id, day=query.date))
+    viewer = await _viewer(request)
+    return json(await service.list_schedules(deps=request.app.ctx.deps, department_id=department_id, day=query.date, account_id=viewer))
 
 
 @bp.get("/schedules/<schedule_id:id>")
 @openapi.summary("One session with live remaining slots")
 async def get_schedule(request: Request, schedule_id: int):
-    return json(await service.get_schedule(deps=request.app.ctx.deps, schedule_id=schedule_id))
+    viewer = await _viewer(request)
+    return json(await service.get_schedule(deps=request.app.ctx.deps, schedule_id=schedule_id, account_id=viewer))
+
+
+async def _viewer(request: Request) -> int | None:
+    """The signed-in resident, if any: listings need no sign-in, but a referral holder sees
+    referral slots open early."""
+    token = identity_rules.bearer_token(request.headers.get("authorization"))
+    if token is None:
+        return None
+    try:
+        return await identity.authenticate(deps=request.app.ctx.deps, token=token)
+    except Unauthorized:
+        return None
 
 
 # --- operators ---------------------------------------------------------------------------------

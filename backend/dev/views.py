@@ -5,7 +5,10 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from backend.clock import clock, iso
+from backend.dev.standins import StandInError
+from backend.errors import Conflict, NotFound
 from backend.http import Input, body
+from backend.payments.service import handle_notification
 
 bp = Blueprint("dev", url_prefix="/dev")
 
@@ -42,10 +45,6 @@ async def set_clock(request: Request, body: SetClock):
 @bp.post("/payments/<out_trade_no:str>/complete")
 @openapi.summary("DEV: the WeChat stand-in has the payer pay this order and sends its signed notification")
 async def complete_payment(request: Request, out_trade_no: str):
-    from backend.errors import Conflict, NotFound
-    from backend.payments.service import handle_notification
-    from backend.wechat.standin_pay import StandInError
-
     deps = request.app.ctx.deps
     standin_pay = getattr(deps.standin, "pay", None)
     if standin_pay is None:

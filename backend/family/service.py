@@ -8,11 +8,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.cards import service as cards
+from backend.cards.rules import RELATIONS
 from backend.clock import clock, iso
 from backend.errors import BadRequest, Conflict, NotFound
 from backend.family import rules
 from backend.family.models import FamilyLink
 from backend.identity.models import Account
+from backend.sms.service import consume_code
 
 log = logging.getLogger("ehealth.family")
 
@@ -41,8 +43,6 @@ async def _active_count(account_id: int, connection=None) -> int:
 
 
 async def add_member(*, deps, account_id: int, name: str, id_number: str, phone: str, relation: str, sms_code: str) -> dict:
-    from backend.cards.rules import RELATIONS
-    from backend.sms.service import consume_code
 
     if relation not in RELATIONS:
         raise BadRequest(f"relation must be one of {', '.join(RELATIONS)}", code="invalid_relation")

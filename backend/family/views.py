@@ -4,6 +4,8 @@ from sanic.response import empty
 from sanic_ext import openapi
 
 from backend.cards.rules import RELATIONS
+from backend.edge import refuses
+from backend.errors import Conflict, NotFound
 from backend.family import service
 from backend.http import Input, body
 from backend.identity.guards import resident
@@ -40,6 +42,7 @@ async def add_member(request: Request, body: AddMember):
 
 @bp.delete("/<member_id:id>")
 @openapi.summary("Unlink a family member (allowed from day 45 after linking)")
+@refuses({NotFound: ("not_found",), Conflict: ("removal_locked",)})
 @resident
 async def remove_member(request: Request, member_id: int):
     await service.remove_member(deps=request.app.ctx.deps, account_id=request.ctx.account_id, member_id=member_id)

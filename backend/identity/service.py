@@ -7,7 +7,7 @@ import logging
 from tortoise.exceptions import IntegrityError
 
 from backend.clock import clock, from_ms, to_ms
-from backend.errors import AppError, Unauthorized
+from backend.errors import Unauthorized, Unavailable
 from backend.identity import rules
 from backend.identity.models import Account, Session
 from backend.wechat.login import LoginRejected, LoginUnavailable
@@ -56,10 +56,10 @@ async def login_with_wechat(*, deps, code: str) -> dict:
     except LoginRejected:
         raise Unauthorized("the WeChat login code is invalid, expired or already used", code="invalid_wx_code") from None
     except LoginUnavailable:
-        raise AppError("WeChat login is unavailable, try again shortly", code="wechat_unavailable", status=503) from None
+        raise Unavailable("WeChat login is unavailable, try again shortly", code="wechat_unavailable") from None
     openid = session.get("openid")
     if not openid:
-        raise AppError("WeChat returned no openid", code="wechat_unavailable", status=503)
+        raise Unavailable("WeChat returned no openid", code="wechat_unavailable")
     account = await _upsert_account(openid, session.get("unionid"))
     if account.status != "active":
         raise Unauthorized("this account is disabled", code="account_disabled")

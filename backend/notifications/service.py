@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from backend import metrics
-from backend.clock import clock
+from backend.clock import clock, iso
 from backend.notifications.models import Notification
 from backend.wechat import tokens
 
@@ -79,6 +79,4 @@ async def dispatch(deps, *, limit: int = 100) -> int:
 
 async def list_for_account(*, account_id: int, limit: int = 50) -> list[dict]:
     notes = await Notification.filter(account_id=account_id).order_by("-id").limit(limit)
-    from backend.clock import iso
-
     return [{"id": n.id, "kind": n.kind, "payload": n.payload, "status": n.status, "created_at": iso(n.created_at)} for n in notes]

@@ -3,18 +3,22 @@ from tortoise.models import Model
 
 
 class Payment(Model):
-    """One WeChat Pay order for one hold. The hold's details are copied here so that a paid
-    hold can still be honoured, or refunded, if Redis lost it.
+    """One WeChat Pay order for one `subject` of one `purpose` (backend.payments.purposes).
 
-    status: created -> booked | refund_pending (-> refunded via Refund) | closed
+    status (backend.payments.rules.PaymentStatus): created -> paid | refund_pending (-> refunded
+    via Refund) | closed. `hold_id`, `schedule`, `kind` and `booking` belong to the booking
+    purpose (the hold's details are copied here so that a paid hold can still be honoured, or
+    refunded, if Redis lost it); other purposes leave them empty.
     """
 
     id = fields.IntField(primary_key=True)
     out_trade_no = fields.CharField(max_length=32, unique=True)
-    hold_id = fields.CharField(max_length=32, unique=True)
+    purpose = fields.CharField(max_length=16, default="booking")
+    subject = fields.CharField(max_length=64)
+    hold_id = fields.CharField(max_length=32, unique=True, null=True)
     account = fields.ForeignKeyField("models.Account", related_name="payments", on_delete=fields.CASCADE)
-    card = fields.ForeignKeyField("models.Card", related_name="payments", on_delete=fields.CASCADE)
-    schedule = fields.ForeignKeyField("models.Schedule", related_name="payments", on_delete=fields.CASCADE)
+    card = fields.ForeignKeyField("models.Card", related_name="payments", null=True, on_delete=fields.CASCADE)
+    schedule = fields.ForeignKeyField("models.Schedule", related_name="payments", null=True, on_delete=fields.CASCADE)
     kind = fields.CharField(max_length=16, default="ordinary")
     amount_fen = fields.IntField()
     hold_expires_at = fields.DatetimeField()
@@ -28,6 +32,8 @@ class Payment(Model):
 
     class Meta:
         table = "payments"
+        unique_together = (("purpose", "subject"),)
+        indexes = (("status", "hold_expires_at"),)
 
 
 class Refund(Model):

@@ -1,8 +1,8 @@
-"""Paying for holds with WeChat Pay API v3, and refunds.
+"""Paying with WeChat Pay API v3, and refunds, for any purpose (backend.payments.purposes).
 
 A notification is trusted only after the gateway verified its signature and decrypted it; it is
 then settled under a row lock on its Payment, so replays, concurrent and late copies settle
-exactly once. A paid hold that can no longer be booked (expired, released, suspended, sold out)
+exactly once. A payment its purpose cannot take (a hold expired, released, suspended, sold out)
 is refunded. Refunds are polled until WeChat reports a final state: callbacks alone are not
 trusted.
 """
@@ -16,14 +16,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend import metrics
-from backend.booking import rules as booking_rules
-from backend.booking import service as booking
-from backend.booking import store
-from backend.catalog.models import Schedule
-from backend.clock import clock, from_ms, iso
-from backend.errors import AppError, Conflict, NotFound, Unauthorized
+from backend.clock import clock, iso
+from backend.errors import Conflict, NotFound, Unauthorized, Unavailable, UpstreamFailed
 from backend.identity.models import Account
+from backend.payments import rules
 from backend.payments.models import Payment, Refund
+from backend.payments.purposes import Order, Refusal
+from backend.payments.rules import PAYMENT_MOVES, OPEN_REFUND, PaymentStatus, RefundStatus
+from backend.wechat.pay import InvalidNotification, PayError
 
 log = logging.getLogger("ehealth.payments")
 
@@ -32,65 +32,63 @@ REFUND_POLL = timedelta(seconds=10)
 UNPAID_GRACE = timedelta(seconds=60)
 
 
-def payment_view(payment: Payment) -> dict:
-    return {
+def payment_view(deps, payment: Payment) -> dict:
+    view = {
         "out_trade_no": payment.out_trade_no,
-        "hold_id": payment.hold_id,
+        "purpose": payment.purpose,
         "status": payment.status,
         "amount_fen": payment.amount_fen,
-        "booking_id": payment.booking_id,
         "paid_at": iso(payment.paid_at),
         "note": payment.note,
     }
+    if payment.purpose in deps.purposes:
+        view.update(deps.purposes[payment.purpose].describe(payment))
+    return view
 
 
 # --- paying ------------------------------------------------------------------------------------
 
-async def start_payment(*, deps, account_id: int, hold_id: str) -> dict:
-    """Create (or re-issue) the WeChat Pay order of a live hold; returns wx.requestPayment params."""
-    from backend.wechat.pay import PayError
-
-    record = await booking.live_hold(deps=deps, account_id=account_id, hold_id=hold_id)
-    if deps.pay is None and int(record["fee"]) > 0:
-        raise AppError("payments are not enabled on this deployment", code="payment_unavailable", status=503)
+async def start_payment(*, deps, purpose: str, account_id: int, subject: str) -> dict:
+    """Create (or re-issue) the WeChat Pay order of `subject`; returns wx.requestPayment params.
+    The purpose validates the subject and says what to charge."""
+    handler = deps.purposes[purpose]
+    order: Order = await handler.prepare(deps, account_id=account_id, subject=subject)
+    if deps.pay is None and order.amount_fen > 0:
+        raise Unavailable("payments are not enabled on this deployment", code="payment_unavailable")
     now = clock.now()
-    payment = await Payment.get_or_none(hold_id=hold_id)
+    payment = await Payment.get_or_none(purpose=purpose, subject=order.subject)
     if payment is None:
         try:
             payment = await Payment.create(
-                out_trade_no=booking_rules.new_out_trade_no(now), hold_id=hold_id, account_id=account_id,
-                card_id=int(record["pk"]), schedule_id=int(record["sid"]), kind=record["kind"],
-                amount_fen=int(record["fee"]), hold_expires_at=from_ms(int(record["exp"])), created_at=now,
+                out_trade_no=rules.new_out_trade_no(now), purpose=purpose, subject=order.subject, account_id=account_id,
+                card_id=order.card_id, amount_fen=order.amount_fen, hold_expires_at=order.expires_at, created_at=now,
+                **order.extra,
             )
-        except IntegrityError:  # the same hold paid from two taps at once
-            payment = await Payment.get(hold_id=hold_id)
-    if payment.status != "created":
-        raise Conflict(f"this hold's payment is {payment.status}", code="already_paid", payment=payment_view(payment))
+        except IntegrityError:  # the same subject paid from two taps at once
+            payment = await Payment.get(purpose=purpose, subject=order.subject)
+    if payment.status != PaymentStatus.CREATED:
+        raise Conflict(f"this payment is {payment.status}", code="already_paid", payment=payment_view(deps, payment))
     result = {"out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen, "expires_at": iso(payment.hold_expires_at)}
     if payment.amount_fen == 0:
-        # A free session: nothing to pay, the hold is booked at once.
+        # Nothing to pay (a free session): the purpose takes it at once.
         outcome = await settle_paid(deps, out_trade_no=payment.out_trade_no, transaction_id=None, paid_fen=0, paid_at=now)
         payment = await Payment.get(id=payment.id)
-        return {**result, "pay_params": None, "status": payment.status, "booking_id": payment.booking_id, "outcome": outcome}
+        return {**result, "pay_params": None, "outcome": outcome, **payment_view(deps, payment)}
 
     account = await Account.get(id=account_id)
-    schedule = await Schedule.get(id=payment.schedule_id).select_related("hospital", "department")
-    description = f"挂号费 {schedule.hospital.name} {schedule.department.name} {schedule.date:%m-%d} {schedule.start}"
     try:
         params = await deps.pay.create_order(
-            out_trade_no=payment.out_trade_no, description=description[:127], amount_fen=payment.amount_fen,
-            openid=account.openid, time_expire=payment.hold_expires_at, attach=hold_id,
+            out_trade_no=payment.out_trade_no, description=order.description[:127], amount_fen=payment.amount_fen,
+            openid=account.openid, time_expire=payment.hold_expires_at, attach=order.subject,
         )
     except PayError as exc:
         log.warning("create_order failed for %s: %s", payment.out_trade_no, exc)
-        raise AppError("WeChat Pay is unavailable, try again shortly", code="payment_unavailable", status=502) from None
-    return {**result, "pay_params": params.as_dict(), "status": payment.status}
+        raise UpstreamFailed("WeChat Pay is unavailable, try again shortly", code="payment_unavailable") from None
+    return {**result, "pay_params": params.as_dict(), "status": payment_view(deps, payment)["status"]}
 
 
 async def handle_notification(*, deps, headers, body: bytes) -> str:
     """POST /payments/wechat/notify: verify, decrypt, settle. Returns the outcome."""
-    from backend.wechat.pay import InvalidNotification
-
     try:
         note = deps.pay.parse_notification(headers, body)
     except InvalidNotification as exc:
@@ -105,70 +103,45 @@ async def handle_notification(*, deps, headers, body: bytes) -> str:
 
 
 async def settle_paid(deps, *, out_trade_no: str, transaction_id: str | None, paid_fen: int, paid_at: datetime) -> str:
-    """Exactly once per order: book the held slot, or refund what was paid.
+    """Exactly once per order: its purpose takes the payment, or what was paid is refunded.
 
-    Returns "booked", "duplicate" (already settled), or the reason of a refund.
+    Returns the purpose's fulfilled outcome ("booked"), "duplicate" (already settled), or the
+    reason of a refund.
     """
     refund_id = None
     async with in_transaction() as conn:
         payment = await Payment.select_for_update().using_db(conn).get_or_none(out_trade_no=out_trade_no)
         if payment is None:
             raise NotFound("unknown order", code="unknown_order")
-        if payment.status not in ("created", "closed"):
+        if not PAYMENT_MOVES.allowed(payment.status, PaymentStatus.PAID):
             return "duplicate"
+        handler = deps.purposes[payment.purpose]
         payment.transaction_id = transaction_id
         payment.paid_fen = paid_fen
         payment.paid_at = paid_at
+        outcome = handler.fulfilled_outcome
         if paid_fen != payment.amount_fen:
             outcome = "amount_mismatch"
         else:
-            outcome = await _book(deps, conn, payment)
-        if outcome == "booked":
-            payment.status = "booked"
+            try:
+                await handler.on_paid(deps, conn, payment)
+            except Refusal as refused:
+                outcome = refused.reason
+        if outcome == handler.fulfilled_outcome:
+            payment.status = PaymentStatus.PAID
         else:
-            payment.status = "refund_pending" if paid_fen > 0 else "closed"
+            payment.status = PaymentStatus.REFUND_PENDING if paid_fen > 0 else PaymentStatus.CLOSED
             payment.note = outcome
             if paid_fen > 0:
                 refund_id = (await _new_refund(conn, payment, amount_fen=paid_fen, reason=outcome)).id
         await payment.save(using_db=conn)
     metrics.PAYMENTS.labels(outcome).inc()
-    if outcome == "booked":
-        log.info("order %s booked (booking %s)", out_trade_no, payment.booking_id)
+    if refund_id is None:
+        log.info("order %s %s", out_trade_no, outcome)
     else:
         log.info("order %s refused (%s); refunding", out_trade_no, outcome)
-    if refund_id is not None:
         await advance_refund(deps, refund_id=refund_id)
     return outcome
-
-
-async def _book(deps, conn, payment: Payment) -> str:
-    try:
-        await booking.confirm_hold(
-            deps, hold_id=payment.hold_id, schedule_id=payment.schedule_id, card_pk=payment.card_id,
-            expires_at=payment.hold_expires_at, kind=payment.kind,
-        )
-    except booking.BookingRefused as exc:
-        return exc.reason
-    try:
-        created = await booking.create_booking(
-            conn, hold_id=payment.hold_id, schedule_id=payment.schedule_id, card_pk=payment.card_id,
-            account_id=payment.account_id, kind=payment.kind, amount_fen=payment.amount_fen,
-        )
-    except booking.BookingRefused as exc:
-        # Redis granted the slot but the database (the last line) refused it: give it back,
-        # unless the card stands booked in this schedule by another booking.
-        from backend.booking.models import Booking
-
-        if not await Booking.filter(schedule_id=payment.schedule_id, card_id=payment.card_id, status="confirmed").using_db(conn).exists():
-            schedule = await Schedule.get(id=payment.schedule_id).using_db(conn)
-            await store.release(
-                deps, mode="booking", schedule_id=schedule.id, card_pk=payment.card_id,
-                date=store.day_key(schedule.date), department_id=schedule.department_id, hold_id=payment.hold_id,
-            )
-        log.error("database refused a slot Redis granted: order=%s reason=%s", payment.out_trade_no, exc.reason)
-        return exc.reason
-    payment.booking_id = created.id
-    return "booked"
 
 
 async def payment_status(*, deps, account_id: int, out_trade_no: str) -> dict:
@@ -177,16 +150,12 @@ async def payment_status(*, deps, account_id: int, out_trade_no: str) -> dict:
         payment = await Payment.get_or_none(out_trade_no=out_trade_no, account_id=account_id)
     if payment is None:
         raise NotFound("no such payment")
-    return payment_view(payment)
+    return payment_view(deps, payment)
 
 
-async def close_payments_for_holds(deps, *, hold_ids: list[str]) -> int:
-    """Close the unpaid WeChat orders of holds that can no longer be booked."""
-    open_orders = await Payment.filter(hold_id__in=hold_ids, status="created") if hold_ids else []
-    if not open_orders:
-        return 0
-    from backend.wechat.pay import PayError
-
+async def close_open_orders(deps, *, purpose: str, subjects: list[str]) -> int:
+    """Close the unpaid WeChat orders of subjects that can no longer be paid for."""
+    open_orders = await Payment.filter(purpose=purpose, subject__in=subjects, status=PaymentStatus.CREATED) if subjects else []
     closed = 0
     for payment in open_orders:
         try:
@@ -194,19 +163,24 @@ async def close_payments_for_holds(deps, *, hold_ids: list[str]) -> int:
         except PayError as exc:  # the reconciler retries; a payment that slips through is refunded
             log.warning("close_order failed for %s: %s", payment.out_trade_no, exc)
             continue
-        if await Payment.filter(id=payment.id, status="created").update(status="closed", note="hold_gone"):
+        if await _close(deps, payment, note="subject_gone"):
             closed += 1
     return closed
 
 
-async def reconcile_payments(deps) -> dict:
-    """Orders whose hold has expired and whose notification never came: ask WeChat. Paid ones
-    are settled (and so refunded); unpaid ones are closed."""
-    from backend.wechat.pay import PayError
+async def _close(deps, payment: Payment, *, note: str) -> bool:
+    if not await Payment.filter(id=payment.id, status=PaymentStatus.CREATED).update(status=PaymentStatus.CLOSED, note=note):
+        return False
+    await deps.purposes[payment.purpose].on_closed(deps, payment)
+    return True
 
+
+async def reconcile_payments(deps) -> dict:
+    """Orders past their expiry whose notification never came: ask WeChat. Paid ones are settled
+    (and so refunded if their purpose refuses); unpaid ones are closed."""
     cutoff = clock.now() - UNPAID_GRACE
     settled = closed = 0
-    for payment in await Payment.filter(status="created", hold_expires_at__lt=cutoff).limit(200):
+    for payment in await Payment.filter(status=PaymentStatus.CREATED, hold_expires_at__lt=cutoff).limit(200):
         try:
             state = await deps.pay.query_order(out_trade_no=payment.out_trade_no)
             if state.trade_state == "SUCCESS":
@@ -222,7 +196,7 @@ async def reconcile_payments(deps) -> dict:
             if not exc.not_found:  # an order WeChat never saw is simply closed; others retry
                 log.warning("reconcile of %s failed: %s", payment.out_trade_no, exc)
                 continue
-        if await Payment.filter(id=payment.id, status="created").update(status="closed", note="unpaid"):
+        if await _close(deps, payment, note="unpaid"):
             closed += 1
     return {"settled": settled, "closed": closed}
 
@@ -233,32 +207,30 @@ async def _new_refund(conn, payment: Payment, *, amount_fen: int, reason: str) -
     seq = await Refund.filter(payment_id=payment.id).using_db(conn).count() + 1
     now = clock.now()
     return await Refund.create(
-        out_refund_no=booking_rules.new_out_refund_no(payment.out_trade_no, seq), payment_id=payment.id,
+        out_refund_no=rules.new_out_refund_no(payment.out_trade_no, seq), payment_id=payment.id,
         amount_fen=amount_fen, reason=reason, next_poll_at=now, created_at=now, using_db=conn,
     )
 
 
-async def refund_for_booking(conn, *, booking_id: int, reason: str) -> Refund | None:
-    """Refund a cancelled booking to its original payment (inside the caller's transaction)."""
-    payment = await Payment.select_for_update().using_db(conn).get_or_none(booking_id=booking_id)
+async def refund_paid(conn, *, purpose: str, subject: str, reason: str) -> Refund | None:
+    """Give back a paid payment whole (its purpose undid what it paid for: a cancelled booking),
+    inside the caller's transaction. None when nothing was paid or a refund exists already;
+    call `advance_refund` with the id after the transaction commits."""
+    payment = await Payment.select_for_update().using_db(conn).get_or_none(purpose=purpose, subject=subject)
     if payment is None or not payment.paid_fen:
         return None
     if await Refund.filter(payment_id=payment.id).using_db(conn).exists():
         return None
-    await Payment.filter(id=payment.id).using_db(conn).update(status="refund_pending", note=reason)
+    PAYMENT_MOVES.check(payment.status, PaymentStatus.REFUND_PENDING)
+    await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUND_PENDING, note=reason)
     return await _new_refund(conn, payment, amount_fen=payment.paid_fen, reason=reason)
-
-
-_FINAL = {"SUCCESS": "success", "CLOSED": "closed", "ABNORMAL": "abnormal"}
 
 
 async def advance_refund(deps, *, refund_id: int) -> str:
     """One step of a refund: ask WeChat to refund (pending) or how it went (processing).
     Safe to call from several workers: a refund is claimed before the call."""
-    from backend.wechat.pay import PayError
-
     refund = await Refund.get_or_none(id=refund_id).select_related("payment")
-    if refund is None or refund.status not in ("pending", "processing"):
+    if refund is None or refund.status not in OPEN_REFUND:
         return refund.status if refund else "missing"
     now = clock.now()
     claimed = await Refund.filter(id=refund.id, status=refund.status, next_poll_at=refund.next_poll_at).update(
@@ -267,11 +239,12 @@ async def advance_refund(deps, *, refund_id: int) -> str:
     if not claimed:
         return refund.status
     payment = refund.payment
+    handler = deps.purposes[payment.purpose]
     try:
-        if refund.status == "pending":
+        if refund.status == RefundStatus.PENDING:
             state = await deps.pay.refund(
                 out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen,
-                total_fen=payment.paid_fen or payment.amount_fen, reason=_reason_text(refund.reason),
+                total_fen=payment.paid_fen or payment.amount_fen, reason=handler.refund_text(refund.reason),
             )
         else:
             state = await deps.pay.query_refund(out_refund_no=refund.out_refund_no)
@@ -279,34 +252,26 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         await Refund.filter(id=refund.id).update(last_error=str(exc)[:128])
         log.warning("refund %s: %s", refund.out_refund_no, exc)
         return refund.status
-    status = _FINAL.get(state.status, "processing")
+    status = rules.WECHAT_FINAL_REFUND.get(state.status, RefundStatus.PROCESSING)
     metrics.REFUNDS.labels(status).inc()
     updates = {"status": status, "refund_id": state.refund_id or refund.refund_id, "last_error": None}
-    if status == "processing":
+    if status == RefundStatus.PROCESSING:
         updates["next_poll_at"] = now + REFUND_POLL
     else:
         updates["finished_at"] = state.success_time or now
-    await Refund.filter(id=refund.id).update(**updates)
-    if status == "success":
-        await Payment.filter(id=payment.id).update(status="refunded")
-    elif status in ("closed", "abnormal"):
+    if status != refund.status:
+        rules.REFUND_MOVES.check(refund.status, status)
+    await Refund.filter(id=refund.id, status=refund.status).update(**updates)
+    if status == RefundStatus.SUCCESS:
+        if await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(status=PaymentStatus.REFUNDED):
+            await handler.on_refunded(deps, payment, refund)
+    elif status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         log.error("refund %s ended %s: needs an operator", refund.out_refund_no, status)
     return status
 
 
 async def poll_refunds(deps, *, limit: int = 100) -> int:
-    due = await Refund.filter(status__in=("pending", "processing"), next_poll_at__lte=clock.now()).order_by("next_poll_at").limit(limit)
+    due = await Refund.filter(status__in=OPEN_REFUND, next_poll_at__lte=clock.now()).order_by("next_poll_at").limit(limit)
     for refund in due:
         await advance_refund(deps, refund_id=refund.id)
     return len(due)
-
-
-def _reason_text(reason: str) -> str:
-    return {
-        "cancelled": "退号退款",
-        "suspended": "停诊退款",
-        "expired": "锁号已过期，自动退款",
-        "released": "锁号已取消，自动退款",
-        "sold_out": "号源已满，自动退款",
-        "amount_mismatch": "金额不符，自动退款",
-    }.get(reason, "自动退款")

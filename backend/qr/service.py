@@ -17,31 +17,34 @@ import qrcode.image.svg
 
 from backend.cards.models import Card, RevokedCardId
 from backend.clock import clock, from_ms, iso
-from backend.errors import AppError
+from backend.errors import AppError, BadRequest, Conflict, Gone, NotFound, Unprocessable
 from backend.qr import rules
 
 USED_TTL_S = 300  # longer than any code is accepted (120 s)
 
 
 class QrRefused(AppError):
-    status = 422
+    """A code that cannot be resolved; the kind (its second base) decides how the edge answers."""
 
+
+# one QrRefused subclass per kind of refusal, so callers catch QrRefused and the edge sees the kind
+_KIND = {kind: type(f"QrRefused{kind.__name__}", (QrRefused, kind), {}) for kind in (BadRequest, NotFound, Gone, Unprocessable, Conflict)}
 
 _REFUSALS = {
-    "qr_malformed": (400, "this is not an e-health card code"),
-    "qr_unknown": (404, "no card has this code"),
-    "qr_revoked": (410, "this card code was replaced when the card was reissued"),
-    "qr_expired": (410, "this code has expired; ask for the current one"),
-    "qr_tampered": (422, "this code does not verify"),
-    "qr_reused": (409, "this code has already been used; ask for the current one"),
-    "card_inactive": (409, "this card is not active"),
-    "qr_static_not_allowed": (422, "a printed (static) code identifies only; use the dynamic code"),
+    "qr_malformed": (BadRequest, "this is not an e-health card code"),
+    "qr_unknown": (NotFound, "no card has this code"),
+    "qr_revoked": (Gone, "this card code was replaced when the card was reissued"),
+    "qr_expired": (Gone, "this code has expired; ask for the current one"),
+    "qr_tampered": (Unprocessable, "this code does not verify"),
+    "qr_reused": (Conflict, "this code has already been used; ask for the current one"),
+    "card_inactive": (Conflict, "this card is not active"),
+    "qr_static_not_allowed": (Unprocessable, "a printed (static) code identifies only; use the dynamic code"),
 }
 
 
 def refuse(code: str, *, card: Card | None = None) -> QrRefused:
-    status, message = _REFUSALS[code]
-    refused = QrRefused(message, code=code, status=status)
+    kind, message = _REFUSALS[code]
+    refused = _KIND[kind](message, code=code)
     refused.card_pk = card.id if card is not None else None  # for the audit log, never shown
     return refused
 

@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.booking.models import Booking
+from backend.booking.rules import BOOKING_MOVES, BookingStatus, check_check_in
 from backend.cards import service as cards
 from backend.catalog.models import Schedule
 from backend.clock import clock
@@ -32,8 +33,7 @@ async def _locked_queue(conn, schedule_id: int) -> ScheduleQueue:
 
 async def check_in(*, booking: Booking) -> dict:
     """Queue a confirmed booking of today; the caller has checked the patient's code."""
-    if booking.status != "confirmed":
-        raise Conflict(f"this booking is {booking.status}", code="not_checkinable")
+    check_check_in(booking.status)
     if booking.visit_date != clock.today():
         raise Conflict("check-in is only on the day of the visit", code="not_today")
     async with in_transaction() as conn:
@@ -42,6 +42,11 @@ async def check_in(*, booking: Booking) -> dict:
             raise Conflict("this booking is already checked in", code="already_checked_in")
         taken = set(await QueueEntry.filter(schedule_id=booking.schedule_id).using_db(conn).values_list("rank", flat=True))
         rank = rules.check_in_rank(booking.visit_number, called_rank=queue.called_rank, taken=taken)
+        moved = await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CHECKED_IN)).using_db(conn).update(
+            status=BookingStatus.CHECKED_IN
+        )
+        if not moved:  # cancelled or checked in meanwhile
+            check_check_in(await Booking.filter(id=booking.id).using_db(conn).first().values_list("status", flat=True))
         await QueueEntry.create(booking_id=booking.id, schedule_id=booking.schedule_id, rank=rank, checked_in_at=clock.now(), using_db=conn)
         waiting = await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").using_db(conn).values_list("rank", flat=True)
     return {"booking_id": booking.id, "visit_number": booking.visit_number, "position": rules.ahead(rank, list(waiting)) + 1}
@@ -56,6 +61,9 @@ async def call_next(*, schedule_id: int) -> dict:
         if entry is None:
             raise Conflict("nobody is waiting", code="queue_empty", called_number=queue.called_number)
         await QueueEntry.filter(id=entry.id).using_db(conn).update(status="called", called_at=now)
+        await Booking.filter(id=entry.booking_id, status__in=BOOKING_MOVES.sources(BookingStatus.CALLED)).using_db(conn).update(
+            status=BookingStatus.CALLED
+        )
         await ScheduleQueue.filter(id=queue.id).using_db(conn).update(called_number=entry.booking.visit_number, called_rank=entry.rank, updated_at=now)
     log.info("schedule %s calls number %s", schedule_id, entry.booking.visit_number)
     return {"called_number": entry.booking.visit_number, "booking_id": entry.booking_id}
@@ -69,7 +77,7 @@ async def status_for_resident(*, account_id: int, booking_id: int) -> dict:
     called = queue.called_number if queue else None
     entry = await QueueEntry.get_or_none(booking_id=booking.id)
     waiting = list(await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True))
-    if booking.status != "confirmed" and booking.status != "no_show":
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.SUSPENDED):
         status, ahead = "cancelled", 0
     elif entry is None:
         status, ahead = "not_checked_in", rules.ahead(rules.natural_rank(booking.visit_number), waiting)

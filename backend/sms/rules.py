@@ -3,10 +3,31 @@ per number. Times are epoch milliseconds from the service clock; limits come fro
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
 PURPOSES = ("claim_card", "add_family")
+
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class InvalidPhone(ValueError):
+    """The message names the rule; it never repeats the input."""
+
+
+def normalize_phone(raw: str) -> str:
+    """Mainland mobile number: 11 digits starting 13-19; `+86`/`86` prefixes and spaces/dashes allowed."""
+    value = re.sub(r"[\s-]", "", raw or "")
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    elif len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    if not _PHONE_RE.match(value):
+        raise InvalidPhone("must be a mainland mobile number (11 digits starting 13-19)")
+    return value
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import WatchError
 
-from backend.cards.rules import InvalidIdentity, normalize_phone
 from backend.clock import SHANGHAI, clock, from_ms, iso, to_ms
 from backend import metrics
 from backend.errors import AppError, BadRequest, TooManyRequests
@@ -46,9 +45,9 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
     if purpose not in rules.PURPOSES:
         raise BadRequest(f"purpose must be one of {', '.join(rules.PURPOSES)}", fields=[{"field": "purpose", "message": "unknown purpose"}])
     try:
-        phone = normalize_phone(phone)
-    except InvalidIdentity as exc:
-        raise BadRequest(f"{exc.field}: {exc}", code="invalid_phone") from None
+        phone = rules.normalize_phone(phone)
+    except rules.InvalidPhone as exc:
+        raise BadRequest(f"phone: {exc}", code="invalid_phone") from None
 
     settings = deps.settings
     now = clock.now()

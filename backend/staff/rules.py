@@ -14,6 +14,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from enum import StrEnum
+
+from backend.transitions import Transitions
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CODE_RE = re.compile(r"^T[0-9A-F]{16}$")
@@ -41,3 +44,14 @@ def signature(secret: str, message: bytes) -> str:
 
 def fresh(timestamp: str, *, now_s: float, skew_s: int) -> bool:
     return timestamp.isdigit() and abs(now_s - int(timestamp)) <= skew_s
+
+
+class TerminalStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+# An operator may disable a terminal and enable it again; the only state with two ways out.
+TERMINAL_MOVES = Transitions(
+    "terminal", {TerminalStatus.ACTIVE: {TerminalStatus.DISABLED}, TerminalStatus.DISABLED: {TerminalStatus.ACTIVE}}
+)

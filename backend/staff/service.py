@@ -7,6 +7,7 @@ import logging
 
 from backend.audit import service as audit
 from backend.booking.models import Booking
+from backend.booking.rules import STANDING
 from backend.cards import rules as card_rules
 from backend.catalog.models import Hospital
 from backend.clock import clock, iso
@@ -59,7 +60,10 @@ async def _terminal(terminal_id: int) -> Terminal:
 
 async def set_terminal_status(*, terminal_id: int, active: bool, deps=None) -> dict:
     found = await _terminal(terminal_id)
-    found.status = "active" if active else "disabled"
+    wanted = rules.TerminalStatus.ACTIVE if active else rules.TerminalStatus.DISABLED
+    if found.status != wanted:
+        rules.TERMINAL_MOVES.check(found.status, wanted)
+    found.status = wanted
     found.disabled_at = None if active else clock.now()
     await found.save(update_fields=["status", "disabled_at"])
     if deps is not None:  # every worker's cached copy is dropped at its next request
@@ -113,15 +117,16 @@ def _identity(deps, card) -> dict:
 _CARD_AND_BOOKINGS = (
     'SELECT c.*, b.id AS b_id, b.schedule_id AS b_schedule_id, b.visit_number AS b_visit_number, '
     'b.status AS b_status, s.start AS b_start, s."end" AS b_end, d.name AS b_department, doc.name AS b_doctor '
-    "FROM cards c LEFT JOIN bookings b ON b.card_id = c.id AND b.visit_date = {0} AND b.status = 'confirmed' "
+    "FROM cards c LEFT JOIN bookings b ON b.card_id = c.id AND b.visit_date = {0} AND b.status IN ({3}) "
     "AND b.schedule_id IN (SELECT id FROM schedules WHERE hospital_id = {1}) "
     "LEFT JOIN schedules s ON s.id = b.schedule_id LEFT JOIN departments d ON d.id = s.department_id "
     "LEFT JOIN doctors doc ON doc.id = s.doctor_id "
     "WHERE c.card_id = {2} ORDER BY s.start, b.id"
 )
+_STANDING_SQL = ", ".join(f"'{s.value}'" for s in STANDING)  # fixed enum values, not input
 _CARD_AND_BOOKINGS_SQL = {
-    "postgres": _CARD_AND_BOOKINGS.format("$1", "$2", "$3"),
-    "sqlite": _CARD_AND_BOOKINGS.format("?", "?", "?"),
+    "postgres": _CARD_AND_BOOKINGS.format("$1", "$2", "$3", _STANDING_SQL),
+    "sqlite": _CARD_AND_BOOKINGS.format("?", "?", "?", _STANDING_SQL),
 }
 _BOOKING_COLUMNS = ("b_id", "b_schedule_id", "b_visit_number", "b_status", "b_start", "b_end", "b_department", "b_doctor")
 

@@ -4,6 +4,8 @@ from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
+from backend.edge import refuses
+from backend.errors import BadRequest, Conflict, Forbidden, Gone, IllegalTransition, NotFound, Unauthorized, Unprocessable
 from backend.http import Input, body, query
 from backend.operators.guards import operator, require_hospital, require_object, scope_or
 from backend.staff.models import Terminal
@@ -34,6 +36,7 @@ class TerminalQuery(BaseModel):
 
 @bp.post("/staff/scan")
 @openapi.summary("TERMINAL: resolve a card code to the masked identity and today's bookings here")
+@refuses({Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"), NotFound: ("qr_unknown",), Gone: ("qr_expired", "qr_revoked"), Unprocessable: ("qr_tampered", "qr_static_not_allowed"), Conflict: ("qr_reused", "card_inactive")})
 @terminal
 @body(Scan)
 async def scan(request: Request, body: Scan):
@@ -42,6 +45,10 @@ async def scan(request: Request, body: Scan):
 
 @bp.post("/staff/checkins")
 @openapi.summary("TERMINAL: check a patient in with their dynamic code (single use)")
+@refuses({
+    Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"), Gone: ("qr_expired", "qr_revoked"), Unprocessable: ("qr_tampered", "qr_static_not_allowed"), NotFound: ("booking_not_found",),
+    Conflict: ("qr_reused", "card_inactive", "not_today"), IllegalTransition: ("already_checked_in", "not_checkinable"),
+})
 @terminal
 @body(CheckIn)
 async def check_in(request: Request, body: CheckIn):
@@ -50,6 +57,7 @@ async def check_in(request: Request, body: CheckIn):
 
 @bp.post("/staff/schedules/<schedule_id:id>/call-next")
 @openapi.summary("TERMINAL: call the next checked-in patient of a session")
+@refuses({Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), NotFound: ("not_found",), Conflict: ("queue_empty",)})
 @terminal
 async def call_next(request: Request, schedule_id: int):
     return json(await service.call_next(terminal=request.ctx.terminal, schedule_id=schedule_id))

@@ -7,7 +7,7 @@ with the platform public key; this module turns its `(status, text)` answers int
 `PayError`s, and its notification callback into a `PaymentNotification` or `InvalidNotification`.
 
 Money is integer fen, times are aware datetimes. In dev and test the gateway is the local
-stand-in (`backend.wechat.standin_pay`), reached over real HTTP by pointing the library core's
+stand-in (`backend.dev.standins.pay`), reached over real HTTP by pointing the library core's
 `_gate_way` at it; production uses https://api.mch.weixin.qq.com with the WECHAT_PAY_* settings.
 
 One `WeChatPay` per worker: its httpx client (a connection pool) opens on first use, or with
@@ -526,67 +526,71 @@ def _notification_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 # --- construction ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class MerchantKeys:
+    """One merchant's WeChat Pay v3 credentials and the gateway they are used at."""
+
+    appid: str
+    mchid: str
+    private_key: str  # the merchant's API private key (PEM)
+    cert_serial_no: str
+    apiv3_key: str
+    public_key: str  # WeChat Pay's platform public key (PEM)
+    public_key_id: str
+    gateway: str = GATEWAY
+
+
 def make_pay(settings, standin=None) -> WeChatPay:
     """The WeChat Pay client for these settings.
 
     - WECHAT_PAY_GATEWAY set (production: https://api.mch.weixin.qq.com by default): the real
       gateway with WECHAT_PAY_PRIVATE_KEY, _CERT_SERIAL, _APIV3_KEY, _PUBLIC_KEY, _PUBLIC_KEY_ID;
       a missing or unloadable one is a ConfigError.
-    - otherwise (dev/test): the stand-in's `pay` (attached here if the stand-in has none yet),
-      with the keys it generated, at its base URL.
+    - otherwise (dev/test): the merchant of the stand-in (backend.dev.standins, duck-typed here
+      so production code never imports it), with the keys it generated, at its base URL.
     """
     if settings.wechat_pay_gateway:
-        required = {
-            "WECHAT_MCHID": settings.wechat_mchid,
-            "WECHAT_APPID": settings.wechat_appid,
-            "WECHAT_PAY_PRIVATE_KEY": settings.wechat_pay_private_key,
-            "WECHAT_PAY_CERT_SERIAL": settings.wechat_pay_cert_serial,
-            "WECHAT_PAY_APIV3_KEY": settings.wechat_pay_apiv3_key,
-            "WECHAT_PAY_PUBLIC_KEY": settings.wechat_pay_public_key,
-            "WECHAT_PAY_PUBLIC_KEY_ID": settings.wechat_pay_public_key_id,
-            "WECHAT_PAY_NOTIFY_URL": settings.wechat_pay_notify_url,
-        }
-        missing = [name for name, value in required.items() if not value]
-        if missing:
-            raise ConfigError("WeChat Pay is not configured: " + ", ".join(missing) + " required")
-        if len(settings.wechat_pay_apiv3_key.encode()) != 32:
-            raise ConfigError("WECHAT_PAY_APIV3_KEY must be the 32-character APIv3 key")
-        if settings.is_prod and not settings.wechat_pay_notify_url.startswith("https://"):
-            raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https in production")
-        try:
-            return WeChatPay(
-                appid=settings.wechat_appid,
-                mchid=settings.wechat_mchid,
-                private_key=settings.wechat_pay_private_key,
-                cert_serial_no=settings.wechat_pay_cert_serial,
-                apiv3_key=settings.wechat_pay_apiv3_key,
-                public_key=settings.wechat_pay_public_key,
-                public_key_id=settings.wechat_pay_public_key_id,
-                notify_url=settings.wechat_pay_notify_url,
-                gateway=settings.wechat_pay_gateway,
-            )
-        except Exception as exc:
-            raise ConfigError(f"WeChat Pay keys do not load: {exc}") from None
-    if settings.is_prod:
+        merchant = _configured_merchant(settings)
+    elif settings.is_prod:
         raise ConfigError("WECHAT_PAY_GATEWAY is required in production")
-    if standin is None:
+    elif standin is None:
         raise ConfigError("WeChat Pay needs WECHAT_PAY_GATEWAY and its keys, or the dev/test stand-in")
-    from backend.wechat.standin_pay import PayStandIn
-
+    else:
+        try:
+            merchant = standin.pay_merchant(appid=settings.wechat_appid, mchid=settings.wechat_mchid, notify_url=settings.wechat_pay_notify_url)
+        except RuntimeError as exc:
+            raise ConfigError(str(exc)) from None
     try:
-        pay = PayStandIn.attach(
-            standin, appid=settings.wechat_appid, mchid=settings.wechat_mchid, notify_url=settings.wechat_pay_notify_url
+        return WeChatPay(
+            appid=merchant.appid, mchid=merchant.mchid, private_key=merchant.private_key, cert_serial_no=merchant.cert_serial_no,
+            apiv3_key=merchant.apiv3_key, public_key=merchant.public_key, public_key_id=merchant.public_key_id,
+            notify_url=settings.wechat_pay_notify_url, gateway=merchant.gateway,
         )
-    except RuntimeError as exc:
-        raise ConfigError(str(exc)) from None
-    return WeChatPay(
-        appid=pay.appid,
-        mchid=pay.mchid,
-        private_key=pay.merchant_private_key_pem,
-        cert_serial_no=pay.merchant_cert_serial,
-        apiv3_key=pay.apiv3_key,
-        public_key=pay.platform_public_key_pem,
-        public_key_id=pay.public_key_id,
-        notify_url=settings.wechat_pay_notify_url,
-        gateway=standin.base_url,
+    except Exception as exc:
+        raise ConfigError(f"WeChat Pay keys do not load: {exc}") from None
+
+
+def _configured_merchant(settings) -> MerchantKeys:
+    required = {
+        "WECHAT_MCHID": settings.wechat_mchid,
+        "WECHAT_APPID": settings.wechat_appid,
+        "WECHAT_PAY_PRIVATE_KEY": settings.wechat_pay_private_key,
+        "WECHAT_PAY_CERT_SERIAL": settings.wechat_pay_cert_serial,
+        "WECHAT_PAY_APIV3_KEY": settings.wechat_pay_apiv3_key,
+        "WECHAT_PAY_PUBLIC_KEY": settings.wechat_pay_public_key,
+        "WECHAT_PAY_PUBLIC_KEY_ID": settings.wechat_pay_public_key_id,
+        "WECHAT_PAY_NOTIFY_URL": settings.wechat_pay_notify_url,
+    }
+    missing = [name for name, value in required.items() if not value]
+    if missing:
+        raise ConfigError("WeChat Pay is not configured: " + ", ".join(missing) + " required")
+    if len(settings.wechat_pay_apiv3_key.encode()) != 32:
+        raise ConfigError("WECHAT_PAY_APIV3_KEY must be the 32-character APIv3 key")
+    if settings.is_prod and not settings.wechat_pay_notify_url.startswith("https://"):
+        raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https in production")
+    return MerchantKeys(
+        appid=settings.wechat_appid, mchid=settings.wechat_mchid, private_key=settings.wechat_pay_private_key,
+        cert_serial_no=settings.wechat_pay_cert_serial, apiv3_key=settings.wechat_pay_apiv3_key,
+        public_key=settings.wechat_pay_public_key, public_key_id=settings.wechat_pay_public_key_id,
+        gateway=settings.wechat_pay_gateway,
     )

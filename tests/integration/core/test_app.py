@@ -53,7 +53,7 @@ async def test_dev_helpers_do_not_exist_in_prod(deps, database, make_client):
 
 
 def test_standin_refuses_production():
-    from backend.wechat.standin import StandInRefused, WeChatStandIn
+    from backend.dev.standins.login import StandInRefused, WeChatStandIn
 
     with pytest.raises(StandInRefused):
         WeChatStandIn(env="prod", appid="wx", secret="s")

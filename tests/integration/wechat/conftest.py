@@ -12,7 +12,7 @@ import pytest
 from backend.clock import clock
 from backend.config import load_settings
 from backend.wechat.pay import make_pay
-from backend.wechat.standin import WeChatStandIn
+from backend.dev.standins.login import WeChatStandIn
 
 
 def pay_settings(**overrides):

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from backend.clock import SHANGHAI, clock
 from backend.wechat.pay import OrderState, PayError
-from backend.wechat.standin_pay import StandInError
+from backend.dev.standins.pay import StandInError
 from tests.integration.wechat.conftest import new_out_trade_no
 
 

@@ -7,8 +7,8 @@ import pytest
 
 from backend.config import load_settings
 from backend.wechat.pay import WeChatPay
-from backend.wechat.standin import WeChatStandIn
-from backend.wechat.standin_pay import PayStandIn
+from backend.dev.standins.login import WeChatStandIn
+from backend.dev.standins.pay import PayStandIn
 
 
 def settings(**env):

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from backend.clock import clock
 from backend.config import ConfigError
 from backend.wechat.pay import GATEWAY, PayError, PayParams, WeChatPay, make_pay
-from backend.wechat.standin import StandInRefused, WeChatStandIn
-from backend.wechat.standin_pay import PayStandIn
+from backend.dev.standins.login import StandInRefused, WeChatStandIn
+from backend.dev.standins.pay import PayStandIn
 from tests.unit.wechat.conftest import settings
 
 

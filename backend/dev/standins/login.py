@@ -1,7 +1,7 @@
 """A local stand-in for the WeChat endpoints this service calls, for dev and test only.
 
 It speaks the same request/response formats as WeChat (code2Session, access tokens, subscribe
-messages, and - see standin_pay - WeChat Pay API v3 with its RSA signatures and AES-GCM
+messages, and - see backend.dev.standins.pay - WeChat Pay API v3 with its RSA signatures and AES-GCM
 notifications), over real HTTP on 127.0.0.1, so wechatpy's and wechatpayv3's real clients talk to
 it unchanged. It refuses to start in production mode.
 
@@ -47,7 +47,7 @@ class WeChatStandIn:
         self._used_codes: set[str] = set()
         self.access_token = "standin-" + secrets.token_hex(16)
         self.messages: list[dict] = []
-        self.pay = None  # the WeChat Pay v3 stand-in (backend.wechat.standin_pay.PayStandIn), once attached
+        self.pay = None  # the WeChat Pay v3 stand-in (backend.dev.standins.pay.PayStandIn), once attached
         self._routes: dict[tuple[str, str], object] = {
             ("GET", "/sns/jscode2session"): self._code2session,
             ("GET", "/cgi-bin/token"): self._token,
@@ -164,3 +164,10 @@ class WeChatStandIn:
         with self._lock:
             self.messages.append(message)
         return 200, {}, {"errcode": 0, "errmsg": "ok", "msgid": len(self.messages)}
+
+    # --- WeChat Pay ----------------------------------------------------------------------------
+    def pay_merchant(self, *, appid: str, mchid: str, notify_url: str | None):
+        """The merchant keys of this stand-in's WeChat Pay (made on first call), for make_pay."""
+        from backend.dev.standins.pay import PayStandIn  # pay.py builds on this module
+
+        return PayStandIn.attach(self, appid=appid, mchid=mchid, notify_url=notify_url).merchant()

@@ -45,6 +45,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from backend.clock import SHANGHAI, clock
+from backend.dev.standins.login import WeChatStandIn
+from backend.wechat.pay import MerchantKeys
 
 log = logging.getLogger("ehealth.wechat.standin.pay")
 
@@ -160,8 +162,6 @@ class PayStandIn:
         notify_url: str | None = None,
         refund_settle_after_queries: int | None = 1,
     ):
-        from backend.wechat.standin import WeChatStandIn
-
         if not isinstance(standin, WeChatStandIn):
             raise TypeError("PayStandIn hangs off a WeChatStandIn (which refuses to run in production)")
         if getattr(standin, "pay", None) is not None:
@@ -213,6 +213,14 @@ class PayStandIn:
         if (pay.appid, pay.mchid) != (appid, mchid):
             raise RuntimeError("this WeChatStandIn's PayStandIn was made for another appid/mchid")
         return pay
+
+    def merchant(self) -> MerchantKeys:
+        """What our WeChat Pay client needs to talk to this stand-in: its generated keys."""
+        return MerchantKeys(
+            appid=self.appid, mchid=self.mchid, private_key=self.merchant_private_key_pem,
+            cert_serial_no=self.merchant_cert_serial, apiv3_key=self.apiv3_key, public_key=self.platform_public_key_pem,
+            public_key_id=self.public_key_id, gateway=self.standin.base_url,
+        )
 
     # --- signing -----------------------------------------------------------------------------
     def sign_response(self, body: bytes) -> dict[str, str]:
