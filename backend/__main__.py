@@ -66,7 +66,7 @@ async def _reencrypt(settings) -> None:
     import json
 
     from backend.privacy.crypto import from_settings
-    from backend.privacy.reencrypt import reencrypt_cards
+    from backend.cards.reencrypt import reencrypt_cards
 
     await db.init(settings.database_url)
     try:

@@ -8,6 +8,7 @@ from backend.audit.views import bp as audit
 from backend.booking.views import bp as booking
 from backend.cards.views import bp as cards
 from backend.catalog.views import bp as catalog
+from backend.console.views import bp as console
 from backend.family.views import bp as family
 from backend.health import bp as health
 from backend.identity.views import bp as identity
@@ -15,7 +16,7 @@ from backend.notifications.views import bp as notifications
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
-from backend.queueing.display import bp as queue_display
+from backend.queueing.views import display_bp as queue_display
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 from backend.his.views import bp as his
@@ -25,7 +26,7 @@ from backend.operators.views import bp as operators
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
-    blueprints += [inpatient, his, operators, queue_display]
+    blueprints += [inpatient, his, operators, console, queue_display]
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 

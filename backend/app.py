@@ -15,7 +15,8 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, edge, http, jobs, logs, metrics, webapp
+from backend import db, edge, http, jobs, logs, metrics
+from backend.webapp import views as webapp
 from backend import redis as hot
 from backend.api import api_v1
 from backend.booking.service import rebuild_stock

@@ -229,11 +229,9 @@ def load_settings(environ: dict | None = None) -> Settings:
     if qr_active not in qr_keys:
         raise ConfigError("QR_ACTIVE_VERSION names a key that QR_KEYS does not hold")
 
-    admin_token = env.get("ADMIN_TOKEN", "")
-    if not admin_token:
-        if prod:
-            raise ConfigError("ADMIN_TOKEN is required in production")
-        admin_token = "dev-admin-token"
+    # Operators log in with their accounts (backend/operators); this fixed token is a dev and
+    # test convenience only and is never honoured in production.
+    admin_token = "" if prod else "dev-admin-token"
 
     return Settings(
         env=app_env,

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
 from backend import db
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
 from backend.clock import clock
+from backend.his import service as his
+from backend.his.models import IntakeSecret
+from backend.inpatient.demo import seed as seed_inpatient
+from backend.privacy.crypto import from_settings
 
 log = logging.getLogger("ehealth.demo")
 
@@ -24,6 +29,7 @@ HOSPITALS = [
         ("ZHONGYI", "中医科", [("D102", "杨光", "副主任医师", 2000)]),
     ]),
 ]
+DEMO_HOSPITAL_CODES = [code for code, *_ in HOSPITALS]
 PERIODS = [("08:00", "09:00", 12), ("09:00", "10:00", 12), ("14:00", "15:00", 10)]
 
 
@@ -53,8 +59,16 @@ async def seed(settings) -> None:
                             )
                             created += made
         log.info("demo data: %s new sessions", created)
-        from backend.inpatient.demo import seed as seed_inpatient  # bills
-
+        if settings.dev_helpers:  # fixed intake secrets are for dev and test only
+            await seed_dev_intake_secrets(settings)
         await seed_inpatient(settings)
     finally:
         await db.close()
+
+
+async def seed_dev_intake_secrets(settings) -> None:
+    """Each demo hospital's system signs with `dev-his-<code>` (SPEC, "Hospital systems")."""
+    deps = SimpleNamespace(pii=from_settings(settings))
+    for hospital in await Hospital.filter(code__in=DEMO_HOSPITAL_CODES):
+        if not await IntakeSecret.exists(hospital_id=hospital.id):
+            await his.store_secret(deps, hospital_id=hospital.id, secret=his.dev_secret(hospital.code))

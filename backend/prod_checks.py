@@ -17,8 +17,6 @@ from collections.abc import Mapping
 STANDIN_WECHAT_APPID = "wxdevappid00000001"
 STANDIN_WECHAT_SECRET = "dev-secret"
 STANDIN_WECHAT_MCHID = "1900000001"
-DEV_ADMIN_TOKEN = "dev-admin-token"
-MIN_ADMIN_TOKEN_LENGTH = 24
 SMS_PROVIDERS = ("tencent",)
 TENCENT_SMS_REQUIRED = (
     "TENCENT_SMS_SECRET_ID",
@@ -80,13 +78,6 @@ def refusals(env: Mapping[str, str]) -> list[str]:
         elif dev_key(label) in _keys_in(name, raw):
             out.append(f"{name} holds the published development key: generate a new one")
 
-    admin_token = get("ADMIN_TOKEN")
-    if not admin_token:
-        out.append("ADMIN_TOKEN is not set: the development operator token would be used")
-    elif admin_token == DEV_ADMIN_TOKEN:
-        out.append("ADMIN_TOKEN is the development token 'dev-admin-token': set a long random one")
-    elif len(admin_token) < MIN_ADMIN_TOKEN_LENGTH:
-        out.append(f"ADMIN_TOKEN is shorter than {MIN_ADMIN_TOKEN_LENGTH} characters: set a long random one")
 
     provider = get("SMS_PROVIDER") or "console"
     if provider == "console":

@@ -1,5 +1,4 @@
-"""Demo inpatient data for the embedded default (dev only): the demo hospitals' intake secrets
-(`dev-his-<code>`) and an ongoing admission of 张三 (ID 11010519491231002X, the README's demo
+"""Demo inpatient data for the embedded default (dev only): an ongoing admission of 张三 (ID 11010519491231002X, the README's demo
 resident) at 武汉市中心医院, admitted three days ago, with a realistic day of charges for every
 day up to today. Re-running adds the days that are missing, so the stay goes on."""
 
@@ -9,6 +8,13 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+
+from backend.catalog.models import Hospital
+from backend.clock import SHANGHAI, clock, local_datetime
+from backend.inpatient import service
+from backend.inpatient.models import Admission, BillDay
+from backend.inpatient.rules import amount_fen
+from backend.privacy.crypto import from_settings
 
 log = logging.getLogger("ehealth.demo")
 
@@ -44,8 +50,6 @@ RETURN = [("YP021", "注射用头孢呋辛钠 1.5g(退药)", "drug", "支", "-1"
 
 
 def _items(rows) -> list[dict]:
-    from backend.inpatient.rules import amount_fen
-
     return [
         {"item_code": c, "name": n, "category": cat, "unit": u, "quantity": q, "unit_price_fen": p, "amount_fen": amount_fen(Decimal(q), p)}
         for c, n, cat, u, q, p in rows
@@ -62,20 +66,7 @@ def day_items(n: int) -> list[dict]:
 
 async def seed(settings) -> None:
     """Called by backend.demo.seed with the database open."""
-    from backend.catalog.models import Hospital
-    from backend.clock import SHANGHAI, clock, local_datetime
-    from backend.his import service as his
-    from backend.his.models import IntakeSecret
-    from backend.inpatient import service
-    from backend.inpatient.models import Admission, BillDay
-    from backend.privacy.crypto import from_settings
-
-    if not settings.dev_helpers:  # fixed secrets are for dev and test only
-        return
     deps = SimpleNamespace(pii=from_settings(settings))
-    for hospital in await Hospital.all():
-        if hospital.code in ("WHCH", "WHTJ") and not await IntakeSecret.exists(hospital_id=hospital.id):
-            await his.store_secret(deps, hospital_id=hospital.id, secret=his.dev_secret(hospital.code))
     hospital = await Hospital.get_or_none(code=DEMO_HOSPITAL)
     if hospital is None:
         return

@@ -6,7 +6,6 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
-from backend.catalog.models import Hospital
 from backend.clock import clock, iso
 from backend.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
 from backend.identity.rules import new_token, token_expiry, token_hash
@@ -36,8 +35,6 @@ async def create_operator(*, username: str, password: str, role: str, hospital_i
         rules.check_password_strength(password)
     except ValueError as exc:
         raise BadRequest(f"password: {exc}", code="weak_password") from None
-    if hospital_id is not None and not await Hospital.exists(id=hospital_id):
-        raise NotFound("no such hospital", code="hospital_not_found")
     try:
         operator = await Operator.create(
             username=username, password_hash=rules.hash_password(password), role=role, hospital_id=hospital_id, created_at=clock.now()

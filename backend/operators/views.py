@@ -1,25 +1,17 @@
-"""The operator console's own endpoints: log-in, operator accounts, hospital intake secrets,
-figures. Catalog, schedules, terminals, referrals and the audit log live with their domains,
-behind the same guards."""
+"""Operator log-in and accounts. Catalog, schedules, terminals, referrals and the audit log live
+with their domains behind the same guards; what spans domains (creating a hospital's admin,
+intake secrets, figures) is in backend/console."""
 
-import datetime as dt
-
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic.response import empty
 from sanic_ext import openapi
 
-from backend.clock import clock
-from backend.errors import BadRequest
-from backend.his import service as his
 from backend.http import Input, body, query
-from backend.operators import figures as figures_service
 from backend.operators import rules, service
-from backend.operators.guards import operator, platform_operator, scope_or
+from backend.operators.guards import operator, platform_operator
 
 bp = Blueprint("operators", url_prefix="/admin")
-
-MAX_FIGURE_DAYS = 366
 
 
 class Login(Input):
@@ -27,27 +19,8 @@ class Login(Input):
     password: str = Field(min_length=1, max_length=256)
 
 
-class NewOperator(Input):
-    username: str = Field(pattern=rules.USERNAME)
-    password: str = Field(min_length=1, max_length=256)
-    role: str = Field(pattern=r"^(platform|hospital_admin)$")
-    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-
-
 class OperatorQuery(BaseModel):
     hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-
-
-class FigureQuery(BaseModel):
-    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    from_: dt.date | None = Field(default=None, alias="from")
-    to: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _range(self):
-        if self.from_ and self.to and self.from_ > self.to:
-            raise ValueError("from is after to")
-        return self
 
 
 @bp.post("/login")
@@ -82,35 +55,9 @@ async def list_operators(request: Request, query: OperatorQuery):
     return json(await service.list_operators(hospital_id=query.hospital_id))
 
 
-@bp.post("/operators")
-@openapi.summary("PLATFORM: create an operator (platform, or hospital_admin of one hospital)")
-@platform_operator
-@body(NewOperator)
-async def create_operator(request: Request, body: NewOperator):
-    return json(await service.create_operator(username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id), status=201)
-
-
 @bp.post("/operators/<operator_id:id>/retire")
 @openapi.summary("PLATFORM: retire an operator (their sessions end at once)")
 @platform_operator
 async def retire_operator(request: Request, operator_id: int):
     return json(await service.retire_operator(operator_id=operator_id))
 
-
-@bp.post("/hospitals/<hospital_id:id>/intake-secret")
-@openapi.summary("PLATFORM: issue or rotate a hospital system's intake secret (shown only in this answer)")
-@platform_operator
-async def issue_intake_secret(request: Request, hospital_id: int):
-    return json(await his.issue_secret(deps=request.app.ctx.deps, hospital_id=hospital_id), status=201)
-
-
-@bp.get("/figures")
-@openapi.summary("OPERATOR: cards issued, bookings per day, no-show rate, payments and refunds (a hospital admin: their hospital)")
-@operator
-@query(FigureQuery)
-async def figures(request: Request, query: FigureQuery):
-    date_to = query.to or clock.today()
-    date_from = query.from_ or date_to - dt.timedelta(days=29)
-    if (date_to - date_from).days >= MAX_FIGURE_DAYS:
-        raise BadRequest(f"at most {MAX_FIGURE_DAYS} days at once", code="invalid_range")
-    return json(await figures_service.figures(hospital_id=scope_or(request, query.hospital_id), date_from=date_from, date_to=date_to))

@@ -11,7 +11,7 @@ from backend.booking.models import Booking
 from backend.booking.rules import BOOKING_MOVES, BookingStatus, check_check_in
 from backend.cards import service as cards
 from backend.catalog.models import Schedule
-from backend.clock import clock
+from backend.clock import clock, iso
 from backend.errors import Conflict, NotFound
 from backend.queueing import rules
 from backend.queueing.models import QueueEntry, ScheduleQueue
@@ -91,3 +91,25 @@ async def schedule_in_hospital(*, schedule_id: int, hospital_id: int) -> Schedul
     if schedule is None:
         raise NotFound("no such session at this hospital")
     return schedule
+
+
+async def display_board(schedule_id: int) -> dict:
+    """The waiting-room display of a session: the number being called and how many wait
+    (numbers only, nobody's identity)."""
+    schedule = await Schedule.get_or_none(id=schedule_id).select_related("department", "doctor", "hospital")
+    if schedule is None:
+        raise NotFound("no such session", code="schedule_not_found")
+    queue = await ScheduleQueue.get_or_none(schedule_id=schedule_id)
+    waiting = await QueueEntry.filter(schedule_id=schedule_id, status="waiting").count()
+    return {
+        "schedule_id": schedule.id,
+        "hospital": schedule.hospital.name,
+        "department": schedule.department.name,
+        "doctor": schedule.doctor.name,
+        "date": schedule.date.isoformat(),
+        "start": schedule.start,
+        "end": schedule.end,
+        "called_number": queue.called_number if queue else None,
+        "waiting": waiting,
+        "updated_at": iso(queue.updated_at) if queue else None,
+    }

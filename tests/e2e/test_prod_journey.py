@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from backend.staff.signing import sign
-from backend.wechat.standin import WeChatStandIn
+from backend.dev.standins.login import WeChatStandIn
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
 from tests.e2e.test_serve import _free_port
 from tests.standins.tencent_sms import TencentSmsStandIn
@@ -42,11 +42,10 @@ def prod_server(tmp_path_factory):
     wechat = WeChatStandIn(env="test", appid="wxjourney00000001", secret=secrets.token_hex(16)).start()
     sms = TencentSmsStandIn().start()
     port = _free_port()
-    admin_token = secrets.token_urlsafe(32)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     env.update(
         APP_ENV="prod", PORT=str(port), DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=f"tprod{uuid.uuid4().hex[:6]}:",
-        CRYPTO_KEYS=f"1:{_key()}", QR_KEYS=f"1:{_key()}", INDEX_KEY=_key(), TERMINAL_MASTER_KEY=_key(), ADMIN_TOKEN=admin_token,
+        CRYPTO_KEYS=f"1:{_key()}", QR_KEYS=f"1:{_key()}", INDEX_KEY=_key(), TERMINAL_MASTER_KEY=_key(),
         WECHAT_APPID=wechat.appid, WECHAT_SECRET=wechat.secret, WECHAT_API_BASE=wechat.base_url, WECHAT_PAY_DISABLED="1",
         LOG_LEVEL="INFO", **sms.env(),
     )
@@ -61,6 +60,11 @@ def prod_server(tmp_path_factory):
     asyncio.run(create_db())
     migrated = subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert migrated.returncode == 0, migrated.stderr
+    # production has no static operator token: the first operator comes from the CLI
+    password = secrets.token_urlsafe(16)
+    created = subprocess.run([sys.executable, "-m", "backend.cli", "create-operator", "journey", "--role", "platform", "--password-stdin"],
+                             cwd=ROOT, env=env, input=password + "\n", capture_output=True, text=True, timeout=120)
+    assert created.returncode == 0, created.stderr
     log_path = work / "server.log"
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--workers", "1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -76,7 +80,9 @@ def prod_server(tmp_path_factory):
             time.sleep(0.25)
         else:
             raise AssertionError(log_path.read_text()[-3000:])
-        yield {"base": base, "sms": sms, "admin": admin_token, "log": log_path, "proc": proc}
+        login = httpx.post(base + "/api/v1/admin/login", json={"username": "journey", "password": password})
+        assert login.status_code == 200, login.text
+        yield {"base": base, "sms": sms, "admin": login.json()["token"], "log": log_path, "proc": proc}
     finally:
         proc.terminate()
         try:

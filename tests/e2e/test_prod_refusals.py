@@ -27,7 +27,6 @@ def start(env: dict, *args: str) -> subprocess.CompletedProcess:
     ({"INDEX_KEY": None}, "INDEX_KEY"),
     ({"DATABASE_URL": "sqlite:///tmp/x.sqlite3"}, "DATABASE_URL"),
     ({"REDIS_URL": None}, "REDIS_URL"),
-    ({"ADMIN_TOKEN": "dev-admin-token"}, "ADMIN_TOKEN"),
 ])
 def test_prod_refuses_to_start(change, variable):
     done = start(good_env(**change))
@@ -40,5 +39,5 @@ def test_prod_refuses_to_start(change, variable):
 def test_prod_lists_everything_missing_in_one_go():
     done = start({"APP_ENV": "prod"})
     assert done.returncode == 2
-    for variable in ("DATABASE_URL", "REDIS_URL", "CRYPTO_KEYS", "ADMIN_TOKEN", "SMS_PROVIDER", "WECHAT_APPID"):
+    for variable in ("DATABASE_URL", "REDIS_URL", "CRYPTO_KEYS", "SMS_PROVIDER", "WECHAT_APPID"):
         assert f"  {variable} " in done.stderr, done.stderr

@@ -5,7 +5,7 @@ import os
 
 from backend.cards.models import Card
 from backend.privacy.crypto import from_settings
-from backend.privacy.reencrypt import reencrypt_cards
+from backend.cards.reencrypt import reencrypt_cards
 from tests.support import make_id_number, make_phone
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 BACKEND = Path(__file__).resolve().parents[3] / "backend"
 # Modules that wire the domains together (the composition root): they may import anything and
 # nothing in a domain may import them.
-COMPOSITION_ROOT = {"__main__", "app", "api", "deps", "wiring", "jobs", "orm_cli", "devtools", "demo"}
+COMPOSITION_ROOT = {"__main__", "cli", "app", "api", "deps", "wiring", "jobs", "orm_cli", "devtools", "demo"}
 # Files of a domain package that are its HTTP edge; the rest (models, rules, service, ...) must
 # not import sanic.
 HTTP_FILES = {"views.py", "guards.py"}

@@ -18,7 +18,7 @@ def good_env(**changes) -> dict:
     env = {
         "APP_ENV": "prod", "DATABASE_URL": "postgres://u@db/ehealth", "REDIS_URL": "redis://redis:6379/0",
         "CRYPTO_KEYS": f"1:{key()}", "QR_KEYS": f"1:{key()}", "INDEX_KEY": key(), "TERMINAL_MASTER_KEY": key(),
-        "ADMIN_TOKEN": secrets.token_urlsafe(32), "SMS_PROVIDER": "tencent", "TENCENT_SMS_SECRET_ID": "AKIDexample",
+        "SMS_PROVIDER": "tencent", "TENCENT_SMS_SECRET_ID": "AKIDexample",
         "TENCENT_SMS_SECRET_KEY": "secret", "TENCENT_SMS_SDK_APP_ID": "1400000000", "TENCENT_SMS_SIGN_NAME": "电子健康卡",
         "TENCENT_SMS_TEMPLATE_ID": "123456", "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": secrets.token_hex(16),
         "WECHAT_PAY_DISABLED": "1",
@@ -58,9 +58,6 @@ DEV = {name: base64.b64encode(dev_key(label)).decode() for name, label in DEV_KE
     ({"DATABASE_URL": None}, "DATABASE_URL"),
     ({"DATABASE_URL": "sqlite:///srv/ehealth.sqlite3"}, "DATABASE_URL"),
     ({"REDIS_URL": ""}, "REDIS_URL"),
-    ({"ADMIN_TOKEN": "dev-admin-token"}, "ADMIN_TOKEN"),
-    ({"ADMIN_TOKEN": "short"}, "ADMIN_TOKEN"),
-    ({"ADMIN_TOKEN": None}, "ADMIN_TOKEN"),
 ])
 def test_each_dev_part_is_refused_with_one_line_naming_its_variable(change, variable):
     problems = refusals(good_env(**change))
@@ -74,7 +71,7 @@ def test_every_problem_is_reported_at_once():
     problems = refusals({"APP_ENV": "prod"})
     named = {p.split(" ", 1)[0] for p in problems}
     assert {"DATABASE_URL", "REDIS_URL", "CRYPTO_KEYS", "QR_KEYS", "INDEX_KEY", "TERMINAL_MASTER_KEY",
-            "ADMIN_TOKEN", "SMS_PROVIDER", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_PAY_PRIVATE_KEY"} <= named
+            "SMS_PROVIDER", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_PAY_PRIVATE_KEY"} <= named
 
 
 def test_dev_and_test_keep_their_zero_setup_defaults():

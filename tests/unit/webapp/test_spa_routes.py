@@ -8,7 +8,7 @@ import itertools
 import pytest
 from sanic import Sanic, json
 
-from backend import webapp
+from backend.webapp import views as webapp
 from tests.asgi import AppClient
 
 _n = itertools.count()

@@ -1,0 +1,56 @@
+"""The web app (web/, built by Vite into web/dist) and the offline API docs, served by Sanic.
+
+The single-page app uses history-mode routes: `/`, `/staff/...` and `/admin/...` all answer
+index.html and the app's router takes over. `/api/...` and `/docs...` are never shadowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from sanic import Request, Sanic, html
+from sanic.response import file
+from sanic_ext import openapi
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "web" / "dist"
+SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
+SPA_PREFIXES = ("staff", "admin", "cards", "family", "book", "bookings", "bills", "scans", "messages", "login")
+
+NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>电子健康卡</title>
+<body style="font-family:sans-serif;padding:2em"><h1>网页端尚未构建</h1>
+<p>Run <code>scripts/run</code> (it builds <code>web/</code>), or <code>cd web &amp;&amp; npm ci &amp;&amp; npx vite build</code>.</p>
+<p>API: <a href="/api/v1/health">/api/v1/health</a> · docs: <a href="/docs">/docs</a></p></body></html>"""
+
+
+def prepare_docs(app: Sanic) -> None:
+    """Before sanic-ext starts: its Swagger page loads from a CDN; ours loads the same Swagger UI
+    from the swagger-ui-bundle package, so /docs works without internet."""
+    app.config.OAS_PATH_TO_SWAGGER_HTML = str(Path(__file__).with_name("swagger.html"))
+    app.config.OAS_UI_REDOC = False  # Redoc only comes from a CDN
+    app.config.OAS_UI_DEFAULT = "swagger"
+
+
+def install(app: Sanic, *, dist: Path = DIST) -> None:
+    app.static("/docs/assets", SWAGGER, name="docs_assets")
+    if (dist / "assets").is_dir():
+        app.static("/assets", dist / "assets", name="web_assets")
+    index = dist / "index.html"
+
+    @openapi.exclude()  # pages, not API: kept out of the OpenAPI document
+    async def spa(request: Request, rest: str = ""):
+        if not index.is_file():
+            return html(NOT_BUILT, status=503)
+        return await file(index, headers={"Cache-Control": "no-cache"})
+
+    app.add_route(spa, "/", name="web_index")
+    for prefix in SPA_PREFIXES:
+        app.add_route(spa, f"/{prefix}", name=f"web_{prefix}")
+        app.add_route(spa, f"/{prefix}/<rest:path>", name=f"web_{prefix}_deep")
+
+    @openapi.exclude()
+    async def favicon(request: Request):
+        return await file(dist / "favicon.svg", headers={"Cache-Control": "max-age=86400"})
+
+    if (dist / "favicon.svg").is_file():
+        app.add_route(favicon, "/favicon.svg", name="web_favicon")
