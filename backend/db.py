@@ -82,6 +82,11 @@ async def close() -> None:
 
 async def migrate(database_url: str) -> None:
     """Apply every pending migration (both SQLite and PostgreSQL)."""
+    if database_url.startswith("sqlite") and "foreign_keys" not in database_url:
+        # SQLite alters a column by rebuilding its table; with foreign keys enforced, dropping the
+        # old table would cascade-delete every row that references it (SQLite's own procedure
+        # for such changes turns them off first).
+        database_url += ("&" if "?" in database_url else "?") + "foreign_keys=OFF"
     config = tortoise_config(database_url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)

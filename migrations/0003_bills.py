@@ -117,7 +117,15 @@ class Migration(migrations.Migration):
             options={'table': 'operator_sessions', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A console bearer token, of which only the SHA-256 is stored.'},
             bases=['Model'],
         ),
+        # Existing doctors are active: added nullable, filled, then made NOT NULL (a Python-side
+        # default alone does not fill existing rows).
         ops.AddField(
+            model_name='Doctor',
+            name='status',
+            field=fields.CharField(null=True, max_length=16),
+        ),
+        ops.RunSQL(["UPDATE doctors SET status = 'active' WHERE status IS NULL"], reverse_sql=[]),
+        ops.AlterField(
             model_name='Doctor',
             name='status',
             field=fields.CharField(default='active', max_length=16),

@@ -111,6 +111,7 @@ class SeenStatus(StrEnum):
     FULL = "full"
     ENDED = "ended"
     SUSPENDED = "suspended"
+    RETIRED = "retired"  # withdrawn: only the operator console lists it
 
 
 def seen_status(
@@ -124,6 +125,8 @@ def seen_status(
     before the ordinary release)."""
     if stored == ScheduleStatus.SUSPENDED:
         return SeenStatus.SUSPENDED
+    if stored == ScheduleStatus.RETIRED:
+        return SeenStatus.RETIRED
     if now >= closes_at:
         return SeenStatus.ENDED
     if now < release_at:

@@ -94,6 +94,7 @@ SESSION = dict(release_at=sh(13, 13), referral_release_at=sh(10, 13), closes_at=
         (sh(13, 12, 59), "open", 5, 2, False, SeenStatus.NOT_RELEASED),
         (sh(13, 13), "open", 5, 2, False, SeenStatus.OPEN),
         (sh(13, 13), "open", 0, 0, False, SeenStatus.FULL),
+        (sh(13, 13), "retired", 5, 2, False, SeenStatus.RETIRED),
         (sh(11, 9), "open", 5, 2, True, SeenStatus.OPEN),  # a referral holder, in the referral window
         (sh(11, 9), "open", 5, 0, True, SeenStatus.FULL),  # referral quota used up
         (sh(10, 12, 59), "open", 5, 2, True, SeenStatus.NOT_RELEASED),  # before the referral release
