@@ -123,6 +123,8 @@ class Watched:
     def __init__(self, page, prefix: str):
         self.page = page
         self.prefix = prefix
+        # a loaded 2-core machine (CI next to other work) can take longer than Playwright's 30 s
+        page.set_default_timeout(60_000)
         self.problems: list[str] = []
         self.count = 0
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
