@@ -52,7 +52,7 @@ async def login_with_wechat(*, deps, code: str) -> dict:
         # wechatpy sends the app's access token with every call: the one shared through Redis
         session = await deps.wechat.code_to_session(code, access_token=await tokens.for_deps(deps).current())
     except tokens.TokenUnavailable:
-        raise AppError("WeChat login is unavailable, try again shortly", code="wechat_unavailable", status=503) from None
+        raise Unavailable("WeChat login is unavailable, try again shortly", code="wechat_unavailable") from None
     except LoginRejected:
         raise Unauthorized("the WeChat login code is invalid, expired or already used", code="invalid_wx_code") from None
     except LoginUnavailable:

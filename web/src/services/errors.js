@@ -102,6 +102,8 @@ const MESSAGES = {
   no_standin: '开发环境未启用模拟支付。',
   his_unauthenticated: '医院系统接口未授权。',
   invalid_cursor: '分页参数有误。',
+  card_inactive: '该健康卡当前不可用。',
+  schedule_suspended: '该出诊已停诊。',
   method_not_allowed: '不支持的操作。',
   payload_too_large: '提交的内容过大。',
   range_not_satisfiable: '请求的范围无效。',
