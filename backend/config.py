@@ -137,6 +137,8 @@ class Settings:
     metrics_token: str = ""
     metrics_networks: tuple = ("127.0.0.1/32", "::1/128")
     terminal_cache_ttl_s: int = 30
+    # deposits branch: the largest online deposit top-up (fen)
+    deposit_max_fen: int = 5_000_000
 
     @property
     def is_prod(self) -> bool:
@@ -294,4 +296,5 @@ def load_settings(environ: dict | None = None) -> Settings:
         metrics_token=env.get("METRICS_TOKEN", ""),
         metrics_networks=tuple(n.strip() for n in env.get("METRICS_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()),
         terminal_cache_ttl_s=_int(env, "TERMINAL_CACHE_TTL_S", 30),
+        deposit_max_fen=_int(env, "DEPOSIT_MAX_FEN", 5_000_000),  # deposits
     )

@@ -101,6 +101,13 @@ async def acknowledge(request: Request, hospital_code: str, body: Ack):
     return json(await inpatient.acknowledge_deposits(hospital=request.ctx.hospital, deposit_ids=body.deposit_ids))
 
 
+@bp.post("/<hospital_code:str>/deposits/<deposit_id:int>/refund")
+@openapi.summary("HIS: give an online top-up back to the resident's original payment (it stops counting in prepaid)")
+@hospital_system
+async def refund_deposit(request: Request, hospital_code: str, deposit_id: int):
+    return json(await inpatient.refund_deposit(deps=request.app.ctx.deps, hospital=request.ctx.hospital, deposit_id=deposit_id))
+
+
 @bp.post("/<hospital_code:str>/schedules/import")
 @openapi.summary("HIS: push sessions (same rows and report as the console import: all or nothing, idempotent by external_id)")
 @hospital_system

@@ -65,10 +65,15 @@ class Deposit(Model):
     """An online deposit top-up (预缴金). Counts in prepaid_fen once paid, and is offered on
     the deposit feed of the hospital until the hospital acknowledges it.
 
-    status: created -> paid (-> refunded)"""
+    status (backend.inpatient.rules.DepositStatus): created -> paid | closed (-> paid), paid ->
+    refunding -> refunded. Paid through payments as the purpose "deposit" with the deposit's id
+    as the subject (backend/inpatient/payment_purpose.py). `account` and `card` say who topped
+    up for which card; both are empty for deposits recorded from a payment made elsewhere."""
 
     id = fields.IntField(primary_key=True)
     admission = fields.ForeignKeyField("models.Admission", related_name="deposits", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField("models.Account", related_name="deposits", null=True, on_delete=fields.SET_NULL)
+    card = fields.ForeignKeyField("models.Card", related_name="deposits", null=True, on_delete=fields.SET_NULL)
     amount_fen = fields.BigIntField()
     status = fields.CharField(max_length=16, default="created")
     out_trade_no = fields.CharField(max_length=32, null=True, unique=True)
@@ -76,6 +81,8 @@ class Deposit(Model):
     paid_at = fields.DatetimeField(null=True)
     acknowledged_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
+    refund_reason = fields.CharField(max_length=32, null=True)
+    refunded_at = fields.DatetimeField(null=True)  # when the refund reached WeChat's success state
 
     class Meta:
         table = "inpatient_deposits"

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+
+from backend.transitions import Transitions
 
 CATEGORIES = ("drug", "exam", "lab", "treatment", "nursing", "bed", "material", "other")
 FIELDS = ("item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen")
@@ -150,3 +153,41 @@ def subtotal_fen(items) -> int:
 def balance_fen(*, prepaid_fen: int, total_fen: int) -> int:
     """What is left of the deposits (negative: what the patient still owes)."""
     return prepaid_fen - total_fen
+
+
+# --- online deposit top-ups (预缴金) ------------------------------------------------------------
+
+class DepositStatus(StrEnum):
+    CREATED = "created"  # the top-up exists, its WeChat order is not paid yet
+    PAID = "paid"  # counts in prepaid_fen; on the hospital's feed until acknowledged
+    CLOSED = "closed"  # its order expired or was closed unpaid
+    REFUNDING = "refunding"  # given back (the hospital asked): no longer counted, money on its way
+    REFUNDED = "refunded"
+
+
+DEPOSIT_MOVES = Transitions(
+    "deposit",
+    {
+        DepositStatus.CREATED: {DepositStatus.PAID, DepositStatus.CLOSED},
+        # WeChat may report a payment after the order was closed: the money arrived, so it counts
+        DepositStatus.CLOSED: {DepositStatus.PAID},
+        DepositStatus.PAID: {DepositStatus.REFUNDING},
+        DepositStatus.REFUNDING: {DepositStatus.REFUNDED},
+        DepositStatus.REFUNDED: set(),
+    },
+)
+
+# How long a top-up's WeChat order stays payable; after it the order is closed (jobs.py reconciles).
+DEPOSIT_PAY_MINUTES = 30
+
+
+def check_deposit_amount(amount_fen: int, *, max_fen: int) -> str | None:
+    """Why a top-up amount is refused, or None. Integer fen, positive, at most the configured
+    maximum (DEPOSIT_MAX_FEN)."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        return "must be a whole number of fen"
+    if amount_fen <= 0:
+        return "must be positive"
+    if amount_fen > max_fen:
+        return f"must be at most {max_fen} fen"
+    return None

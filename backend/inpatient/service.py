@@ -19,6 +19,8 @@ from backend.clock import SHANGHAI, clock, iso
 from backend.errors import AppError, BadRequest, Conflict, NotFound
 from backend.inpatient import rules
 from backend.inpatient.models import Admission, BillDay, BillItem, Deposit
+from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
+from backend.payments import service as payments  # inpatient -> payments, never the reverse
 from backend.privacy.masking import mask_name
 
 log = logging.getLogger("ehealth.inpatient")
@@ -133,35 +135,43 @@ def _check_day(admission: Admission, day: date) -> None:
 # --- deposits on the hospital's feed -------------------------------------------------------------
 
 async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction_id: str, out_trade_no: str | None = None,
-                              paid_at: datetime | None = None) -> tuple[Deposit, bool]:
-    """Count a paid top-up once: (deposit, newly counted). Idempotent by out_trade_no (the row
-    made when the payment started) and by WeChat's transaction_id, also under concurrency: the
-    status moves created -> paid in one conditional UPDATE, and transaction_id is unique."""
+                              paid_at: datetime | None = None, deposit_id: int | None = None, conn=None) -> tuple[Deposit, bool]:
+    """Count a paid top-up once: (deposit, newly counted). Idempotent by the row made when the
+    payment started (`deposit_id`, or its `out_trade_no`) and by WeChat's transaction_id, also
+    under concurrency: the status moves to paid in one conditional UPDATE (from created, or
+    from closed when WeChat reports a payment after the order was closed), and transaction_id
+    is unique. `conn`: the caller's transaction (payments' settle, holding the payment's lock)."""
     if amount_fen <= 0:
         raise ValueError("a deposit is a positive amount")
     paid_at = paid_at or clock.now()
-    if out_trade_no is not None:
-        started = await Deposit.get_or_none(out_trade_no=out_trade_no)
-        if started is not None:
-            if started.admission_id != admission_id or started.amount_fen != amount_fen:
-                raise Conflict("the paid order does not match its deposit", code="deposit_mismatch")
-            try:
-                moved = await Deposit.filter(id=started.id, status="created").update(
-                    status="paid", transaction_id=transaction_id, paid_at=paid_at
-                )
-            except IntegrityError:  # this transaction_id already counted on another row
-                moved = 0
-            return await Deposit.get(id=started.id), bool(moved)
-    known = await Deposit.get_or_none(transaction_id=transaction_id)
+    started = None
+    if deposit_id is not None:
+        started = await Deposit.get(id=deposit_id).using_db(conn)
+    elif out_trade_no is not None:
+        started = await Deposit.get_or_none(out_trade_no=out_trade_no).using_db(conn)
+    if started is not None:
+        if started.admission_id != admission_id or started.amount_fen != amount_fen:
+            raise Conflict("the paid order does not match its deposit", code="deposit_mismatch")
+        paid = dict(status=DepositStatus.PAID, transaction_id=transaction_id, paid_at=paid_at)
+        if out_trade_no is not None:
+            paid["out_trade_no"] = out_trade_no
+        try:
+            moved = await Deposit.filter(id=started.id, status__in=DEPOSIT_MOVES.sources(DepositStatus.PAID)).using_db(conn).update(**paid)
+        except IntegrityError:  # this transaction_id already counted on another row
+            moved = 0
+        if moved:
+            log.info("deposit %s paid admission=%s", started.id, admission_id)
+        return await Deposit.get(id=started.id).using_db(conn), bool(moved)
+    known = await Deposit.get_or_none(transaction_id=transaction_id).using_db(conn)
     if known is not None:
         return known, False
     try:
         deposit = await Deposit.create(
-            admission_id=admission_id, amount_fen=amount_fen, status="paid", out_trade_no=out_trade_no,
-            transaction_id=transaction_id, paid_at=paid_at, created_at=clock.now(),
+            admission_id=admission_id, amount_fen=amount_fen, status=DepositStatus.PAID, out_trade_no=out_trade_no,
+            transaction_id=transaction_id, paid_at=paid_at, created_at=clock.now(), using_db=conn,
         )
     except IntegrityError:  # the same notification, processed at the same moment elsewhere
-        return await Deposit.get(transaction_id=transaction_id), False
+        return await Deposit.get(transaction_id=transaction_id).using_db(conn), False
     log.info("deposit %s paid admission=%s", deposit.id, admission_id)
     return deposit, True
 
@@ -178,7 +188,7 @@ async def deposit_feed(*, hospital: Hospital, after: str | None, limit: int = FE
     """Paid, unacknowledged top-ups of the hospital's admissions, oldest first. Poll from the start
     (no `after`) and follow next_cursor until it is null; acknowledged ones leave the feed."""
     rows = await Deposit.filter(
-        admission__hospital_id=hospital.id, status="paid", acknowledged_at__isnull=True, id__gt=_parse_cursor(after)
+        admission__hospital_id=hospital.id, status=DepositStatus.PAID, acknowledged_at__isnull=True, id__gt=_parse_cursor(after)
     ).order_by("id").limit(limit + 1).values("id", "admission__admission_no", "amount_fen", "paid_at", "transaction_id")
     page = rows[:limit]
     return {
@@ -196,7 +206,7 @@ async def acknowledge_deposits(*, hospital: Hospital, deposit_ids: list[int]) ->
     paid deposits are listed back as unknown and left alone."""
     wanted = sorted(set(deposit_ids))
     own = set(
-        await Deposit.filter(id__in=wanted, admission__hospital_id=hospital.id, status="paid").values_list("id", flat=True)
+        await Deposit.filter(id__in=wanted, admission__hospital_id=hospital.id, status=DepositStatus.PAID).values_list("id", flat=True)
     )
     newly = await Deposit.filter(id__in=sorted(own), acknowledged_at__isnull=True).update(acknowledged_at=clock.now()) if own else 0
     return {"acknowledged": sorted(own), "newly_acknowledged": newly, "unknown": [i for i in wanted if i not in own]}
@@ -213,7 +223,7 @@ async def _totals(admission_ids: list[int]) -> tuple[dict[int, int], dict[int, i
     if not admission_ids:
         return {}, {}
     billed = await BillDay.filter(admission_id__in=admission_ids).annotate(total=Sum("subtotal_fen")).group_by("admission_id").values("admission_id", "total")
-    paid = await Deposit.filter(admission_id__in=admission_ids, status="paid").annotate(total=Sum("amount_fen")).group_by("admission_id").values("admission_id", "total")
+    paid = await Deposit.filter(admission_id__in=admission_ids, status=DepositStatus.PAID).annotate(total=Sum("amount_fen")).group_by("admission_id").values("admission_id", "total")
     return ({r["admission_id"]: int(r["total"] or 0) for r in billed}, {r["admission_id"]: int(r["total"] or 0) for r in paid})
 
 
@@ -266,7 +276,7 @@ async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, adm
             "categories": [{"category": c, "subtotal_fen": by_category[c]} for c in rules.CATEGORIES if c in by_category],
         })
     total = sum(d.subtotal_fen for d in days)
-    paid = await Deposit.filter(admission_id=admission.id, status="paid").order_by("paid_at", "id")
+    paid = await Deposit.filter(admission_id=admission.id, status=DepositStatus.PAID).order_by("paid_at", "id")
     online = sum(p.amount_fen for p in paid)
     prepaid = admission.deposit_fen + online
     return {
@@ -284,3 +294,87 @@ async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, adm
         "online_deposits": [{"deposit_id": p.id, "amount_fen": p.amount_fen, "paid_at": iso(p.paid_at)} for p in paid],
         "balance_fen": rules.balance_fen(prepaid_fen=prepaid, total_fen=total),
     }
+
+
+# --- online top-ups (预缴金缴纳), paid through payments as the purpose "deposit" ------------------
+
+def check_ongoing(admission: Admission) -> None:
+    """Top-ups are taken only while the patient is in hospital; after discharge the hospital
+    settles the account at its own desk."""
+    if admission.discharged_at is not None:
+        raise Conflict("the patient has been discharged; settle at the hospital", code="admission_discharged",
+                       discharged_at=iso(admission.discharged_at))
+
+
+def _deposit_view(deposit: Deposit) -> dict:
+    return {"deposit_id": deposit.id, "amount_fen": deposit.amount_fen, "status": deposit.status, "out_trade_no": deposit.out_trade_no,
+            "paid_at": iso(deposit.paid_at), "refund_reason": deposit.refund_reason, "refunded_at": iso(deposit.refunded_at)}
+
+
+async def create_deposit(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, amount_fen: int) -> dict:
+    """A top-up of an ongoing admission of the caller's own or a linked member's card, and its
+    WeChat Pay order. Someone else's card and a wrong admission get the bill's 404."""
+    problem = rules.check_deposit_amount(amount_fen, max_fen=deps.settings.deposit_max_fen)
+    if problem is not None:
+        raise BadRequest(f"amount_fen: {problem}", code="invalid_amount", max_fen=deps.settings.deposit_max_fen,
+                         fields=[{"field": "amount_fen", "message": problem}])
+    if not card_rules.is_card_id(card_id):
+        raise _no_bill()
+    try:
+        card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
+    except NotFound:
+        raise _no_bill() from None
+    admission = await Admission.get_or_none(hospital_id=hospital_id, admission_no=admission_no, patient_id_hash=card.id_hash)
+    if admission is None:
+        raise _no_bill()
+    check_ongoing(admission)
+    deposit = await Deposit.create(admission_id=admission.id, account_id=account_id, card_id=card.id, amount_fen=amount_fen,
+                                   status=DepositStatus.CREATED, created_at=clock.now())
+    try:
+        started = await payments.start_payment(deps=deps, purpose="deposit", account_id=account_id, subject=str(deposit.id))
+    except Exception:
+        # no order came of it (WeChat Pay unavailable, say): the top-up is closed, not left open
+        await Deposit.filter(id=deposit.id, status=DepositStatus.CREATED).update(status=DepositStatus.CLOSED)
+        raise
+    await Deposit.filter(id=deposit.id, out_trade_no__isnull=True).update(out_trade_no=started["out_trade_no"])
+    log.info("deposit %s started admission=%s amount=%s", deposit.id, admission.id, amount_fen)
+    return {"deposit_id": deposit.id, "out_trade_no": started["out_trade_no"], "pay_params": started["pay_params"],
+            "amount_fen": amount_fen, "expires_at": started["expires_at"], "status": DepositStatus.CREATED.value}
+
+
+async def deposit_closed(*, deposit_id: int) -> None:
+    """Its order expired or was closed unpaid."""
+    await Deposit.filter(id=deposit_id, status__in=DEPOSIT_MOVES.sources(DepositStatus.CLOSED)).update(status=DepositStatus.CLOSED)
+
+
+async def deposit_refunded(*, deposit_id: int, refunded_at: datetime | None) -> None:
+    """The refund of a top-up reached WeChat's success state."""
+    await Deposit.filter(id=deposit_id, status__in=DEPOSIT_MOVES.sources(DepositStatus.REFUNDED)).update(
+        status=DepositStatus.REFUNDED, refunded_at=refunded_at or clock.now()
+    )
+
+
+async def refund_deposit(*, deps, hospital: Hospital, deposit_id: int, reason: str = "hospital_request") -> dict:
+    """Give a paid top-up back to the original payment (the hospital asks: paid in error, or
+    left over at discharge). It stops counting in prepaid_fen and leaves the feed at once; the
+    refund then goes through payments' refund machinery (polled until WeChat's final state)."""
+    if not 0 < deposit_id < 2**31:
+        raise NotFound("no such deposit at this hospital", code="deposit_not_found")
+    async with in_transaction() as conn:
+        deposit = await Deposit.select_for_update().using_db(conn).get_or_none(id=deposit_id)
+        if deposit is not None:
+            admission = await Admission.get(id=deposit.admission_id).using_db(conn)
+            if admission.hospital_id != hospital.id:
+                deposit = None
+        if deposit is None:
+            raise NotFound("no such deposit at this hospital", code="deposit_not_found")
+        DEPOSIT_MOVES.check(deposit.status, DepositStatus.REFUNDING, code="deposit_not_refundable",
+                            message=f"a top-up that is {deposit.status} cannot be refunded")
+        refund = await payments.refund_paid(conn, purpose="deposit", subject=str(deposit.id), reason=reason)
+        if refund is None:  # recorded without an online payment of ours: nothing to give back here
+            raise Conflict("this top-up has no online payment to refund", code="deposit_not_refundable", status_now=deposit.status)
+        deposit.status, deposit.refund_reason = DepositStatus.REFUNDING, reason
+        await deposit.save(using_db=conn, update_fields=["status", "refund_reason"])
+    log.info("deposit %s refund requested hospital=%s reason=%s", deposit.id, hospital.id, reason)
+    await payments.advance_refund(deps, refund_id=refund.id)
+    return _deposit_view(await Deposit.get(id=deposit.id))

@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
-from backend.http import query
+from backend.http import Input, body, query
 from backend.identity.guards import resident
 from backend.inpatient import service
 from backend.inpatient.rules import ADMISSION_NO
@@ -39,3 +39,22 @@ async def get_bill(request: Request, query: BillQuery):
         deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
         card_id=query.card_id, admission_no=query.admission_no,
     ))
+
+
+class DepositStart(Input):
+    hospital_id: int = Field(ge=1, le=2**31 - 1)
+    card_id: str = Field(min_length=1, max_length=64)
+    admission_no: str = Field(pattern=ADMISSION_NO)
+    amount_fen: int = Field(strict=True, description="positive, at most DEPOSIT_MAX_FEN (default 5,000,000 fen)")
+
+
+@bp.post("/deposits")
+@openapi.summary("Top up the deposit (预缴金) of an ongoing admission: the top-up and its WeChat Pay order (201)")
+@resident
+@body(DepositStart)
+async def create_deposit(request: Request, body: DepositStart):
+    started = await service.create_deposit(
+        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=body.hospital_id, card_id=body.card_id,
+        admission_no=body.admission_no, amount_fen=body.amount_fen,
+    )
+    return json(started, status=201)

@@ -15,6 +15,11 @@ const SENTENCES = {
   payload_too_large: '提交的内容过大',
   unsupported_media_type: '提交的内容格式不受支持',
   range_not_satisfiable: '请求的范围无效',
+  gone: '该内容已失效，请刷新后重试',
+  unprocessable: '提交的内容无法处理，请检查后重试',
+  illegal_transition: '当前状态下不能进行此操作，请刷新后重试',
+  unavailable: '服务暂时不可用，请稍后再试',
+  upstream_failed: '外部服务暂时不可用，请稍后再试',
   internal: '服务出现异常，请稍后再试',
   network: '网络连接失败，请检查网络后重试',
   retry: '系统繁忙，请再试一次',
@@ -29,6 +34,7 @@ const SENTENCES = {
   invalid_sms_code: '短信验证码不正确',
   sms_code_dead: '验证码输错次数过多，请重新获取',
   sms_code_expired: '验证码已失效，请重新获取',
+  sms_unavailable: '短信服务暂时不可用，请稍后再试',
   // cards
   invalid_name: '姓名格式不正确，只能包含汉字、英文字母和·',
   invalid_id_number: '身份证号不正确，请核对后重新输入',
@@ -90,10 +96,32 @@ const SENTENCES = {
   schedule_conflict: '排班时间冲突',
   invalid_referral: '转诊信息有误',
   already_suspended: '该出诊已停诊',
+  invalid_credentials: '用户名或密码错误',
+  weak_password: '密码强度不足，请设置更复杂的密码',
+  invalid_operator: '运营账号信息有误',
+  outside_hospital: '无权操作其他医院的数据',
+  platform_only: '仅平台运营人员可进行此操作',
+  invalid_hospital: '医院信息有误',
+  hospital_retired: '该医院已停用',
+  capacity_below_booked: '号源数不能少于已预约人数',
+  has_bookings: '该出诊已有预约，请改为停诊',
+  invalid_schedules: '排班数据有误，未导入任何一条',
+  referral_not_found: '没有找到该转诊单',
+  invalid_range: '查询的日期范围有误',
+  invalid_date: '日期有误',
   // inpatient bills and deposits
   admission_not_found: '没有找到该住院记录，请核对医院和住院号',
   invalid_items: '费用明细有误',
   invalid_amount: '充值金额不正确',
+  invalid_admission: '住院信息有误',
+  admission_discharged: '该患者已出院，不能在线缴纳预缴金，请到医院结算',
+  deposit_not_found: '没有找到该笔预缴金',
+  deposit_not_payable: '该笔预缴金订单已失效，请重新发起充值',
+  deposit_not_refundable: '该笔预缴金当前不能退款',
+  deposit_mismatch: '预缴金金额与订单不一致',
+  // hospital systems (shown to residents never, kept complete)
+  his_unauthenticated: '医院系统接口未授权',
+  invalid_cursor: '分页参数有误',
 }
 
 const LIMIT_RULES = {
@@ -106,6 +134,7 @@ const LIMIT_RULES = {
   sms_ip_hourly: '当前网络获取验证码太频繁，请稍后再试',
   sms_resend_interval: '验证码已发送，60秒内不能重复获取',
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
+  login_failures: '登录失败次数过多，请稍后再试',
 }
 
 const BY_STATUS = {

@@ -67,7 +67,7 @@ test('deposit top-up: amount in yuan checked, sent in fen, paid through WeChat P
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
       'POST /inpatient/deposits': ({ data }) => reply(201, { deposit_id: 5, out_trade_no: 'EHD1', pay_params: { appId: 'wx1', timeStamp: '1', nonceStr: 'n', package: 'prepay_id=d', signType: 'RSA', paySign: 's' }, amount_fen: data.amount_fen }),
-      'POST /dev/payments/EHD1/complete': { out_trade_no: 'EHD1', outcome: 'deposit_paid' },
+      'POST /dev/payments/EHD1/complete': { out_trade_no: 'EHD1', outcome: 'credited' },
     }),
   }))
   const page = await renderPage('pages/inpatient/deposit/index', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001', balance: '891.55' })
@@ -75,6 +75,9 @@ test('deposit top-up: amount in yuan checked, sent in fen, paid through WeChat P
   page.instance.onAmount({ detail: { value: '12.345' } })
   await settle()
   expect(text(page)).toContain('最多两位小数')
+  page.instance.onAmount({ detail: { value: '50000.01' } }) // above the service's default DEPOSIT_MAX_FEN
+  await settle()
+  expect(text(page)).toContain('单笔充值不超过5万元')
   await page.instance.onPay()
   expect(fake.calls.requests.some((r) => r.path === '/inpatient/deposits')).toBe(false)
   page.instance.onAmount({ detail: { value: '1000.5' } })

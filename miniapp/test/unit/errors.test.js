@@ -22,6 +22,7 @@ function backendCodes() {
     const src = fs.readFileSync(file, 'utf8')
     for (const m of src.matchAll(/\bcode\s*=\s*"([a-z_]+)"/g)) codes.add(m[1]) // raise X(..., code="...") and class defaults
     for (const m of src.matchAll(/^\s+"([a-z_]+)": \(\d{3}, "/gm)) codes.add(m[1]) // refusal tables: "code": (status, message)
+    for (const m of src.matchAll(/^\s+"([a-z_]+)": \([A-Z][A-Za-z]+, "/gm)) codes.add(m[1]) // refusal tables: "code": (ErrorClass, message)
     for (const m of src.matchAll(/^\s+\d{3}: "([a-z_]+)",/gm)) codes.add(m[1]) // Sanic status -> code table
     for (const m of src.matchAll(/error_response\(\d{3}, "([a-z_]+)"/g)) codes.add(m[1])
     for (const m of src.matchAll(/\brule\s*=\s*"([a-z_]+)"/g)) rules.add(m[1])

@@ -12,6 +12,7 @@ from backend.cards.rules import CARD_MOVES, CardStatus
 from backend.catalog.rules import SCHEDULE_MOVES, ScheduleStatus, SeenStatus, seen_status
 from backend.clock import SHANGHAI
 from backend.edge import status_of
+from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
 from backend.errors import IllegalTransition
 from backend.payments.rules import PAYMENT_MOVES, REFUND_MOVES, PaymentStatus, RefundStatus
 from backend.staff.rules import TERMINAL_MOVES, TerminalStatus
@@ -34,6 +35,10 @@ EXPECTED = {
     "refund": (REFUND_MOVES, RefundStatus, {
         (R.PENDING, R.PROCESSING), (R.PENDING, R.SUCCESS), (R.PENDING, R.CLOSED), (R.PENDING, R.ABNORMAL),
         (R.PROCESSING, R.SUCCESS), (R.PROCESSING, R.CLOSED), (R.PROCESSING, R.ABNORMAL),
+    }),
+    "deposit": (DEPOSIT_MOVES, DepositStatus, {
+        (DepositStatus.CREATED, DepositStatus.PAID), (DepositStatus.CREATED, DepositStatus.CLOSED), (DepositStatus.CLOSED, DepositStatus.PAID),
+        (DepositStatus.PAID, DepositStatus.REFUNDING), (DepositStatus.REFUNDING, DepositStatus.REFUNDED),
     }),
     "schedule": (SCHEDULE_MOVES, ScheduleStatus, {(ScheduleStatus.OPEN, ScheduleStatus.SUSPENDED), (ScheduleStatus.OPEN, ScheduleStatus.RETIRED)}),
     "card": (CARD_MOVES, CardStatus, {(CardStatus.ACTIVE, CardStatus.CANCELLED)}),

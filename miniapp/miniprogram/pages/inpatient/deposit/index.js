@@ -5,7 +5,7 @@ const { toastError } = require('../../../utils/page')
 const { yuanToFen, fenToYuan } = require('../../../utils/money')
 
 const PRESETS = [100000, 200000, 500000]
-const MAX_FEN = 10000000 // a top-up above 100,000 yuan is paid at the hospital's desk
+const MAX_FEN = 5000000 // the service's default DEPOSIT_MAX_FEN (50,000 yuan); above it, pay at the hospital's desk
 
 Component({
   data: { query: null, balance: '', amountText: '', presets: PRESETS.map((fen) => ({ fen, text: fenToYuan(fen).replace('.00', '') })), amountHint: '', paying: false, done: false },
@@ -19,7 +19,7 @@ Component({
     onAmount(e) {
       const amountText = e.detail.value
       const fen = yuanToFen(amountText)
-      this.setData({ amountText, amountHint: amountText && (fen === null || fen <= 0) ? '请输入正确的金额，最多两位小数' : fen > MAX_FEN ? '单笔充值不超过10万元' : '' })
+      this.setData({ amountText, amountHint: amountText && (fen === null || fen <= 0) ? '请输入正确的金额，最多两位小数' : fen > MAX_FEN ? '单笔充值不超过5万元' : '' })
     },
     onPreset(e) {
       this.setData({ amountText: fenToYuan(e.currentTarget.dataset.fen), amountHint: '' })
