@@ -122,7 +122,8 @@ def _outage(exc: BaseException) -> str | None:
     lost = (asyncpg.exceptions.PostgresConnectionError,      # class 08: connection failures
             asyncpg.exceptions.OperatorInterventionError,    # class 57: terminated, shutting down
             asyncpg.exceptions.ConnectionDoesNotExistError,  # the socket closed under a query
-            asyncpg.exceptions.TooManyConnectionsError)
+            asyncpg.exceptions.TooManyConnectionsError,
+            asyncpg.exceptions.InternalClientError)          # a query sent on a connection being torn down
     if isinstance(exc, lost):
         return "database"
     if isinstance(exc, (ConnectionRefusedError, ConnectionResetError)):  # no server at the address yet
