@@ -159,9 +159,17 @@ class Service:
         return "".join(p.read_text(errors="replace") for p in self.workdir.glob(f"service-{self.port}.log"))
 
     def worker_pids(self) -> list[int]:
-        """The worker processes (Sanic's manager's children that serve requests)."""
-        out = subprocess.run(["ps", "-o", "pid=,ppid=,args=", "--ppid", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(line.split()[0]) for line in out.splitlines() if line.strip()]
+        """Sanic's request-serving worker processes (SANIC_WORKER_NAME Sanic-Server-*)."""
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True).stdout
+        pids = []
+        for pid in map(int, out.split()):
+            try:
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(v.startswith(b"SANIC_WORKER_NAME=Sanic-Server-") for v in environ):
+                pids.append(pid)
+        return sorted(pids)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
