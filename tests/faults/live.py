@@ -247,3 +247,48 @@ class TcpCut:
 
     async def restore(self) -> None:
         await self.start()
+
+
+class HoldStream:
+    """Holds sent one after another by `concurrency` clients from `attempts`, so that a test can
+    break something after a known number of answers (`await stream.answered(n)`) while requests
+    keep arriving. `results[i]` is (status, body) of attempts[i]; (0, {}) if never answered."""
+
+    def __init__(self, base: str, attempts: list[tuple[str, str, int]], *, concurrency: int = 20, keepalive: bool = True):
+        self.base, self.attempts, self.concurrency = base, attempts, concurrency
+        self.keepalive = keepalive  # False: a new connection per request, so they spread over the workers
+        self.results: list[tuple[int, dict] | None] = [None] * len(attempts)
+        self.count = 0
+        self._changed = asyncio.Event()
+        self.task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> list[tuple[int, dict]]:
+        queue = iter(range(len(self.attempts)))
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=None if self.keepalive else 0)
+        async with httpx.AsyncClient(base_url=self.base, timeout=30, limits=limits) as http:
+            async def client():
+                for i in queue:
+                    token, card_id, sid = self.attempts[i]
+                    try:
+                        r = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": card_id},
+                                            headers={"Authorization": f"Bearer {token}"})
+                        try:
+                            result = (r.status_code, r.json())
+                        except ValueError:
+                            result = (r.status_code, {})
+                    except httpx.HTTPError:
+                        result = (0, {})
+                    self.results[i] = result
+                    self.count += 1
+                    self._changed.set()
+
+            await asyncio.gather(*[client() for _ in range(self.concurrency)])
+        return self.results
+
+    async def answered(self, n: int) -> None:
+        while self.count < n and not self.task.done():
+            self._changed.clear()
+            await self._changed.wait()
+
+    async def finished(self) -> list[tuple[int, dict]]:
+        return await self.task

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from backend.clock import clock
-from tests.faults.live import SHARED_REDIS, Service, hold_burst
+from tests.faults.live import SHARED_REDIS, HoldStream, Service, hold_burst
 
 CAPACITY = 100
 
@@ -41,12 +41,16 @@ async def test_worker_killed_mid_burst(service):
     attempts = [(t, c, sid) for t, c in seeded["residents"]]
     workers = svc.worker_pids()
     assert len(workers) == 2
-    burst = asyncio.ensure_future(hold_burst(svc.base, attempts, connections=50))
-    await asyncio.sleep(0.15)
+    stream = HoldStream(svc.base, attempts, concurrency=50)
+    await stream.answered(60)  # 50 keep-alive connections open, spread over both workers
+    # the worker freezes with requests on its connections (some mid-way), then dies
+    os.kill(workers[0], signal.SIGSTOP)
+    await asyncio.sleep(0.5)
     os.kill(workers[0], signal.SIGKILL)
-    first = await burst
+    first = await stream.finished()
     statuses = Counter(s for s, _ in first)
     assert set(statuses) <= {0, 201, 409}, statuses  # a dead connection, a hold, or a refusal: never a 5xx
+    assert statuses[0] >= 1, "requests were in flight on the killed worker"
     # those whose answer was lost (or who were refused while slots were still counting) ask again
     lost = [a for a, (s, _) in zip(attempts, first) if s == 0]
     retried = await hold_burst(svc.base, lost) if lost else []
