@@ -44,12 +44,28 @@ def _ping(port: int) -> bool:
         return False
 
 
+def _free_cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free too (so at most 55535)."""
+    import random
+
+    for _ in range(200):
+        port = random.randint(20000, 55535)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for a cluster node")
+
+
 class RedisServer:
     """One redis-server on 127.0.0.1:<port>, no persistence (a restart comes back empty, the
     worst case), killable and restartable on the same port."""
 
     def __init__(self, workdir: Path, *, port: int | None = None, cluster: bool = False):
-        self.port = port or free_port()
+        self.port = port or (_free_cluster_port() if cluster else free_port())
         self.workdir = workdir
         self.cluster = cluster
         self.proc: subprocess.Popen | None = None
@@ -170,6 +186,17 @@ class Service:
             if any(v.startswith(b"SANIC_WORKER_NAME=Sanic-Server-") for v in environ):
                 pids.append(pid)
         return sorted(pids)
+
+    def connections_by_worker(self) -> dict[int, int]:
+        """Established client connections per worker pid (from ss)."""
+        import re
+
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"], capture_output=True, text=True).stdout
+        counts = dict.fromkeys(self.worker_pids(), 0)
+        for pid in re.findall(r"pid=(\d+)", out):
+            if int(pid) in counts:
+                counts[int(pid)] += 1
+        return counts
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
