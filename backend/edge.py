@@ -94,7 +94,8 @@ def handle_exception(request, exc: Exception):
         # prooffaults: Redis or PostgreSQL unreachable (restart, failover, lost connection) is
         # the deployment's trouble, not a bug: a clean 503 the client may retry, no 500.
         log.warning("%s unavailable on %s %s: %s", outage, request.method if request else "?", request.path if request else "?", type(exc).__name__)
-        response = error_response(503, f"{outage}_unavailable", "the service is briefly unavailable, try again shortly")
+        code = "store_unavailable" if outage == "store" else "database_unavailable"
+        response = error_response(503, code, "the service is briefly unavailable, try again shortly")
         response.headers["Retry-After"] = "2"
         return response
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
