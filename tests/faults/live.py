@@ -104,7 +104,18 @@ class RedisServer:
 def start_cluster(workdir: Path, shards: int = 3) -> list[RedisServer]:
     """`shards` primaries (no replicas) joined with redis-cli --cluster create; returns once
     every slot is served."""
-    nodes = [RedisServer(workdir, cluster=True).start() for _ in range(shards)]
+    nodes: list[RedisServer] = []
+    try:
+        for _ in range(shards):
+            nodes.append(RedisServer(workdir, cluster=True).start())
+        return _join(nodes)
+    except BaseException:
+        for node in nodes:
+            node.stop()
+        raise
+
+
+def _join(nodes: list[RedisServer]) -> list[RedisServer]:
     cli = shutil.which("redis-cli") or "redis-cli"
     subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-replicas", "0", "--cluster-yes"],
                    check=True, capture_output=True, timeout=60)
