@@ -89,6 +89,15 @@ def handle_exception(request, exc: Exception):
         # through: still the client's input, so a 400, never a 500.
         log.warning("ORM refused a value on %s %s", request.method, request.path)
         return error_response(400, "invalid_request", "a value in the request is out of range")
+    outage = _outage(exc)
+    if outage is not None:
+        # prooffaults: Redis or PostgreSQL unreachable (restart, failover, lost connection) is
+        # the deployment's trouble, not a bug: a clean 503 the client may retry, no 500.
+        log.warning("%s unavailable on %s %s: %s", outage, request.method if request else "?", request.path if request else "?", type(exc).__name__)
+        code = "store_unavailable" if outage == "store" else "database_unavailable"
+        response = error_response(503, code, "the service is briefly unavailable, try again shortly")
+        response.headers["Retry-After"] = "2"
+        return response
     if isinstance(exc, SanicException) and 400 <= exc.status_code < 500:
         status = exc.status_code
         # Sanic's messages never carry request data, but keep them short and generic.
@@ -96,6 +105,31 @@ def handle_exception(request, exc: Exception):
         return error_response(status, _SANIC_CODES.get(status, "invalid_request"), message)
     log.exception("unhandled error on %s %s", request.method if request else "?", request.path if request else "?")
     return error_response(500, "internal", "internal error")
+
+
+def _outage(exc: BaseException) -> str | None:
+    """'store' when Redis, 'database' when PostgreSQL cannot be reached; None otherwise."""
+    import redis.exceptions as redis_errors
+    from tortoise.exceptions import DBConnectionError
+
+    if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)):
+        return "store"
+    if isinstance(exc, DBConnectionError):
+        return "database"
+    try:
+        import asyncpg
+    except ImportError:  # SQLite-only installs
+        return None
+    lost = (asyncpg.exceptions.PostgresConnectionError,      # class 08: connection failures
+            asyncpg.exceptions.OperatorInterventionError,    # class 57: terminated, shutting down
+            asyncpg.exceptions.ConnectionDoesNotExistError,  # the socket closed under a query
+            asyncpg.exceptions.TooManyConnectionsError,
+            asyncpg.exceptions.InternalClientError)          # a query sent on a connection being torn down
+    if isinstance(exc, lost):
+        return "database"
+    if isinstance(exc, (ConnectionRefusedError, ConnectionResetError)):  # no server at the address yet
+        return "database"
+    return None
 
 
 def install(app: Sanic) -> None:

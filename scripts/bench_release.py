@@ -6,8 +6,13 @@ In one run, on one server, it measures
   1. the no-op ceiling:    GET  /api/v1/ping       (request handling, no I/O)
   2. holds:                POST /api/v1/holds      (the real path: one Lua call in Redis)
   3. PostgreSQL baseline:  POST /bench/pg-hold     (the same hold as a conditional UPDATE)
+  4. granted holds:        POST /api/v1/holds      on sessions larger than the burst: every
+                                                   request takes a slot (the success path)
+  5. refused holds:        POST /api/v1/holds      on sold-out sessions: every request is a
+                                                   409 sold_out (the path most of a release takes)
 and prints holds/s, p50/p99 latency, granted vs capacity, the ratios, and checks that no
-schedule was oversold (in Redis and in the baseline table). The last line is one JSON object.
+schedule was oversold (in Redis and in the baseline table). The last line is one JSON object,
+with `granted_per_s` and `refused_per_s` (and their ratios to the no-op) from runs 4 and 5.
 
     .venv/bin/python scripts/bench_release.py --quick      # ~2 minutes
     .venv/bin/python scripts/bench_release.py              # longer runs, more cards
@@ -84,7 +89,9 @@ end
 """
 
 
-async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafiles: list[Path]) -> list[int]:
+async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], datafiles: list[Path]) -> dict[int, int]:
+    """`schedules` fresh sessions per datafile, those of datafile n with capacities[n] slots;
+    returns {schedule id: capacity}."""
     os.environ.update(env)
     import asyncpg
 
@@ -106,8 +113,9 @@ async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafile
         hospital = await Hospital.create(code="BENCH", name="压测医院", created_at=clock.now())
         day = clock.today() + timedelta(days=1)
         released = rules.release_times(day, hospital.release_time)
-        ids = []
+        ids, capacity_of = [], {}
         for i in range(schedules * len(datafiles)):
+            capacity = capacities[i // schedules]
             dept = await Department.create(hospital=hospital, code=f"D{i}", name=f"科室{i}")
             doctor = await Doctor.create(hospital=hospital, department=dept, code=f"DR{i}", name=f"医生{i}")
             s = await Schedule.create(
@@ -116,13 +124,14 @@ async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafile
                 created_at=clock.now(),
             )
             ids.append(s.id)
+            capacity_of[s.id] = capacity
         residents = await bulk_residents(deps, cards)
         conn = await asyncpg.connect(settings.database_url.split("?")[0])
         try:
             from scripts.bench_server import TABLES
 
             await conn.execute(TABLES)
-            await conn.executemany("INSERT INTO bench_stock (schedule_id, capacity) VALUES ($1, $2)", [(i, capacity) for i in ids])
+            await conn.executemany("INSERT INTO bench_stock (schedule_id, capacity) VALUES ($1, $2)", list(capacity_of.items()))
         finally:
             await conn.close()
         for n, datafile in enumerate(datafiles):  # each round races for its own fresh sessions
@@ -130,7 +139,7 @@ async def seed(env: dict, *, cards: int, schedules: int, capacity: int, datafile
                 f.write(",".join(map(str, ids[n * schedules:(n + 1) * schedules])) + "\n")
                 for r in residents:
                     f.write(f"{r.token} {r.card_id}\n")
-        return ids
+        return capacity_of
     finally:
         await hot.close(client)
         await db.close()
@@ -146,22 +155,28 @@ def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode
     return data
 
 
-async def verify(env: dict, ids: list[int], capacity: int) -> dict:
+async def verify(env: dict, capacity_of: dict[int, int], ids: list[int], capacity: int) -> dict:
+    """Slots in use in Redis for `ids` (the mixed rounds' sessions of `capacity` slots), and
+    whether any session at all, of any run, holds more than its capacity."""
     import asyncpg
     import redis.asyncio as aioredis
 
     prefix = env["REDIS_PREFIX"]
     r = aioredis.from_url(REDIS_URL, decode_responses=True)
     now_ms = int(time.time() * 1000)
-    used = []
-    for sid in ids:
-        used.append(await r.zcount(f"{prefix}sh:{sid}", f"({now_ms}", "+inf"))
+    used, over = [], 0
+    for sid, cap in capacity_of.items():
+        n = await r.zcount(f"{prefix}sh:{sid}", f"({now_ms}", "+inf")
+        over += n > cap
+        if sid in ids:
+            used.append(n)
     await r.aclose()
     conn = await asyncpg.connect(env["DATABASE_URL"].split("?")[0])
     pg_used = [row["used"] for row in await conn.fetch("SELECT used FROM bench_stock ORDER BY schedule_id")]
     pg_holds = await conn.fetchval("SELECT count(*) FROM bench_holds")
     await conn.close()
-    return {"redis_used": sum(used), "redis_max": max(used), "pg_used": sum(pg_used), "pg_max": max(pg_used), "pg_holds": pg_holds, "capacity_each": capacity}
+    return {"redis_used": sum(used), "redis_max": max(used), "pg_used": sum(pg_used), "pg_max": max(pg_used), "pg_holds": pg_holds,
+            "capacity_each": capacity, "sessions_over_capacity": over}
 
 
 def main() -> None:
@@ -183,13 +198,18 @@ def main() -> None:
     db_name, env = scratch_env("bench_ehealth")
     work = Path(tempfile.mkdtemp(prefix="bench_release."))
     script = work / "race.lua"
-    datafiles = [work / f"cards{n}.txt" for n in range(rounds + 1)]  # the last one for the baseline
+    # rounds of the mixed race, then the baseline's sessions, the granted run's (larger than any
+    # burst: every (card, session) pair a request can name fits) and the refused run's (1 slot,
+    # taken by the first request, so the run measures sold-out refusals only)
+    datafiles = [work / f"cards{n}.txt" for n in range(rounds + 3)]
+    capacities = [args.capacity] * (rounds + 1) + [cards, 1]
     script.write_text(WRK_SCRIPT)
     server = None
     try:
         t0 = time.time()
-        ids = asyncio.run(seed(env, cards=cards, schedules=args.schedules, capacity=args.capacity, datafiles=datafiles))
-        print(f"seeded {cards} cards, {len(ids)} sessions x {args.capacity} slots ({args.schedules} per round) in {time.time() - t0:.1f}s", flush=True)
+        capacity_of = asyncio.run(seed(env, cards=cards, schedules=args.schedules, capacities=capacities, datafiles=datafiles))
+        ids = list(capacity_of)[: rounds * args.schedules]
+        print(f"seeded {cards} cards, {len(capacity_of)} sessions ({args.schedules} per run; {args.capacity} slots, {cards} for the granted run, 1 for the refused run) in {time.time() - t0:.1f}s", flush=True)
         server, url = start_server(env, workers=args.workers, work=work)
         conns = args.connections
         print(f"server up (prod, {args.workers} workers); wrk {conns} connections, {seconds}s per run", flush=True)
@@ -203,9 +223,17 @@ def main() -> None:
             show("holds", races[-1])
         post_noop = run_wrk(wrk, url, "/bench/post-noop", script, datafiles[0], mode="post", connections=conns, seconds=seconds)
         show("post no-op", post_noop)
-        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[-1], mode="post", connections=conns, seconds=seconds)
+        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[rounds], mode="post", connections=conns, seconds=seconds)
         show("pg-hold", baseline)
-        noop = {"rps": sum(r["rps"] for r in noops) / rounds}
+        noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds))
+        show("no-op", noops[-1])
+        granted_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 1], mode="post", connections=conns, seconds=seconds)
+        show("granted", granted_run)
+        refused_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 2], mode="post", connections=conns, seconds=seconds)
+        show("refused", refused_run)
+        noop = {"rps": sum(r["rps"] for r in noops) / len(noops)}
+        per_s = lambda run, code: run["statuses"].get(code, 0) / (run["duration_us"] / 1e6)  # noqa: E731
+        granted_per_s, refused_per_s = per_s(granted_run, "201"), per_s(refused_run, "409")
         holds = {
             "rps": sum(r["rps"] for r in races) / rounds,
             "p50_us": max(r["p50_us"] for r in races),
@@ -214,12 +242,13 @@ def main() -> None:
             "errors": sum(r["errors"] for r in races),
             "statuses": {code: sum(r["statuses"].get(code, 0) for r in races) for code in {c for r in races for c in r["statuses"]}},
         }
-        checked = asyncio.run(verify(env, ids, args.capacity))
+        checked = asyncio.run(verify(env, capacity_of, ids, args.capacity))
         capacity = rounds * args.schedules * args.capacity
         granted = holds["statuses"].get("201", 0)
         # Redis must hold exactly what was granted (wrk stops counting replies still in flight at
         # the end of a run, which can only make `granted` smaller), and no session above capacity.
-        oversold = checked["redis_max"] > args.capacity or checked["pg_max"] > args.capacity or checked["redis_used"] > capacity
+        oversold = (checked["redis_max"] > args.capacity or checked["pg_max"] > args.capacity or checked["redis_used"] > capacity
+                    or checked["sessions_over_capacity"] > 0)
         five_xx = sum(n for code, n in holds["statuses"].items() if code.startswith("5"))
         result = {
             "holds_per_s": round(holds["rps"]),
@@ -228,6 +257,12 @@ def main() -> None:
             "post_noop_per_s": round(post_noop["rps"]),
             "holds_vs_noop": round(holds["rps"] / noop["rps"], 3),
             "holds_vs_pg_baseline": round(holds["rps"] / baseline["rps"], 2),
+            "granted_per_s": round(granted_per_s),
+            "refused_per_s": round(refused_per_s),
+            "granted_vs_noop": round(granted_per_s / noop["rps"], 3),
+            "refused_vs_noop": round(refused_per_s / noop["rps"], 3),
+            "granted_run": {"requests": granted_run["requests"], "statuses": granted_run["statuses"], "p99_ms": round(granted_run["p99_us"] / 1000, 2)},
+            "refused_run": {"requests": refused_run["requests"], "statuses": refused_run["statuses"], "p99_ms": round(refused_run["p99_us"] / 1000, 2)},
             "granted": granted,
             "capacity": capacity,
             "oversold": oversold,
@@ -247,6 +282,8 @@ def main() -> None:
         }
         print(f"granted {granted} of {capacity} slots; Redis holds {checked['redis_used']}, fullest session {checked['redis_max']}/{args.capacity}; "
               f"baseline {checked['pg_used']} (fullest {checked['pg_max']}/{args.capacity}); oversold: {oversold}")
+        print(f"granted holds {result['granted_per_s']}/s ({result['granted_vs_noop']}x the no-op), sold-out refusals "
+              f"{result['refused_per_s']}/s ({result['refused_vs_noop']}x), targets >= 0.5x")
         print(f"holds/no-op {result['holds_vs_noop']}x (target >= 0.5), holds/pg-baseline {result['holds_vs_pg_baseline']}x (target >= 3), "
               f"p99 {result['p99_ms']} ms (target < 100)")
         print(json.dumps(result))

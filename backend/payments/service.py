@@ -84,6 +84,8 @@ async def start_payment(*, deps, purpose: str, account_id: int, subject: str) ->
     except PayError as exc:
         log.warning("create_order failed for %s: %s", payment.out_trade_no, exc)
         raise UpstreamFailed("WeChat Pay is unavailable, try again shortly", code="payment_unavailable") from None
+    # prooffaults: the notification may have settled it while the create call was on its way
+    payment = await Payment.get(id=payment.id)
     return {**result, "pay_params": params.as_dict(), "status": payment_view(deps, payment)["status"]}
 
 

@@ -92,7 +92,10 @@ class WeChatStandIn:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a timeout test)
+                    self.close_connection = True
 
             def do_GET(self):
                 self._dispatch("GET")

@@ -20,7 +20,7 @@
 
 Test controls (Python, not HTTP): `complete_payment`, `notification_for`, `sign_notification`,
 `encrypt_notification`, `settle_refunds`, `refund_settle_after_queries`, `fail_next_refund`,
-`fail_next`, `deliver`/`adeliver`, and the inspectable `orders` / `refunds` dictionaries.
+`fail_next`, `delay_next`, `deliver`/`adeliver`, and the inspectable `orders` / `refunds` dictionaries.
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ class PayStandIn:
         self.requests: collections.deque[tuple[str, str, int]] = collections.deque(maxlen=10_000)
         self._fail_next_refund = False
         self._injected: list[tuple[str, int, str, str]] = []  # (path fragment, status, code, message)
+        self._delays: list[tuple[str, float]] = []  # (path fragment, seconds): see delay_next
 
         for method, route, handler in (
             ("POST", "/v3/pay/transactions/jsapi", self._jsapi),
@@ -351,6 +352,13 @@ class PayStandIn:
         with self._lock:
             self._injected.append((path_fragment, status, code, message))
 
+    def delay_next(self, path_fragment: str, seconds: float) -> None:
+        """The next v3 request whose URL contains `path_fragment` is carried out at once (the
+        order or refund exists) but answered only `seconds` later: a slow or timed-out WeChat
+        whose work was nevertheless done, e.g. delay_next("/v3/pay/transactions/jsapi", 3)."""
+        with self._lock:
+            self._delays.append((path_fragment, seconds))
+
     def deliver(self, out_trade_no: str, url: str | None = None, *, timeout: float = 10.0) -> int:
         """POST the order's notification over HTTP (blocking; from a thread or a script, not from
         the event loop serving `url`, use `adeliver` there). Returns the HTTP status."""
@@ -421,6 +429,11 @@ class PayStandIn:
             raw = b"" if payload is None else _json_bytes(payload)
             with self._lock:
                 self.requests.append((method, target, status))
+                delay = next(((i, d) for i, (fragment, d) in enumerate(self._delays) if fragment in target), None)
+                if delay is not None:
+                    del self._delays[delay[0]]
+            if delay is not None:
+                time.sleep(delay[1])  # one handler thread per request: others are answered meanwhile
             headers_out = self.sign_response(raw)
             headers_out["Request-ID"] = secrets.token_hex(16)
             return status, headers_out, raw

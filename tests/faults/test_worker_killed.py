@@ -1,0 +1,74 @@
+"""A worker killed mid-request (issue 15, point 5): two production workers, one SIGKILLed while
+a release burst is in flight. Requests on it die with their connection; the other worker keeps
+serving; a resident whose answer was lost asks again and gets the hold that was taken for them
+(409 already_held with its hold_id), so no slot is held by nobody, and none is oversold."""
+
+import asyncio
+import os
+import signal
+from collections import Counter
+
+import pytest
+import redis.asyncio as aioredis
+
+from backend.clock import clock
+from tests.faults.live import SHARED_REDIS, HoldStream, Service, hold_burst
+
+CAPACITY = 100
+
+
+@pytest.fixture(scope="module")
+async def service(tmp_path_factory):
+    svc = Service(tmp_path_factory.mktemp("killed"), "live_kill", workers=2)
+    await svc.create_database()
+    try:
+        seeded = await svc.seed(cards=400, schedules=1, capacity=CAPACITY)
+        await svc.start()
+        yield svc, seeded
+    finally:
+        svc.stop()
+        await svc.drop_database()
+        r = aioredis.from_url(SHARED_REDIS)
+        keys = [k async for k in r.scan_iter(match=svc.env["REDIS_PREFIX"] + "*", count=1000)]
+        if keys:
+            await r.delete(*keys)
+        await r.aclose()
+
+
+async def test_worker_killed_mid_burst(service):
+    svc, seeded = service
+    sid = seeded["schedules"][0]
+    attempts = [(t, c, sid) for t, c in seeded["residents"]]
+    workers = svc.worker_pids()
+    assert len(workers) == 2
+    stream = HoldStream(svc.base, attempts, concurrency=50)
+    await stream.answered(60)  # 50 keep-alive connections open, spread over both workers
+    # the worker serving the most connections freezes with requests on them (some mid-way),
+    # then dies
+    victim = max(svc.connections_by_worker().items(), key=lambda kv: kv[1])[0]
+    os.kill(victim, signal.SIGSTOP)
+    await asyncio.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)
+    first = await stream.finished()
+    statuses = Counter(s for s, _ in first)
+    assert set(statuses) <= {0, 201, 409}, statuses  # a dead connection, a hold, or a refusal: never a 5xx
+    assert statuses[0] >= 1, "requests were in flight on the killed worker"
+    # those whose answer was lost (or who were refused while slots were still counting) ask again
+    lost = [a for a, (s, _) in zip(attempts, first) if s == 0]
+    retried = await hold_burst(svc.base, lost) if lost else []
+    assert all(s in (201, 409) for s, _ in retried)
+    owners = {b["hold_id"] for s, b in first + retried if s == 201}
+    owners |= {b["error"]["hold_id"] for s, b in retried if s == 409 and b["error"]["code"] == "already_held"}
+    r = aioredis.from_url(SHARED_REDIS, decode_responses=True)
+    try:
+        prefix = svc.env["REDIS_PREFIX"]
+        used = await r.zcount(f"{prefix}sh:{sid}", f"({clock.now_ms()}", "+inf")
+        held_ids = set((await r.hgetall(f"{prefix}shid:{sid}")).values())
+    finally:
+        await r.aclose()
+    assert used == CAPACITY  # sold out, not over
+    assert owners == held_ids and len(owners) == CAPACITY, "every slot taken is known to the resident who took it"
+    # the service still answers on its port (the surviving worker, and Sanic's restart if any)
+    again = await hold_burst(svc.base, attempts[:5])
+    assert all(s == 409 for s, _ in again)
+    print(f"killed worker {victim}: {statuses[0]} requests lost in flight, {len(lost)} retried; workers now {svc.worker_pids()}")
