@@ -67,6 +67,8 @@ const SENTENCES = {
   booking_not_found: '没有找到该预约',
   // payments
   payment_unavailable: '支付服务暂时不可用，请稍后再试',
+  store_unavailable: '服务繁忙，请稍后再试',
+  database_unavailable: '服务暂时不可用，请稍后再试',
   already_paid: '该订单已支付，无需重复支付',
   unknown_order: '没有找到该支付订单',
   not_payable: '该订单当前不能支付',

@@ -56,6 +56,8 @@ const MESSAGES = {
   not_released: '号源尚未开放。',
   not_today: '只能在就诊当天签到。',
   payment_unavailable: '支付暂不可用，请稍后再试。',
+  store_unavailable: '服务繁忙，请稍后再试。',
+  database_unavailable: '服务暂时不可用，请稍后再试。',
   qr_expired: '二维码已过期，请让患者刷新后再扫。',
   qr_malformed: '无法识别的二维码。',
   qr_reused: '该动态码已使用过，请让患者刷新二维码。',
