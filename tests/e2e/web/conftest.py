@@ -139,6 +139,15 @@ class Watched:
             return
         self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
+    def wait(self, locator) -> None:
+        """locator.wait_for(), and on a time-out a screenshot and the page's text as evidence."""
+        try:
+            locator.wait_for()
+        except Exception:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-FAILED.png"), full_page=True)
+            raise AssertionError(f"{locator} never showed; the page said: {self.page.inner_text('body')[:2000]!r}; problems: {self.problems}") from None
+
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.count += 1

@@ -110,7 +110,7 @@ def test_inpatient_demo_bill_and_top_up(web_server, api, launch, watch):
     page.get_by_role("button", name="领取电子健康卡").click()
     page.wait_for_url(re.compile(r"/cards/"))
     page.goto("/bills")
-    page.get_by_test_id("bill-summary").wait_for()
+    w.wait(page.get_by_test_id("bill-summary"))
     # the figures on the page against sums made here from the bill's own items
     token = page.evaluate("JSON.parse(localStorage.getItem('ehealth.resident')).token")
     auth = {"Authorization": f"Bearer {token}"}
@@ -187,7 +187,7 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
     page.get_by_role("button", name="领取电子健康卡").click()
     page.wait_for_url(re.compile(r"/cards/"))
     page.goto("/bills")
-    page.get_by_test_id("bill-summary").wait_for()
+    w.wait(page.get_by_test_id("bill-summary"))
     yuan = lambda fen: f"¥{fen / 100:.2f}"  # noqa: E731
     assert page.get_by_test_id("total").inner_text() == yuan(expected_total)
     assert page.get_by_test_id("prepaid").inner_text() == yuan(300000)
