@@ -131,6 +131,7 @@ def body(model: type[BaseModel]) -> Callable:
             kwargs["body"] = validate_model(model, json_body(request))
             return await handler(request, *args, **kwargs)
 
+        wrapper.__body_model__ = model  # read by backend.openapi_doc
         return openapi.body({"application/json": model.model_json_schema()})(wrapper)
 
     return decorator
@@ -145,6 +146,8 @@ def query(model: type[BaseModel]) -> Callable:
             data = {k: v[0] if len(v) == 1 else v for k, v in request.args.items()}
             kwargs["query"] = validate_model(model, data)
             return await handler(request, *args, **kwargs)
+
+        wrapper.__query_model__ = model  # read by backend.openapi_doc
 
         for name, field in model.model_fields.items():
             wrapper = openapi.parameter(name, str, "query", required=field.is_required())(wrapper)
