@@ -71,6 +71,12 @@ UNAUTHORIZED_CODES = {
 FORBIDDEN_CODES = {"operator": ["forbidden", "outside_hospital", "platform_only"], "terminal": ["terminal_disabled", "forbidden"],
                    "hospital_system": ["hospital_retired"]}
 GENERIC_CODES = {400: ["invalid_request"], 404: ["not_found"], 413: ["payload_too_large"], 415: ["unsupported_media_type"]}
+# refusals of public operations that name a caller without a scheme
+EXTRA = {
+    ("POST", "/api/v1/auth/wx-login"): {401: ["invalid_wx_code", "account_disabled"]},
+    ("POST", "/api/v1/admin/login"): {401: ["invalid_credentials"]},
+    ("POST", "/api/v1/payments/wechat/notify"): {401: ["invalid_notification"]},
+}
 # statuses any operation may answer: refusals of its input or its object, and a dependency that is down
 ALWAYS = (400, 404, 409, 422, 429, 503)
 
@@ -190,12 +196,12 @@ def complete(spec: dict, app: Sanic) -> dict:
                 continue
             if (method, path) in BODIES:
                 operation["requestBody"] = {"required": True, "content": copy.deepcopy(BODIES[(method, path)])}
-            _complete_operation(operation, route, route.handler, schemas)
+            _complete_operation(operation, route, route.handler, schemas, EXTRA.get((method, path), {}))
     _fix_refs(schemas)
     return spec
 
 
-def _complete_operation(operation: dict, route, handler, schemas: dict) -> None:
+def _complete_operation(operation: dict, route, handler, schemas: dict, extra: dict) -> None:
     # --- parameters ---
     params = [p for p in operation.get("parameters", []) if p.get("in") not in ("path",)]
     for param in route.params.values():
@@ -224,13 +230,16 @@ def _complete_operation(operation: dict, route, handler, schemas: dict) -> None:
             if "schema" in media:
                 media["schema"] = _hoist(media["schema"], schemas)
     # --- responses ---
-    declared = getattr(handler, "__refusals__", {})
+    declared = {**getattr(handler, "__refusals__", {})}
+    for status, codes in extra.items():
+        declared[status] = sorted(set(declared.get(status, [])) | set(codes))
     responses = {}
     success = _success_status(handler)
     if success == 204:
         responses["204"] = {"description": "done"}
     elif path_is_stream(route):
-        responses["200"] = {"description": "server-sent events", "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+        responses["200"] = {"description": "server-sent events", "content": {"text/event-stream": {"schema": {
+            "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "retry": {"type": ["integer", "string"]}}}}}}
     else:
         responses[str(success)] = {"description": "success", "content": {"application/json": {"schema": {"type": ["object", "array"]}}}}
     statuses = set(ALWAYS) | set(declared)
@@ -239,15 +248,14 @@ def _complete_operation(operation: dict, route, handler, schemas: dict) -> None:
     if schemes:
         statuses |= {401, 403}
     for status in sorted(statuses):
-        codes = list(declared.get(status, [])) or list(GENERIC_CODES.get(status, []))
+        # codes are enumerated where they are known in full: those the view declared with
+        # `refuses` (plus the generic one of its status) and the authentication refusals
         if status == 401:
-            codes = sorted(set(codes) | {c for s in schemes for c in UNAUTHORIZED_CODES.get(s, [])})
-        if status == 403 and not declared.get(403):
-            codes = sorted({c for s in schemes for c in FORBIDDEN_CODES.get(s, [])}) or None
-        if status not in declared and status not in (401, 403) and status not in GENERIC_CODES:
-            codes = None  # the codes of this status are not enumerated for this operation
-        elif status in (400, 404) and status in declared:
-            codes = sorted(set(codes) | set(GENERIC_CODES[status]))
+            codes = sorted(set(declared.get(401, [])) | {c for s in schemes for c in UNAUTHORIZED_CODES.get(s, [])}) or None
+        elif status in declared:
+            codes = sorted(set(declared[status]) | set(GENERIC_CODES.get(status, [])))
+        else:
+            codes = None
         responses[str(status)] = _error_response(status, codes)
     operation["responses"] = responses
 
