@@ -85,8 +85,6 @@ async def _write(entries: list) -> None:
 
 async def drain(deps, *, limit: int = 10_000) -> int:
     """Write pending audit rows to the database; returns how many were written."""
-    from backend.audit.models import AccessLog
-
     key = stream_key(deps)
     await _ensure_group(deps)
     written = 0

@@ -10,6 +10,7 @@ from backend.clock import clock, from_ms, to_ms
 from backend.errors import Unauthorized, Unavailable
 from backend.identity import rules
 from backend.identity.models import Account, Session
+from backend.wechat import tokens
 from backend.wechat.login import LoginRejected, LoginUnavailable
 
 log = logging.getLogger("ehealth.identity")
@@ -46,13 +47,11 @@ async def _upsert_account(openid: str, unionid: str | None) -> Account:
 
 
 async def login_with_wechat(*, deps, code: str) -> dict:
-    from backend.wechat import tokens
-
     try:
         # wechatpy sends the app's access token with every call: the one shared through Redis
         session = await deps.wechat.code_to_session(code, access_token=await tokens.for_deps(deps).current())
     except tokens.TokenUnavailable:
-        raise AppError("WeChat login is unavailable, try again shortly", code="wechat_unavailable", status=503) from None
+        raise Unavailable("WeChat login is unavailable, try again shortly", code="wechat_unavailable") from None
     except LoginRejected:
         raise Unauthorized("the WeChat login code is invalid, expired or already used", code="invalid_wx_code") from None
     except LoginUnavailable:
