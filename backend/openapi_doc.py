@@ -272,18 +272,21 @@ def _bounded_string(schema: dict) -> dict:
 
 
 def install(app: Sanic) -> None:
-    """Serve the completed document at /docs/openapi.json (the route sanic-ext registered)."""
+    """Serve the completed document at /docs/openapi.json (the route sanic-ext registered).
+
+    sanic-ext keeps one document per process (a singleton filled when an app starts), so each
+    app completes and keeps its own as soon as it has started."""
     from sanic_ext.extensions.openapi.builders import SpecificationBuilder
 
-    cached: dict = {}
-
     async def spec(request):
-        if "doc" not in cached:
-            cached["doc"] = complete(SpecificationBuilder().build(request.app).serialize(), request.app)
-        return json(cached["doc"])
+        return json(request.app.ctx.openapi_doc)
 
     @app.before_server_start
     async def take_over_spec_route(app):
         for route in app.router.routes:
             if route.path.rstrip("/").endswith("docs/openapi.json"):
                 route.handler = spec
+
+    @app.after_server_start
+    async def complete_document(app):
+        app.ctx.openapi_doc = complete(SpecificationBuilder().build(app).serialize(), app)

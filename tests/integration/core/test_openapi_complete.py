@@ -1,8 +1,6 @@
 """The OpenAPI document is complete (issue 15, point 1): walked operation by operation, it fails
 when one lacks its parameters' schemas, its body, its security or its responses."""
 
-import pytest
-
 API = "/api/v1"
 # operations anyone may call: everything else must name a security scheme
 PUBLIC = {
@@ -126,8 +124,10 @@ async def test_the_codes_a_view_declares_are_in_its_responses(client):
     assert {"bad_signature", "replayed_nonce"} <= set(scan["401"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"])
 
 
-@pytest.mark.parametrize("page", ["/docs", "/docs/swagger"])
-async def test_the_docs_page_loads_nothing_from_another_host(client, page):
-    _, r = await client.get(page)
-    if r.status == 200:
-        assert "https://" not in r.text and "http://" not in r.text.replace("http://127.0.0.1", "")
+async def test_the_docs_page_loads_nothing_from_another_host(client):
+    # (one test, not parametrized: a second parameter next to the session's database parameter
+    # makes pytest switch databases back and forth)
+    _, r = await client.get("/docs")
+    assert r.status == 200
+    for src in __import__("re").findall(r'(?:src|href)="([^"]+)"', r.text):
+        assert not src.startswith(("http://", "https://", "//")), src
