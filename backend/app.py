@@ -15,7 +15,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, edge, http, jobs, logs, metrics
+from backend import db, edge, http, jobs, logs, metrics, openapi_doc
 from backend.webapp import views as webapp
 from backend import redis as hot
 from backend.api import api_v1
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     app.router.register_pattern("id", row_id, ROW_ID)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
     webapp.install(app)  # web branch: the SPA at /, /staff, /admin and the docs' assets
+    openapi_doc.install(app)  # proofapi branch: the complete OpenAPI document
 
     if deps is not None:
         app.ctx.deps = deps

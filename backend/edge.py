@@ -23,6 +23,7 @@ from backend.errors import (
     Unauthorized,
     Unprocessable,
     Unavailable,
+    UnsupportedMediaType,
     UpstreamFailed,
 )
 
@@ -38,6 +39,7 @@ STATUS_OF = {
     Conflict: 409,
     IllegalTransition: 409,
     Gone: 410,
+    UnsupportedMediaType: 415,
     Unprocessable: 422,
     TooManyRequests: 429,
     UpstreamFailed: 502,

@@ -94,6 +94,12 @@ class UpstreamFailed(AppError):
     code = "upstream_failed"
 
 
+class UnsupportedMediaType(AppError):
+    """The body comes in a format the endpoint does not read (JSON endpoints take only JSON)."""
+
+    code = "unsupported_media_type"
+
+
 class IllegalTransition(Conflict):
     """A status change its domain's transition table does not allow."""
 

@@ -14,7 +14,7 @@ bp = Blueprint("audit")
 
 class LogQuery(BaseModel):
     card_id: str | None = Field(default=None, max_length=64)
-    terminal_id: int | None = Field(default=None, ge=1)
+    terminal_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     from_: dt.datetime | None = Field(default=None, alias="from")
     to: dt.datetime | None = None
     limit: int = Field(default=100, ge=1, le=500)

@@ -91,7 +91,7 @@ def _refusal(result: list) -> AppError:
 async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int, ip: str) -> dict:
     """Take a hold in one Redis call; the database is read only to fill a cold cache."""
     if token is None:
-        raise Unauthorized("a bearer token is required")
+        raise Unauthorized("a valid bearer token is required", code="invalid_token")
     if not cards.rules.is_card_id(card_id):
         raise NotFound("no such card", code="card_not_found")
     th = identity_rules.token_hash(token)

@@ -104,8 +104,8 @@ class Suspension(Input):
 
 class NewReferral(Input):
     card_id: str = Field(min_length=64, max_length=64)
-    hospital_id: int = Field(ge=1)
-    department_id: int | None = Field(default=None, ge=1)
+    hospital_id: int = Field(ge=1, le=2**31 - 1)
+    department_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     valid_until: dt.date
     issued_by: str = Field(min_length=1, max_length=128, description="family doctor / community health centre")
 

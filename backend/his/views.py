@@ -1,6 +1,7 @@
 """Hospital systems (HIS): signed intake of admissions and bill days, the deposit feed."""
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 from sanic import Blueprint, Request, json
@@ -56,7 +57,7 @@ class FeedQuery(BaseModel):
 
 
 class Ack(Input):
-    deposit_ids: list[int] = Field(min_length=1, max_length=500)
+    deposit_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=500)
 
 
 @bp.put("/<hospital_code:str>/admissions/<admission_no:str>")

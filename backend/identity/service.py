@@ -87,7 +87,7 @@ async def session_from_db(deps, th: str) -> tuple[int, int] | None:
 
 async def authenticate(*, deps, token: str | None) -> int:
     if token is None:
-        raise Unauthorized("a bearer token is required")
+        raise Unauthorized("a valid bearer token is required", code="invalid_token")
     th = rules.token_hash(token)
     cached = await deps.redis.hmget(_token_key(deps, th), ["a", "e"])
     if cached[0] is not None:

@@ -155,7 +155,7 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
     from backend.identity import service as identity
 
     if token is None:
-        raise Unauthorized("a bearer token is required")
+        raise Unauthorized("a valid bearer token is required", code="invalid_token")
     th = identity_rules.token_hash(token)
     filled: set[str] = set()
     while True:

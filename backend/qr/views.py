@@ -38,7 +38,7 @@ async def qrcode_for_card(request: Request, card_id: str):
     token = bearer_token(request.headers.get("authorization"))
     if not cards.rules.is_card_id(card_id):
         if token is None:
-            raise Unauthorized("a bearer token is required")
+            raise Unauthorized("a valid bearer token is required", code="invalid_token")
         raise NotFound("no such card")
     await service.card_for_fetch(deps, token=token, card_id=card_id)
     code = service.issue(deps, card_id, kind=query.kind)

@@ -20,6 +20,8 @@ from backend.transitions import Transitions
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CODE_RE = re.compile(r"^T[0-9A-F]{16}$")
+TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+SIGNATURE_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def new_terminal_code() -> str:
@@ -35,7 +37,7 @@ def secret_hash(secret: str) -> str:
 
 
 def canonical(method: str, path_with_query: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-    return "\n".join([method.upper(), path_with_query, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
+    return "\n".join([method.upper(), path_with_query, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode("utf-8", "surrogateescape")
 
 
 def signature(secret: str, message: bytes) -> str:
@@ -43,7 +45,7 @@ def signature(secret: str, message: bytes) -> str:
 
 
 def fresh(timestamp: str, *, now_s: float, skew_s: int) -> bool:
-    return timestamp.isdigit() and abs(now_s - int(timestamp)) <= skew_s
+    return TIMESTAMP_RE.fullmatch(timestamp) is not None and abs(now_s - int(timestamp)) <= skew_s
 
 
 class TerminalStatus(StrEnum):

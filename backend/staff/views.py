@@ -26,12 +26,12 @@ class CheckIn(Input):
 
 
 class NewTerminal(Input):
-    hospital_id: int = Field(ge=1)
+    hospital_id: int = Field(ge=1, le=2**31 - 1)
     name: str = Field(min_length=1, max_length=64)
 
 
 class TerminalQuery(BaseModel):
-    hospital_id: int | None = Field(default=None, ge=1)
+    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 @bp.post("/staff/scan")
