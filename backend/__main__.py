@@ -21,7 +21,7 @@ from backend.config import ConfigError, load_settings
 
 
 def _serve(settings, *, host: str, workers: int) -> None:
-    # prod branch: each worker is a process; their metrics meet in one directory (backend.metrics)
+    # each worker is a process; their metrics meet in one directory (backend.metrics)
     from backend import metrics
 
     metrics.prepare_multiprocess(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(seed(settings))
         return 0
-    if args.command == "reencrypt":  # prod branch: after a CRYPTO_KEYS rotation
+    if args.command == "reencrypt":  # after a CRYPTO_KEYS rotation
         asyncio.run(_reencrypt(settings))
         return 0
     if args.command == "rebuild-stock":

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # Only the sanic-ext parts in use: dependency injection would add a signal dispatch, and CORS
     # a response middleware, to every request, including each hold at 13:00. The web app is
     # served from this origin, so it needs no CORS.
-    webapp.prepare_docs(app)  # web branch: /docs from local files
+    webapp.prepare_docs(app)  # /docs from local files
     Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension], config={"cors": False})
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # only the cast of a registered type to decide, so the cast itself refuses.
     app.router.register_pattern("id", row_id, ROW_ID)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
-    webapp.install(app)  # web branch: the SPA at /, /staff, /admin and the docs' assets
+    webapp.install(app)  # the SPA at /, /staff, /admin and the docs' assets
     openapi_doc.install(app)  # proofapi branch: the complete OpenAPI document
 
     if deps is not None:

@@ -123,9 +123,9 @@ class Settings:
 
     demo_data: bool = True
 
-    # bills: how far ahead a schedule import may reach (days)
+    # how far ahead a schedule import may reach (days)
     schedule_horizon_days: int = 90
-    # prod branch: SMS gateway (Tencent Cloud SMS), logs, metrics, caches
+    # SMS gateway (Tencent Cloud SMS), logs, metrics, caches
     tencent_sms_secret_id: str = ""
     tencent_sms_secret_key: str = ""
     tencent_sms_sdk_app_id: str = ""
@@ -158,7 +158,7 @@ def load_settings(environ: dict | None = None) -> Settings:
     if app_env not in ENVIRONMENTS:
         raise ConfigError(f"APP_ENV must be one of {ENVIRONMENTS}, got {app_env!r}")
     prod = app_env == "prod"
-    if prod:  # prod branch: every dev-only part refused at once, each line naming its variable
+    if prod:  # every dev-only part refused at once, each line naming its variable
         from backend.prod_checks import refusals
 
         if problems := refusals(env):
@@ -283,8 +283,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         # then refused with 503 while everything else works.
         payments_enabled=env.get("WECHAT_PAY_DISABLED", "0") != "1",
         demo_data=env.get("DEMO_DATA", "0" if prod else "1") == "1",
-        schedule_horizon_days=_int(env, "SCHEDULE_HORIZON_DAYS", 90),  # bills
-        # prod branch
+        schedule_horizon_days=_int(env, "SCHEDULE_HORIZON_DAYS", 90),
         tencent_sms_secret_id=env.get("TENCENT_SMS_SECRET_ID", ""),
         tencent_sms_secret_key=env.get("TENCENT_SMS_SECRET_KEY", ""),
         tencent_sms_sdk_app_id=env.get("TENCENT_SMS_SDK_APP_ID", ""),

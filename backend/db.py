@@ -20,7 +20,6 @@ MODEL_MODULES = [
     "backend.audit.models",
     "backend.queueing.models",
     "backend.notifications.models",
-    # bills
     "backend.inpatient.models",
     "backend.his.models",
     "backend.operators.models",
@@ -44,7 +43,7 @@ def tortoise_config(database_url: str) -> dict:
 
 async def init(database_url: str) -> None:
     config = tortoise_config(database_url)
-    config["connections"]["default"] = runtime_connection(database_url)  # prod branch
+    config["connections"]["default"] = runtime_connection(database_url)
     await Tortoise.init(config=config, _enable_global_fallback=True)
 
 
@@ -65,7 +64,7 @@ async def _keep_session(connection) -> None:
     return None
 
 
-# prod branch: Tortoise's asyncpg pool holds 5 connections unless told otherwise; a worker
+# Tortoise's asyncpg pool holds 5 connections unless told otherwise; a worker
 # serving dozens of concurrent scans queued for them. DB_POOL_SIZE (or ?maxsize= in the URL).
 def with_pool_size(database_url: str) -> str:
     import os

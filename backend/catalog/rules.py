@@ -136,7 +136,7 @@ def seen_status(
     return SeenStatus.OPEN if remaining > 0 else SeenStatus.FULL
 
 
-# --- bulk schedule import (bills) ------------------------------------------------------------------
+# --- bulk schedule import ------------------------------------------------------------------------
 
 SCHEDULE_COLUMNS = ("external_id", "department_code", "doctor_code", "date", "start", "end", "capacity", "referral_quota", "fee_fen")
 _OPTIONAL = {"external_id": None, "referral_quota": 0}

@@ -229,7 +229,7 @@ async def _hospital(hospital_id: int) -> Hospital:
     return hospital
 
 
-# --- operator console: lists, edits, retirement (bills) --------------------------------------------
+# --- operator console: lists, edits, retirement ---------------------------------------------------
 
 async def admin_list_hospitals(*, hospital_id: int | None) -> list[dict]:
     query = Hospital.all() if hospital_id is None else Hospital.filter(id=hospital_id)

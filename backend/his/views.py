@@ -102,7 +102,7 @@ async def acknowledge(request: Request, hospital_code: str, body: Ack):
     return json(await inpatient.acknowledge_deposits(hospital=request.ctx.hospital, deposit_ids=body.deposit_ids))
 
 
-@bp.post("/<hospital_code:str>/deposits/<deposit_id:int>/refund")
+@bp.post("/<hospital_code:str>/deposits/<deposit_id:id>/refund")
 @openapi.summary("HIS: give an online top-up back to the resident's original payment (it stops counting in prepaid)")
 @hospital_system
 async def refund_deposit(request: Request, hospital_code: str, deposit_id: int):

@@ -45,7 +45,7 @@ class DepositStart(Input):
     hospital_id: int = Field(ge=1, le=2**31 - 1)
     card_id: str = Field(min_length=1, max_length=64)
     admission_no: str = Field(pattern=ADMISSION_NO)
-    amount_fen: int = Field(strict=True, description="positive, at most DEPOSIT_MAX_FEN (default 5,000,000 fen)")
+    amount_fen: int = Field(strict=True, ge=-(2**63), le=2**63 - 1, description="positive, at most DEPOSIT_MAX_FEN (default 5,000,000 fen); checked by the service so the refusal names the limit")
 
 
 @bp.post("/deposits")

@@ -38,6 +38,7 @@ A_ONLY = row("         401  ok  404 404 401 401 401 401 401 401 401")
 TERMINAL_ANY = row("   401  401 401 401 ok  ok  401 401 401 401 401")
 TERMINAL_X = row("     401  401 401 401 ok  404 401 401 401 401 401")
 HIS_X = row("          401  401 401 401 401 401 ok  401 401 401 401")
+HIS_X_UNKNOWN = row("  401  401 401 401 401 401 404 401 401 401 401")  # signed in, but nothing of X's by that id
 PLATFORM = row("       401  401 401 401 401 401 401 401 ok  403 403")
 HOSPITAL_X = row("     401  401 401 401 401 401 401 401 ok  ok  403")
 ANY_OPERATOR = row("   401  401 401 401 401 401 401 401 ok  ok  ok")
@@ -92,6 +93,7 @@ def table(w) -> dict:
         ("GET", "/api/v1/bookings/<booking_id:id>/queue"): (A_AND_FAMILY, lambda: (f"/bookings/{w['booking']['id']}/queue", None)),
         ("GET", "/api/v1/notifications"): (ANY_RESIDENT, lambda: ("/notifications", None)),
         ("GET", "/api/v1/inpatient/admissions"): (A_AND_FAMILY, lambda: (f"/inpatient/admissions?card_id={w['A'].card_id}", None)),
+        ("POST", "/api/v1/inpatient/deposits"): (A_AND_FAMILY, lambda: ("/inpatient/deposits", {"hospital_id": hx, "card_id": w["A"].card_id, "admission_no": "ZYM1", "amount_fen": 100})),
         ("GET", "/api/v1/inpatient/bills"): (A_AND_FAMILY, lambda: (f"/inpatient/bills?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
         # --- clinic terminals -----------------------------------------------------------------
         ("POST", "/api/v1/staff/scan"): (TERMINAL_ANY, lambda: ("/staff/scan", {"payload": w["code"]})),
@@ -102,6 +104,7 @@ def table(w) -> dict:
         ("PUT", "/api/v1/his/<hospital_code:str>/admissions/<admission_no:str>/days/<day:ymd>"): (HIS_X, lambda: (f"/his/{code_x}/admissions/ZYM1/days/{clock.today().isoformat()}", {"items": []})),
         ("GET", "/api/v1/his/<hospital_code:str>/deposits"): (HIS_X, lambda: (f"/his/{code_x}/deposits", None)),
         ("POST", "/api/v1/his/<hospital_code:str>/deposits/ack"): (HIS_X, lambda: (f"/his/{code_x}/deposits/ack", {"deposit_ids": [1]})),
+        ("POST", "/api/v1/his/<hospital_code:str>/deposits/<deposit_id:id>/refund"): (HIS_X_UNKNOWN, lambda: (f"/his/{code_x}/deposits/999999/refund", None)),
         ("POST", "/api/v1/his/<hospital_code:str>/schedules/import"): (HIS_X, lambda: (f"/his/{code_x}/schedules/import", {"schedules": [{}]})),
         # --- operators: the platform only -------------------------------------------------------
         ("POST", "/api/v1/admin/hospitals"): (PLATFORM, lambda: ("/admin/hospitals", {"code": f"MX{next(_n)}", "name": "矩阵医院"})),

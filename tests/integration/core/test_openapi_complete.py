@@ -16,6 +16,7 @@ BODYLESS = {
     "/api/v1/auth/logout", "/api/v1/admin/logout", "/api/v1/admin/stock/rebuild", "/api/v1/cards/{card_id}/reissue",
     "/api/v1/holds/{hold_id}/payment", "/api/v1/staff/schedules/{schedule_id}/call-next",
     "/api/v1/dev/payments/{out_trade_no}/complete", "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
+    "/api/v1/his/{hospital_code}/deposits/{deposit_id}/refund",
 }
 BODYLESS_ENDINGS = ("/retire", "/revoke", "/enable", "/disable", "/rotate")
 SIGNING_HEADERS = {"terminal": {"X-Terminal-Id", "X-Timestamp", "X-Nonce"}, "hospital_system": {"X-Timestamp", "X-Nonce"}}
