@@ -8,6 +8,7 @@ functions; payments never imports a purpose's domain.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -36,8 +37,8 @@ class Refusal(Exception):
         self.reason = reason
 
 
-class PaymentPurpose:
-    """Base of a purpose handler. Override what applies; the defaults do nothing."""
+class PaymentPurpose(ABC):
+    """Base of a purpose handler: `prepare` is required; the other hooks do nothing unless overridden."""
 
     name: ClassVar[str]
     # what settle returns for a payment the purpose took (the API's `outcome`)
@@ -46,10 +47,10 @@ class PaymentPurpose:
     refund_texts: ClassVar[dict[str, str]] = {}
     default_refund_text: ClassVar[str] = "自动退款"
 
+    @abstractmethod
     async def prepare(self, deps, *, account_id: int, subject: str) -> Order:
         """Validate before paying (the subject is the caller's, still payable) and say what to
         charge. Raise a domain error (backend.errors) to refuse."""
-        raise NotImplementedError
 
     async def on_paid(self, deps, conn, payment) -> None:
         """The money arrived: take it (make the booking, credit the deposit). Runs inside the
