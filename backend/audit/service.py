@@ -45,21 +45,35 @@ async def for_resident(*, account_id: int, card_id: str, deps=None) -> list[dict
     return [_view(r, with_card=False) for r in rows]
 
 
-async def for_operator(*, card_id: str | None, terminal_id: int | None, since: datetime | None, until: datetime | None, limit: int, deps=None) -> list[dict]:
-    if deps is not None:
-        await stream.drain(deps)
+def _filtered(*, hospital_id=None, card_pk=None, terminal_id=None, action=None, result=None, since=None, until=None):
     query = AccessLog.all()
-    if card_id:
-        card = await Card.get_or_none(card_id=card_id)
-        if card is None:
-            raise NotFound("no such card", code="card_not_found")
-        query = query.filter(card_id=card.id)
+    if hospital_id is not None:
+        query = query.filter(hospital_id=hospital_id)
+    if card_pk is not None:
+        query = query.filter(card_id=card_pk)
     if terminal_id:
         query = query.filter(terminal_id=terminal_id)
+    if action:
+        query = query.filter(action=action)
+    if result:
+        query = query.filter(result=result)
     if since:
         query = query.filter(at__gte=since)
     if until:
         query = query.filter(at__lt=until)
+    return query
+
+
+async def for_operator(*, card_id: str | None, terminal_id: int | None, since: datetime | None, until: datetime | None, limit: int, deps=None) -> list[dict]:
+    if deps is not None:
+        await stream.drain(deps)
+    card_pk = None
+    if card_id:
+        card = await Card.get_or_none(card_id=card_id)
+        if card is None:
+            raise NotFound("no such card", code="card_not_found")
+        card_pk = card.id
+    query = _filtered(card_pk=card_pk, terminal_id=terminal_id, since=since, until=until)
     rows = await query.order_by("-at", "-id").limit(min(limit, MAX_ROWS)).select_related("hospital", "terminal", "card")
     return [_view(r, with_card=True) for r in rows]
 
@@ -71,22 +85,11 @@ async def for_console(*, hospital_id: int | None, card_id: str | None, terminal_
     last id of the previous page). `hospital_id` is forced for a hospital admin."""
     if deps is not None:  # scans still in the audit stream show up at once
         await stream.drain(deps)
-    query = AccessLog.all()
-    if hospital_id is not None:
-        query = query.filter(hospital_id=hospital_id)
+    card_pk = None
     if card_id:
         card = await Card.get_or_none(card_id=card_id)
-        query = query.filter(card_id=card.id if card else 0)
-    if terminal_id:
-        query = query.filter(terminal_id=terminal_id)
-    if action:
-        query = query.filter(action=action)
-    if result:
-        query = query.filter(result=result)
-    if since:
-        query = query.filter(at__gte=since)
-    if until:
-        query = query.filter(at__lt=until)
+        card_pk = card.id if card else 0  # an unknown card matches nothing
+    query = _filtered(hospital_id=hospital_id, card_pk=card_pk, terminal_id=terminal_id, action=action, result=result, since=since, until=until)
     if before:
         query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(limit + 1).select_related("hospital", "terminal", "card")
