@@ -181,28 +181,32 @@ def main() -> None:
         (work / "ping.txt").write_text("/api/v1/ping\tGET\tX-Bench\t1\t-\n")
         server, url = start_server(env, workers=args.workers, work=work)
 
-        def server_cpu_s() -> float:
-            # CPU time of the service's processes (its session): unlike req/s, barely moved by
-            # other work competing for the machine's cores
-            total = 0
+        def cpu_s() -> dict[str, float]:
+            # CPU time of the service's processes (its session), and of PostgreSQL and Redis: unlike
+            # req/s, barely moved by other work competing for the machine's cores, and it shows
+            # where a request's cost goes (the databases share the machine's cores with the service)
+            total = {"service": 0, "postgres": 0, "redis": 0}
             for stat in Path("/proc").glob("[0-9]*/stat"):
                 try:
-                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                    head, fields = stat.read_text().rsplit(")", 1)
                 except OSError:
                     continue
-                if int(fields[3]) == server.pid:  # session id
-                    total += int(fields[11]) + int(fields[12])
-            return total / os.sysconf("SC_CLK_TCK")
+                fields, comm = fields.split(), head.split("(", 1)[1]
+                group = "service" if int(fields[3]) == server.pid else "postgres" if comm == "postgres" else "redis" if comm.startswith("redis-server") else None
+                if group:
+                    total[group] += int(fields[11]) + int(fields[12])
+            return {k: v / os.sysconf("SC_CLK_TCK") for k, v in total.items()}
 
         def run(name: str, file: Path) -> dict:
             cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script), url, "--", str(file), "2"]
-            cpu_before = server_cpu_s()
+            cpu_before = cpu_s()
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             data = json.loads(next(l for l in out.splitlines() if l.startswith("BENCH "))[6:])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
-            data["cpu_us"] = (server_cpu_s() - cpu_before) * 1e6 / max(1, data["requests"])
+            cpu_after = cpu_s()
+            data["cpu_us"] = {k: round((cpu_after[k] - cpu_before[k]) * 1e6 / max(1, data["requests"])) for k in cpu_after}
             print(f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 {data['p99_us'] / 1000:6.2f} ms  "
-                  f"service CPU {data['cpu_us']:5.0f} us/req  {data['statuses']}", flush=True)
+                  f"CPU us/req {data['cpu_us']}  {data['statuses']}", flush=True)
             return data
 
         run("warm-up", work / "ping.txt")
@@ -226,7 +230,7 @@ def main() -> None:
             "qrcode_statuses": get["statuses"],
             "connections": args.connections,
             "workers": args.workers,
-            "service_cpu_us_per_request": {"noop": round(noop["cpu_us"]), "qrcode": round(get["cpu_us"]), "scan": round(scan["cpu_us"])},
+            "cpu_us_per_request": {"noop": noop["cpu_us"], "qrcode": get["cpu_us"], "scan": scan["cpu_us"]},
         }
         print(json.dumps(result))
     finally:

@@ -4,6 +4,7 @@ patient in, call the next one. Every scan is written to the access log."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from backend.audit import service as audit
 from backend.booking.models import Booking
@@ -11,6 +12,7 @@ from backend.booking.rules import STANDING
 from backend.cards import rules as card_rules
 from backend.catalog.models import Hospital
 from backend.clock import clock, iso
+from backend.coalesce import Coalescer
 from backend.errors import BadRequest, NotFound
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
 from backend.qr import service as qr
@@ -111,49 +113,56 @@ def _identity(deps, card) -> dict:
     return {**view, "age": parsed.age_on(clock.today())}
 
 
-# The scanned card and its bookings at this hospital today, in one prepared statement: one
-# database round trip per scan, and no query building (which cost more CPU than the database
-# took to answer). A card without bookings comes back as one row with empty booking columns.
-_CARD_AND_BOOKINGS = (
+# The scanned cards and their bookings at this hospital today, in one prepared statement for all
+# the scans of the moment (backend/coalesce.py): one database round trip per wave of scans, and
+# no query building (which cost more CPU than the database took to answer). A card without
+# bookings comes back as one row with empty booking columns.
+_CARDS_AND_BOOKINGS = (
     'SELECT c.*, b.id AS b_id, b.schedule_id AS b_schedule_id, b.visit_number AS b_visit_number, '
     'b.status AS b_status, s.start AS b_start, s."end" AS b_end, d.name AS b_department, doc.name AS b_doctor '
-    "FROM cards c LEFT JOIN bookings b ON b.card_id = c.id AND b.visit_date = {0} AND b.status IN ({3}) "
+    "FROM cards c LEFT JOIN bookings b ON b.card_id = c.id AND b.visit_date = {0} AND b.status IN ({2}) "
     "AND b.schedule_id IN (SELECT id FROM schedules WHERE hospital_id = {1}) "
     "LEFT JOIN schedules s ON s.id = b.schedule_id LEFT JOIN departments d ON d.id = s.department_id "
     "LEFT JOIN doctors doc ON doc.id = s.doctor_id "
-    "WHERE c.card_id = {2} ORDER BY s.start, b.id"
+    "WHERE c.card_id {3} ORDER BY s.start, b.id"
 )
 _STANDING_SQL = ", ".join(f"'{s.value}'" for s in STANDING)  # fixed enum values, not input
-_CARD_AND_BOOKINGS_SQL = {
-    "postgres": _CARD_AND_BOOKINGS.format("$1", "$2", "$3", _STANDING_SQL),
-    "sqlite": _CARD_AND_BOOKINGS.format("?", "?", "?", _STANDING_SQL),
-}
+_CARDS_AND_BOOKINGS_POSTGRES = _CARDS_AND_BOOKINGS.format("$1", "$2", _STANDING_SQL, "= ANY($3::text[])")
 _BOOKING_COLUMNS = ("b_id", "b_schedule_id", "b_visit_number", "b_status", "b_start", "b_end", "b_department", "b_doctor")
 
 
-async def _card_and_bookings_today(card_id: str, hospital_id: int):
+async def _cards_and_bookings(group: tuple[int, date], card_ids: list[str]) -> dict[str, tuple]:
+    """{card_id: (card, [its bookings at the hospital that day])} for the cards that exist."""
     from tortoise import Tortoise
 
     from backend.cards.models import Card
 
+    hospital_id, day = group
     conn = Tortoise.get_connection("default")
-    dialect = conn.capabilities.dialect
-    today = clock.today()
-    rows = await conn.execute_query_dict(
-        _CARD_AND_BOOKINGS_SQL[dialect], [today if dialect == "postgres" else today.isoformat(), hospital_id, card_id]
-    )
-    if not rows:
-        return None, []
-    card = Card._init_from_db(**{k: v for k, v in rows[0].items() if k not in _BOOKING_COLUMNS})
-    bookings = [
-        {
-            "booking_id": r["b_id"], "schedule_id": r["b_schedule_id"], "department": r["b_department"],
-            "doctor": r["b_doctor"], "start": r["b_start"], "end": r["b_end"],
-            "visit_number": r["b_visit_number"], "status": r["b_status"],
-        }
-        for r in rows if r["b_id"] is not None
-    ]
-    return card, bookings
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(_CARDS_AND_BOOKINGS_POSTGRES, [day, hospital_id, card_ids])
+    else:
+        in_list = "IN (" + ", ".join("?" * len(card_ids)) + ")"
+        rows = await conn.execute_query_dict(_CARDS_AND_BOOKINGS.format("?", "?", _STANDING_SQL, in_list), [day.isoformat(), hospital_id, *card_ids])
+    found: dict[str, tuple] = {}
+    for r in rows:
+        if r["card_id"] not in found:
+            found[r["card_id"]] = (Card._init_from_db(**{k: v for k, v in r.items() if k not in _BOOKING_COLUMNS}), [])
+        if r["b_id"] is not None:
+            found[r["card_id"]][1].append({
+                "booking_id": r["b_id"], "schedule_id": r["b_schedule_id"], "department": r["b_department"],
+                "doctor": r["b_doctor"], "start": r["b_start"], "end": r["b_end"],
+                "visit_number": r["b_visit_number"], "status": r["b_status"],
+            })
+    return found
+
+
+_scanned_cards = Coalescer(_cards_and_bookings)
+
+
+async def _card_and_bookings_today(card_id: str, hospital_id: int):
+    found = await _scanned_cards.get((hospital_id, clock.today()), card_id)
+    return found if found is not None else (None, [])
 
 
 async def _resolve_logged(deps, terminal: Terminal, payload: str, *, action: str, consume: bool, known_card=None):

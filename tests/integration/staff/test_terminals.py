@@ -94,6 +94,33 @@ async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_t
     assert [b["schedule_id"] for b in ry.json["bookings_today"]] == [in_y["id"]]
 
 
+async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_card(catalog, terminal_for, resident_with_card, booked):
+    from backend.staff import service as staff
+
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    x, y = await catalog.hospital(), await catalog.hospital()
+    in_x, in_y = await catalog.schedule(hospital=x, day=D), await catalog.schedule(hospital=y, day=D)
+    residents = [await resident_with_card() for _ in range(6)]
+    booking_in_x = {r.card_id: (await booked(r, in_x))["id"] for r in residents[:3]}
+    booking_in_y = {r.card_id: (await booked(r, in_y))["id"] for r in residents[2:4]}
+    clock.freeze(at(D, "07:30"))
+    tx, ty = await terminal_for(x), await terminal_for(y)
+    # every resident at both hospitals' desks at once, and a code of a card that does not exist
+    scans = [(t, r.card_id) for r in residents for t in (tx, ty)] + [(tx, "0" * len(residents[0].card_id))]
+    before = staff._scanned_cards.batches
+    answers = await asyncio.gather(*[t.scan(f"{card_id}:1") for t, card_id in scans])
+    for (t, card_id), r in zip(scans, answers):
+        if card_id.startswith("0000"):
+            assert r.status == 404 and r.json["error"]["code"] == "qr_unknown"
+            continue
+        assert r.status == 200 and r.json["card"]["card_id"] == card_id, r.json
+        mine = (booking_in_x if t is tx else booking_in_y).get(card_id)
+        assert [b["booking_id"] for b in r.json["bookings_today"]] == ([mine] if mine else [])
+    if Tortoise.get_connection("default").capabilities.dialect == "postgres":
+        # shared, not one query each (SQLite's driver wakes each handler on its own thread hop)
+        assert staff._scanned_cards.batches - before < len(scans)
+
+
 async def test_each_refusal_has_its_own_code(catalog, terminal_for, resident_with_card):
     clock.freeze(at(date(2026, 12, 13), "09:00"))
     t = await terminal_for(await catalog.hospital())
