@@ -61,12 +61,13 @@ def _row(fields: dict):
     )
 
 
-_INSERT = 'INSERT INTO "access_logs" ("terminal_id", "hospital_id", "card_id", "action", "result", "at") VALUES ($1, $2, $3, $4, $5, $6)'
+_COLUMNS = ["terminal_id", "hospital_id", "card_id", "action", "result", "at"]
 
 
 async def _write(entries: list) -> None:
-    """One transaction for the batch. On PostgreSQL a prepared INSERT run for every row (building
-    500 model objects would hold the event loop for tens of milliseconds)."""
+    """One transaction for the batch. On PostgreSQL one COPY of plain tuples: a single statement,
+    so atomic on its own, and a third of the database's CPU per row of an INSERT per row in a
+    transaction (building 500 model objects would also hold the event loop for tens of ms)."""
     from tortoise import Tortoise
 
     from backend.audit.models import AccessLog
@@ -80,7 +81,8 @@ async def _write(entries: list) -> None:
         (int(f["t"]), int(f["h"]) if f.get("h") else None, int(f["c"]) if f.get("c") else None, f["a"], f["r"], from_ms(int(f["at"])))
         for _, f in entries
     ]
-    await conn.execute_many(_INSERT, values)
+    async with conn.acquire_connection() as raw:
+        await raw.copy_records_to_table("access_logs", records=values, columns=_COLUMNS)
 
 
 async def drain(deps, *, limit: int = 10_000) -> int:
