@@ -37,6 +37,27 @@ def ensure_wrk() -> str:
     sys.exit("wrk is needed: apt-get install wrk")
 
 
+def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
+    """CPU time so far of the service's processes (its session), of PostgreSQL and of Redis.
+    Unlike req/s it is barely moved by other work competing for the machine's cores, and it
+    shows where a request's cost goes (the databases share the cores with the service)."""
+    total = {"service": 0, "postgres": 0, "redis": 0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields, comm = fields.split(), head.split("(", 1)[1]
+        group = "service" if int(fields[3]) == server.pid else "postgres" if comm == "postgres" else "redis" if comm.startswith("redis-server") else None
+        if group:
+            total[group] += int(fields[11]) + int(fields[12])
+    return {k: v / os.sysconf("SC_CLK_TCK") for k, v in total.items()}
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, int]:
+    return {k: round((after[k] - before[k]) * 1e6 / max(1, requests)) for k in after}
+
+
 def bench_env(db_url: str, prefix: str, port: int) -> dict:
     key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
     env = dict(os.environ)

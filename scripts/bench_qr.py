@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts._bench import cleanup, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
+from scripts._bench import cleanup, cpu_per_request, cpu_seconds, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
 
 # Requests prepared in advance (a signature needs HMAC, which wrk's Lua lacks): one per line,
 # tab-separated: path, then header name/value pairs, then the body.
@@ -181,30 +181,14 @@ def main() -> None:
         (work / "ping.txt").write_text("/api/v1/ping\tGET\tX-Bench\t1\t-\n")
         server, url = start_server(env, workers=args.workers, work=work)
 
-        def cpu_s() -> dict[str, float]:
-            # CPU time of the service's processes (its session), and of PostgreSQL and Redis: unlike
-            # req/s, barely moved by other work competing for the machine's cores, and it shows
-            # where a request's cost goes (the databases share the machine's cores with the service)
-            total = {"service": 0, "postgres": 0, "redis": 0}
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    head, fields = stat.read_text().rsplit(")", 1)
-                except OSError:
-                    continue
-                fields, comm = fields.split(), head.split("(", 1)[1]
-                group = "service" if int(fields[3]) == server.pid else "postgres" if comm == "postgres" else "redis" if comm.startswith("redis-server") else None
-                if group:
-                    total[group] += int(fields[11]) + int(fields[12])
-            return {k: v / os.sysconf("SC_CLK_TCK") for k, v in total.items()}
-
         def run(name: str, file: Path) -> dict:
             cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script), url, "--", str(file), "2"]
-            cpu_before = cpu_s()
+            cpu_before = cpu_seconds(server)
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             data = json.loads(next(l for l in out.splitlines() if l.startswith("BENCH "))[6:])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
-            cpu_after = cpu_s()
-            data["cpu_us"] = {k: round((cpu_after[k] - cpu_before[k]) * 1e6 / max(1, data["requests"])) for k in cpu_after}
+            cpu_after = cpu_seconds(server)
+            data["cpu_us"] = cpu_per_request(cpu_before, cpu_after, data["requests"])
             print(f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 {data['p99_us'] / 1000:6.2f} ms  "
                   f"CPU us/req {data['cpu_us']}  {data['statuses']}", flush=True)
             return data

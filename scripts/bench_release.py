@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts._bench import REDIS_URL, cleanup, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
+from scripts._bench import REDIS_URL, cleanup, cpu_per_request, cpu_seconds, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
 
 WRK_SCRIPT = r"""
 local threads = {}
@@ -145,13 +145,16 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
         await db.close()
 
 
-def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode: str, connections: int, seconds: int, threads: int = 2) -> dict:
+def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode: str, connections: int, seconds: int, threads: int = 2, server=None) -> dict:
     cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url + path,
            "--", path, str(datafile), str(threads), mode]
+    cpu_before = cpu_seconds(server) if server else None
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("BENCH "))
     data = json.loads(line[6:])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    if server:
+        data["cpu_us"] = cpu_per_request(cpu_before, cpu_seconds(server), data["requests"])
     return data
 
 
@@ -213,23 +216,23 @@ def main() -> None:
         server, url = start_server(env, workers=args.workers, work=work)
         conns = args.connections
         print(f"server up (prod, {args.workers} workers); wrk {conns} connections, {seconds}s per run", flush=True)
-        show = lambda name, r: print(f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  {r['statuses']}", flush=True)  # noqa: E731
+        show = lambda name, r: print(f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  CPU us/req {r.get('cpu_us')}  {r['statuses']}", flush=True)  # noqa: E731
         run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=2)  # warm-up
         noops, races = [], []
         for n in range(rounds):  # alternate, so drift of the machine affects both alike
-            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[n], mode="get", connections=conns, seconds=seconds))
+            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[n], mode="get", connections=conns, seconds=seconds, server=server))
             show("no-op", noops[-1])
-            races.append(run_wrk(wrk, url, "/api/v1/holds", script, datafiles[n], mode="post", connections=conns, seconds=seconds))
+            races.append(run_wrk(wrk, url, "/api/v1/holds", script, datafiles[n], mode="post", connections=conns, seconds=seconds, server=server))
             show("holds", races[-1])
-        post_noop = run_wrk(wrk, url, "/bench/post-noop", script, datafiles[0], mode="post", connections=conns, seconds=seconds)
+        post_noop = run_wrk(wrk, url, "/bench/post-noop", script, datafiles[0], mode="post", connections=conns, seconds=seconds, server=server)
         show("post no-op", post_noop)
-        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[rounds], mode="post", connections=conns, seconds=seconds)
+        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[rounds], mode="post", connections=conns, seconds=seconds, server=server)
         show("pg-hold", baseline)
-        noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds))
+        noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds, server=server))
         show("no-op", noops[-1])
-        granted_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 1], mode="post", connections=conns, seconds=seconds)
+        granted_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 1], mode="post", connections=conns, seconds=seconds, server=server)
         show("granted", granted_run)
-        refused_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 2], mode="post", connections=conns, seconds=seconds)
+        refused_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 2], mode="post", connections=conns, seconds=seconds, server=server)
         show("refused", refused_run)
         noop = {"rps": sum(r["rps"] for r in noops) / len(noops)}
         per_s = lambda run, code: run["statuses"].get(code, 0) / (run["duration_us"] / 1e6)  # noqa: E731
@@ -261,8 +264,9 @@ def main() -> None:
             "refused_per_s": round(refused_per_s),
             "granted_vs_noop": round(granted_per_s / noop["rps"], 3),
             "refused_vs_noop": round(refused_per_s / noop["rps"], 3),
-            "granted_run": {"requests": granted_run["requests"], "statuses": granted_run["statuses"], "p99_ms": round(granted_run["p99_us"] / 1000, 2)},
-            "refused_run": {"requests": refused_run["requests"], "statuses": refused_run["statuses"], "p99_ms": round(refused_run["p99_us"] / 1000, 2)},
+            "granted_run": {"requests": granted_run["requests"], "statuses": granted_run["statuses"], "p99_ms": round(granted_run["p99_us"] / 1000, 2), "cpu_us": granted_run["cpu_us"]},
+            "refused_run": {"requests": refused_run["requests"], "statuses": refused_run["statuses"], "p99_ms": round(refused_run["p99_us"] / 1000, 2), "cpu_us": refused_run["cpu_us"]},
+            "noop_cpu_us": noops[-1]["cpu_us"],
             "granted": granted,
             "capacity": capacity,
             "oversold": oversold,
