@@ -17,7 +17,7 @@ from sanic.worker.loader import AppLoader
 
 from backend import db, logs
 from backend.app import create_app
-from backend.config import ConfigError, load_settings
+from backend.config import ConfigError, ObservabilitySettings, load_settings
 
 
 def _serve(settings, *, host: str, workers: int) -> None:
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)
-    logs.setup(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT") or ("json" if os.environ.get("APP_ENV") == "prod" else "text"))
+    observability = ObservabilitySettings.from_environ(os.environ)  # logs are set up before the rest is checked
+    logs.setup(observability.log_level, observability.log_format)
     try:
         settings = load_settings()
     except ConfigError as exc:

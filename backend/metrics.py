@@ -148,8 +148,3 @@ def prepare_multiprocess(directory: str) -> None:
     for stale in glob.glob(os.path.join(directory, "*.db")):  # only prometheus-client's own files
         os.remove(stale)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-
-
-def mark_worker_dead(pid: int) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
