@@ -17,7 +17,7 @@ from sanic.worker.loader import AppLoader
 
 from backend import db, logs
 from backend.app import create_app
-from backend.config import ConfigError, load_settings
+from backend.config import ConfigError, ObservabilitySettings, load_settings
 
 
 def _serve(settings, *, host: str, workers: int) -> None:
@@ -27,17 +27,17 @@ def _serve(settings, *, host: str, workers: int) -> None:
     metrics.prepare_multiprocess(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
-    app.prepare(host=host, port=settings.port, workers=workers, access_log=settings.env != "prod", motd=False)
+    app.prepare(host=host, port=settings.app.port, workers=workers, access_log=settings.app.env != "prod", motd=False)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"\n  E-health service ({settings.env}) on http://{shown}:{settings.port}/\n"
-          f"  API docs:  http://{shown}:{settings.port}/docs\n"
-          f"  health:    http://{shown}:{settings.port}/api/v1/health\n", flush=True)
+    print(f"\n  E-health service ({settings.app.env}) on http://{shown}:{settings.app.port}/\n"
+          f"  API docs:  http://{shown}:{settings.app.port}/docs\n"
+          f"  health:    http://{shown}:{settings.app.port}/api/v1/health\n", flush=True)
     Sanic.serve(primary=app, app_loader=loader)
 
 
 async def _prepare_dev(settings) -> None:
-    await db.migrate(settings.database_url)
-    if settings.demo_data:
+    await db.migrate(settings.database.url)
+    if settings.app.demo_data:
         from backend.demo import seed
 
         await seed(settings)
@@ -48,11 +48,11 @@ async def _rebuild(settings) -> None:
     from backend.booking.service import rebuild_stock
     from backend.deps import build_deps
 
-    if not settings.redis_url:
+    if not settings.redis.url:
         print("the embedded store lives inside the server; it rebuilds itself at start-up", file=sys.stderr)
         return
-    await db.init(settings.database_url)
-    client = hot.connect(settings.redis_url)
+    await db.init(settings.database.url)
+    client = hot.connect(settings.redis.url)
     try:
         deps = build_deps(settings, client)
         await deps.scripts.load()
@@ -68,7 +68,7 @@ async def _reencrypt(settings) -> None:
     from backend.privacy.crypto import from_settings
     from backend.cards.reencrypt import reencrypt_cards
 
-    await db.init(settings.database_url)
+    await db.init(settings.database.url)
     try:
         print(json.dumps(await reencrypt_cards(from_settings(settings))))
     finally:
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)
-    logs.setup(os.environ.get("LOG_LEVEL", "INFO"), os.environ.get("LOG_FORMAT") or ("json" if os.environ.get("APP_ENV") == "prod" else "text"))
+    observability = ObservabilitySettings.from_environ(os.environ)  # logs are set up before the rest is checked
+    logs.setup(observability.log_level, observability.log_format)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "migrate":
-        asyncio.run(db.migrate(settings.database_url))
+        asyncio.run(db.migrate(settings.database.url))
         return 0
     if args.command == "seed":
         from backend.demo import seed
@@ -102,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rebuild-stock":
         asyncio.run(_rebuild(settings))
         return 0
-    if settings.env == "dev":
+    if settings.app.env == "dev":
         asyncio.run(_prepare_dev(settings))
-    if settings.env != "prod" and args.workers > 1 and not settings.redis_url:
+    if settings.app.env != "prod" and args.workers > 1 and not settings.redis.url:
         print("the embedded hold store serves one worker; set REDIS_URL for more", file=sys.stderr)
         return 2
     _serve(settings, host=args.host, workers=args.workers)

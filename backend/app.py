@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
     app.config.OAS_UI_DEFAULT = "swagger"
     app.config.OAS_URL_PREFIX = "/docs"
-    app.config.ACCESS_LOG = settings.env != "prod"
+    app.config.ACCESS_LOG = settings.app.env != "prod"
     app.ext.openapi.describe(
         "E-health card and appointment service",
         version="1",
@@ -78,14 +78,14 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
 
     @app.before_server_start
     async def open_resources(app):
-        logs.setup(settings.log_level, settings.log_format)
-        await db.init(settings.database_url)
-        client = hot.connect(settings.redis_url, pool_size=settings.redis_pool_size)
+        logs.setup(settings.observability.log_level, settings.observability.log_format)
+        await db.init(settings.database.url)
+        client = hot.connect(settings.redis.url, pool_size=settings.redis.pool_size)
         standin = None
-        if settings.dev_helpers and not settings.wechat_api_base:
+        if settings.dev_helpers and not settings.wechat.api_base:
             from backend.dev.standins import WeChatStandIn  # dev/test only: never loaded in production
 
-            standin = WeChatStandIn(env=settings.env, appid=settings.wechat_appid, secret=settings.wechat_secret).start()
+            standin = WeChatStandIn(env=settings.app.env, appid=settings.wechat.appid, secret=settings.wechat.secret).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
         await app.ctx.deps.scripts.load()
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the

@@ -35,11 +35,11 @@ async def _deps(settings):
     from backend import redis as hot
     from backend.deps import build_deps
 
-    await db.init(settings.database_url)
-    client = hot.connect(settings.redis_url)
+    await db.init(settings.database.url)
+    client = hot.connect(settings.redis.url)
     deps = None
     try:
-        deps = build_deps(settings.with_overrides(payments_enabled=False), client)  # nothing here pays
+        deps = build_deps(settings.with_overrides(payments={"enabled": False}), client)  # nothing here pays
         await deps.scripts.load()
         yield deps
     finally:
@@ -124,7 +124,7 @@ async def issue_intake_secret(deps, args) -> dict:
 async def rebuild_stock(deps, args) -> dict:
     from backend.booking.service import rebuild_stock as rebuild
 
-    if not deps.settings.redis_url:
+    if not deps.settings.redis.url:
         return {"note": "the embedded store lives inside the server and rebuilds itself at start-up"}
     return await rebuild(deps)
 

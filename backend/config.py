@@ -1,7 +1,13 @@
-"""Settings, read once from environment variables.
+"""Settings, read once from environment variables, by section (`settings.booking.hold_ttl_s`).
 
-Production refuses to start with development secrets; dev and test get fixed, clearly-labelled
-development keys so that the embedded default runs with zero setup.
+Each section is a pydantic-settings class. A field read from the environment names its variable
+(`validation_alias`); a field without one is a fixed value that only tests override. Production
+refuses to start with development parts (backend/prod_checks.py); dev and test get fixed,
+clearly-labelled development keys so that the embedded default runs with zero setup.
+
+    settings = load_settings()                      # os.environ
+    settings = load_settings({"APP_ENV": "test"})   # a given environment (tests)
+    settings.with_overrides(booking={"hold_ttl_s": 5}, app={"env": "prod"})
 """
 
 from __future__ import annotations
@@ -9,12 +15,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from backend.prod_checks import STANDIN_WECHAT_APPID, STANDIN_WECHAT_MCHID, STANDIN_WECHAT_SECRET, refusals
 
 ENVIRONMENTS = ("dev", "test", "prod")
 ROOT = Path(__file__).resolve().parent.parent
+# Text settings where a blank variable is a value of its own (`REDIS_PREFIX=`: no prefix) rather
+# than "unset"; a blank number or key, or a blank variable whose default depends on the
+# environment, means the default (as an unset one).
+_TEXT = (str, tuple[str, ...])
 
 
 class ConfigError(RuntimeError):
@@ -26,119 +42,148 @@ def _dev_key(label: str, size: int = 32) -> bytes:
     return hashlib.sha256(f"ehealth-dev-only:{label}".encode()).digest()[:size]
 
 
+def _dev_key_b64(label: str) -> str:
+    return base64.b64encode(_dev_key(label)).decode()
+
+
+def _is_prod(environ: Mapping[str, str]) -> bool:
+    return environ.get("APP_ENV", "dev") == "prod"
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, Section)
+
+
+class EnvironSource(PydanticBaseSettingsSource):
+    """A section's values from an environment mapping (os.environ, or the dict a test passes)."""
+
+    def __init__(self, settings_cls: type[Section], environ: Mapping[str, str]):
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field, field_name):  # unused: __call__ reads every field at once
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        section: type[Section] = self.settings_cls
+        defaults = section.environ_defaults(self.environ)
+        values: dict[str, Any] = {}
+        for name, field in section.model_fields.items():
+            if _is_section(field.annotation):
+                values[name] = field.annotation.from_environ(self.environ)
+                continue
+            variable = field.validation_alias
+            if not isinstance(variable, str):
+                continue  # a fixed value
+            raw = self.environ.get(variable)
+            if raw == "" and (variable in defaults or field.annotation not in _TEXT):
+                raw = None
+            if raw is None:
+                raw = defaults.get(variable)
+            if raw is not None:
+                values[variable] = raw
+        return values
+
+
+class Section(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", validate_by_name=True)
+
+    @classmethod
+    def environ_defaults(cls, environ: Mapping[str, str]) -> dict[str, str]:
+        """Defaults that depend on the environment (production or not), by variable; a variable
+        without any default is required."""
+        return {}
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *_sources, **_named):
+        # `BookingSettings()` alone reads os.environ the way load_settings does; keyword arguments win
+        return init_settings, EnvironSource(settings_cls, os.environ)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
+        try:
+            return cls(_build_sources=((EnvironSource(cls, environ),), {}))
+        except ValidationError as exc:
+            raise ConfigError("\n".join(_describe(cls, error) for error in exc.errors())) from None
+
+    @classmethod
+    def variable(cls, info: ValidationInfo) -> str:
+        return cls.model_fields[info.field_name].validation_alias
+
+
+def _describe(section: type[Section], error) -> str:
+    """One line naming the variable: pydantic's locations are the variables (aliases)."""
+    name = ".".join(str(part) for part in error["loc"]) or section.__name__
+    kind = error["type"]
+    if kind == "value_error":  # our validators' messages name their variable
+        return str(error["ctx"]["error"])
+    if kind == "missing":
+        return f"{name} is not set"
+    if kind == "int_parsing":
+        return f"{name} must be an integer, got {error['input']!r}"
+    return f"{name}: {error['msg']}"
+
+
 def _parse_keyring(raw: str, *, name: str) -> dict[int, bytes]:
-    """`"2:<base64>,1:<base64>"` -> {2: key, 1: key}."""
+    """`"2:<base64>,1:<base64>"` -> {2: key, 1: key}, each key 32 bytes."""
     keys: dict[int, bytes] = {}
     for part in filter(None, (p.strip() for p in raw.split(","))):
         version, _, b64 = part.partition(":")
         try:
             keys[int(version)] = base64.b64decode(b64, validate=True)
         except ValueError as exc:
-            raise ConfigError(f"{name}: entry {version!r} is not <int>:<base64>") from exc
+            raise ValueError(f"{name}: entry {version!r} is not <int>:<base64>") from exc
     if not keys:
-        raise ConfigError(f"{name} is empty")
+        raise ValueError(f"{name} is empty")
+    for version, key in keys.items():
+        if len(key) != 32:
+            raise ValueError(f"{name}: key {version} must be 32 bytes")
     return keys
 
 
-def _int(env: dict, name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
+def _parse_secret(raw: str, *, name: str, size: int = 32) -> bytes:
     try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+        value = base64.b64decode(raw, validate=True)
+    except ValueError as exc:  # binascii.Error included
+        raise ValueError(f"{name} must be base64") from exc
+    if len(value) < size:
+        raise ValueError(f"{name} must decode to at least {size} bytes")
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
-    env: str = "dev"
-    port: int = 8000
-    database_url: str = ""
-    redis_url: str = ""  # empty: the embedded in-process store
-    redis_prefix: str = "eh:"
-    redis_pool_size: int = 64
-    log_level: str = "INFO"
+def _active_version(version: int | None, info: ValidationInfo, *, keys_variable: str, variable: str) -> int | None:
+    keys = info.data.get("keys")
+    if keys is None:  # the keyring itself was refused
+        return version
+    version = max(keys) if version is None else version
+    if version not in keys:
+        raise ValueError(f"{variable} names a key that {keys_variable} does not hold")
+    return version
 
-    # identity data encryption
-    crypto_suite: str = "aes"  # aes (AES-256-GCM + HMAC-SHA256) | sm (SM4-GCM + HMAC-SM3)
-    crypto_keys: dict[int, bytes] = field(default_factory=dict)
-    crypto_active_version: int = 1
-    index_key: bytes = b""
 
-    # session tokens
-    token_ttl_s: int = 7 * 24 * 3600
+Keyring = Annotated[dict[int, bytes], NoDecode]
 
-    # SMS
-    sms_provider: str = "console"
-    sms_code_ttl_s: int = 300
-    sms_max_attempts: int = 5
-    sms_resend_interval_s: int = 60
-    sms_daily_limit_per_phone: int = 10
-    sms_hourly_limit_per_ip: int = 30
 
-    # family
-    family_max_members: int = 10
-    family_removal_lock_days: int = 45
+class AppSettings(Section):
+    env: str = Field("dev", validation_alias="APP_ENV")
+    port: int = Field(8000, validation_alias="PORT")
+    demo_data: bool = Field(False, validation_alias="DEMO_DATA")
 
-    # QR codes
-    qr_keys: dict[int, bytes] = field(default_factory=dict)
-    qr_active_version: int = 1
-    qr_retired_grace_s: int = 24 * 3600
-    qr_retired_at: dict[int, datetime] = field(default_factory=dict)
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {"DEMO_DATA": "0" if _is_prod(environ) else "1"}
 
-    # terminals
-    terminal_master_key: bytes = b""
-    terminal_clock_skew_s: int = 300
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, env: str) -> str:
+        if env not in ENVIRONMENTS:
+            raise ValueError(f"APP_ENV must be one of {ENVIRONMENTS}, got {env!r}")
+        return env
 
-    # operators and hospital systems
-    admin_token: str = ""
-
-    # booking
-    hold_ttl_s: int = 600
-    booking_max_per_day: int = 3
-    booking_max_per_department_day: int = 1
-    booking_ban_days: int = 30
-    booking_no_show_limit: int = 3
-    booking_cancel_limit: int = 3
-    cancel_days_before: int = 1
-    hold_rate_per_account: int = 20
-    hold_rate_per_ip: int = 600
-    hold_rate_window_s: int = 60
-
-    # WeChat
-    wechat_appid: str = "wxdevappid00000001"
-    wechat_secret: str = "dev-secret"
-    wechat_api_base: str = ""  # empty: the in-process stand-in (dev/test only)
-    wechat_access_token: str = ""
-    wechat_mchid: str = "1900000001"
-    wechat_pay_gateway: str = ""  # empty: the stand-in
-    wechat_pay_private_key: str = ""
-    wechat_pay_cert_serial: str = ""
-    wechat_pay_apiv3_key: str = ""
-    wechat_pay_public_key: str = ""
-    wechat_pay_public_key_id: str = ""
-    wechat_pay_notify_url: str = "http://127.0.0.1:8000/api/v1/payments/wechat/notify"
-    payments_enabled: bool = True
-
-    demo_data: bool = True
-
-    # how far ahead a schedule import may reach (days)
-    schedule_horizon_days: int = 90
-    # SMS gateway (Tencent Cloud SMS), logs, metrics, caches
-    tencent_sms_secret_id: str = ""
-    tencent_sms_secret_key: str = ""
-    tencent_sms_sdk_app_id: str = ""
-    tencent_sms_sign_name: str = ""
-    tencent_sms_template_id: str = ""
-    tencent_sms_region: str = "ap-guangzhou"
-    tencent_sms_endpoint: str = ""  # empty: the SDK's default (sms.tencentcloudapi.com)
-    log_format: str = "text"  # text | json (prod default)
-    metrics_token: str = ""
-    metrics_networks: tuple = ("127.0.0.1/32", "::1/128")
-    terminal_cache_ttl_s: int = 30
-    # deposits branch: the largest online deposit top-up (fen)
-    deposit_max_fen: int = 5_000_000
+    @field_validator("demo_data", mode="before")
+    @classmethod
+    def _flag(cls, raw):
+        return raw == "1" if isinstance(raw, str) else raw
 
     @property
     def is_prod(self) -> bool:
@@ -148,152 +193,306 @@ class Settings:
     def dev_helpers(self) -> bool:
         return self.env in ("dev", "test")
 
-    def with_overrides(self, **kwargs) -> "Settings":
-        return replace(self, **kwargs)
+    @property
+    def dev_admin_token(self) -> str:
+        # Operators log in with their accounts (backend/operators); this fixed token is a dev and
+        # test convenience only and is never honoured in production.
+        return "dev-admin-token" if self.dev_helpers else ""
 
 
-def load_settings(environ: dict | None = None) -> Settings:
-    env = dict(os.environ if environ is None else environ)
-    app_env = env.get("APP_ENV", "dev")
-    if app_env not in ENVIRONMENTS:
-        raise ConfigError(f"APP_ENV must be one of {ENVIRONMENTS}, got {app_env!r}")
-    prod = app_env == "prod"
-    if prod:  # every dev-only part refused at once, each line naming its variable
-        from backend.prod_checks import refusals
+class DatabaseSettings(Section):
+    url: str = Field(validation_alias="DATABASE_URL")
 
-        if problems := refusals(env):
-            raise ConfigError("production refuses to start:\n  " + "\n  ".join(problems))
-
-    def secret(name: str, dev_label: str, size: int = 32) -> bytes:
-        raw = env.get(name)
-        if raw:
-            try:
-                value = base64.b64decode(raw, validate=True)
-            except ValueError as exc:
-                raise ConfigError(f"{name} must be base64") from exc
-            if len(value) < size:
-                raise ConfigError(f"{name} must decode to at least {size} bytes")
-            return value
-        if prod:
-            raise ConfigError(f"{name} is required in production")
-        return _dev_key(dev_label, size)
-
-    def keyring(name: str, dev_label: str) -> dict[int, bytes]:
-        raw = env.get(name)
-        if raw:
-            ring = _parse_keyring(raw, name=name)
-            for version, key in ring.items():
-                if len(key) != 32:
-                    raise ConfigError(f"{name}: key {version} must be 32 bytes")
-            return ring
-        if prod:
-            raise ConfigError(f"{name} is required in production")
-        return {1: _dev_key(dev_label)}
-
-    database_url = env.get("DATABASE_URL", "")
-    if not database_url:
-        if prod:
-            raise ConfigError("DATABASE_URL is required in production")
-        data_dir = Path(env.get("DATA_DIR", ROOT / "data"))
+    @classmethod
+    def environ_defaults(cls, environ):
+        if _is_prod(environ):
+            return {}
+        data_dir = Path(environ.get("DATA_DIR") or ROOT / "data")
         data_dir.mkdir(parents=True, exist_ok=True)
-        database_url = f"sqlite://{data_dir / 'ehealth.sqlite3'}"
-    redis_url = env.get("REDIS_URL", "")
-    if prod and not redis_url:
-        raise ConfigError("REDIS_URL is required in production (several workers share holds)")
+        return {"DATABASE_URL": f"sqlite://{data_dir / 'ehealth.sqlite3'}"}
 
-    crypto_keys = keyring("CRYPTO_KEYS", "crypto")
-    # QR_KEYS="2:<base64>,1:<base64>@2026-11-20T00:00:00+08:00": a key marked @time was retired
-    # then; codes made with it are still accepted for QR_RETIRED_GRACE_S after that.
-    qr_retired_at: dict[int, datetime] = {}
-    raw_qr = env.get("QR_KEYS", "")
-    if raw_qr:
-        plain = []
-        for part in filter(None, (p.strip() for p in raw_qr.split(","))):
+
+class RedisSettings(Section):
+    url: str = Field(validation_alias="REDIS_URL")  # "": the embedded in-process store
+    prefix: str = Field("eh:", validation_alias="REDIS_PREFIX")
+    pool_size: int = Field(64, validation_alias="REDIS_POOL_SIZE")
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        # production runs several workers, which share holds: REDIS_URL is required there
+        return {} if _is_prod(environ) else {"REDIS_URL": ""}
+
+
+class CryptoSettings(Section):
+    """Identity data encryption."""
+
+    suite: str = Field("aes", validation_alias="CRYPTO_SUITE")  # aes (AES-256-GCM + HMAC-SHA256) | sm (SM4-GCM + HMAC-SM3)
+    keys: Keyring = Field(validation_alias="CRYPTO_KEYS", repr=False)
+    active_version: int | None = Field(None, validation_alias="CRYPTO_ACTIVE_VERSION")  # None: the highest
+    index_key: bytes = Field(validation_alias="INDEX_KEY", repr=False)
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        if _is_prod(environ):
+            return {}
+        return {"CRYPTO_KEYS": f"1:{_dev_key_b64('crypto')}", "INDEX_KEY": _dev_key_b64("index")}
+
+    @field_validator("suite")
+    @classmethod
+    def _known_suite(cls, suite: str) -> str:
+        if suite not in ("aes", "sm"):
+            raise ValueError("CRYPTO_SUITE must be 'aes' or 'sm'")
+        return suite
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _keyring(cls, raw, info: ValidationInfo):
+        return _parse_keyring(raw, name=cls.variable(info)) if isinstance(raw, str) else raw
+
+    @field_validator("index_key", mode="before")
+    @classmethod
+    def _secret(cls, raw, info: ValidationInfo):
+        return _parse_secret(raw, name=cls.variable(info)) if isinstance(raw, str) else raw
+
+    @field_validator("active_version")
+    @classmethod
+    def _active(cls, version, info: ValidationInfo):
+        return _active_version(version, info, keys_variable="CRYPTO_KEYS", variable="CRYPTO_ACTIVE_VERSION")
+
+
+class TokenSettings(Section):
+    """Session tokens."""
+
+    ttl_s: int = Field(7 * 24 * 3600, validation_alias="TOKEN_TTL_S")
+
+
+class TencentSmsSettings(Section):
+    """The Tencent Cloud SMS gateway (SMS_PROVIDER=tencent)."""
+
+    secret_id: str = Field("", validation_alias="TENCENT_SMS_SECRET_ID")
+    secret_key: str = Field("", validation_alias="TENCENT_SMS_SECRET_KEY", repr=False)
+    sdk_app_id: str = Field("", validation_alias="TENCENT_SMS_SDK_APP_ID")
+    sign_name: str = Field("", validation_alias="TENCENT_SMS_SIGN_NAME")
+    template_id: str = Field("", validation_alias="TENCENT_SMS_TEMPLATE_ID")
+    region: str = Field("ap-guangzhou", validation_alias="TENCENT_SMS_REGION")
+    endpoint: str = Field("", validation_alias="TENCENT_SMS_ENDPOINT")  # "": the SDK's (sms.tencentcloudapi.com)
+
+
+class SmsSettings(Section):
+    provider: str = Field("console", validation_alias="SMS_PROVIDER")
+    code_ttl_s: int = 300
+    max_attempts: int = 5
+    resend_interval_s: int = 60
+    daily_limit_per_phone: int = 10
+    hourly_limit_per_ip: int = 30
+    tencent: TencentSmsSettings
+
+
+class FamilySettings(Section):
+    max_members: int = 10
+    removal_lock_days: int = 45
+
+
+class QrSettings(Section):
+    """QR code keys. `QR_KEYS="2:<b64>,1:<b64>@2026-11-20T00:00:00+08:00"`: a key marked @time
+    was retired then; codes made with it are still accepted for QR_RETIRED_GRACE_S after that."""
+
+    keys: Keyring = Field(validation_alias="QR_KEYS", repr=False)
+    active_version: int | None = Field(None, validation_alias="QR_ACTIVE_VERSION")  # None: the highest
+    retired_grace_s: int = Field(24 * 3600, validation_alias="QR_RETIRED_GRACE_S")
+    retired_at: dict[int, datetime] = {}  # from QR_KEYS
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {} if _is_prod(environ) else {"QR_KEYS": f"1:{_dev_key_b64('qr')}"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retirements(cls, data):
+        raw = data.get("QR_KEYS") if isinstance(data, dict) else None
+        if not isinstance(raw, str):
+            return data
+        plain, retired_at = [], {}
+        for part in filter(None, (p.strip() for p in raw.split(","))):
             entry, _, retired = part.partition("@")
             plain.append(entry)
             if retired:
                 try:
                     when = datetime.fromisoformat(retired)
                 except ValueError as exc:
-                    raise ConfigError(f"QR_KEYS: bad retirement time {retired!r}") from exc
+                    raise ValueError(f"QR_KEYS: bad retirement time {retired!r}") from exc
                 if when.tzinfo is None:
-                    raise ConfigError("QR_KEYS: retirement times need a UTC offset")
-                qr_retired_at[int(entry.split(":", 1)[0])] = when
-        env["QR_KEYS"] = ",".join(plain)
-    qr_keys = keyring("QR_KEYS", "qr")
-    crypto_suite = env.get("CRYPTO_SUITE", "aes")
-    if crypto_suite not in ("aes", "sm"):
-        raise ConfigError("CRYPTO_SUITE must be 'aes' or 'sm'")
-    crypto_active = _int(env, "CRYPTO_ACTIVE_VERSION", max(crypto_keys))
-    if crypto_active not in crypto_keys:
-        raise ConfigError("CRYPTO_ACTIVE_VERSION names a key that CRYPTO_KEYS does not hold")
-    qr_active = _int(env, "QR_ACTIVE_VERSION", max(qr_keys))
-    if qr_active not in qr_keys:
-        raise ConfigError("QR_ACTIVE_VERSION names a key that QR_KEYS does not hold")
+                    raise ValueError("QR_KEYS: retirement times need a UTC offset")
+                try:
+                    retired_at[int(entry.split(":", 1)[0])] = when
+                except ValueError as exc:
+                    raise ValueError(f"QR_KEYS: entry {entry!r} is not <int>:<base64>") from exc
+        return {**data, "QR_KEYS": ",".join(plain), "retired_at": retired_at}
 
-    # Operators log in with their accounts (backend/operators); this fixed token is a dev and
-    # test convenience only and is never honoured in production.
-    admin_token = "" if prod else "dev-admin-token"
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _keyring(cls, raw, info: ValidationInfo):
+        return _parse_keyring(raw, name=cls.variable(info)) if isinstance(raw, str) else raw
 
-    return Settings(
-        env=app_env,
-        port=_int(env, "PORT", 8000),
-        database_url=database_url,
-        redis_url=redis_url,
-        redis_prefix=env.get("REDIS_PREFIX", "eh:"),
-        redis_pool_size=_int(env, "REDIS_POOL_SIZE", 64),
-        log_level=env.get("LOG_LEVEL", "INFO"),
-        crypto_suite=crypto_suite,
-        crypto_keys=crypto_keys,
-        crypto_active_version=crypto_active,
-        index_key=secret("INDEX_KEY", "index"),
-        token_ttl_s=_int(env, "TOKEN_TTL_S", 7 * 24 * 3600),
-        sms_provider=env.get("SMS_PROVIDER", "console"),
-        qr_keys=qr_keys,
-        qr_active_version=qr_active,
-        qr_retired_grace_s=_int(env, "QR_RETIRED_GRACE_S", 24 * 3600),
-        qr_retired_at=qr_retired_at,
-        terminal_master_key=secret("TERMINAL_MASTER_KEY", "terminal"),
-        admin_token=admin_token,
-        hold_ttl_s=_int(env, "HOLD_TTL_S", 600),
-        booking_max_per_day=_int(env, "BOOKING_MAX_PER_DAY", 3),
-        booking_max_per_department_day=_int(env, "BOOKING_MAX_PER_DEPARTMENT_DAY", 1),
-        cancel_days_before=_int(env, "CANCEL_DAYS_BEFORE", 1),
-        hold_rate_per_account=_int(env, "HOLD_RATE_PER_ACCOUNT", 20),
-        hold_rate_per_ip=_int(env, "HOLD_RATE_PER_IP", 600),
-        hold_rate_window_s=_int(env, "HOLD_RATE_WINDOW_S", 60),
-        wechat_appid=env.get("WECHAT_APPID", "wxdevappid00000001"),
-        wechat_secret=env.get("WECHAT_SECRET", "dev-secret"),
-        wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com/" if prod else ""),
-        wechat_access_token=env.get("WECHAT_ACCESS_TOKEN", ""),
-        wechat_mchid=env.get("WECHAT_MCHID", "1900000001"),
-        wechat_pay_gateway=env.get(
-            "WECHAT_PAY_GATEWAY", "https://api.mch.weixin.qq.com" if prod else ""
-        ),
-        wechat_pay_private_key=env.get("WECHAT_PAY_PRIVATE_KEY", ""),
-        wechat_pay_cert_serial=env.get("WECHAT_PAY_CERT_SERIAL", ""),
-        wechat_pay_apiv3_key=env.get("WECHAT_PAY_APIV3_KEY", ""),
-        wechat_pay_public_key=env.get("WECHAT_PAY_PUBLIC_KEY", ""),
-        wechat_pay_public_key_id=env.get("WECHAT_PAY_PUBLIC_KEY_ID", ""),
-        wechat_pay_notify_url=env.get(
-            "WECHAT_PAY_NOTIFY_URL",
-            f"http://127.0.0.1:{_int(env, 'PORT', 8000)}/api/v1/payments/wechat/notify",
-        ),
-        # Only for deployments (or benchmarks) that run without a merchant account: paying is
-        # then refused with 503 while everything else works.
-        payments_enabled=env.get("WECHAT_PAY_DISABLED", "0") != "1",
-        demo_data=env.get("DEMO_DATA", "0" if prod else "1") == "1",
-        schedule_horizon_days=_int(env, "SCHEDULE_HORIZON_DAYS", 90),
-        tencent_sms_secret_id=env.get("TENCENT_SMS_SECRET_ID", ""),
-        tencent_sms_secret_key=env.get("TENCENT_SMS_SECRET_KEY", ""),
-        tencent_sms_sdk_app_id=env.get("TENCENT_SMS_SDK_APP_ID", ""),
-        tencent_sms_sign_name=env.get("TENCENT_SMS_SIGN_NAME", ""),
-        tencent_sms_template_id=env.get("TENCENT_SMS_TEMPLATE_ID", ""),
-        tencent_sms_region=env.get("TENCENT_SMS_REGION", "ap-guangzhou"),
-        tencent_sms_endpoint=env.get("TENCENT_SMS_ENDPOINT", ""),
-        log_format=env.get("LOG_FORMAT", "json" if prod else "text"),
-        metrics_token=env.get("METRICS_TOKEN", ""),
-        metrics_networks=tuple(n.strip() for n in env.get("METRICS_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip()),
-        terminal_cache_ttl_s=_int(env, "TERMINAL_CACHE_TTL_S", 30),
-        deposit_max_fen=_int(env, "DEPOSIT_MAX_FEN", 5_000_000),  # deposits
+    @field_validator("active_version")
+    @classmethod
+    def _active(cls, version, info: ValidationInfo):
+        return _active_version(version, info, keys_variable="QR_KEYS", variable="QR_ACTIVE_VERSION")
+
+
+class TerminalSettings(Section):
+    master_key: bytes = Field(validation_alias="TERMINAL_MASTER_KEY", repr=False)  # terminal secrets derive from it
+    clock_skew_s: int = 300
+    cache_ttl_s: int = Field(30, validation_alias="TERMINAL_CACHE_TTL_S")
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {} if _is_prod(environ) else {"TERMINAL_MASTER_KEY": _dev_key_b64("terminal")}
+
+    @field_validator("master_key", mode="before")
+    @classmethod
+    def _secret(cls, raw, info: ValidationInfo):
+        return _parse_secret(raw, name=cls.variable(info)) if isinstance(raw, str) else raw
+
+
+class BookingSettings(Section):
+    hold_ttl_s: int = Field(600, validation_alias="HOLD_TTL_S")
+    max_per_day: int = Field(3, validation_alias="BOOKING_MAX_PER_DAY")
+    max_per_department_day: int = Field(1, validation_alias="BOOKING_MAX_PER_DEPARTMENT_DAY")
+    ban_days: int = 30
+    no_show_limit: int = 3
+    cancel_limit: int = 3
+    cancel_days_before: int = Field(1, validation_alias="CANCEL_DAYS_BEFORE")
+    hold_rate_per_account: int = Field(20, validation_alias="HOLD_RATE_PER_ACCOUNT")
+    hold_rate_per_ip: int = Field(600, validation_alias="HOLD_RATE_PER_IP")
+    hold_rate_window_s: int = Field(60, validation_alias="HOLD_RATE_WINDOW_S")
+
+
+class WeChatSettings(Section):
+    """The mini-program's login (code2session) and API."""
+
+    appid: str = Field(STANDIN_WECHAT_APPID, validation_alias="WECHAT_APPID")
+    secret: str = Field(STANDIN_WECHAT_SECRET, validation_alias="WECHAT_SECRET", repr=False)
+    api_base: str = Field("", validation_alias="WECHAT_API_BASE")  # "": the in-process stand-in (dev/test only)
+    access_token: str = Field("", validation_alias="WECHAT_ACCESS_TOKEN", repr=False)
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {"WECHAT_API_BASE": "https://api.weixin.qq.com/"} if _is_prod(environ) else {}
+
+
+class WeChatPaySettings(Section):
+    """The WeChat Pay API v3 merchant."""
+
+    mchid: str = Field(STANDIN_WECHAT_MCHID, validation_alias="WECHAT_MCHID")
+    gateway: str = Field("", validation_alias="WECHAT_PAY_GATEWAY")  # "": the stand-in
+    private_key: str = Field("", validation_alias="WECHAT_PAY_PRIVATE_KEY", repr=False)
+    cert_serial: str = Field("", validation_alias="WECHAT_PAY_CERT_SERIAL")
+    apiv3_key: str = Field("", validation_alias="WECHAT_PAY_APIV3_KEY", repr=False)
+    public_key: str = Field("", validation_alias="WECHAT_PAY_PUBLIC_KEY")
+    public_key_id: str = Field("", validation_alias="WECHAT_PAY_PUBLIC_KEY_ID")
+    notify_url: str = Field(validation_alias="WECHAT_PAY_NOTIFY_URL")
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        port = environ.get("PORT") or "8000"
+        defaults = {"WECHAT_PAY_NOTIFY_URL": f"http://127.0.0.1:{port}/api/v1/payments/wechat/notify"}
+        if _is_prod(environ):
+            defaults["WECHAT_PAY_GATEWAY"] = "https://api.mch.weixin.qq.com"
+        return defaults
+
+
+class PaymentSettings(Section):
+    # WECHAT_PAY_DISABLED=1 is only for deployments (or benchmarks) that run without a merchant
+    # account: paying is then refused with 503 while everything else works.
+    enabled: bool = Field(True, validation_alias="WECHAT_PAY_DISABLED")
+    deposit_max_fen: int = Field(5_000_000, validation_alias="DEPOSIT_MAX_FEN")  # the largest online top-up
+
+    @field_validator("enabled", mode="before")
+    @classmethod
+    def _not_disabled(cls, raw):
+        return raw != "1" if isinstance(raw, str) else raw
+
+
+class ScheduleSettings(Section):
+    horizon_days: int = Field(90, validation_alias="SCHEDULE_HORIZON_DAYS")  # how far ahead an import may reach
+
+
+class ObservabilitySettings(Section):
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    log_format: str = Field("text", validation_alias="LOG_FORMAT")  # text | json
+    metrics_token: str = Field("", validation_alias="METRICS_TOKEN", repr=False)
+    metrics_networks: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("127.0.0.1/32", "::1/128"), validation_alias="METRICS_NETWORKS"
     )
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {"LOG_FORMAT": "json"} if _is_prod(environ) else {}
+
+    @field_validator("metrics_networks", mode="before")
+    @classmethod
+    def _comma_separated(cls, raw):
+        return tuple(n.strip() for n in raw.split(",") if n.strip()) if isinstance(raw, str) else raw
+
+
+class Settings(BaseModel):
+    """Every section; immutable (tests change values with `with_overrides`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    app: AppSettings
+    database: DatabaseSettings
+    redis: RedisSettings
+    crypto: CryptoSettings
+    tokens: TokenSettings
+    sms: SmsSettings
+    family: FamilySettings
+    qr: QrSettings
+    terminals: TerminalSettings
+    booking: BookingSettings
+    wechat: WeChatSettings
+    wechat_pay: WeChatPaySettings
+    payments: PaymentSettings
+    schedules: ScheduleSettings
+    observability: ObservabilitySettings
+
+    @property
+    def is_prod(self) -> bool:
+        return self.app.is_prod
+
+    @property
+    def dev_helpers(self) -> bool:
+        return self.app.dev_helpers
+
+    def with_overrides(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with values replaced, by section: `with_overrides(booking={"hold_ttl_s": 5})`."""
+        return _replace(self, sections)
+
+
+def _replace(model: BaseModel, changes: Mapping[str, Any]) -> Any:
+    fields = type(model).model_fields
+    update = {}
+    for name, value in changes.items():
+        if name not in fields:
+            raise TypeError(f"{type(model).__name__} has no setting {name!r}")
+        current = getattr(model, name)
+        update[name] = _replace(current, value) if isinstance(current, BaseModel) and isinstance(value, Mapping) else value
+    return model.model_copy(update=update)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    if _is_prod(env) and (problems := refusals(env)):  # every dev-only part at once, each naming its variable
+        raise ConfigError("production refuses to start:\n  " + "\n  ".join(problems))
+    sections, problems = {}, []
+    for name, field in Settings.model_fields.items():
+        try:
+            sections[name] = field.annotation.from_environ(env)
+        except ConfigError as exc:
+            problems.extend(str(exc).splitlines())
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError("settings are invalid:\n  " + "\n  ".join(problems))
+    return Settings(**sections)

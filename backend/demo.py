@@ -34,7 +34,7 @@ PERIODS = [("08:00", "09:00", 12), ("09:00", "10:00", 12), ("14:00", "15:00", 10
 
 
 async def seed(settings) -> None:
-    await db.init(settings.database_url)
+    await db.init(settings.database.url)
     try:
         created = 0
         today = clock.today()

@@ -43,20 +43,20 @@ def register_lua(scripts: Scripts) -> None:
 def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
     scripts = Scripts(redis_client)
     register_lua(scripts)
-    api_base = settings.wechat_api_base or (standin.base_url if standin else "")
-    access_token = settings.wechat_access_token or (standin.access_token if standin else "")
+    api_base = settings.wechat.api_base or (standin.base_url if standin else "")
+    access_token = settings.wechat.access_token or (standin.access_token if standin else "")
     deps = Deps(
         settings=settings,
         redis=redis_client,
-        keys=KeySpace(settings.redis_prefix),
+        keys=KeySpace(settings.redis.prefix),
         scripts=scripts,
         pii=from_settings(settings),
         wechat=WeChatLogin(
-            appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=api_base, access_token=access_token
+            appid=settings.wechat.appid, secret=settings.wechat.secret, api_base=api_base, access_token=access_token
         ),
-        sms=make_sender(settings.sms_provider, settings),
+        sms=make_sender(settings.sms.provider, settings),
         standin=standin,
-        pay=make_pay(settings, standin) if settings.payments_enabled else None,
+        pay=make_pay(settings, standin) if settings.payments.enabled else None,
     )
     wire(deps)
     return deps

@@ -16,8 +16,8 @@ async def health(request: Request):
     redis_ok = await hot.ping(deps.redis)
     body = {
         "status": "ok" if database_ok and redis_ok else "degraded",
-        "env": deps.settings.env,
-        "database": {"ok": database_ok, "engine": "postgresql" if db.is_postgres(deps.settings.database_url) else "sqlite"},
+        "env": deps.settings.app.env,
+        "database": {"ok": database_ok, "engine": "postgresql" if db.is_postgres(deps.settings.database.url) else "sqlite"},
         "redis": {"ok": redis_ok, "mode": "embedded" if hot.is_embedded(deps.redis) else "redis"},
         "time": iso(clock.now()),
     }

@@ -105,7 +105,7 @@ def exposition() -> bytes:
 
 
 def allowed(request, settings) -> bool:
-    token = settings.metrics_token
+    token = settings.observability.metrics_token
     given = request.headers.get("authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
@@ -114,7 +114,7 @@ def allowed(request, settings) -> bool:
         peer = ipaddress.ip_address(request.ip or "")
     except ValueError:
         return False
-    for network in settings.metrics_networks:
+    for network in settings.observability.metrics_networks:
         try:
             if peer in ipaddress.ip_network(network, strict=False):
                 return True
@@ -148,8 +148,3 @@ def prepare_multiprocess(directory: str) -> None:
     for stale in glob.glob(os.path.join(directory, "*.db")):  # only prometheus-client's own files
         os.remove(stale)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-
-
-def mark_worker_dead(pid: int) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)

@@ -7,4 +7,4 @@
 from backend.config import load_settings
 from backend.db import tortoise_config
 
-TORTOISE_ORM = tortoise_config(load_settings().database_url)
+TORTOISE_ORM = tortoise_config(load_settings().database.url)

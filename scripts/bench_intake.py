@@ -69,8 +69,8 @@ async def seed(env: dict) -> str:
     from tests.support import make_id_number
 
     settings = load_settings()
-    await db.migrate(settings.database_url)
-    await db.init(settings.database_url)
+    await db.migrate(settings.database.url)
+    await db.init(settings.database.url)
     try:
         deps = SimpleNamespace(pii=from_settings(settings))
         hospital = await Hospital.create(code=HOSPITAL, name="压测医院", created_at=clock.now())

@@ -110,9 +110,9 @@ async def seed(env: dict, *, cards: int) -> dict:
     from backend.staff import service as staff
 
     settings = load_settings()
-    await db.migrate(settings.database_url)
-    await db.init(settings.database_url)
-    client = hot.connect(settings.redis_url)
+    await db.migrate(settings.database.url)
+    await db.init(settings.database.url)
+    client = hot.connect(settings.redis.url)
     try:
         deps = build_deps(settings, client)
         await deps.scripts.load()

@@ -105,9 +105,9 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
     from backend.devtools import bulk_residents
 
     settings = load_settings()
-    await db.migrate(settings.database_url)
-    await db.init(settings.database_url)
-    client = hot.connect(settings.redis_url)
+    await db.migrate(settings.database.url)
+    await db.init(settings.database.url)
+    client = hot.connect(settings.redis.url)
     try:
         deps = build_deps(settings, client)
         hospital = await Hospital.create(code="BENCH", name="压测医院", created_at=clock.now())
@@ -126,7 +126,7 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
             ids.append(s.id)
             capacity_of[s.id] = capacity
         residents = await bulk_residents(deps, cards)
-        conn = await asyncpg.connect(settings.database_url.split("?")[0])
+        conn = await asyncpg.connect(settings.database.url.split("?")[0])
         try:
             from scripts.bench_server import TABLES
 

@@ -88,7 +88,7 @@ def make_app() -> Sanic:
     async def open_pool(app):
         import asyncpg
 
-        app.ctx.pg = await asyncpg.create_pool(settings.database_url.split("?")[0], min_size=4, max_size=20)
+        app.ctx.pg = await asyncpg.create_pool(settings.database.url.split("?")[0], min_size=4, max_size=20)
 
     @app.after_server_stop
     async def close_pool(app):

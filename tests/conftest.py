@@ -46,6 +46,7 @@ def pytest_generate_tests(metafunc):
 
 
 def test_settings(**overrides):
+    """The test environment's settings, with overrides by section: `test_settings(redis={"url": ""})`."""
     env = {
         "APP_ENV": "test",
         "DATABASE_URL": "sqlite://:memory:",
@@ -111,20 +112,20 @@ async def _flush_prefix(client, prefix: str) -> None:
 @pytest.fixture(scope="session")
 def standin():
     settings = test_settings()
-    server = WeChatStandIn(env="test", appid=settings.wechat_appid, secret=settings.wechat_secret).start()
+    server = WeChatStandIn(env="test", appid=settings.wechat.appid, secret=settings.wechat.secret).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
 async def deps(database, redis_client, standin):
-    settings = test_settings(database_url=database.url)
+    settings = test_settings(database={"url": database.url})
     built = build_deps(settings, redis_client, standin=standin)
     await built.scripts.load()
     yield built
     if built.pay is not None:
         await built.pay.aclose()
-    await _flush_prefix(redis_client, settings.redis_prefix)
+    await _flush_prefix(redis_client, settings.redis.prefix)
     from tortoise.contrib.test import truncate_all_models
 
     await truncate_all_models()

@@ -287,7 +287,7 @@ async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
     """退号: until the deadline, refund to the original payment, slot back to stock."""
     booking = await _accessible_booking(account_id, booking_id)
     rules.check_cancel(booking.status)
-    deadline = rules.cancel_deadline(booking.visit_date, days_before=deps.settings.cancel_days_before)
+    deadline = rules.cancel_deadline(booking.visit_date, days_before=deps.settings.booking.cancel_days_before)
     now = clock.now()
     if now >= deadline:
         raise Conflict("the cancellation deadline has passed", code="cancel_deadline_passed", deadline=iso(deadline))
@@ -333,7 +333,7 @@ async def _check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
     s = deps.settings
     month_start = now.astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     times = await Booking.filter(card_id=card_pk, cancel_reason="resident", cancelled_at__gte=month_start).values_list("cancelled_at", flat=True)
-    until = rules.cancel_ban_until(list(times), now=now, limit=s.booking_cancel_limit, ban_days=s.booking_ban_days)
+    until = rules.cancel_ban_until(list(times), now=now, limit=s.booking.cancel_limit, ban_days=s.booking.ban_days)
     if until is not None:
         await _impose_ban(deps, card_pk=card_pk, rule="cancel_ban", until=until, now=now)
 
@@ -343,7 +343,7 @@ async def check_no_show_ban(deps, *, card_pk: int, now: datetime) -> None:
     session_ends = []
     for b in await Booking.filter(card_id=card_pk, status=BookingStatus.NO_SHOW, visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
         session_ends.append(local_datetime(b.visit_date, b.schedule.end))
-    until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking_no_show_limit, ban_days=s.booking_ban_days)
+    until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking.no_show_limit, ban_days=s.booking.ban_days)
     if until is not None:
         await _impose_ban(deps, card_pk=card_pk, rule="no_show_ban", until=until, now=now)
 

@@ -12,14 +12,14 @@ from backend.clock import local_datetime, to_ms
 
 
 def _prefix(deps) -> str:
-    return deps.settings.redis_prefix
+    return deps.settings.redis.prefix
 
 
 async def take(deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str, now_ms: int, hold_id: str) -> list:
     s = deps.settings
     common = [
-        _prefix(deps), s.hold_ttl_s * 1000, s.booking_max_per_day, s.booking_max_per_department_day,
-        s.hold_rate_per_account, s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
+        _prefix(deps), s.booking.hold_ttl_s * 1000, s.booking.max_per_day, s.booking.max_per_department_day,
+        s.booking.hold_rate_per_account, s.booking.hold_rate_per_ip, s.booking.hold_rate_window_s * 1000,
     ]
     return await deps.scripts.batched("booking.hold", common, [now_ms, token_hash, card_id, schedule_id, ip, hold_id])
 

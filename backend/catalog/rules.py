@@ -72,10 +72,6 @@ def validate_stock(*, capacity: int, referral_quota: int, fee_fen: int) -> None:
         raise InvalidSchedule("fee_fen", "must be a whole number of fen between 0 and 1,000,000")
 
 
-def session_bounds(visit_date: date, start: str, end: str) -> tuple[datetime, datetime]:
-    return local_datetime(visit_date, start), local_datetime(visit_date, end)
-
-
 class ScheduleStatus(StrEnum):
     """What is stored: a session is open until an operator suspends it (停诊), for good, or
     retires it while nobody has booked it (withdrawn from every list)."""

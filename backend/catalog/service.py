@@ -113,7 +113,7 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
     doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)}
     external_ids = [r.get("external_id") for r in rows if isinstance(r, dict) and isinstance(r.get("external_id"), str)]
     existing = {s.external_id: s for s in await Schedule.filter(hospital_id=hospital_id, external_id__in=[e.strip() for e in external_ids])} if external_ids else {}
-    today, horizon = clock.today(), deps.settings.schedule_horizon_days
+    today, horizon = clock.today(), deps.settings.schedules.horizon_days
     planned, problems, seen = [], [], set()
     for i, raw in enumerate(rows):
         try:

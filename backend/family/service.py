@@ -20,7 +20,7 @@ log = logging.getLogger("ehealth.family")
 
 
 def member_view(deps, link: FamilyLink) -> dict:
-    lock_days = deps.settings.family_removal_lock_days
+    lock_days = deps.settings.family.removal_lock_days
     return {
         "member_id": link.id,
         "card": cards.card_view(deps, link.card, is_self=False, relation=link.relation),
@@ -47,7 +47,7 @@ async def add_member(*, deps, account_id: int, name: str, id_number: str, phone:
     if relation not in RELATIONS:
         raise BadRequest(f"relation must be one of {', '.join(RELATIONS)}", code="invalid_relation")
     identity = cards.validate_identity(name=name, id_number=id_number, phone=phone)
-    limit = deps.settings.family_max_members
+    limit = deps.settings.family.max_members
     if not rules.has_room(await _active_count(account_id), limit=limit):
         raise Conflict(f"an account can link at most {limit} family members", code="family_full", limit=limit)
     id_hash = deps.pii.index(identity.id_number.value, field="id_number")
@@ -85,7 +85,7 @@ async def remove_member(*, deps, account_id: int, member_id: int) -> None:
     link = await FamilyLink.get_or_none(id=member_id, account_id=account_id, removed_at__isnull=True)
     if link is None:
         raise NotFound("no such family member")
-    lock_days = deps.settings.family_removal_lock_days
+    lock_days = deps.settings.family.removal_lock_days
     now = clock.now()
     if not rules.can_remove(link.linked_at, now=now, lock_days=lock_days):
         allowed = rules.removable_at(link.linked_at, lock_days=lock_days)

@@ -66,11 +66,11 @@ async def login_with_wechat(*, deps, code: str) -> dict:
     token = rules.new_token()
     th = rules.token_hash(token)
     now = clock.now()
-    expires_at = rules.token_expiry(now, deps.settings.token_ttl_s)
+    expires_at = rules.token_expiry(now, deps.settings.tokens.ttl_s)
     await Session.create(token_hash=th, account_id=account.id, created_at=now, expires_at=expires_at)
     await cache_session(deps, th=th, account_id=account.id, expires_ms=to_ms(expires_at))
     log.info("login account=%s", account.id)
-    return {"token": token, "expires_in": deps.settings.token_ttl_s, "account_id": account.id}
+    return {"token": token, "expires_in": deps.settings.tokens.ttl_s, "account_id": account.id}
 
 
 async def session_from_db(deps, th: str) -> tuple[int, int] | None:

@@ -314,9 +314,9 @@ def _deposit_view(deposit: Deposit) -> dict:
 async def create_deposit(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, amount_fen: int) -> dict:
     """A top-up of an ongoing admission of the caller's own or a linked member's card, and its
     WeChat Pay order. Someone else's card and a wrong admission get the bill's 404."""
-    problem = rules.check_deposit_amount(amount_fen, max_fen=deps.settings.deposit_max_fen)
+    problem = rules.check_deposit_amount(amount_fen, max_fen=deps.settings.payments.deposit_max_fen)
     if problem is not None:
-        raise BadRequest(f"amount_fen: {problem}", code="invalid_amount", max_fen=deps.settings.deposit_max_fen,
+        raise BadRequest(f"amount_fen: {problem}", code="invalid_amount", max_fen=deps.settings.payments.deposit_max_fen,
                          fields=[{"field": "amount_fen", "message": problem}])
     if not card_rules.is_card_id(card_id):
         raise _no_bill()

@@ -131,8 +131,8 @@ class PiiCipher:
 
 def from_settings(settings) -> PiiCipher:
     return PiiCipher(
-        suite=settings.crypto_suite,
-        keys=settings.crypto_keys,
-        active_version=settings.crypto_active_version,
-        index_key=settings.index_key,
+        suite=settings.crypto.suite,
+        keys=settings.crypto.keys,
+        active_version=settings.crypto.active_version,
+        index_key=settings.crypto.index_key,
     )

@@ -52,8 +52,8 @@ def refuse(code: str, *, card: Card | None = None) -> QrRefused:
 def _keys(deps) -> list[bytes]:
     s = deps.settings
     return rules.accepted_keys(
-        s.qr_keys, active=s.qr_active_version, retired_at=s.qr_retired_at, now=clock.now(),
-        grace=timedelta(seconds=s.qr_retired_grace_s),
+        s.qr.keys, active=s.qr.active_version, retired_at=s.qr.retired_at, now=clock.now(),
+        grace=timedelta(seconds=s.qr.retired_grace_s),
     )
 
 
@@ -62,7 +62,7 @@ def issue(deps, card_id: str, *, kind: str) -> dict:
         return {"payload": rules.static_payload(card_id), "kind": kind, "expires_at": None, "refresh_in": None}
     now_s = clock.now().timestamp()
     step = rules.step_at(now_s)
-    key = deps.settings.qr_keys[deps.settings.qr_active_version]
+    key = deps.settings.qr.keys[deps.settings.qr.active_version]
     return {
         "payload": rules.dynamic_payload(card_id, key, step),
         "kind": kind,
@@ -159,7 +159,7 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
     th = identity_rules.token_hash(token)
     filled: set[str] = set()
     while True:
-        reply = await deps.scripts.batched("qr.fetch", [deps.settings.redis_prefix], [clock.now_ms(), th, card_id])
+        reply = await deps.scripts.batched("qr.fetch", [deps.settings.redis.prefix], [clock.now_ms(), th, card_id])
         if reply[0] == "ok":
             return int(reply[1]), reply[2]
         if reply[0] == "err":

@@ -57,10 +57,10 @@ class TencentSender:
     @classmethod
     def from_settings(cls, settings) -> "TencentSender":
         return cls(
-            secret_id=settings.tencent_sms_secret_id, secret_key=settings.tencent_sms_secret_key,
-            sdk_app_id=settings.tencent_sms_sdk_app_id, sign_name=settings.tencent_sms_sign_name,
-            template_id=settings.tencent_sms_template_id, region=settings.tencent_sms_region,
-            endpoint=settings.tencent_sms_endpoint,
+            secret_id=settings.sms.tencent.secret_id, secret_key=settings.sms.tencent.secret_key,
+            sdk_app_id=settings.sms.tencent.sdk_app_id, sign_name=settings.sms.tencent.sign_name,
+            template_id=settings.sms.tencent.template_id, region=settings.sms.tencent.region,
+            endpoint=settings.sms.tencent.endpoint,
         )
 
     def _send_sync(self, phone: str, params: list[str]) -> None:

@@ -20,10 +20,10 @@ log = logging.getLogger("ehealth.sms")
 
 def limits_from(settings) -> rules.Limits:
     return rules.Limits(
-        code_ttl_ms=settings.sms_code_ttl_s * 1000,
-        max_attempts=settings.sms_max_attempts,
-        resend_interval_ms=settings.sms_resend_interval_s * 1000,
-        daily_limit=settings.sms_daily_limit_per_phone,
+        code_ttl_ms=settings.sms.code_ttl_s * 1000,
+        max_attempts=settings.sms.max_attempts,
+        resend_interval_ms=settings.sms.resend_interval_s * 1000,
+        daily_limit=settings.sms.daily_limit_per_phone,
     )
 
 
@@ -32,7 +32,7 @@ def _phone_ref(deps, phone: str) -> str:
 
 
 def _code_hash(deps, phone_ref: str, purpose: str, code: str) -> str:
-    return hmac.new(deps.settings.index_key, f"sms|{phone_ref}|{purpose}|{code}".encode(), "sha256").hexdigest()
+    return hmac.new(deps.settings.crypto.index_key, f"sms|{phone_ref}|{purpose}|{code}".encode(), "sha256").hexdigest()
 
 
 def _ms_to_next_day(now: datetime) -> int:
@@ -61,7 +61,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
         pipe.incr(ip_key)
         pipe.expire(ip_key, 7200)
         ip_count, _ = await pipe.execute()
-    if ip_count > settings.sms_hourly_limit_per_ip:
+    if ip_count > settings.sms.hourly_limit_per_ip:
         until = (hour + 1) * 3_600_000
         raise TooManyRequests(
             "too many SMS requests from this network, try again later",
@@ -89,7 +89,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
                 pipe.incr(day_key)
                 pipe.expire(day_key, 2 * 86400)
                 pipe.hset(code_key, mapping={"h": _code_hash(deps, ref, purpose, code), "t": now_ms, "n": 0})
-                pipe.expire(code_key, settings.sms_code_ttl_s + 3600)
+                pipe.expire(code_key, settings.sms.code_ttl_s + 3600)
                 await pipe.execute()
                 break
             except WatchError:
@@ -105,7 +105,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
             message, rule=f"sms_{decision.reason}", until=_iso_ms(now_ms + decision.retry_after_ms), retry_after=retry_after
         )
 
-    minutes = str(max(1, settings.sms_code_ttl_s // 60))
+    minutes = str(max(1, settings.sms.code_ttl_s // 60))
     try:
         await deps.sms.send(phone=phone, text=f"【电子健康卡】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。", params=[code, minutes])
     except SmsUnavailable as exc:
@@ -116,7 +116,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
         log.warning("SMS not sent: %s", exc)
         raise AppError("the SMS service is unavailable; try again in a moment", code="sms_unavailable", status=503) from None
     metrics.SMS.labels("sent").inc()
-    response = {"sent": True, "retry_after": settings.sms_resend_interval_s}
+    response = {"sent": True, "retry_after": settings.sms.resend_interval_s}
     if settings.dev_helpers:
         response["dev_code"] = code
     return response

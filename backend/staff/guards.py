@@ -47,7 +47,7 @@ async def authenticate(request: Request) -> Terminal:
         entry = await terminal_cache.load(deps, code)
         from_cache = False
         _check_signature(request, deps, entry, code=code, timestamp=timestamp, nonce=nonce, given=given)
-    skew = deps.settings.terminal_clock_skew_s
+    skew = deps.settings.terminals.clock_skew_s
     fresh, generation = await terminal_cache.claim_nonce(deps, terminal_id=entry.terminal.id, nonce=nonce, ttl_s=skew * NONCE_TTL_FACTOR)
     if from_cache and generation != entry.generation:
         # disabled, enabled or rotated since this worker cached it: decide on the stored row
@@ -65,7 +65,7 @@ def _check_signature(request: Request, deps, entry, *, code: str, timestamp: str
     if entry is None:
         raise Unauthorized("unknown terminal", code="terminal_unauthenticated")
     found = entry.terminal
-    secret = rules.derive_secret(deps.settings.terminal_master_key, found.terminal_code, found.credential_version)
+    secret = rules.derive_secret(deps.settings.terminals.master_key, found.terminal_code, found.credential_version)
     if not hmac.compare_digest(rules.secret_hash(secret), found.secret_hash):
         raise Unauthorized("this terminal's credentials were replaced", code="terminal_unauthenticated")
-    signing.check(request, secret=secret, skew_s=deps.settings.terminal_clock_skew_s)
+    signing.check(request, secret=secret, skew_s=deps.settings.terminals.clock_skew_s)

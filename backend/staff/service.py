@@ -40,7 +40,7 @@ async def register_terminal(*, deps, hospital_id: int, name: str) -> dict:
     if not await Hospital.exists(id=hospital_id):
         raise NotFound("no such hospital", code="hospital_not_found")
     code = rules.new_terminal_code()
-    secret = rules.derive_secret(deps.settings.terminal_master_key, code, 1)
+    secret = rules.derive_secret(deps.settings.terminals.master_key, code, 1)
     terminal = await Terminal.create(
         hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret), created_at=clock.now()
     )
@@ -77,7 +77,7 @@ async def set_terminal_status(*, terminal_id: int, active: bool, deps=None) -> d
 async def rotate_terminal(*, deps, terminal_id: int) -> dict:
     found = await _terminal(terminal_id)
     found.credential_version += 1
-    secret = rules.derive_secret(deps.settings.terminal_master_key, found.terminal_code, found.credential_version)
+    secret = rules.derive_secret(deps.settings.terminals.master_key, found.terminal_code, found.credential_version)
     found.secret_hash = rules.secret_hash(secret)
     await found.save(update_fields=["credential_version", "secret_hash"])
     await terminal_cache.bump(deps)

@@ -40,7 +40,7 @@ async def bump(deps) -> None:
 
 def cached(deps, code: str) -> Entry | None:
     entry = _cache(deps).get(code)
-    if entry is None or time.monotonic() - entry.loaded_at > deps.settings.terminal_cache_ttl_s:
+    if entry is None or time.monotonic() - entry.loaded_at > deps.settings.terminals.cache_ttl_s:
         return None
     return entry
 
@@ -60,5 +60,5 @@ async def load(deps, code: str) -> Entry | None:
 
 
 async def claim_nonce(deps, *, terminal_id: int, nonce: str, ttl_s: int) -> tuple[bool, int]:
-    fresh, generation = await deps.scripts.batched("staff.nonce", [deps.settings.redis_prefix, ttl_s], [terminal_id, nonce])
+    fresh, generation = await deps.scripts.batched("staff.nonce", [deps.settings.redis.prefix, ttl_s], [terminal_id, nonce])
     return bool(int(fresh)), int(generation)

@@ -549,7 +549,7 @@ def make_pay(settings, standin=None) -> WeChatPay:
     - otherwise (dev/test): the merchant of the stand-in (backend.dev.standins, duck-typed here
       so production code never imports it), with the keys it generated, at its base URL.
     """
-    if settings.wechat_pay_gateway:
+    if settings.wechat_pay.gateway:
         merchant = _configured_merchant(settings)
     elif settings.is_prod:
         raise ConfigError("WECHAT_PAY_GATEWAY is required in production")
@@ -557,14 +557,14 @@ def make_pay(settings, standin=None) -> WeChatPay:
         raise ConfigError("WeChat Pay needs WECHAT_PAY_GATEWAY and its keys, or the dev/test stand-in")
     else:
         try:
-            merchant = standin.pay_merchant(appid=settings.wechat_appid, mchid=settings.wechat_mchid, notify_url=settings.wechat_pay_notify_url)
+            merchant = standin.pay_merchant(appid=settings.wechat.appid, mchid=settings.wechat_pay.mchid, notify_url=settings.wechat_pay.notify_url)
         except RuntimeError as exc:
             raise ConfigError(str(exc)) from None
     try:
         return WeChatPay(
             appid=merchant.appid, mchid=merchant.mchid, private_key=merchant.private_key, cert_serial_no=merchant.cert_serial_no,
             apiv3_key=merchant.apiv3_key, public_key=merchant.public_key, public_key_id=merchant.public_key_id,
-            notify_url=settings.wechat_pay_notify_url, gateway=merchant.gateway,
+            notify_url=settings.wechat_pay.notify_url, gateway=merchant.gateway,
         )
     except Exception as exc:
         raise ConfigError(f"WeChat Pay keys do not load: {exc}") from None
@@ -572,25 +572,25 @@ def make_pay(settings, standin=None) -> WeChatPay:
 
 def _configured_merchant(settings) -> MerchantKeys:
     required = {
-        "WECHAT_MCHID": settings.wechat_mchid,
-        "WECHAT_APPID": settings.wechat_appid,
-        "WECHAT_PAY_PRIVATE_KEY": settings.wechat_pay_private_key,
-        "WECHAT_PAY_CERT_SERIAL": settings.wechat_pay_cert_serial,
-        "WECHAT_PAY_APIV3_KEY": settings.wechat_pay_apiv3_key,
-        "WECHAT_PAY_PUBLIC_KEY": settings.wechat_pay_public_key,
-        "WECHAT_PAY_PUBLIC_KEY_ID": settings.wechat_pay_public_key_id,
-        "WECHAT_PAY_NOTIFY_URL": settings.wechat_pay_notify_url,
+        "WECHAT_MCHID": settings.wechat_pay.mchid,
+        "WECHAT_APPID": settings.wechat.appid,
+        "WECHAT_PAY_PRIVATE_KEY": settings.wechat_pay.private_key,
+        "WECHAT_PAY_CERT_SERIAL": settings.wechat_pay.cert_serial,
+        "WECHAT_PAY_APIV3_KEY": settings.wechat_pay.apiv3_key,
+        "WECHAT_PAY_PUBLIC_KEY": settings.wechat_pay.public_key,
+        "WECHAT_PAY_PUBLIC_KEY_ID": settings.wechat_pay.public_key_id,
+        "WECHAT_PAY_NOTIFY_URL": settings.wechat_pay.notify_url,
     }
     missing = [name for name, value in required.items() if not value]
     if missing:
         raise ConfigError("WeChat Pay is not configured: " + ", ".join(missing) + " required")
-    if len(settings.wechat_pay_apiv3_key.encode()) != 32:
+    if len(settings.wechat_pay.apiv3_key.encode()) != 32:
         raise ConfigError("WECHAT_PAY_APIV3_KEY must be the 32-character APIv3 key")
-    if settings.is_prod and not settings.wechat_pay_notify_url.startswith("https://"):
+    if settings.is_prod and not settings.wechat_pay.notify_url.startswith("https://"):
         raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https in production")
     return MerchantKeys(
-        appid=settings.wechat_appid, mchid=settings.wechat_mchid, private_key=settings.wechat_pay_private_key,
-        cert_serial_no=settings.wechat_pay_cert_serial, apiv3_key=settings.wechat_pay_apiv3_key,
-        public_key=settings.wechat_pay_public_key, public_key_id=settings.wechat_pay_public_key_id,
-        gateway=settings.wechat_pay_gateway,
+        appid=settings.wechat.appid, mchid=settings.wechat_pay.mchid, private_key=settings.wechat_pay.private_key,
+        cert_serial_no=settings.wechat_pay.cert_serial, apiv3_key=settings.wechat_pay.apiv3_key,
+        public_key=settings.wechat_pay.public_key, public_key_id=settings.wechat_pay.public_key_id,
+        gateway=settings.wechat_pay.gateway,
     )

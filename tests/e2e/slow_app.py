@@ -24,8 +24,8 @@ def factory():
 
 def main() -> None:
     settings = load_settings()
-    logs.setup(settings.log_level, settings.log_format)
-    asyncio.run(db.migrate(settings.database_url))
+    logs.setup(settings.observability.log_level, settings.observability.log_format)
+    asyncio.run(db.migrate(settings.database.url))
     from backend import metrics
     import os
     import tempfile
@@ -33,7 +33,7 @@ def main() -> None:
     metrics.prepare_multiprocess(os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
     loader = AppLoader(factory=factory)
     app = loader.load()
-    app.prepare(host="127.0.0.1", port=settings.port, workers=1, motd=False)
+    app.prepare(host="127.0.0.1", port=settings.app.port, workers=1, motd=False)
     Sanic.serve(primary=app, app_loader=loader)
 
 

@@ -24,9 +24,9 @@ async def seed(cards: int, schedules: int, capacity: int, booked: int) -> dict:
     from backend.devtools import bulk_residents
 
     settings = load_settings()
-    await db.migrate(settings.database_url)
-    await db.init(settings.database_url)
-    client = hot.connect(settings.redis_url)
+    await db.migrate(settings.database.url)
+    await db.init(settings.database.url)
+    client = hot.connect(settings.redis.url)
     try:
         deps = build_deps(settings, client)
         hospital = await Hospital.create(code="LIVE" + secrets.token_hex(2).upper(), name="故障测试医院", created_at=clock.now())

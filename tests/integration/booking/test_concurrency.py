@@ -22,7 +22,7 @@ async def _hold(client, resident, schedule_id, ip="127.0.0.1"):
 
 
 async def test_1000_cards_race_for_100_slots(deps, catalog, client):
-    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
+    deps.settings = deps.settings.with_overrides(booking={"hold_rate_per_ip": 100_000})
     clock.freeze(at(date(2026, 12, 13), "12:59"))
     s = await catalog.schedule(day=D, capacity=100)
     crowd = await bulk_residents(deps, 1000)
@@ -60,7 +60,7 @@ async def test_one_card_racing_across_sessions_of_a_day_gets_three(deps, catalog
 async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(deps, catalog, client):
     """Holds last 1 s here while waves of requests keep arriving for 3 s: a sampler reads the
     schedule's stock throughout and it must always be within [0, capacity]."""
-    deps.settings = deps.settings.with_overrides(hold_ttl_s=1, hold_rate_per_ip=100_000, hold_rate_per_account=100_000)
+    deps.settings = deps.settings.with_overrides(booking={"hold_ttl_s": 1, "hold_rate_per_ip": 100_000, "hold_rate_per_account": 100_000})
     clock.set(at(date(2026, 12, 13), "12:59"))  # running, not frozen: holds really expire
     capacity = 20
     s = await catalog.schedule(day=D, capacity=capacity)
@@ -115,7 +115,7 @@ async def _pay_all(client, deps, crowd_by_hold):
 async def test_after_all_payments_bookings_equal_capacity_numbered_1_to_100(deps, catalog, client):
     from backend.booking.models import Booking
 
-    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
+    deps.settings = deps.settings.with_overrides(booking={"hold_rate_per_ip": 100_000})
     clock.freeze(at(date(2026, 12, 13), "12:59"))
     s = await catalog.schedule(day=D, capacity=100)
     crowd = await bulk_residents(deps, 400)
@@ -138,7 +138,7 @@ async def test_redis_flushed_mid_run_then_rebuilt_loses_nothing_and_never_overse
     from backend.payments.models import Payment
     from tests.integration.conftest import Payer
 
-    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=100_000)
+    deps.settings = deps.settings.with_overrides(booking={"hold_rate_per_ip": 100_000})
     clock.freeze(at(date(2026, 12, 13), "12:59"))
     capacity = 10
     s = await catalog.schedule(day=D, capacity=capacity)
@@ -156,7 +156,7 @@ async def test_redis_flushed_mid_run_then_rebuilt_loses_nothing_and_never_overse
         later_orders[hold_id] = started.json["out_trade_no"]
 
     # Redis loses everything of ours (holds, stock, tokens, caches); other runs share this server
-    async for key in deps.redis.scan_iter(match=deps.settings.redis_prefix + "*", count=1000):
+    async for key in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*", count=1000):
         await deps.redis.delete(key)
     await deps.redis.script_flush()
     await rebuild_stock(deps)

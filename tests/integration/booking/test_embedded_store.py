@@ -21,7 +21,7 @@ D = date(2026, 12, 20)
 async def embedded(database, standin, make_client):
     from tests.conftest import test_settings
 
-    settings = test_settings(database_url=database.url, redis_url="")
+    settings = test_settings(database={"url": database.url}, redis={"url": ""})
     deps = build_deps(settings, hot.connect(""), standin=standin)
     assert hot.is_embedded(deps.redis)
     await deps.scripts.load()

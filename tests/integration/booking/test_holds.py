@@ -167,7 +167,7 @@ async def test_family_member_cards_count_separately(catalog, resident_with_card)
 
 async def test_rate_limit_per_account_says_until_when(deps, catalog, resident_with_card):
     clock.freeze(at(date(2026, 12, 13), "13:00"))
-    deps.settings = deps.settings.with_overrides(hold_rate_per_account=3)
+    deps.settings = deps.settings.with_overrides(booking={"hold_rate_per_account": 3})
     s = await catalog.schedule(day=D, capacity=1)
     me = await resident_with_card()
     statuses = [(await hold(me, s)).status for _ in range(3)]
@@ -181,7 +181,7 @@ async def test_rate_limit_per_account_says_until_when(deps, catalog, resident_wi
 
 async def test_rate_limit_per_ip(deps, catalog, resident_with_card, client):
     clock.freeze(at(date(2026, 12, 13), "13:00"))
-    deps.settings = deps.settings.with_overrides(hold_rate_per_ip=2)
+    deps.settings = deps.settings.with_overrides(booking={"hold_rate_per_ip": 2})
     s = await catalog.schedule(day=D)
     people = [await resident_with_card() for _ in range(3)]
     codes = [(await hold(p, s)).status for p in people]
@@ -248,7 +248,7 @@ async def test_cold_caches_are_filled_from_the_database(deps, catalog, resident_
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     s = await catalog.schedule(day=D)
     me = await resident_with_card()
-    async for key in deps.redis.scan_iter(match=deps.settings.redis_prefix + "*"):
+    async for key in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*"):
         await deps.redis.delete(key)  # Redis lost everything: tokens, cards, schedules
     r = await hold(me, s)
     assert r.status == 201, r.json

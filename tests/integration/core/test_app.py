@@ -46,7 +46,7 @@ async def test_dev_clock_endpoint(client, database):
 async def test_dev_helpers_do_not_exist_in_prod(deps, database, make_client):
     from backend.app import create_app
 
-    deps.settings = deps.settings.with_overrides(env="prod")
+    deps.settings = deps.settings.with_overrides(app={"env": "prod"})
     client = await make_client(create_app(deps=deps))
     _, r = await client.post("/api/v1/dev/clock", json={"now": "2026-12-01T12:59:50+08:00"})
     assert r.status == 404 and r.json["error"]["code"] == "not_found"

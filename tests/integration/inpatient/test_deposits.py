@@ -133,7 +133,7 @@ async def test_the_maximum_is_the_configured_one(his_for, resident_with_card, de
     me = await resident_with_card()
     await _stay(his, "ZY231", me.id_number)
     assert (await _top_up(me, his, "ZY231", 5_000_000)).status == 201  # the default maximum itself is allowed
-    deps.settings = deps.settings.with_overrides(deposit_max_fen=20000)
+    deps.settings = deps.settings.with_overrides(payments={"deposit_max_fen": 20000})
     r = await _top_up(me, his, "ZY231", 20001)
     assert r.status == 400 and r.json["error"]["code"] == "invalid_amount" and r.json["error"]["max_fen"] == 20000
     assert (await _top_up(me, his, "ZY231", 20000)).status == 201

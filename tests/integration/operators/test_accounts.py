@@ -65,7 +65,7 @@ async def test_the_dev_token_is_a_platform_operator_in_dev_and_test_only(deps, m
     _, r = await client.get("/api/v1/admin/me", headers=ADMIN)
     assert r.status == 200 and r.json["role"] == "platform"
     console = await operator_login()
-    prod = create_app(deps=dataclasses.replace(deps, settings=deps.settings.with_overrides(env="prod")))
+    prod = create_app(deps=dataclasses.replace(deps, settings=deps.settings.with_overrides(app={"env": "prod"})))
     prod_client = await make_client(prod)
     _, r = await prod_client.get("/api/v1/admin/hospitals", headers=ADMIN)
     assert r.status == 401

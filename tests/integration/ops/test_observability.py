@@ -71,7 +71,7 @@ async def test_metrics_count_requests_by_route_and_status(client, database):
 
 
 async def test_metrics_only_for_configured_networks_or_the_token(deps, database, make_client):
-    deps.settings = deps.settings.with_overrides(metrics_networks=("10.0.0.0/8",), metrics_token="scrape-secret-1234")
+    deps.settings = deps.settings.with_overrides(observability={"metrics_networks": ("10.0.0.0/8",), "metrics_token": "scrape-secret-1234"})
     app = create_app(deps=deps)
     local = await make_client(app)  # 127.0.0.1: not in 10.0.0.0/8
     _, r = await local.get("/metrics")

@@ -24,11 +24,11 @@ REFUND = "/v3/refund/domestic/refunds"
 
 def impatient_client(deps, *, read_s: float) -> WeChatPay:
     """The service's WeChat Pay client as configured, but giving up on an answer after read_s."""
-    m = deps.standin.pay_merchant(appid=deps.settings.wechat_appid, mchid=deps.settings.wechat_mchid,
-                                  notify_url=deps.settings.wechat_pay_notify_url)
+    m = deps.standin.pay_merchant(appid=deps.settings.wechat.appid, mchid=deps.settings.wechat_pay.mchid,
+                                  notify_url=deps.settings.wechat_pay.notify_url)
     return WeChatPay(appid=m.appid, mchid=m.mchid, private_key=m.private_key, cert_serial_no=m.cert_serial_no,
                      apiv3_key=m.apiv3_key, public_key=m.public_key, public_key_id=m.public_key_id,
-                     notify_url=deps.settings.wechat_pay_notify_url, gateway=m.gateway, timeout=(2.0, read_s))
+                     notify_url=deps.settings.wechat_pay.notify_url, gateway=m.gateway, timeout=(2.0, read_s))
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ async def test_five_copies_at_once_after_redis_lost_the_hold(catalog, resident_w
     hold_id = await hold(me, s)
     otn = (await payer.start(me, hold_id)).json["out_trade_no"]
     payer.standin.complete_payment(otn)
-    keys = [k async for k in deps.redis.scan_iter(match=deps.settings.redis_prefix + "*")]
+    keys = [k async for k in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*")]
     await deps.redis.delete(*keys)
     from backend.booking.service import rebuild_stock
 

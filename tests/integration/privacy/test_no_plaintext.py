@@ -18,7 +18,7 @@ async def _dump_database() -> str:
 
 async def _dump_redis(deps) -> str:
     chunks = []
-    async for key in deps.redis.scan_iter(match=deps.settings.redis_prefix + "*"):
+    async for key in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*"):
         kind = await deps.redis.type(key)
         if kind == "string":
             value = await deps.redis.get(key)
@@ -77,7 +77,7 @@ async def test_national_crypto_suite_end_to_end(login, database, deps):
 
     me = await login()
     await me.claim(name="王芳", id_number=make_id_number(), phone=make_phone())
-    deps.settings = deps.settings.with_overrides(crypto_suite="sm")
+    deps.settings = deps.settings.with_overrides(crypto={"suite": "sm"})
     deps.pii = from_settings(deps.settings)
     member = await me.add_member(name="李雷", id_number=make_id_number(), phone=make_phone())
     assert member.status == 201

@@ -15,7 +15,7 @@ async def test_send_returns_202_with_dev_code(client, database):
 async def test_dev_code_is_absent_outside_dev_and_test(deps, database, make_client):
     from backend.app import create_app
 
-    deps.settings = deps.settings.with_overrides(env="prod")
+    deps.settings = deps.settings.with_overrides(app={"env": "prod"})
     app = create_app(deps=deps)
     _, r = await (await make_client(app)).post("/api/v1/sms/codes", json={"phone": make_phone(), "purpose": "claim_card"})
     assert r.status == 202 and "dev_code" not in r.json
@@ -55,7 +55,7 @@ async def test_ten_per_day_per_number(client, database):
 async def test_per_ip_hourly_limit(deps, database, make_client):
     from backend.app import create_app
 
-    deps.settings = deps.settings.with_overrides(sms_hourly_limit_per_ip=3)
+    deps.settings = deps.settings.with_overrides(sms={"hourly_limit_per_ip": 3})
     client = await make_client(create_app(deps=deps))
     statuses = []
     for _ in range(4):
@@ -67,7 +67,7 @@ async def test_per_ip_hourly_limit(deps, database, make_client):
 async def test_forwarding_headers_count_only_behind_a_declared_proxy(deps, database, make_client, monkeypatch):
     from backend.app import create_app
 
-    deps.settings = deps.settings.with_overrides(sms_hourly_limit_per_ip=2)
+    deps.settings = deps.settings.with_overrides(sms={"hourly_limit_per_ip": 2})
 
     async def statuses(client, forwarded_for):
         out = []

@@ -62,7 +62,7 @@ async def test_a_gateway_failure_is_a_503_and_does_not_use_up_the_quota(client, 
     resident = await login()
     phone = make_phone()
     via_tencent.fail_with = failure
-    for _ in range(deps.settings.sms_daily_limit_per_phone + 2):
+    for _ in range(deps.settings.sms.daily_limit_per_phone + 2):
         r = await resident.post("/api/v1/sms/codes", {"phone": phone, "purpose": "claim_card"})
         assert r.status == 503 and r.json["error"]["code"] == "sms_unavailable", r.json
         assert phone not in r.text

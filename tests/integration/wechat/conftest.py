@@ -22,7 +22,7 @@ def pay_settings(**overrides):
 @pytest.fixture(scope="module")
 def pay_standin():
     s = pay_settings()
-    server = WeChatStandIn(env="test", appid=s.wechat_appid, secret=s.wechat_secret).start()
+    server = WeChatStandIn(env="test", appid=s.wechat.appid, secret=s.wechat.secret).start()
     make_pay(s, server)  # attaches server.pay
     yield server.pay
     server.stop()

@@ -64,7 +64,7 @@ def test_keyring_parsing_and_active_version(tmp_path):
 
     k1, k2 = base64.b64encode(b"1" * 32).decode(), base64.b64encode(b"2" * 32).decode()
     s = load_settings({"DATA_DIR": str(tmp_path), "CRYPTO_KEYS": f"1:{k1},2:{k2}", "CRYPTO_SUITE": "sm"})
-    assert s.crypto_active_version == 2 and s.crypto_suite == "sm"
+    assert s.crypto.active_version == 2 and s.crypto.suite == "sm"
     with pytest.raises(ConfigError):
         load_settings({"DATA_DIR": str(tmp_path), "CRYPTO_KEYS": f"1:{k1}", "CRYPTO_ACTIVE_VERSION": "3"})
     with pytest.raises(ConfigError):

@@ -75,4 +75,4 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_dev_and_test_keep_their_zero_setup_defaults():
-    assert load_settings({"APP_ENV": "test", "DATABASE_URL": "sqlite://:memory:"}).sms_provider == "console"
+    assert load_settings({"APP_ENV": "test", "DATABASE_URL": "sqlite://:memory:"}).sms.provider == "console"

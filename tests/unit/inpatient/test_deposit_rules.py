@@ -16,7 +16,7 @@ def test_a_top_up_is_positive_whole_fen_at_most_the_maximum(amount, reason):
 
 
 def test_the_maximum_is_a_setting_with_a_default():
-    assert load_settings({"APP_ENV": "test"}).deposit_max_fen == 5_000_000
-    assert load_settings({"APP_ENV": "test", "DEPOSIT_MAX_FEN": "20000"}).deposit_max_fen == 20000
+    assert load_settings({"APP_ENV": "test"}).payments.deposit_max_fen == 5_000_000
+    assert load_settings({"APP_ENV": "test", "DEPOSIT_MAX_FEN": "20000"}).payments.deposit_max_fen == 20000
     with pytest.raises(ConfigError):
         load_settings({"APP_ENV": "test", "DEPOSIT_MAX_FEN": "lots"})

@@ -18,8 +18,8 @@ def settings(**env):
 @pytest.fixture(scope="module")
 def pay_standin():
     s = settings()
-    server = WeChatStandIn(env="test", appid=s.wechat_appid, secret=s.wechat_secret)
-    return PayStandIn(server, appid=s.wechat_appid, mchid=s.wechat_mchid, notify_url=s.wechat_pay_notify_url)
+    server = WeChatStandIn(env="test", appid=s.wechat.appid, secret=s.wechat.secret)
+    return PayStandIn(server, appid=s.wechat.appid, mchid=s.wechat_pay.mchid, notify_url=s.wechat_pay.notify_url)
 
 
 def client_for(standin: PayStandIn, **overrides) -> WeChatPay:

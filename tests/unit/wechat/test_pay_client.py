@@ -138,15 +138,15 @@ def test_unusable_keys_are_a_config_error(pay_standin, changes, match):
 
 
 def test_production_needs_the_real_gateway_and_keys():
-    prod = settings().with_overrides(env="prod", wechat_pay_gateway="https://api.mch.weixin.qq.com")
+    prod = settings().with_overrides(app={"env": "prod"}, wechat_pay={"gateway": "https://api.mch.weixin.qq.com"})
     with pytest.raises(ConfigError, match="WECHAT_PAY_PRIVATE_KEY"):
         make_pay(prod)
     with pytest.raises(ConfigError, match="WECHAT_PAY_GATEWAY"):
-        make_pay(prod.with_overrides(wechat_pay_gateway=""))
+        make_pay(prod.with_overrides(wechat_pay={"gateway": ""}))
 
 
 def test_production_needs_an_https_notify_url(pay_standin):
-    s = settings(**real_keys(pay_standin)).with_overrides(env="prod", wechat_pay_notify_url="http://x/notify")
+    s = settings(**real_keys(pay_standin)).with_overrides(app={"env": "prod"}, wechat_pay={"notify_url": "http://x/notify"})
     with pytest.raises(ConfigError, match="https"):
         make_pay(s)
 
