@@ -252,6 +252,10 @@ def _complete_operation(operation: dict, route, handler, schemas: dict, extra: d
         # `refuses` (plus the generic one of its status) and the authentication refusals
         if status == 401:
             codes = sorted(set(declared.get(401, [])) | {c for s in schemes for c in UNAUTHORIZED_CODES.get(s, [])}) or None
+        elif status == 403 and (403 in declared or all(s in FORBIDDEN_CODES for s in schemes)):
+            # the guards' refusals (a disabled terminal, a hospital admin outside their hospital)
+            # beside the view's own
+            codes = sorted(set(declared.get(403, [])) | {c for s in schemes for c in FORBIDDEN_CODES.get(s, [])})
         elif status in declared:
             codes = sorted(set(declared[status]) | set(GENERIC_CODES.get(status, [])))
         else:

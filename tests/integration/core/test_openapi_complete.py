@@ -123,6 +123,10 @@ async def test_the_codes_a_view_declares_are_in_its_responses(client):
     assert "sold_out" in hold["409"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
     scan = spec["paths"]["/api/v1/staff/scan"]["post"]["responses"]
     assert {"bad_signature", "replayed_nonce"} <= set(scan["401"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"])
+    # the guards' 403s are listed beside the view's own
+    assert "terminal_disabled" in scan["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    import_schedules = spec["paths"]["/api/v1/admin/hospitals/{hospital_id}/schedules/import"]["post"]["responses"]
+    assert {"outside_hospital"} <= set(import_schedules["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"])
 
 
 async def test_the_docs_page_loads_nothing_from_another_host(client):
