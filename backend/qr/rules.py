@@ -51,7 +51,8 @@ def step_at(unix_s: float) -> int:
 
 
 def mac(key: bytes, card_id: str, step: int) -> str:
-    return hmac.new(key, f"{card_id}:{step}".encode(), hashlib.sha256).hexdigest()[:32]
+    # hmac.digest: the one-shot C path, no HMAC object per code (every fetch and scan makes one)
+    return hmac.digest(key, f"{card_id}:{step}".encode(), hashlib.sha256).hex()[:32]
 
 
 def static_payload(card_id: str) -> str:

@@ -7,6 +7,7 @@ expiry longer than the code lives), and from then on it is refused as reused.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import timedelta
@@ -60,15 +61,21 @@ def _keys(deps) -> list[bytes]:
 def issue(deps, card_id: str, *, kind: str) -> dict:
     if kind == rules.STATIC:
         return {"payload": rules.static_payload(card_id), "kind": kind, "expires_at": None, "refresh_in": None}
-    now_s = clock.now().timestamp()
+    now_s = clock.now_ms() / 1000
     step = rules.step_at(now_s)
     key = deps.settings.qr.keys[deps.settings.qr.active_version]
     return {
         "payload": rules.dynamic_payload(card_id, key, step),
         "kind": kind,
-        "expires_at": iso(from_ms(rules.expires_at_s(step) * 1000)),
+        "expires_at": _expiry_of_step(step),
         "refresh_in": rules.refresh_in_s(step, now_s),
     }
+
+
+@functools.lru_cache(maxsize=4)
+def _expiry_of_step(step: int) -> str:
+    """The same for every code of a minute: formatted once per minute, not per fetch."""
+    return iso(from_ms(rules.expires_at_s(step) * 1000))
 
 
 def image(payload: str, *, fmt: str, size: str) -> tuple[bytes, str]:
