@@ -28,6 +28,16 @@ PG_ADMIN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/tes
 SHARED_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def schedule_key(prefix: str, sid: int, name: str) -> str:
+    """A schedule's key as the service names it (backend/booking/store.py), e.g. its stock "sh"."""
+    from types import SimpleNamespace
+
+    from backend.booking import store
+    from backend.redis import KeySpace
+
+    return store.schedule_key(SimpleNamespace(keys=KeySpace(prefix)), sid, name)
+
+
 def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if not found:
