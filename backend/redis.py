@@ -220,10 +220,12 @@ class Scripts:
 
     async def _pipeline(self, batch: list) -> list:
         if not self._raw:
-            # a cluster pipeline sends each call to the node of its keys' slot, one trip per node
+            # A cluster pipeline sends each call to the node of its keys' slot, one trip per
+            # node. (redis-py blocks its evalsha() method in cluster pipelines, not the command,
+            # which it routes by the KEYS every call here names.)
             async with self._client.pipeline(transaction=False) as pipe:
                 for name, args, _ in batch:
-                    pipe.evalsha(self._sha[name], *args)
+                    pipe.execute_command("EVALSHA", self._sha[name], *args)
                 return await pipe.execute(raise_on_error=False)
         # The same pipeline without redis-py's per-command bookkeeping: hiredis packs the whole
         # batch in C, one write, then one reply read per call on the same pooled connection.

@@ -37,6 +37,7 @@ install_log_scrubbing()
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (row locks, real concurrency)")
+    config.addinivalue_line("markers", "redis_cluster: starts a local 3-shard Redis Cluster (redis-server, redis-cli)")
 
 
 def pytest_generate_tests(metafunc):
