@@ -43,7 +43,13 @@ def pytest_configure(config):
 def pytest_generate_tests(metafunc):
     if "database" in metafunc.fixturenames:
         kinds = ["postgres"] if metafunc.definition.get_closest_marker("postgres_only") else ["postgres", "sqlite"]
-        metafunc.parametrize("database", kinds, indirect=True, scope="session")
+        if metafunc.definition.get_closest_marker("redis_cluster") and "redis_mode" in metafunc.fixturenames:
+            # also on a local Redis Cluster, with PostgreSQL (the store is what differs there)
+            combos = [(kind, "redis") for kind in kinds] + [("postgres", "cluster")]
+            metafunc.parametrize(("database", "redis_mode"), combos, indirect=True, scope="session",
+                                 ids=[kind if mode == "redis" else f"{kind}-cluster" for kind, mode in combos])
+        else:
+            metafunc.parametrize("database", kinds, indirect=True, scope="session")
 
 
 def test_settings(**overrides):
@@ -117,15 +123,40 @@ def standin():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_mode(request):
+    """'redis' (this machine's Redis), or 'cluster' for modules marked `redis_cluster`, which
+    run once more against a local 3-shard Redis Cluster (see pytest_generate_tests)."""
+    return getattr(request, "param", "redis")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory):
+    """A local Redis Cluster of 3 primaries on free loopback ports (tests/faults/live.py), for
+    the whole session, started on first use and stopped at the end."""
+    from tests.faults.live import start_cluster
+
+    nodes = start_cluster(tmp_path_factory.mktemp("redis_cluster"), shards=3)
+    yield "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes)
+    for node in nodes:
+        node.stop()
+
+
 @pytest.fixture
-async def deps(database, redis_client, standin):
-    settings = test_settings(database_url=database.url)
-    built = build_deps(settings, redis_client, standin=standin)
+async def deps(request, database, redis_mode, redis_client, standin):
+    client, redis_url = redis_client, REDIS_URL
+    if redis_mode == "cluster":
+        redis_url = request.getfixturevalue("redis_cluster_url")
+        client = hot.connect(redis_url, pool_size=200)
+    settings = test_settings(database_url=database.url, redis_url=redis_url)
+    built = build_deps(settings, client, standin=standin)
     await built.scripts.load()
     yield built
     if built.pay is not None:
         await built.pay.aclose()
-    await _flush_prefix(redis_client, settings.redis_prefix)
+    await _flush_prefix(client, settings.redis_prefix)
+    if client is not redis_client:
+        await hot.close(client)
     from tortoise.contrib.test import truncate_all_models
 
     await truncate_all_models()
