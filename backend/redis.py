@@ -14,13 +14,14 @@ keys that one script or transaction touches together share a hash tag (`{s<sched
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import hiredis
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
 from redis.crc import key_slot
 from redis.exceptions import NoScriptError, ResponseError
 
@@ -61,10 +62,56 @@ def connect_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
         nodes.append(ClusterNode(host.strip("[]"), int(port)))
     if parts.path not in ("", "/", "/0"):
         raise ValueError("REDIS_URL: a Redis Cluster has only database 0")
-    return RedisCluster(
+    return _WaitingCluster(
         startup_nodes=nodes, username=unquote(username) or None, password=unquote(password) or None,
-        ssl=parts.scheme == "rediss+cluster", decode_responses=True, max_connections=pool_size,
+        ssl=parts.scheme == "rediss+cluster", decode_responses=True,
+        # up to pool_size commands and pipelines at a time (below); the rest of each node's pool
+        # is for transactions between their WATCH and EXEC, which hold a connection meanwhile
+        max_connections=2 * pool_size, in_flight=pool_size,
     )
+
+
+class _WaitingCluster(RedisCluster):
+    """A cluster client whose callers wait for a connection, as the single-Redis
+    BlockingConnectionPool has them do: redis-py's cluster client raises MaxConnectionsError as
+    soon as a node's pool is used up, which under a burst (every resident request reads its
+    session) would turn load into refusals. At most `in_flight` commands and pipelines are on
+    their way at once; each uses at most one connection per node. (A pipeline resends a
+    redirected command through the client while holding its turn: that one does not wait.)"""
+
+    def __init__(self, *args, in_flight: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._turns = asyncio.Semaphore(in_flight)
+
+    async def execute_command(self, *args, **kwargs):
+        if _HOLDING_TURN.get():
+            return await super().execute_command(*args, **kwargs)
+        async with self._turns:
+            token = _HOLDING_TURN.set(True)
+            try:
+                return await super().execute_command(*args, **kwargs)
+            finally:
+                _HOLDING_TURN.reset(token)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> "ClusterPipeline":
+        if shard_hint:
+            return super().pipeline(transaction, shard_hint)  # refused by redis-py, as it should be
+        return _WaitingPipeline(self, transaction)
+
+
+class _WaitingPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True):
+        if _HOLDING_TURN.get():
+            return await super().execute(raise_on_error, allow_redirections)
+        async with self.cluster_client._turns:
+            token = _HOLDING_TURN.set(True)
+            try:
+                return await super().execute(raise_on_error, allow_redirections)
+            finally:
+                _HOLDING_TURN.reset(token)
+
+
+_HOLDING_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("redis_cluster_turn", default=False)
 
 
 def is_cluster(client) -> bool:
