@@ -75,7 +75,9 @@ async def take_in_steps(deps, *, token_hash: str, card_id: str, schedule_id: int
       3. the card's checks and its place in its per-day sets, reserved (card_hold.lua);
       4. the slot itself (take.lua), decided alone on the schedule's slot, so never oversold;
     and, only when step 4 refuses a reservation, its release (card_free.lua). card_hold.lua
-    explains why the per-card limits stay exact. Refusals come in hold.lua's order."""
+    explains why the per-card limits stay exact. Refusals come in hold.lua's order (the client
+    IP's counter, read in the same trip as the account's, also counts a request the account's
+    limit refuses)."""
     s = deps.settings
     sid = schedule_id
     window_ms = s.hold_rate_window_s * 1000
