@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from backend.cards.models import Card
 from backend.cards.rules import check_digit
-from backend.cards.service import OWNED_SENTINEL
+from backend.cards.service import OWNED_SENTINEL, account_cards_key
 from backend.clock import clock, to_ms
 from backend.identity import rules as identity_rules
 from backend.identity.models import Account, Session
@@ -70,7 +70,7 @@ async def bulk_residents(deps, n: int, *, batch: int = 1000) -> list[BulkResiden
             pipe.hset(tok, mapping={"a": r.account_id, "e": to_ms(expires)})
             pipe.pexpire(tok, ttl_ms)
             pipe.hset(deps.keys("card", r.card_id), mapping={"pk": r.card_pk, "status": "active"})
-            pipe.delete(deps.keys("acct", r.account_id, "cards"))
-            pipe.hset(deps.keys("acct", r.account_id, "cards"), mapping={OWNED_SENTINEL: "1", r.card_id: f"{r.card_pk}|active"})
+            pipe.delete(account_cards_key(deps, r.account_id))
+            pipe.hset(account_cards_key(deps, r.account_id), mapping={OWNED_SENTINEL: "1", r.card_id: f"{r.card_pk}|active"})
         await pipe.execute()
     return residents

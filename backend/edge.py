@@ -114,7 +114,8 @@ def _outage(exc: BaseException) -> str | None:
     import redis.exceptions as redis_errors
     from tortoise.exceptions import DBConnectionError
 
-    if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)):
+    if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
+                        redis_errors.ClusterDownError, redis_errors.TryAgainError)):  # a cluster failing over
         return "store"
     if isinstance(exc, DBConnectionError):
         return "database"

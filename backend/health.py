@@ -18,7 +18,7 @@ async def health(request: Request):
         "status": "ok" if database_ok and redis_ok else "degraded",
         "env": deps.settings.app.env,
         "database": {"ok": database_ok, "engine": "postgresql" if db.is_postgres(deps.settings.database.url) else "sqlite"},
-        "redis": {"ok": redis_ok, "mode": "embedded" if hot.is_embedded(deps.redis) else "redis"},
+        "redis": {"ok": redis_ok, "mode": hot.mode(deps.redis)},
         "time": iso(clock.now()),
     }
     return json(body, status=200 if database_ok and redis_ok else 503)

@@ -169,7 +169,7 @@ async def verify(env: dict, capacity_of: dict[int, int], ids: list[int], capacit
     now_ms = int(time.time() * 1000)
     used, over = [], 0
     for sid, cap in capacity_of.items():
-        n = await r.zcount(f"{prefix}sh:{sid}", f"({now_ms}", "+inf")
+        n = await r.zcount(f"{prefix}{{s{sid}}}:sh", f"({now_ms}", "+inf")  # backend/booking/store.py
         over += n > cap
         if sid in ids:
             used.append(n)

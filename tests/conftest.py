@@ -37,12 +37,29 @@ install_log_scrubbing()
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (row locks, real concurrency)")
+    config.addinivalue_line("markers", "redis_cluster: starts a local 3-shard Redis Cluster (redis-server, redis-cli)")
 
 
 def pytest_generate_tests(metafunc):
     if "database" in metafunc.fixturenames:
         kinds = ["postgres"] if metafunc.definition.get_closest_marker("postgres_only") else ["postgres", "sqlite"]
         metafunc.parametrize("database", kinds, indirect=True, scope="session")
+        if metafunc.definition.get_closest_marker("redis_cluster") and "redis_mode" in metafunc.fixturenames:
+            # once more on a local Redis Cluster (per test, so that the session's database
+            # order stays PostgreSQL then SQLite; the SQLite runs on a cluster are left out below)
+            metafunc.parametrize("redis_mode", ["redis", "cluster"], indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """On a cluster, PostgreSQL only: the store is what differs there."""
+    def on_cluster_with_sqlite(item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        return params.get("redis_mode") == "cluster" and params.get("database") == "sqlite"
+
+    dropped = [item for item in items if on_cluster_with_sqlite(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not on_cluster_with_sqlite(item)]
 
 
 def test_settings(**overrides):
@@ -118,14 +135,43 @@ def standin():
 
 
 @pytest.fixture
-async def deps(database, redis_client, standin):
-    settings = test_settings(database={"url": database.url})
-    built = build_deps(settings, redis_client, standin=standin)
+def redis_mode(request):
+    """'redis' (this machine's Redis), or 'cluster' for modules marked `redis_cluster`, which
+    run once more against a local 3-shard Redis Cluster (see pytest_generate_tests)."""
+    return getattr(request, "param", "redis")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory):
+    """A local Redis Cluster of 3 primaries on free loopback ports (tests/faults/live.py), for
+    the whole session, started on first use and stopped at the end."""
+    from tests.faults.live import redis_cli_binary, redis_server_binary, start_cluster
+
+    try:
+        redis_server_binary(), redis_cli_binary()
+    except RuntimeError as exc:  # the one reason to skip: present here and in CI
+        pytest.skip(str(exc))
+    nodes = start_cluster(tmp_path_factory.mktemp("redis_cluster"), shards=3)
+    yield "redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in nodes)
+    for node in nodes:
+        node.stop()
+
+
+@pytest.fixture
+async def deps(request, database, redis_mode, redis_client, standin):
+    client, redis_url = redis_client, REDIS_URL
+    if redis_mode == "cluster":
+        redis_url = request.getfixturevalue("redis_cluster_url")
+        client = hot.connect(redis_url, pool_size=200)
+    settings = test_settings(database={"url": database.url}, redis={"url": redis_url})
+    built = build_deps(settings, client, standin=standin)
     await built.scripts.load()
     yield built
     if built.pay is not None:
         await built.pay.aclose()
-    await _flush_prefix(redis_client, settings.redis.prefix)
+    await _flush_prefix(client, settings.redis.prefix)
+    if client is not redis_client:
+        await hot.close(client)
     from tortoise.contrib.test import truncate_all_models
 
     await truncate_all_models()

@@ -40,7 +40,7 @@ def stream_key(deps) -> str:
 async def append(deps, *, terminal, card_pk: int | None, action: str, result: str, at: datetime | None = None) -> str:
     at_ms = int((at or clock.now()).timestamp() * 1000)
     row = [terminal.id, terminal.hospital_id or "", "" if card_pk is None else card_pk, action, result, at_ms]
-    return await deps.scripts.batched("audit.add", [stream_key(deps)], row)
+    return await deps.scripts.batched("audit.add", keys=[stream_key(deps)], args=row)
 
 
 async def _ensure_group(deps) -> None:

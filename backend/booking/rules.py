@@ -3,6 +3,7 @@ numbers, identifiers."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -81,16 +82,26 @@ HOLD_MOVES = Transitions(
 
 _random_pool = bytearray()
 
+HOLD_ID = re.compile(r"([1-9][0-9]{0,10})h([0-9a-f]{20})")
 
-def new_hold_id() -> str:
-    """24 random hex digits. Random bytes are drawn from the OS a few kilobytes at a time: one
-    system call per hold would show at a release."""
+
+def new_hold_id(schedule_id: int) -> str:
+    """`<schedule id>h<20 random hex digits>` (at most 32 characters): the hold's record lives
+    with its schedule's keys in Redis (one hash tag, one shard of a cluster), so the id has to
+    name the schedule for GET /holds/{id} to find it. Random bytes are drawn from the OS a few
+    kilobytes at a time: one system call per hold would show at a release."""
     global _random_pool
-    if len(_random_pool) < 12:
-        _random_pool = bytearray(secrets.token_bytes(12 * 512))
-    chunk = bytes(_random_pool[-12:])
-    del _random_pool[-12:]
-    return chunk.hex()
+    if len(_random_pool) < 10:
+        _random_pool = bytearray(secrets.token_bytes(10 * 512))
+    chunk = bytes(_random_pool[-10:])
+    del _random_pool[-10:]
+    return f"{schedule_id}h{chunk.hex()}"
+
+
+def hold_schedule_id(hold_id: str) -> int | None:
+    """The schedule a hold id names, or None if it is not a hold id."""
+    found = HOLD_ID.fullmatch(hold_id)
+    return int(found.group(1)) if found else None
 
 
 def cancel_deadline(visit_date: date, *, days_before: int) -> datetime:

@@ -49,7 +49,7 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
     schedules = await Schedule.filter(date__gte=clock.today())
     loaded, failed = 0, []
     for schedule in schedules:
-        if only_missing and await deps.redis.exists(deps.keys("sched", schedule.id)):
+        if only_missing and await store.is_loaded(deps, schedule.id):
             continue
         try:
             await load_schedule(deps, schedule)
@@ -95,7 +95,7 @@ async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int,
     if not cards.rules.is_card_id(card_id):
         raise NotFound("no such card", code="card_not_found")
     th = identity_rules.token_hash(token)
-    hold_id = rules.new_hold_id()
+    hold_id = rules.new_hold_id(schedule_id)
     filled: set[str] = set()
     while True:
         result = await store.take(
@@ -133,7 +133,7 @@ async def _fill_cache(deps, *, what: str, result: list, token_hash: str, card_id
 
 
 async def _own_hold(deps, *, account_id: int, hold_id: str) -> dict:
-    record = await store.hold_record(deps, hold_id) if hold_id.isalnum() and len(hold_id) <= 32 else {}
+    record = await store.hold_record(deps, hold_id)
     if not record or int(record["acct"]) != account_id:
         raise NotFound("no such hold", code="hold_not_found")
     return record
@@ -490,7 +490,7 @@ async def revoke_referral(*, deps, referral_id: int) -> dict:
     if referral.revoked_at is None:
         referral.revoked_at = clock.now()
         await referral.save(update_fields=["revoked_at"])
-        await deps.redis.delete(deps.keys("ref", referral.card_id))
+        await store.forget_referrals(deps, card_pk=referral.card_id)
         for other in await Referral.filter(card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()):
             await _cache_referral(deps, other)
     return referral_view(referral)

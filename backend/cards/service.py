@@ -58,6 +58,18 @@ async def accessible_card_ids(account_id: int) -> list[str]:
     return [*own, *linked]
 
 
+def account_cards_key(deps, account_id: int) -> str:
+    """The account's card set, in the account's slot ({a<id>}), with its hold rate counters."""
+    return deps.keys.tagged(f"a{account_id}", "cards")
+
+
+async def owned_in_store(deps, account_id: int, card_id: str) -> list:
+    """Whether the account may use the card, from Redis alone, batched with the other requests
+    of the moment (cards/lua/owned.lua): ['ok', pk, status] | ['err', 'card_not_found'] |
+    ['miss', 'cards']. For the paths that run in steps on a Redis Cluster."""
+    return await deps.scripts.batched("cards.owned", call_keys=[account_cards_key(deps, account_id)], args=[card_id])
+
+
 async def refresh_account_cards(deps, account_id: int) -> None:
     """Rewrite the account's cards in Redis from the database (after any claim, link, unlink,
     reissue or status change): a hash card_id -> "pk|status" that the hold script reads."""
@@ -65,7 +77,7 @@ async def refresh_account_cards(deps, account_id: int) -> None:
     linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list(
         "card__card_id", "card__id", "card__status"
     )
-    key = deps.keys("acct", account_id, "cards")
+    key = account_cards_key(deps, account_id)
     async with deps.redis.pipeline(transaction=True) as pipe:
         pipe.delete(key)
         pipe.hset(key, mapping={OWNED_SENTINEL: "1", **{cid: f"{pk}|{status}" for cid, pk, status in [*own, *linked]}})
@@ -77,7 +89,7 @@ async def usable_card(deps, *, account_id: int, card_id: str) -> tuple[int, str]
     if it may not. Kept in step with the database by refresh_account_cards."""
     if card_id == OWNED_SENTINEL:
         return None
-    key = deps.keys("acct", account_id, "cards")
+    key = account_cards_key(deps, account_id)
     found = await deps.redis.hget(key, card_id)
     if found is None:
         if await deps.redis.exists(key):

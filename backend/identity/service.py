@@ -20,6 +20,13 @@ def _token_key(deps, th: str) -> str:
     return deps.keys("tok", th)
 
 
+async def session_in_store(deps, th: str, now_ms: int) -> list:
+    """The session's account from Redis alone, batched with the other requests of the moment
+    (identity/lua/session.lua): ['ok', account_id] | ['miss', 'token'] | ['err', 'token_expired'].
+    For the paths that run in steps on a Redis Cluster."""
+    return await deps.scripts.batched("identity.session", call_keys=[_token_key(deps, th)], args=[now_ms])
+
+
 async def cache_session(deps, *, th: str, account_id: int, expires_ms: int) -> None:
     """The hold script reads this hash inside Redis; other requests read it here."""
     key = _token_key(deps, th)

@@ -147,7 +147,7 @@ async def resolve(deps, payload: str, *, consume: bool, known_card: Card | None 
     if consume:
         if not await deps.redis.set(used_key, 1, nx=True, ex=USED_TTL_S):
             raise refuse("qr_reused", card=card)
-    elif await deps.scripts.batched("qr.used", [], [used_key]):  # batched with the other scans of the moment
+    elif await deps.scripts.batched("qr.used", call_keys=[used_key]):  # batched with the other scans of the moment
         raise refuse("qr_reused", card=card)
     return Resolved(card, code.kind, verdict.step)
 
@@ -166,7 +166,10 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
     th = identity_rules.token_hash(token)
     filled: set[str] = set()
     while True:
-        reply = await deps.scripts.batched("qr.fetch", [deps.settings.redis.prefix], [clock.now_ms(), th, card_id])
+        if deps.scripts.cluster:
+            reply = await _fetch_in_steps(deps, th, card_id)
+        else:
+            reply = await deps.scripts.batched("qr.fetch", common=[deps.settings.redis.prefix], args=[clock.now_ms(), th, card_id])
         if reply[0] == "ok":
             return int(reply[1]), reply[2]
         if reply[0] == "err":
@@ -182,3 +185,16 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
                 raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
         else:
             await cards.refresh_account_cards(deps, int(reply[2]))
+
+
+async def _fetch_in_steps(deps, th: str, card_id: str) -> list:
+    """qr/lua/fetch.lua's reply on a Redis Cluster, where the session (tok:<hash>) and the
+    account's cards ({a<id>}:cards) are in different slots: two batched calls, session first."""
+    from backend.cards import service as cards
+    from backend.identity import service as identity
+
+    session = await identity.session_in_store(deps, th, clock.now_ms())
+    if session[0] != "ok":
+        return session
+    owned = await cards.owned_in_store(deps, int(session[1]), card_id)
+    return [*owned, session[1]] if owned[0] == "miss" else owned

@@ -31,6 +31,12 @@ def _phone_ref(deps, phone: str) -> str:
     return deps.pii.index(phone, field="phone")
 
 
+def _phone_key(deps, phone_ref: str, *parts: object) -> str:
+    """One number's keys share a hash tag: the send decision watches and writes them in one
+    transaction, which a Redis Cluster allows only within one slot."""
+    return deps.keys.tagged(f"p{phone_ref}", "sms", *parts)
+
+
 def _code_hash(deps, phone_ref: str, purpose: str, code: str) -> str:
     return hmac.new(deps.settings.crypto.index_key, f"sms|{phone_ref}|{purpose}|{code}".encode(), "sha256").hexdigest()
 
@@ -70,9 +76,9 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
 
     ref = _phone_ref(deps, phone)
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    last_key = deps.keys("sms", "last", ref)
-    day_key = deps.keys("sms", "day", ref, day)
-    code_key = deps.keys("sms", "code", purpose, ref)
+    last_key = _phone_key(deps, ref, "last")
+    day_key = _phone_key(deps, ref, "day", day)
+    code_key = _phone_key(deps, ref, "code", purpose)
     code = rules.new_code()
     async with deps.redis.pipeline(transaction=True) as pipe:
         while True:
@@ -129,16 +135,16 @@ async def _undo_send(deps, *, last_key: str, previous_last, day_key: str, code_k
         else:
             pipe.set(last_key, previous_last, ex=2 * 86400)
         pipe.decr(day_key)
-        pipe.decr(ip_key)
         pipe.delete(code_key)
         await pipe.execute()
+    await deps.redis.decr(ip_key)  # the network's counter is in another slot: on its own
 
 
 async def consume_code(*, deps, phone: str, purpose: str, code: str) -> None:
     """Accept the code for (phone, purpose) once, or raise. `phone` is already normalized."""
     limits = limits_from(deps.settings)
     ref = _phone_ref(deps, phone)
-    key = deps.keys("sms", "code", purpose, ref)
+    key = _phone_key(deps, ref, "code", purpose)
     submitted = _code_hash(deps, ref, purpose, code)
     now_ms = clock.now_ms()
     async with deps.redis.pipeline(transaction=True) as pipe:

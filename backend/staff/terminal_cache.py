@@ -25,7 +25,13 @@ def _cache(deps) -> dict[str, Entry]:
 
 
 def generation_key(deps) -> str:
-    return deps.keys("tgen")
+    return deps.keys.tagged("t", "gen")
+
+
+def nonce_key(deps, terminal_id: int, nonce: str) -> str:
+    """In the generation's slot, so that staff/lua/nonce.lua claims both in one call on a cluster
+    too (every terminal's nonces then live on one shard: a scan is one small SET)."""
+    return deps.keys.tagged("t", "n", terminal_id, nonce)
 
 
 async def current_generation(deps) -> int:
@@ -60,5 +66,7 @@ async def load(deps, code: str) -> Entry | None:
 
 
 async def claim_nonce(deps, *, terminal_id: int, nonce: str, ttl_s: int) -> tuple[bool, int]:
-    fresh, generation = await deps.scripts.batched("staff.nonce", [deps.settings.redis.prefix, ttl_s], [terminal_id, nonce])
+    fresh, generation = await deps.scripts.batched(
+        "staff.nonce", keys=[generation_key(deps)], common=[ttl_s], call_keys=[nonce_key(deps, terminal_id, nonce)]
+    )
     return bool(int(fresh)), int(generation)

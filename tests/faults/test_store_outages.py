@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from backend.clock import clock
-from tests.faults.live import PG_ADMIN, HoldStream, RedisServer, Service, TcpCut, hold_burst
+from tests.faults.live import PG_ADMIN, HoldStream, RedisServer, Service, TcpCut, hold_burst, schedule_key
 
 CAPACITY, BOOKED = 100, 20
 
@@ -40,7 +40,7 @@ async def service(tmp_path_factory, redis_server):
 async def used_in_redis(url: str, prefix: str, sid: int) -> int:
     r = aioredis.from_url(url)
     try:
-        return await r.zcount(f"{prefix}sh:{sid}", f"({clock.now_ms()}", "+inf")
+        return await r.zcount(schedule_key(prefix, sid, "sh"), f"({clock.now_ms()}", "+inf")
     finally:
         await r.aclose()
 

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from backend.clock import clock
-from tests.faults.live import SHARED_REDIS, HoldStream, Service, hold_burst
+from tests.faults.live import SHARED_REDIS, HoldStream, Service, hold_burst, schedule_key
 
 CAPACITY = 100
 
@@ -66,8 +66,8 @@ async def test_worker_killed_mid_burst(service):
     r = aioredis.from_url(SHARED_REDIS, decode_responses=True)
     try:
         prefix = svc.env["REDIS_PREFIX"]
-        used = await r.zcount(f"{prefix}sh:{sid}", f"({clock.now_ms()}", "+inf")
-        held_ids = set((await r.hgetall(f"{prefix}shid:{sid}")).values())
+        used = await r.zcount(schedule_key(prefix, sid, "sh"), f"({clock.now_ms()}", "+inf")
+        held_ids = set((await r.hgetall(schedule_key(prefix, sid, "shid"))).values())
     finally:
         await r.aclose()
     assert used == CAPACITY  # sold out, not over

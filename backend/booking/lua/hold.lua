@@ -1,14 +1,17 @@
 -- Take a hold (锁号) on one slot of a schedule: every check and the write in one atomic call,
 -- one round trip, no database. Time is the service clock's (each hold's now_ms), never Redis TIME.
 --
--- Keys are built here from ARGV[1] (the deployment's prefix); this script, like the others,
--- assumes one Redis (or one Cluster slot), which is what the service deploys.
+-- This is the single-Redis fast path (also the embedded store's): it builds its keys here from
+-- ARGV[1] (the deployment's prefix) and touches keys of several hash tags (the session, the
+-- account's {a<id>}, the schedule's {s<id>}, the card's {c<pk>}), which only one Redis allows.
+-- On a Redis Cluster the same hold runs in steps, each on one slot (booking/store.py,
+-- take_in_steps: peek.lua, card_hold.lua, take.lua); the keys are the same in both.
 --
 -- Stock is never a counter that an expiry must give back. Each schedule has one sorted set of
--- cards, sh:<id>, scored by the hold's expiry, or +inf once booked: a slot is used while its
+-- cards, {s<id>}:sh, scored by the hold's expiry, or +inf once booked: a slot is used while its
 -- card's score is after `now`. An expired hold stops counting the instant it expires, whether
 -- or not anyone reads it, and sweeping it later is idempotent, so nothing returns a slot twice.
--- (shr:<id> is the same for referral holds and bookings, against the referral quota.)
+-- ({s<id>}:shr is the same for referral holds and bookings, against the referral quota.)
 --
 -- One call carries a batch of holds (the requests that arrived together): each is decided and
 -- written in turn, in arrival order, exactly as if it were a call of its own; the batch only
@@ -43,7 +46,7 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   -- 2. request rate, per account and per client IP (fixed windows)
   local window = math.floor(now / window_ms)
   local window_end = (window + 1) * window_ms
-  if over(P .. 'rl:hold:a:' .. acct .. ':' .. window, rate_account) then
+  if over(P .. '{a' .. acct .. '}:rl:hold:' .. window, rate_account) then
     return {'err', 'limit_exceeded', 'rate_account', window_end}
   end
   if over(P .. 'rl:hold:ip:' .. ip .. ':' .. window, rate_ip) then
@@ -51,7 +54,7 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   end
 
   -- 3. the card is the account's own or a linked member's: card_id -> "pk|status"
-  local owned = P .. 'acct:' .. acct .. ':cards'
+  local owned = P .. '{a' .. acct .. '}:cards'
   local card = redis.call('HGET', owned, card_id)
   if not card or card_id == '_' then
     if redis.call('EXISTS', owned) == 0 then return {'miss', 'cards', acct} end
@@ -60,9 +63,11 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   local bar = string.find(card, '|', 1, true)
   if string.sub(card, bar + 1) ~= 'active' then return {'err', 'card_inactive'} end
   local pk = string.sub(card, 1, bar - 1)
+  local C = P .. '{c' .. pk .. '}:'
 
   -- 4. the schedule is open and released (to this card)
-  local skey = P .. 'sched:' .. sid
+  local S = P .. '{s' .. sid .. '}:'
+  local skey = S .. 'sched'
   local s = schedules[sid]
   if not s then
     -- read once per batch: a batch's holds mostly race for the same few sessions, and only the
@@ -76,7 +81,7 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   if now >= visit_start then return {'err', 'schedule_closed'} end
   local kind = 'ordinary'
   if now < tonumber(s[4]) then
-    local refkey = P .. 'ref:' .. pk
+    local refkey = C .. 'ref'
     local valid_to = math.max(tonumber(redis.call('HGET', refkey, 'd:' .. s[7]) or '0'),
                               tonumber(redis.call('HGET', refkey, 'h:' .. s[8]) or '0'))
     if valid_to < visit_start then return {'err', 'not_released', s[4]} end
@@ -85,12 +90,12 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   end
 
   -- 5. never two for one card in one schedule
-  local holds = P .. 'sh:' .. sid
+  local holds = S .. 'sh'
   local held = redis.call('ZSCORE', holds, pk)
   if held then
     if held == 'inf' then return {'err', 'already_booked'} end
     if tonumber(held) > now then
-      return {'err', 'already_held', redis.call('HGET', P .. 'shid:' .. sid, pk) or ''}
+      return {'err', 'already_held', redis.call('HGET', S .. 'shid', pk) or ''}
     end
   end
 
@@ -99,13 +104,13 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   if redis.call('ZCOUNT', holds, live, '+inf') >= tonumber(s[2]) then
     return {'err', 'sold_out'}
   end
-  local rholds = P .. 'shr:' .. sid
+  local rholds = S .. 'shr'
   if kind == 'referral' and redis.call('ZCOUNT', rholds, live, '+inf') >= tonumber(s[3]) then
     return {'err', 'sold_out'}
   end
 
   -- 7. bans (no-shows, cancellations)
-  local ban = redis.call('GET', P .. 'ban:' .. pk)
+  local ban = redis.call('GET', C .. 'ban')
   if ban then
     local sep = string.find(ban, '|', 1, true)
     local until_ms = tonumber(string.sub(ban, sep + 1))
@@ -118,11 +123,11 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
     if first[2] and first[2] ~= 'inf' then return first[2] end
     return ''
   end
-  local day = P .. 'cd:' .. pk .. ':' .. s[6]
+  local day = C .. 'cd:' .. s[6]
   if redis.call('ZCOUNT', day, live, '+inf') >= max_day then
     return {'err', 'limit_exceeded', 'daily_limit', earliest_live(day)}
   end
-  local dept = P .. 'cdd:' .. pk .. ':' .. s[6] .. ':' .. s[7]
+  local dept = C .. 'cdd:' .. s[6] .. ':' .. s[7]
   if redis.call('ZCOUNT', dept, live, '+inf') >= max_dept then
     return {'err', 'limit_exceeded', 'department_daily_limit', earliest_live(dept)}
   end
@@ -135,16 +140,16 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
     redis.call('ZADD', rholds, exp, pk)
   end
   redis.call('ZADD', holds, exp, pk)
-  redis.call('HSET', P .. 'shid:' .. sid, pk, hold_id)
+  redis.call('HSET', S .. 'shid', pk, hold_id)
   redis.call('ZADD', day, exp, sid)
   redis.call('ZADD', dept, exp, sid)
-  local hkey = P .. 'hold:' .. hold_id
+  local hkey = S .. 'hold:' .. hold_id
   redis.call('HSET', hkey, 'sid', sid, 'pk', pk, 'cid', card_id, 'acct', acct, 'exp', exp,
              'fee', s[9], 'kind', kind, 'state', 'held', 'date', s[6], 'dept', s[7])
   redis.call('PEXPIRE', hkey, ttl + 86400000)
   local keep = redis.call('PTTL', skey)
   if keep > 0 then
-    for _, key in ipairs({holds, P .. 'shid:' .. sid, day, dept}) do redis.call('PEXPIRE', key, keep) end
+    for _, key in ipairs({holds, S .. 'shid', day, dept}) do redis.call('PEXPIRE', key, keep) end
   end
   return {'ok', hold_id, exp, s[9], kind}
 end

@@ -1,25 +1,19 @@
--- Suspend a session (停诊): no new holds, every live hold marked suspended (so a late payment
--- for it is refunded), and each affected card's per-day counters freed.
--- ARGV: 1 prefix, 2 schedule_id, 3 now_ms
--- Returns the ids of the holds that were live.
-local P, sid, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local skey = P .. 'sched:' .. sid
+#!lua
+-- Suspend a session (停诊), step 1 on the schedule's slot: no new holds from now on, and the
+-- holds that are live, so that the caller can name their records (KEYS) in step 2
+-- (suspend_holds.lua). Nothing can take or confirm a hold between the two steps: both check
+-- the status this sets.
+-- KEYS: 1 {s<id>}:sched, 2 {s<id>}:sh, 3 {s<id>}:shid
+-- ARGV: 1 now_ms
+-- Returns {} if the session is not in Redis, else {date, department_id, {live hold ids}}.
+local skey, holds, ids = KEYS[1], KEYS[2], KEYS[3]
+local now = tonumber(ARGV[1])
 if redis.call('EXISTS', skey) == 0 then return {} end
 redis.call('HSET', skey, 'status', 'suspended')
 local meta = redis.call('HMGET', skey, 'date', 'dept')
-local date, dept = meta[1], meta[2]
 local live = {}
-local holds = redis.call('ZRANGEBYSCORE', P .. 'sh:' .. sid, '(' .. now, '(+inf')
-for _, pk in ipairs(holds) do
-  local hold_id = redis.call('HGET', P .. 'shid:' .. sid, pk)
-  if hold_id then
-    redis.call('HSET', P .. 'hold:' .. hold_id, 'state', 'suspended')
-    table.insert(live, hold_id)
-  end
+for _, pk in ipairs(redis.call('ZRANGEBYSCORE', holds, '(' .. now, '(+inf')) do
+  local hold_id = redis.call('HGET', ids, pk)
+  if hold_id then table.insert(live, hold_id) end
 end
-for _, pk in ipairs(redis.call('ZRANGE', P .. 'sh:' .. sid, 0, -1)) do
-  redis.call('ZREM', P .. 'cd:' .. pk .. ':' .. date, sid)
-  redis.call('ZREM', P .. 'cdd:' .. pk .. ':' .. date .. ':' .. dept, sid)
-end
-redis.call('DEL', P .. 'sh:' .. sid, P .. 'shr:' .. sid)
-return live
+return {meta[1], meta[2], live}

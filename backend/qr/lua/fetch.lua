@@ -1,6 +1,8 @@
 -- May this session show this card's code? The resident's every-minute refresh at the clinic:
 -- the session the bearer token names and the account's card set, in one call, no database.
--- Same keys as booking/lua/hold.lua (tok:<hash>, acct:<id>:cards), same single-Redis assumption.
+-- Same keys as booking/lua/hold.lua (tok:<hash>, {a<id>}:cards), built here: like hold.lua this
+-- fused script runs on a single Redis only (or the embedded store); on a cluster the session
+-- and the cards live in different slots and qr/service.py reads them in two calls instead.
 --
 -- One call carries a batch (the requests that arrived together), each decided on its own.
 -- ARGV: 1 prefix, then for each request 3 values: now_ms, token_hash, card_id
@@ -16,7 +18,7 @@ for i = 2, #ARGV, 3 do
   elseif tonumber(tok[2]) <= now then
     reply = {'err', 'token_expired'}
   else
-    local owned = P .. 'acct:' .. tok[1] .. ':cards'
+    local owned = P .. '{a' .. tok[1] .. '}:cards'
     local card = redis.call('HGET', owned, card_id)
     if card and card_id ~= '_' then
       local bar = string.find(card, '|', 1, true)

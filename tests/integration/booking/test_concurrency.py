@@ -11,7 +11,7 @@ from backend.clock import clock
 from tests.integration.booking.bulk import bulk_residents
 from tests.integration.conftest import at
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.usefixtures("hold_path")]
 D = date(2026, 12, 20)
 
 
@@ -72,7 +72,7 @@ async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(
     async def sampler():
         while not stop.is_set():
             now_ms = clock.now_ms()
-            samples.append(await deps.redis.zcount(deps.keys("sh", s["id"]), f"({now_ms}", "+inf"))
+            samples.append(await deps.redis.zcount(store.schedule_key(deps, s["id"], "sh"), f"({now_ms}", "+inf"))
             await asyncio.sleep(0.005)
 
     granted = 0

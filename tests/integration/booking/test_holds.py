@@ -3,8 +3,12 @@
 import logging
 from datetime import date, timedelta
 
+import pytest
+
 from backend.clock import clock
 from tests.integration.conftest import at
+
+pytestmark = pytest.mark.usefixtures("hold_path")
 
 D = date(2026, 12, 20)  # visit date in most tests; released 2026-12-13 13:00, referral 2026-12-10 13:00
 

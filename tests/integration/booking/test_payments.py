@@ -4,6 +4,8 @@ suspension."""
 import asyncio
 from datetime import date, timedelta
 
+import pytest
+
 from backend.booking import store
 from backend.booking.models import Booking
 from backend.clock import clock
@@ -11,6 +13,8 @@ from backend.notifications import service as notifications
 from backend.payments import service as payments
 from backend.payments.models import Payment, Refund
 from tests.integration.conftest import at
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: confirm, release, suspend in steps
 
 D = date(2026, 12, 20)
 RELEASE = at(date(2026, 12, 13), "13:00")

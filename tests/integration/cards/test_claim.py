@@ -1,9 +1,13 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from backend.cards.models import Card
 from backend.clock import clock
 from tests.support import make_id_number, make_phone
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: SMS codes and the account's card set
 
 
 async def test_claim_then_list_shows_masked_card(login, database):

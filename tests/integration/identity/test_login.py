@@ -1,9 +1,13 @@
 from datetime import timedelta
 
+import pytest
+
 from backend.clock import clock
 from backend.identity.models import Account, Session
 from backend.identity.rules import token_hash
 from tests.support import wx_code
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: sessions
 
 
 async def test_login_issues_an_opaque_token_and_me_works(client, database):

@@ -2,10 +2,14 @@
 
 import dataclasses
 
+import pytest
+
 from backend.app import create_app
 from backend.operators.models import Operator, OperatorSession
 from tests.integration.conftest import ADMIN
 from tests.integration.operators.conftest import PASSWORD
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: log-in failure counters
 
 
 async def test_login_gives_a_token_and_passwords_are_stored_as_argon2id(operator_login, client):

@@ -4,11 +4,14 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+import pytest
 import zxingcpp
 from PIL import Image
 
 from backend.clock import SHANGHAI, clock
 from tests.support import make_id_number, make_phone
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: the code fetch in steps, spent codes
 
 
 async def test_dynamic_code_json(resident_with_card):
@@ -81,3 +84,15 @@ async def test_reissue_gives_a_new_card_id_and_keeps_bookings(resident_with_card
     # the new card_id books straight away (the hold path's cache follows the reissue)
     s2 = await catalog.schedule(day=datetime(2026, 12, 19).date())
     assert (await me.post("/api/v1/holds", {"schedule_id": s2["id"], "card_id": new})).status == 201
+
+
+async def test_cold_caches_are_filled_from_the_database(deps, resident_with_card):
+    """Redis lost the session and the account's cards: the fetch fills them from the database
+    (on a cluster, where the session and the cards are read in two steps, each step's miss)."""
+    me = await resident_with_card()
+    async for key in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*"):
+        await deps.redis.delete(key)
+    r = await me.get(f"/api/v1/cards/{me.card_id}/qrcode")
+    assert r.status == 200 and r.json["payload"].startswith(me.card_id)
+    await me.post("/api/v1/auth/logout")
+    assert (await me.get(f"/api/v1/cards/{me.card_id}/qrcode")).status == 401

@@ -1,8 +1,12 @@
 import asyncio
 from datetime import datetime, timedelta
 
+import pytest
+
 from backend.clock import SHANGHAI, clock
 from tests.support import make_phone
+
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: SMS codes: per-number transactions in one slot
 
 
 async def test_send_returns_202_with_dev_code(client, database):

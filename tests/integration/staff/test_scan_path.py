@@ -13,11 +13,13 @@ from backend.deps import build_deps
 from backend.staff.models import Terminal as TerminalRow
 from tests.integration.conftest import ADMIN, Terminal, dynamic_code
 
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: nonces, terminal generation, audit stream
+
 
 @pytest.fixture
-async def second_worker(deps, redis_client, standin, make_client):
+async def second_worker(deps, standin, make_client):
     """Another worker process: its own deps (own terminal cache), the same Redis and database."""
-    other = build_deps(deps.settings, redis_client, standin=standin)
+    other = build_deps(deps.settings, deps.redis, standin=standin)
     await other.scripts.load()
     client = await make_client(create_app(deps=other))
     yield client

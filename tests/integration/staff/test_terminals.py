@@ -12,6 +12,8 @@ from backend.clock import clock
 from backend.staff.models import Terminal
 from tests.integration.conftest import ADMIN, at, dynamic_code
 
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: nonces, terminal generation, audit stream
+
 D = date(2026, 12, 20)
 
 

@@ -14,6 +14,8 @@ from backend.notifications import service as notifications
 from backend.notifications.models import Notification
 from backend.wechat import tokens
 
+pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: the shared token and its lock
+
 PAYLOAD = {"hospital": "市一医院", "department": "内科", "doctor": "王医生", "date": "2026-12-20", "start": "08:00",
            "reason": "临时停诊", "refund_fen": 1500}
 
@@ -46,9 +48,7 @@ async def _worker(deps, redis_url):
 
 @pytest.mark.postgres_only
 async def test_100_notifications_from_two_workers_fetch_one_token(deps, database, standin, token_fetches):
-    from tests.conftest import REDIS_URL
-
-    second, client = await _worker(deps, REDIS_URL)
+    second, client = await _worker(deps, deps.settings.redis.url)
     try:
         now = clock.now()
         accounts = [await Account.create(openid=f"o-token-{i}", created_at=now, last_login_at=now) for i in range(10)]

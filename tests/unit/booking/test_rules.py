@@ -1,6 +1,6 @@
 from datetime import date, datetime, timedelta, timezone
 
-from backend.booking.rules import cancel_ban_until, cancel_deadline, new_hold_id, no_show_ban_until, pick_visit_number
+from backend.booking.rules import cancel_ban_until, cancel_deadline, hold_schedule_id, new_hold_id, no_show_ban_until, pick_visit_number
 from backend.clock import SHANGHAI
 from backend.payments.rules import new_out_refund_no, new_out_trade_no
 
@@ -44,7 +44,17 @@ def test_three_cancellations_in_a_calendar_month_bar_for_thirty_days():
 
 
 def test_identifiers():
-    assert len({new_hold_id() for _ in range(1000)}) == 1000
+    assert len({new_hold_id(42) for _ in range(1000)}) == 1000
     otn = new_out_trade_no(sh(2026, 12, 13, 13))
     assert otn.startswith("EH20261213130000") and 6 <= len(otn) <= 32 and otn.isalnum()
     assert new_out_refund_no(otn, 1).startswith("RF") and len(new_out_refund_no(otn, 1)) <= 64
+
+
+def test_a_hold_id_names_its_schedule_and_fits_the_columns():
+    # the hold's record is kept with its schedule's keys (one hash tag): the id must say which
+    for sid in (1, 42, 999_999_999, 99_999_999_999):
+        hold_id = new_hold_id(sid)
+        assert hold_schedule_id(hold_id) == sid and len(hold_id) <= 32 and hold_id.isalnum()
+    for not_a_hold in ("", "h" + "a" * 20, "0h" + "a" * 20, "42h" + "a" * 19, "42h" + "A" * 20, "42h" + "a" * 21,
+                       "a" * 24, "42h" + "a" * 20 + "\n", "１２h" + "a" * 20, "-1h" + "a" * 20):
+        assert hold_schedule_id(not_a_hold) is None, not_a_hold

@@ -13,6 +13,10 @@ from backend.edge import _outage
     (redis_errors.ConnectionError("Connection refused"), "store"),
     (redis_errors.TimeoutError("Timeout reading from socket"), "store"),
     (redis_errors.BusyLoadingError("Redis is loading the dataset in memory"), "store"),
+    # a Redis Cluster failing over: the shard is down, or its slots are moving
+    (redis_errors.ClusterDownError("CLUSTERDOWN The cluster is down"), "store"),
+    (redis_errors.TryAgainError("TRYAGAIN Multiple keys request during rehashing of slot"), "store"),
+    (redis_errors.MaxConnectionsError("Too many connections"), "store"),
     (DBConnectionError("pool closed"), "database"),
     (asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"), "database"),
     (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), "database"),
@@ -21,6 +25,7 @@ from backend.edge import _outage
     (ConnectionRefusedError(111, "Connect call failed"), "database"),
     # not outages: a script error, a constraint, a bug
     (redis_errors.ResponseError("ERR Error running script"), None),
+    (redis_errors.RedisClusterException("all keys must map to the same key slot"), None),
     (IntegrityError("duplicate key"), None),
     (OperationalError("syntax error"), None),
     (KeyError("x"), None),
