@@ -23,6 +23,7 @@ import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
 from redis.crc import key_slot
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
 log = logging.getLogger("ehealth.redis")
@@ -288,21 +289,30 @@ class Scripts:
         # batch in C, one write, then one reply read per call on the same pooled connection.
         packed = b"".join(hiredis.pack_command(("EVALSHA", self._sha[name], *args)) for name, args, _ in batch)
         pool = self._client.connection_pool
-        conn = await pool.get_connection()
-        try:
-            await conn.send_packed_command(packed, check_health=False)
+        for attempt in (1, 2):
+            conn = await pool.get_connection()
             results = []
-            for _ in batch:
-                try:
-                    results.append(await conn.read_response())
-                except ResponseError as exc:  # a reply that is an error: the stream stays in step
-                    results.append(exc)
-        except BaseException:
-            await conn.disconnect()  # replies may be half-read: never reuse this connection
-            raise
-        finally:
-            await pool.release(conn)
-        return results
+            try:
+                await conn.send_packed_command(packed, check_health=False)
+                for _ in batch:
+                    try:
+                        results.append(await conn.read_response())
+                    except ResponseError as exc:  # a reply that is an error: the stream stays in step
+                        results.append(exc)
+                return results
+            except RedisConnectionError:
+                await conn.disconnect()
+                if results or attempt == 2:
+                    raise
+                # not one reply: a pooled connection that died while idle (Redis restarted since
+                # it was last used), found by using it. Once more, on a new connection. (Had Redis
+                # run the calls and died before answering, a hold asked again answers already_held
+                # with its id, as after any lost answer.)
+            except BaseException:
+                await conn.disconnect()  # replies may be half-read: never reuse this connection
+                raise
+            finally:
+                await pool.release(conn)
 
 
 class _FanOut:

@@ -3,7 +3,8 @@
 `@operator`: any logged-in operator (bearer token from POST /admin/login); sets
 request.ctx.operator (a Principal). `@platform_operator`: platform operators only. A hospital
 admin reaches only their hospital: views check with `require_hospital` / `require_object`.
-In dev and test, the static ADMIN_TOKEN (`dev-admin-token`) acts as a platform operator.
+In dev and test only, the fixed token `dev-admin-token` acts as a platform operator (production
+has no static operator token).
 """
 
 from __future__ import annotations
