@@ -209,13 +209,10 @@ def main() -> None:
             rounds.append({"noop": noop, "qrcode": get, "scan": scan})
             print(f"round {n + 1}: qrcode {get['rps'] / noop['rps']:.3f}x, scan {scan['rps'] / noop['rps']:.3f}x the no-op", flush=True)
 
-        def median(values):
-            return statistics.median(values)
-
         def of(kind, field):
-            return median([r[kind][field] for r in rounds])
+            return statistics.median([r[kind][field] for r in rounds])
 
-        cpu = {kind: {part: median([r[kind]["cpu_us"][part] for r in rounds]) for part in ("service", "postgres", "redis")} for kind in ("noop", "qrcode", "scan")}
+        cpu = {kind: {part: statistics.median([r[kind]["cpu_us"][part] for r in rounds]) for part in ("service", "postgres", "redis")} for kind in ("noop", "qrcode", "scan")}
         result = {
             "issue_per_s_in_process": local["issue_per_s"],
             "verify_per_s_in_process": local["verify_per_s"],
@@ -223,8 +220,8 @@ def main() -> None:
             "noop_per_s": round(of("noop", "rps")),
             "qrcode_per_s": round(of("qrcode", "rps")),
             "scan_per_s": round(of("scan", "rps")),
-            "qrcode_vs_noop": round(median([r["qrcode"]["rps"] / r["noop"]["rps"] for r in rounds]), 3),
-            "scan_vs_noop": round(median([r["scan"]["rps"] / r["noop"]["rps"] for r in rounds]), 3),
+            "qrcode_vs_noop": round(statistics.median([r["qrcode"]["rps"] / r["noop"]["rps"] for r in rounds]), 3),
+            "scan_vs_noop": round(statistics.median([r["scan"]["rps"] / r["noop"]["rps"] for r in rounds]), 3),
             "qrcode_p99_ms": round(of("qrcode", "p99_us") / 1000, 2),
             "scan_p99_ms": round(of("scan", "p99_us") / 1000, 2),
             "scan_p99_ms_worst_round": round(max(r["scan"]["p99_us"] for r in rounds) / 1000, 2),
