@@ -12,7 +12,8 @@ the turn it was made in (no timer, no waiting for company).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable
+from itertools import chain
 from typing import Generic, TypeVar
 
 Group = TypeVar("Group", bound=Hashable)
@@ -57,20 +58,15 @@ class Coalescer(Generic[Group, Key, Value]):
         try:
             found = await self._fetch_many(group, list(chunk))
         except Exception as exc:  # the database is down, say: every caller in the batch hears it
-            for future in _all(chunk.values()):
+            for future in chain.from_iterable(chunk.values()):
                 if not future.done():
                     future.set_exception(exc)
             return
         except BaseException:  # cancelled (shutting down): so are the callers
-            for future in _all(chunk.values()):
+            for future in chain.from_iterable(chunk.values()):
                 future.cancel()
             raise
         for key, futures in chunk.items():
             for future in futures:
                 if not future.done():  # its caller may have gone (client disconnected)
                     future.set_result(found.get(key))
-
-
-def _all(lists: Iterable[list[asyncio.Future]]) -> Iterable[asyncio.Future]:
-    for futures in lists:
-        yield from futures
