@@ -96,7 +96,7 @@ async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_t
     assert [b["schedule_id"] for b in ry.json["bookings_today"]] == [in_y["id"]]
 
 
-async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_card(catalog, terminal_for, resident_with_card, booked):
+async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_card(catalog, terminal_for, resident_with_card, booked, redis_mode):
     from backend.staff import service as staff
 
     clock.freeze(at(date(2026, 12, 13), "13:00"))
@@ -118,8 +118,10 @@ async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_ca
         assert r.status == 200 and r.json["card"]["card_id"] == card_id, r.json
         mine = (booking_in_x if t is tx else booking_in_y).get(card_id)
         assert [b["booking_id"] for b in r.json["bookings_today"]] == ([mine] if mine else [])
-    if Tortoise.get_connection("default").capabilities.dialect == "postgres":
-        # shared, not one query each (SQLite's driver wakes each handler on its own thread hop)
+    if Tortoise.get_connection("default").capabilities.dialect == "postgres" and redis_mode == "redis":
+        # shared, not one query each (SQLite's driver wakes each handler on its own thread hop,
+        # and a cluster's pipelines answer node by node, so their waves can come apart; the
+        # mechanism itself is pinned in tests/unit/core/test_coalesce.py)
         assert staff._scanned_cards.batches - before < len(scans)
 
 
