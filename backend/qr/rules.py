@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,7 +69,9 @@ def expires_at_s(step: int) -> int:
 
 
 def refresh_in_s(step: int, unix_s: float) -> int:
-    return max(0, int((step + 1) * STEP_S - unix_s))
+    """Whole seconds until the next step, rounded up: 1..STEP_S for a code of the current step, so
+    a client never reads 0 ("no hint") half a second before the code changes."""
+    return max(1, math.ceil((step + 1) * STEP_S - unix_s))
 
 
 OK, EXPIRED, TAMPERED = "ok", "expired", "tampered"

@@ -46,6 +46,11 @@ def test_refresh_and_expiry_times():
     assert refresh_in_s(step, T0 + 30) == 30
 
 
+@pytest.mark.parametrize("offset, seconds", [(0, 60), (0.001, 60), (30.2, 30), (59.5, 1), (59.999, 1)])
+def test_refresh_in_rounds_up_and_is_never_zero_within_a_step(offset, seconds):
+    assert refresh_in_s(step_at(T0 + offset), T0 + offset) == seconds
+
+
 def test_a_code_from_the_future_is_not_accepted():
     code = parse(dynamic_payload(CARD, KEY, step_at(T0) + 1))
     assert verify(CARD, code.mac, unix_s=T0, keys=[KEY]).result == TAMPERED
