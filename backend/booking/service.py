@@ -16,7 +16,7 @@ from backend.cards import service as cards
 from backend.cards.models import Card
 from backend.catalog.models import Department, Hospital, Schedule
 from backend.catalog.rules import SCHEDULE_MOVES, ScheduleStatus
-from backend.clock import SHANGHAI, clock, from_ms, iso, local_datetime, to_ms
+from backend.clock import SHANGHAI, clock, from_ms, iso, iso_ms, local_datetime, to_ms
 from backend.errors import AppError, BadRequest, Conflict, NotFound, Unauthorized
 from backend.identity import rules as identity_rules
 from backend.identity import service as identity
@@ -76,9 +76,9 @@ def _refusal(result: list) -> AppError:
     if code == "limit_exceeded":
         rule, until = result[2], result[3] if len(result) > 3 else ""
         message = rules.LIMIT_MESSAGES.get(rule, message)
-        details = {"rule": rule, "until": iso(from_ms(int(until))) if until not in ("", None) else None}
+        details = {"rule": rule, "until": iso_ms(int(until)) if until not in ("", None) else None}
     elif code == "not_released":
-        details = {"release_at": iso(from_ms(int(result[2])))}
+        details = {"release_at": iso_ms(int(result[2]))}
     elif code == "already_held":
         details = {"state": "held", "hold_id": result[2] if len(result) > 2 and result[2] else None}
     elif code == "already_booked":  # the contract's one code for "this card has this session"
@@ -104,7 +104,7 @@ async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int,
         if result[0] == "ok":
             return {
                 "hold_id": result[1],
-                "expires_at": iso(from_ms(int(result[2]))),
+                "expires_at": iso_ms(int(result[2])),
                 "amount_fen": int(result[3]),
                 "kind": result[4],
                 "schedule_id": schedule_id,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import WatchError
 
-from backend.clock import SHANGHAI, clock, from_ms, iso, to_ms
+from backend.clock import SHANGHAI, clock, iso_ms, to_ms
 from backend import metrics
 from backend.errors import AppError, BadRequest, TooManyRequests
 from backend.sms import rules
@@ -71,7 +71,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
         until = (hour + 1) * 3_600_000
         raise TooManyRequests(
             "too many SMS requests from this network, try again later",
-            rule="sms_ip_hourly", until=_iso_ms(until), retry_after=max(1, (until - now_ms) // 1000),
+            rule="sms_ip_hourly", until=iso_ms(until), retry_after=max(1, (until - now_ms) // 1000),
         )
 
     ref = _phone_ref(deps, phone)
@@ -108,7 +108,7 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
             else "this number has had too many codes today"
         )
         raise TooManyRequests(
-            message, rule=f"sms_{decision.reason}", until=_iso_ms(now_ms + decision.retry_after_ms), retry_after=retry_after
+            message, rule=f"sms_{decision.reason}", until=iso_ms(now_ms + decision.retry_after_ms), retry_after=retry_after
         )
 
     minutes = str(max(1, settings.sms.code_ttl_s // 60))
@@ -171,7 +171,3 @@ async def consume_code(*, deps, phone: str, purpose: str, code: str) -> None:
     if verdict == rules.DEAD:
         raise BadRequest("this SMS code has had too many wrong tries; request a new one", code="sms_code_dead")
     raise BadRequest("no valid SMS code for this number; request a new one", code="sms_code_expired")
-
-
-def _iso_ms(ms: int) -> str:
-    return iso(from_ms(ms))

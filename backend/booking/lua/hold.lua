@@ -99,9 +99,11 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
     end
   end
 
-  -- 6. stock: a read-only count first, as most requests at a release are refused here
+  -- 6. stock: read-only counts first, as most requests at a release are refused here. Fewer
+  -- entries than slots, live or not, leaves a slot free without counting the live ones.
   local live = '(' .. now
-  if redis.call('ZCOUNT', holds, live, '+inf') >= tonumber(s[2]) then
+  local cap = tonumber(s[2])
+  if redis.call('ZCARD', holds) >= cap and redis.call('ZCOUNT', holds, live, '+inf') >= cap then
     return {'err', 'sold_out'}
   end
   local rholds = S .. 'shr'
@@ -123,18 +125,29 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
     if first[2] and first[2] ~= 'inf' then return first[2] end
     return ''
   end
+  -- (swept first, the card's sets count their live entries with ZCARD, and an empty count
+  -- tells that the set is new and needs its lifetime)
   local day = C .. 'cd:' .. s[6]
-  if redis.call('ZCOUNT', day, live, '+inf') >= max_day then
+  redis.call('ZREMRANGEBYSCORE', day, '-inf', now)
+  local day_used = redis.call('ZCARD', day)
+  if day_used >= max_day then
     return {'err', 'limit_exceeded', 'daily_limit', earliest_live(day)}
   end
   local dept = C .. 'cdd:' .. s[6] .. ':' .. s[7]
-  if redis.call('ZCOUNT', dept, live, '+inf') >= max_dept then
+  redis.call('ZREMRANGEBYSCORE', dept, '-inf', now)
+  local dept_used = redis.call('ZCARD', dept)
+  if dept_used >= max_dept then
     return {'err', 'limit_exceeded', 'department_daily_limit', earliest_live(dept)}
   end
 
-  -- 9. write the hold; expired entries are swept here, where the sets are written anyway
+  -- 9. write the hold. The session's sets are swept and given the session's lifetime once per
+  -- batch (the lifetime does not change within a call: Redis stops its clock in a script).
   local exp = string.format('%d', now + ttl)
-  for _, key in ipairs({holds, day, dept}) do redis.call('ZREMRANGEBYSCORE', key, '-inf', now) end
+  if not s.keep then
+    redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
+    s.keep = redis.call('PTTL', skey)
+    s.prefix = S
+  end
   if kind == 'referral' then
     redis.call('ZREMRANGEBYSCORE', rholds, '-inf', now)
     redis.call('ZADD', rholds, exp, pk)
@@ -147,9 +160,9 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   redis.call('HSET', hkey, 'sid', sid, 'pk', pk, 'cid', card_id, 'acct', acct, 'exp', exp,
              'fee', s[9], 'kind', kind, 'state', 'held', 'date', s[6], 'dept', s[7])
   redis.call('PEXPIRE', hkey, ttl + 86400000)
-  local keep = redis.call('PTTL', skey)
-  if keep > 0 then
-    for _, key in ipairs({holds, S .. 'shid', day, dept}) do redis.call('PEXPIRE', key, keep) end
+  if s.keep > 0 then
+    if day_used == 0 then redis.call('PEXPIRE', day, s.keep) end
+    if dept_used == 0 then redis.call('PEXPIRE', dept, s.keep) end
   end
   return {'ok', hold_id, exp, s[9], kind}
 end
@@ -159,5 +172,11 @@ for i = 8, #ARGV, 6 do
   local ok, reply = pcall(hold, tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
   if not ok then reply = {'error', tostring(reply)} end
   table.insert(replies, reply)
+end
+for _, s in pairs(schedules) do
+  if s.keep and s.keep > 0 then
+    redis.call('PEXPIRE', s.prefix .. 'sh', s.keep)
+    redis.call('PEXPIRE', s.prefix .. 'shid', s.keep)
+  end
 end
 return replies

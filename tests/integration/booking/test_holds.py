@@ -269,3 +269,22 @@ async def test_remaining_is_live(catalog, resident_with_card, client):
     assert set(r.json[0]) >= {"id", "doctor", "date", "start", "end", "capacity", "remaining", "fee_fen", "release_at", "referral_release_at", "status"}
     _, r = await client.get(f"/api/v1/departments/{s['department_id']}/schedules?date=not-a-date")
     assert r.status == 400
+
+
+async def test_every_key_a_hold_writes_has_a_lifetime(catalog, resident_with_card, deps):
+    """Nothing a hold writes outlives its session: the session's sets, the card's per-day sets,
+    the hold's record and the rate counters all expire, also a set a sweep emptied (Redis then
+    deletes it) and the next hold wrote again."""
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    s = await catalog.schedule(day=D, capacity=2)
+    a, b = await resident_with_card(), await resident_with_card()
+    assert (await hold(a, s)).status == 201
+    clock.advance(minutes=11)  # a's hold has expired: b's hold sweeps it out of every set it shares
+    assert (await hold(b, s)).status == 201
+    assert (await hold(a, s)).status == 201  # a's own per-day sets, swept empty and written again
+    keys = [k async for k in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*", count=1000)]
+    written = [k for k in keys if f"{{s{s['id']}}}" in k or "{c" in k or ":rl:" in k]
+    assert {k.rsplit(":", 1)[-1] if "{c" in k else k.split("}:")[-1].split(":")[0] for k in written} >= {"sched", "sh", "shid", "hold"}
+    assert sum("}:cd:" in k for k in written) == 2 and sum("}:cdd:" in k for k in written) == 2
+    lifetimes = {k: await deps.redis.pttl(k) for k in written}
+    assert all(ms > 0 for ms in lifetimes.values()), {k: ms for k, ms in lifetimes.items() if ms <= 0}
