@@ -87,8 +87,8 @@ def iso(when: datetime | None) -> str | None:
 
 
 def iso_ms(ms: int) -> str:
-    """iso(from_ms(ms)), formatted once per second: a burst of holds all expire within a few
-    seconds of each other, and formatting a datetime costs more than the rest of a reply."""
+    """iso(from_ms(ms)), formatted once per second: the holds of a burst all expire within a few
+    seconds of each other, and each would otherwise build and format a datetime."""
     return _iso_of_second(ms // 1000)
 
 
