@@ -59,7 +59,7 @@ def observe_request(request, *, route: str, status: int, seconds: float, respons
     buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
     buckets[-1] += seconds
     if route == HOLD_ROUTE and request.method == "POST":
-        outcome = "placed" if status == 201 else _error_code(response)
+        outcome = "placed" if status == 201 else getattr(getattr(request, "ctx", None), "refusal", None) or _error_code(response)
         _holds[outcome] = _holds.get(outcome, 0) + 1
     if time.monotonic() - _flushed_at >= FLUSH_S:
         flush()

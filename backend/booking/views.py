@@ -54,6 +54,7 @@ async def place_hold(request: Request):
             card_id=body.card_id, schedule_id=body.schedule_id, ip=client_ip(request),
         )
     except AppError as refused:
+        request.ctx.refusal = refused.code  # for the holds metric, which would otherwise parse the body
         return json(refused.body(), status=status_of(refused))
     return json(hold, status=201)
 

@@ -70,6 +70,20 @@ async def test_metrics_count_requests_by_route_and_status(client, database):
         assert f"# TYPE {name}" in r.text, name
 
 
+async def test_refused_holds_are_counted_by_their_code(client, database):
+    def count(text):
+        line = next((l for l in text.splitlines() if l.startswith('ehealth_holds_total{outcome="invalid_token"}')), None)
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    _, r = await client.get("/metrics")
+    before = count(r.text)
+    for _ in range(2):
+        _, refused = await client.post("/api/v1/holds", json={"schedule_id": 1, "card_id": "a" * 64})
+        assert refused.status == 401 and refused.json["error"]["code"] == "invalid_token"
+    _, r = await client.get("/metrics")
+    assert count(r.text) == before + 2
+
+
 async def test_metrics_only_for_configured_networks_or_the_token(deps, database, make_client):
     deps.settings = deps.settings.with_overrides(observability={"metrics_networks": ("10.0.0.0/8",), "metrics_token": "scrape-secret-1234"})
     app = create_app(deps=deps)

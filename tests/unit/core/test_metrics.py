@@ -45,3 +45,8 @@ def test_refused_holds_are_counted_by_their_error_code(monkeypatch):
                             response=SimpleNamespace(status=409, body=b'{"error": {"code": "sold_out", "message": "x"}}'))
     metrics.observe_request(post, route=metrics.HOLD_ROUTE, status=201, seconds=0.01, response=SimpleNamespace(status=201, body=b"{}"))
     assert value("sold_out") == before_sold_out + 1 and value("placed") == before_placed + 1
+    # the hold view names its refusal on the request; the body is then not read again
+    before_limit = value("limit_exceeded")
+    named = SimpleNamespace(method="POST", ctx=SimpleNamespace(refusal="limit_exceeded"))
+    metrics.observe_request(named, route=metrics.HOLD_ROUTE, status=429, seconds=0.01, response=SimpleNamespace(status=429, body=b"not json"))
+    assert value("limit_exceeded") == before_limit + 1
