@@ -15,6 +15,7 @@
 local skey, holds, rholds, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local ttl, sid = tonumber(ARGV[1]), ARGV[2]
 local s = redis.call('HMGET', skey, 'status', 'cap', 'rq', 'rel', 'rrel', 'date', 'dept', 'hosp', 'fee', 'start')
+local granted = false
 
 local function take(now, pk, card_id, acct, hold_id, kind, deny, hkey)
   if not s[1] then return {'miss', 'schedule'} end
@@ -55,10 +56,7 @@ local function take(now, pk, card_id, acct, hold_id, kind, deny, hkey)
   redis.call('HSET', hkey, 'sid', sid, 'pk', pk, 'cid', card_id, 'acct', acct, 'exp', exp,
              'fee', s[9], 'kind', kind, 'state', 'held', 'date', s[6], 'dept', s[7])
   redis.call('PEXPIRE', hkey, ttl + 86400000)
-  local keep = redis.call('PTTL', skey)
-  if keep > 0 then
-    for _, key in ipairs({holds, ids}) do redis.call('PEXPIRE', key, keep) end
-  end
+  granted = true
   return {'ok', hold_id, exp, s[9], kind}
 end
 
@@ -70,5 +68,13 @@ for i = 3, #ARGV, 7 do
                           ARGV[i + 5], ARGV[i + 6], KEYS[4 + n])
   if not ok then reply = {'error', tostring(reply)} end
   replies[n] = reply
+end
+-- the session's lifetime, once per call (as in hold.lua): its sets may have been swept empty,
+-- which deletes them, and written again
+if granted then
+  local keep = redis.call('PTTL', skey)
+  if keep > 0 then
+    for _, key in ipairs({holds, ids}) do redis.call('PEXPIRE', key, keep) end
+  end
 end
 return replies
