@@ -16,9 +16,12 @@ import qrcode
 import qrcode.image.pure
 import qrcode.image.svg
 
+from backend.cards import service as cards
 from backend.cards.models import Card, RevokedCardId
 from backend.clock import clock, from_ms, iso
-from backend.errors import AppError, BadRequest, Conflict, Gone, NotFound, Unprocessable
+from backend.errors import AppError, BadRequest, Conflict, Gone, NotFound, Unauthorized, Unprocessable
+from backend.identity import rules as identity_rules
+from backend.identity import service as identity
 from backend.qr import rules
 
 USED_TTL_S = 300  # longer than any code is accepted (120 s)
@@ -156,11 +159,6 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
     """(card pk, status) of a card the bearer's account may show, in one batched Redis call
     (qr/lua/fetch.lua); the database is read only to fill a cold cache. Refusals are those of
     the resident guard and the card look-up."""
-    from backend.cards import service as cards
-    from backend.errors import NotFound, Unauthorized
-    from backend.identity import rules as identity_rules
-    from backend.identity import service as identity
-
     if token is None:
         raise Unauthorized("a valid bearer token is required", code="invalid_token")
     th = identity_rules.token_hash(token)
@@ -190,9 +188,6 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
 async def _fetch_in_steps(deps, th: str, card_id: str) -> list:
     """qr/lua/fetch.lua's reply on a Redis Cluster, where the session (tok:<hash>) and the
     account's cards ({a<id>}:cards) are in different slots: two batched calls, session first."""
-    from backend.cards import service as cards
-    from backend.identity import service as identity
-
     session = await identity.session_in_store(deps, th, clock.now_ms())
     if session[0] != "ok":
         return session
