@@ -216,16 +216,25 @@ class Service:
                 pids.append(pid)
         return sorted(pids)
 
-    def connections_by_worker(self) -> dict[int, int]:
-        """Established client connections per worker pid (from ss)."""
+    def _client_sockets(self) -> list[tuple[int, int]]:
+        """(worker pid, bytes received and not yet read) of each established client connection
+        (from ss)."""
         import re
 
         out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"], capture_output=True, text=True).stdout
+        return [(int(pid), int(line.split()[0])) for line in out.splitlines() for pid in re.findall(r"pid=(\d+)", line)]
+
+    def connections_by_worker(self) -> dict[int, int]:
+        """Established client connections per worker pid."""
         counts = dict.fromkeys(self.worker_pids(), 0)
-        for pid in re.findall(r"pid=(\d+)", out):
-            if int(pid) in counts:
-                counts[int(pid)] += 1
+        for pid, _ in self._client_sockets():
+            if pid in counts:
+                counts[pid] += 1
         return counts
+
+    def unread_requests(self, pid: int) -> int:
+        """Connections of worker `pid` holding a request it has not read (a frozen worker's)."""
+        return sum(1 for owner, unread in self._client_sockets() if owner == pid and unread > 0)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -328,37 +337,52 @@ class TcpCut:
 class HoldStream:
     """Holds sent one after another by `concurrency` clients from `attempts`, so that a test can
     break something after a known number of answers (`await stream.answered(n)`) while requests
-    keep arriving. `results[i]` is (status, body) of attempts[i]; (0, {}) if never answered."""
+    keep arriving. `results[i]` is (status, body) of attempts[i]; (0, {}) if never answered.
+    With `keepalive`, each client keeps its own connection, as each resident's phone does: a
+    client whose connection is on a worker that stops waits for that worker (with one shared
+    pool, the other clients' connections would take its requests instead). Without, every
+    request opens a new connection, so they spread over the workers."""
 
     def __init__(self, base: str, attempts: list[tuple[str, str, int]], *, concurrency: int = 20, keepalive: bool = True):
         self.base, self.attempts, self.concurrency = base, attempts, concurrency
-        self.keepalive = keepalive  # False: a new connection per request, so they spread over the workers
+        self.keepalive = keepalive
         self.results: list[tuple[int, dict] | None] = [None] * len(attempts)
         self.count = 0
         self._changed = asyncio.Event()
         self.task = asyncio.ensure_future(self._run())
 
+    def _client(self, connections: int, keepalive: int | None) -> httpx.AsyncClient:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=keepalive)
+        return httpx.AsyncClient(base_url=self.base, timeout=30, limits=limits, verify=_TLS)
+
     async def _run(self) -> list[tuple[int, dict]]:
         queue = iter(range(len(self.attempts)))
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=None if self.keepalive else 0)
-        async with httpx.AsyncClient(base_url=self.base, timeout=30, limits=limits) as http:
-            async def client():
-                for i in queue:
-                    token, card_id, sid = self.attempts[i]
-                    try:
-                        r = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": card_id},
-                                            headers={"Authorization": f"Bearer {token}"})
-                        try:
-                            result = (r.status_code, r.json())
-                        except ValueError:
-                            result = (r.status_code, {})
-                    except httpx.HTTPError:
-                        result = (0, {})
-                    self.results[i] = result
-                    self.count += 1
-                    self._changed.set()
 
-            await asyncio.gather(*[client() for _ in range(self.concurrency)])
+        async def client(http: httpx.AsyncClient):
+            for i in queue:
+                token, card_id, sid = self.attempts[i]
+                try:
+                    r = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": card_id},
+                                        headers={"Authorization": f"Bearer {token}"})
+                    try:
+                        result = (r.status_code, r.json())
+                    except ValueError:
+                        result = (r.status_code, {})
+                except httpx.HTTPError:
+                    result = (0, {})
+                self.results[i] = result
+                self.count += 1
+                self._changed.set()
+
+        async def own_connection():
+            async with self._client(1, None) as http:
+                await client(http)
+
+        if self.keepalive:
+            await asyncio.gather(*[own_connection() for _ in range(self.concurrency)])
+        else:
+            async with self._client(self.concurrency, 0) as http:
+                await asyncio.gather(*[client(http) for _ in range(self.concurrency)])
         return self.results
 
     async def answered(self, n: int) -> None:

@@ -51,7 +51,14 @@ async def test_worker_killed_mid_burst(service):
     victim, victim_connections = max(connections.items(), key=lambda kv: kv[1])
     assert victim_connections > 0, f"no client connection seen on any worker: {connections}"
     os.kill(victim, signal.SIGSTOP)
+    # killed only once requests sit unread on it (its clients' next ones: each client keeps its
+    # own connection), which are certain to die with their connection
     await asyncio.sleep(0.5)
+    for _ in range(100):
+        if svc.unread_requests(victim):
+            break
+        await asyncio.sleep(0.1)
+    assert svc.unread_requests(victim), f"no request reached the frozen worker ({stream.count} of {len(attempts)} answered)"
     os.kill(victim, signal.SIGKILL)
     first = await stream.finished()
     statuses = Counter(s for s, _ in first)
