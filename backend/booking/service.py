@@ -396,7 +396,7 @@ async def mark_no_shows(deps) -> int:
 async def _cache_referral(deps, referral: Referral) -> None:
     field = f"d:{referral.department_id}" if referral.department_id else f"h:{referral.hospital_id}"
     valid_to = local_datetime(referral.valid_until + timedelta(days=1), "00:00")
-    await store.set_referral(deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to))
+    await store.set_referral(deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to), now_ms=clock.now_ms())
 
 
 async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id: int | None, valid_until: date, issued_by: str) -> dict:

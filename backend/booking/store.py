@@ -230,11 +230,15 @@ async def set_ban(deps, *, card_pk: int, rule: str, until_ms: int, now_ms: int) 
     await deps.redis.set(key, f"{rule}|{until_ms}", px=max(until_ms - now_ms, 1000) + 86_400_000)
 
 
-async def set_referral(deps, *, card_pk: int, field: str, valid_to_ms: int) -> None:
+async def set_referral(deps, *, card_pk: int, field: str, valid_to_ms: int, now_ms: int) -> None:
+    """Record a referral right; the card's rights expire a day after the last of them ends."""
     key = card_key(deps, card_pk, "ref")
     current = await deps.redis.hget(key, field)
     if current is None or int(current) < valid_to_ms:
         await deps.redis.hset(key, field, valid_to_ms)
+    keep = max(valid_to_ms - now_ms, 0) + 86_400_000
+    if await deps.redis.pttl(key) < keep:
+        await deps.redis.pexpire(key, keep)
 
 
 async def forget_referrals(deps, *, card_pk: int) -> None:

@@ -8,7 +8,7 @@ from sanic_ext import openapi
 from backend.booking import service
 from backend.edge import refuses, status_of
 from backend.errors import AppError, BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, TooManyRequests, Unauthorized
-from backend.http import Input, body, client_ip, json_body, query, validate_model
+from backend.http import Input, body, client_ip, documents_body, json_body, query, validate_model
 from backend.identity.guards import resident
 from backend.identity.rules import bearer_token
 from backend.catalog.models import Schedule
@@ -42,7 +42,7 @@ def _hold_request(request: Request) -> NewHold:
     Conflict: ("sold_out", "already_held", "card_inactive", "schedule_suspended", "schedule_closed", "retry"),
 })
 @openapi.secured("bearer")
-@openapi.body({"application/json": NewHold.model_json_schema()})
+@documents_body(NewHold.model_json_schema())
 async def place_hold(request: Request):
     # No auth round trip here: the hold script checks the token inside the same Redis call.
     # Refusals (sold out, mostly, at 13:00) are answered here rather than raised: Sanic's

@@ -47,6 +47,13 @@ if kind == 'referral' then
 else
   redis.call('ZREM', rholds, pk)
 end
+-- a set this wrote again after sweeps had emptied it (Redis deleted it) gets the session's lifetime
+local keep = redis.call('PTTL', skey)
+if keep > 0 then
+  for _, key in ipairs({holds, rholds}) do
+    if redis.call('PTTL', key) == -1 then redis.call('PEXPIRE', key, keep) end
+  end
+end
 redis.call('HSET', hkey, 'state', 'confirmed', 'sid', sid, 'pk', pk, 'kind', kind, 'date', date, 'dept', dept)
 redis.call('PEXPIRE', hkey, 86400000 * 30)
 return {'ok', 'confirmed'}

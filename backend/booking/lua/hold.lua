@@ -103,7 +103,8 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
   -- entries than slots, live or not, leaves a slot free without counting the live ones.
   local live = '(' .. now
   local cap = tonumber(s[2])
-  if redis.call('ZCARD', holds) >= cap and redis.call('ZCOUNT', holds, live, '+inf') >= cap then
+  local entries = redis.call('ZCARD', holds)
+  if entries >= cap and redis.call('ZCOUNT', holds, live, '+inf') >= cap then
     return {'err', 'sold_out'}
   end
   local rholds = S .. 'shr'
@@ -125,34 +126,43 @@ local function hold(now, token_hash, card_id, sid, ip, hold_id)
     if first[2] and first[2] ~= 'inf' then return first[2] end
     return ''
   end
-  -- (swept first, the card's sets count their live entries with ZCARD, and an empty count
-  -- tells that the set is new and needs its lifetime)
+  -- A set with fewer entries than its limit, live or not, is under it; only one at its limit
+  -- is swept of expired entries and counted again (a card's first hold of the day, the usual
+  -- case at a release, costs one ZCARD per set). A count of 0 tells that the set is new and
+  -- needs its lifetime.
+  local function used(key, limit)
+    local n = redis.call('ZCARD', key)
+    if n >= limit then n = n - redis.call('ZREMRANGEBYSCORE', key, '-inf', now) end
+    return n
+  end
   local day = C .. 'cd:' .. s[6]
-  redis.call('ZREMRANGEBYSCORE', day, '-inf', now)
-  local day_used = redis.call('ZCARD', day)
+  local day_used = used(day, max_day)
   if day_used >= max_day then
     return {'err', 'limit_exceeded', 'daily_limit', earliest_live(day)}
   end
   local dept = C .. 'cdd:' .. s[6] .. ':' .. s[7]
-  redis.call('ZREMRANGEBYSCORE', dept, '-inf', now)
-  local dept_used = redis.call('ZCARD', dept)
+  local dept_used = used(dept, max_dept)
   if dept_used >= max_dept then
     return {'err', 'limit_exceeded', 'department_daily_limit', earliest_live(dept)}
   end
 
-  -- 9. write the hold. The session's sets are swept and given the session's lifetime once per
-  -- batch (the lifetime does not change within a call: Redis stops its clock in a script).
+  -- 9. write the hold. A new key gets the session's lifetime, read once per batch (it does not
+  -- change within a call: Redis stops its clock in a script); the card -> hold id map gets it
+  -- at the end of the batch. The session's set is swept only when it is at its capacity with
+  -- expired entries, so that it never grows past it.
   local exp = string.format('%d', now + ttl)
   if not s.keep then
-    redis.call('ZREMRANGEBYSCORE', holds, '-inf', now)
     s.keep = redis.call('PTTL', skey)
     s.prefix = S
   end
+  if entries >= cap then entries = entries - redis.call('ZREMRANGEBYSCORE', holds, '-inf', now) end
   if kind == 'referral' then
     redis.call('ZREMRANGEBYSCORE', rholds, '-inf', now)
     redis.call('ZADD', rholds, exp, pk)
+    if s.keep > 0 and redis.call('PTTL', rholds) < 0 then redis.call('PEXPIRE', rholds, s.keep) end
   end
   redis.call('ZADD', holds, exp, pk)
+  if entries == 0 and s.keep > 0 then redis.call('PEXPIRE', holds, s.keep) end
   redis.call('HSET', S .. 'shid', pk, hold_id)
   redis.call('ZADD', day, exp, sid)
   redis.call('ZADD', dept, exp, sid)
@@ -174,9 +184,6 @@ for i = 8, #ARGV, 6 do
   table.insert(replies, reply)
 end
 for _, s in pairs(schedules) do
-  if s.keep and s.keep > 0 then
-    redis.call('PEXPIRE', s.prefix .. 'sh', s.keep)
-    redis.call('PEXPIRE', s.prefix .. 'shid', s.keep)
-  end
+  if s.keep and s.keep > 0 then redis.call('PEXPIRE', s.prefix .. 'shid', s.keep) end
 end
 return replies

@@ -74,7 +74,7 @@ end
 if granted then
   local keep = redis.call('PTTL', skey)
   if keep > 0 then
-    for _, key in ipairs({holds, ids}) do redis.call('PEXPIRE', key, keep) end
+    for _, key in ipairs({holds, rholds, ids}) do redis.call('PEXPIRE', key, keep) end
   end
 end
 return replies

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from backend.booking import store
 from backend.clock import clock
 from tests.integration.conftest import at
 
@@ -272,19 +273,55 @@ async def test_remaining_is_live(catalog, resident_with_card, client):
 
 
 async def test_every_key_a_hold_writes_has_a_lifetime(catalog, resident_with_card, deps):
-    """Nothing a hold writes outlives its session: the session's sets, the card's per-day sets,
-    the hold's record and the rate counters all expire, also a set a sweep emptied (Redis then
-    deletes it) and the next hold wrote again."""
-    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    """Nothing a hold writes outlives its session: the session's sets (ordinary and referral),
+    the card's per-day sets, the hold's record and the rate counters all expire, also a set a
+    sweep emptied (Redis then deletes it) and the next hold wrote again."""
+    clock.freeze(at(date(2026, 12, 1), "09:00"))
     s = await catalog.schedule(day=D, capacity=2)
+    single = await catalog.schedule(day=D, capacity=1)
+    referred_session = await catalog.schedule(day=D + timedelta(days=1), capacity=2, referral_quota=1)
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
     a, b = await resident_with_card(), await resident_with_card()
     assert (await hold(a, s)).status == 201
-    clock.advance(minutes=11)  # a's hold has expired: b's hold sweeps it out of every set it shares
+    assert (await hold(a, single)).status == 201
+    resp = await catalog.admin("POST", "/admin/referrals", {
+        "card_id": b.card_id, "hospital_id": referred_session["hospital"]["id"], "department_id": referred_session["department_id"],
+        "valid_until": "2026-12-31", "issued_by": "社区卫生服务中心 王医生"})
+    assert resp.status == 201, resp.json
+    clock.advance(minutes=11)  # a's holds have expired: b's holds sweep them out of every set they share
     assert (await hold(b, s)).status == 201
+    assert (await hold(b, single)).status == 201  # the full session's set, swept empty and written again
     assert (await hold(a, s)).status == 201  # a's own per-day sets, swept empty and written again
+    assert (await hold(b, referred_session)).json["kind"] == "referral"
     keys = [k async for k in deps.redis.scan_iter(match=deps.settings.redis.prefix + "*", count=1000)]
-    written = [k for k in keys if f"{{s{s['id']}}}" in k or "{c" in k or ":rl:" in k]
-    assert {k.rsplit(":", 1)[-1] if "{c" in k else k.split("}:")[-1].split(":")[0] for k in written} >= {"sched", "sh", "shid", "hold"}
-    assert sum("}:cd:" in k for k in written) == 2 and sum("}:cdd:" in k for k in written) == 2
+    sessions = [f"{{s{x['id']}}}" for x in (s, single, referred_session)]
+    written = [k for k in keys if any(tag in k for tag in sessions) or "{c" in k or ":rl:" in k]
+    for tag in sessions:
+        assert {k.split("}:")[-1].split(":")[0] for k in written if tag in k} >= {"sched", "sh", "shid", "hold"}
+    assert any(f"{sessions[2]}:shr" in k for k in written)
+    assert sum("}:cd:" in k for k in written) == 3 and sum("}:cdd:" in k for k in written) == 5  # a session, a department
     lifetimes = {k: await deps.redis.pttl(k) for k in written}
     assert all(ms > 0 for ms in lifetimes.values()), {k: ms for k, ms in lifetimes.items() if ms <= 0}
+
+
+async def test_a_payment_that_writes_the_session_again_gives_it_its_lifetime(catalog, resident_with_card, deps, client):
+    """Redis forgot the hold (flushed) before its payment arrived: confirming writes the
+    session's set anew, and that set expires with the session like every other."""
+    from tests.integration.conftest import Payer
+
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    s = await catalog.schedule(day=D, capacity=2)
+    a = await resident_with_card()
+    held = await hold(a, s)
+    _, started = await client.post(f"/api/v1/holds/{held.json['hold_id']}/payment", headers=a.headers)
+    assert started.status == 200, started.json
+    async for key in deps.redis.scan_iter(match=deps.settings.redis.prefix + f"*{{s{s['id']}}}*", count=1000):
+        await deps.redis.delete(key)
+    payer = Payer(client, deps)
+    delivered = await payer.deliver(*payer.standin.complete_payment(started.json["out_trade_no"]))
+    assert delivered.status == 204
+    _, booked = await client.get("/api/v1/bookings", headers=a.headers)
+    assert [b["status"] for b in booked.json] == ["confirmed"]
+    sh = store.schedule_key(deps, s["id"], "sh")
+    assert [score for _, score in await deps.redis.zrange(sh, 0, -1, withscores=True)] == [float("inf")]  # the booked slot
+    assert await deps.redis.pttl(sh) > 0
