@@ -228,12 +228,13 @@ class Scripts:
         slot go together (the caller keeps `keys` and its `call_keys` in one slot)."""
         if name not in self._sha:
             self._sha[name] = await self._client.script_load(self._source[name])
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()  # (each call of it is a getpid() system call)
+        future = loop.create_future()
         slot = key_slot(call_keys[0].encode()) if self.cluster and call_keys else None
         self._groups.setdefault((name, tuple(keys), tuple(common), slot), []).append((call_keys, args, future))
         if not self._flushing:
             self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+            loop.create_task(self._flush())
         return await future
 
     async def _flush(self) -> None:

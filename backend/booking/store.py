@@ -54,12 +54,25 @@ async def take(deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str
         return await take_in_steps(
             deps, token_hash=token_hash, card_id=card_id, schedule_id=schedule_id, ip=ip, now_ms=now_ms, hold_id=hold_id
         )
-    s = deps.settings.booking
-    common = [
-        deps.settings.redis.prefix, s.hold_ttl_s * 1000, s.max_per_day, s.max_per_department_day,
-        s.hold_rate_per_account, s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
-    ]
-    return await deps.scripts.batched("booking.hold", common=common, args=[now_ms, token_hash, card_id, schedule_id, ip, hold_id])
+    return await deps.scripts.batched(
+        "booking.hold", common=_hold_settings(deps.settings), args=[now_ms, token_hash, card_id, schedule_id, ip, hold_id]
+    )
+
+
+_hold_settings_of: tuple = (None, ())
+
+
+def _hold_settings(settings) -> tuple:
+    """hold.lua's leading arguments, built once per settings object (not on every hold; tests
+    swap the settings for others)."""
+    global _hold_settings_of
+    if _hold_settings_of[0] is not settings:
+        s = settings.booking
+        _hold_settings_of = (settings, (
+            settings.redis.prefix, s.hold_ttl_s * 1000, s.max_per_day, s.max_per_department_day,
+            s.hold_rate_per_account, s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
+        ))
+    return _hold_settings_of[1]
 
 
 async def _count(deps, key: str, window_ms: int) -> int:
