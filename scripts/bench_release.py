@@ -10,11 +10,12 @@ In one run, on one server, it measures
                                                    request takes a slot (the success path)
   5. refused holds:        POST /api/v1/holds      on sold-out sessions: every request is a
                                                    409 sold_out (the path most of a release takes)
-and prints holds/s, p50/p99 latency, granted vs capacity, the ratios, and checks that no
-schedule was oversold (in Redis and in the baseline table). The last line is one JSON object,
-with `granted_per_s` and `refused_per_s` (and their ratios to the no-op) from runs 4 and 5.
+(1 and 2 alternate for --rounds rounds, then 1, 4 and 5 do) and prints holds/s, p50/p99
+latency, granted vs capacity, the ratios, and checks that no schedule was oversold (in Redis
+and in the baseline table). The last line is one JSON object, with `granted_per_s` and
+`refused_per_s` (and their ratios to the no-op, overall and round by round) from runs 4 and 5.
 
-    .venv/bin/python scripts/bench_release.py --quick      # ~2 minutes
+    .venv/bin/python scripts/bench_release.py --quick      # ~2.5 minutes
     .venv/bin/python scripts/bench_release.py              # longer runs, more cards
 
 Needs wrk (Debian package `wrk`; installed with apt-get if missing and allowed) and the local
@@ -184,7 +185,7 @@ async def verify(env: dict, capacity_of: dict[int, int], ids: list[int], capacit
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="short runs (about 2 minutes in all)")
+    ap.add_argument("--quick", action="store_true", help="short runs (about 2.5 minutes in all)")
     ap.add_argument("--cards", type=int)
     ap.add_argument("--schedules", type=int, default=40)
     ap.add_argument("--capacity", type=int, default=250, help="slots per schedule")
@@ -201,11 +202,12 @@ def main() -> None:
     db_name, env = scratch_env("bench_ehealth")
     work = Path(tempfile.mkdtemp(prefix="bench_release."))
     script = work / "race.lua"
-    # rounds of the mixed race, then the baseline's sessions, the granted run's (larger than any
-    # burst: every (card, session) pair a request can name fits) and the refused run's (1 slot,
-    # taken by the first request, so the run measures sold-out refusals only)
-    datafiles = [work / f"cards{n}.txt" for n in range(rounds + 3)]
-    capacities = [args.capacity] * (rounds + 1) + [cards, 1]
+    # rounds of the mixed race, then the baseline's sessions, each granted round's (larger than
+    # any burst: every (card, session) pair a request can name fits) and the refused runs' (1
+    # slot, taken by the first request, so the runs measure sold-out refusals only)
+    datafiles = [work / f"cards{n}.txt" for n in range(2 * rounds + 2)]
+    capacities = [args.capacity] * (rounds + 1) + [cards] * rounds + [1]
+    granted_files, refused_file = datafiles[rounds + 1: 2 * rounds + 1], datafiles[-1]
     script.write_text(WRK_SCRIPT)
     server = None
     try:
@@ -228,15 +230,26 @@ def main() -> None:
         show("post no-op", post_noop)
         baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[rounds], mode="post", connections=conns, seconds=seconds, server=server)
         show("pg-hold", baseline)
-        noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds, server=server))
-        show("no-op", noops[-1])
-        granted_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 1], mode="post", connections=conns, seconds=seconds, server=server)
-        show("granted", granted_run)
-        refused_run = run_wrk(wrk, url, "/api/v1/holds", script, datafiles[rounds + 2], mode="post", connections=conns, seconds=seconds, server=server)
-        show("refused", refused_run)
-        noop = {"rps": sum(r["rps"] for r in noops) / len(noops)}
+        # the success path and the sold-out path, each beside its own no-op run, in rounds (this
+        # machine's speed drifts by 10-20% within a minute; alternating keeps the drift out of
+        # the ratios), each granted round on fresh sessions
         per_s = lambda run, code: run["statuses"].get(code, 0) / (run["duration_us"] / 1e6)  # noqa: E731
-        granted_per_s, refused_per_s = per_s(granted_run, "201"), per_s(refused_run, "409")
+        granted_runs, refused_runs, pairs = [], [], []
+        for granted_file in granted_files:
+            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds, server=server))
+            show("no-op", noops[-1])
+            granted_runs.append(run_wrk(wrk, url, "/api/v1/holds", script, granted_file, mode="post", connections=conns, seconds=seconds, server=server))
+            show("granted", granted_runs[-1])
+            refused_runs.append(run_wrk(wrk, url, "/api/v1/holds", script, refused_file, mode="post", connections=conns, seconds=seconds, server=server))
+            show("refused", refused_runs[-1])
+            pairs.append((round(per_s(granted_runs[-1], "201") / noops[-1]["rps"], 3), round(per_s(refused_runs[-1], "409") / noops[-1]["rps"], 3)))
+        noop = {"rps": sum(r["rps"] for r in noops) / len(noops)}
+        combined = lambda runs, code: sum(r["statuses"].get(code, 0) for r in runs) / (sum(r["duration_us"] for r in runs) / 1e6)  # noqa: E731
+        granted_per_s, refused_per_s = combined(granted_runs, "201"), combined(refused_runs, "409")
+        merged = lambda runs: {"requests": sum(r["requests"] for r in runs), "duration_us": sum(r["duration_us"] for r in runs), "p99_us": max(r["p99_us"] for r in runs),  # noqa: E731
+                               "statuses": {c: sum(r["statuses"].get(c, 0) for r in runs) for c in {c for r in runs for c in r["statuses"]}},
+                               "cpu_us": {k: round(sum(r["cpu_us"][k] * r["requests"] for r in runs) / max(1, sum(r["requests"] for r in runs))) for k in runs[0]["cpu_us"]}}
+        granted_run, refused_run = merged(granted_runs), merged(refused_runs)
         holds = {
             "rps": sum(r["rps"] for r in races) / rounds,
             "p50_us": max(r["p50_us"] for r in races),
@@ -264,6 +277,7 @@ def main() -> None:
             "refused_per_s": round(refused_per_s),
             "granted_vs_noop": round(granted_per_s / noop["rps"], 3),
             "refused_vs_noop": round(refused_per_s / noop["rps"], 3),
+            "rounds_vs_noop": [{"granted": g, "refused": r} for g, r in pairs],  # each against its round's no-op
             "granted_run": {"requests": granted_run["requests"], "statuses": granted_run["statuses"], "p99_ms": round(granted_run["p99_us"] / 1000, 2), "cpu_us": granted_run["cpu_us"]},
             "refused_run": {"requests": refused_run["requests"], "statuses": refused_run["statuses"], "p99_ms": round(refused_run["p99_us"] / 1000, 2), "cpu_us": refused_run["cpu_us"]},
             "noop_cpu_us": noops[-1]["cpu_us"],
