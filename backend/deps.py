@@ -32,6 +32,8 @@ class Deps:
     # arch: payment purposes and the stock port, filled by backend.wiring.wire
     purposes: Purposes = field(default_factory=Purposes)
     stock: object | None = None
+    # what other domains do when a family link ends: async (deps, *, account_id, card_pk)
+    link_ended: list = field(default_factory=list)
 
 
 def register_lua(scripts: Scripts) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from backend.booking.availability import BookingStock
 from backend.booking.payment_purpose import BookingPurpose
+from backend.booking.service import release_account_holds_on_card
 from backend.inpatient.payment_purpose import DepositPurpose
+from backend.payments.service import close_account_orders_for_card
 
 
 def wire(deps) -> None:
@@ -14,3 +16,7 @@ def wire(deps) -> None:
     deps.purposes.register(DepositPurpose())
     # catalog shows the stock and referral reach that booking keeps
     deps.stock = BookingStock()
+    # a family link that ends takes the linking account's unpaid holds on the card with it
+    # and closes the orders it had opened for the card (deposit top-ups, say)
+    deps.link_ended.append(release_account_holds_on_card)
+    deps.link_ended.append(close_account_orders_for_card)

@@ -246,6 +246,10 @@ class Resident:
         _, r = await self.client.post(path, json=json, headers=self.headers, **kw)
         return r
 
+    async def put(self, path, json=None, **kw):
+        _, r = await self.client.put(path, json=json, headers=self.headers, **kw)
+        return r
+
     async def delete(self, path, **kw):
         _, r = await self.client.delete(path, headers=self.headers, **kw)
         return r
@@ -259,8 +263,8 @@ class Resident:
         code = await self.sms_code(phone, "claim_card")
         return await self.post("/api/v1/cards", {"name": name, "id_number": id_number, "phone": phone, "sms_code": code})
 
-    async def add_member(self, *, name: str, id_number: str, phone: str, relation: str = "child"):
-        code = await self.sms_code(phone, "add_family")
+    async def add_member(self, *, name: str, id_number: str, phone: str, relation: str = "child", code: str | None = None):
+        code = code or await self.sms_code(phone, "add_family")
         return await self.post(
             "/api/v1/family",
             {"name": name, "id_number": id_number, "phone": phone, "relation": relation, "sms_code": code},

@@ -15,7 +15,7 @@ from backend.booking.rules import BOOKING_MOVES, STANDING, BookingStatus
 from backend.cards import service as cards
 from backend.cards.models import Card
 from backend.catalog.models import Department, Hospital, Schedule
-from backend.catalog.rules import SCHEDULE_MOVES, ScheduleStatus
+from backend.catalog.rules import ORDINARY_RELEASE_DAYS, REFERRAL_EXTRA_DAYS, SCHEDULE_MOVES, ScheduleStatus
 from backend.clock import SHANGHAI, clock, from_ms, iso, iso_ms, local_datetime, to_ms
 from backend.errors import AppError, BadRequest, Conflict, NotFound, Unauthorized
 from backend.identity import rules as identity_rules
@@ -163,6 +163,10 @@ async def live_hold(*, deps, account_id: int, hold_id: str) -> dict:
     """The hold's record if it is the account's and can still be paid, else 404/409."""
     record = await _own_hold(deps, account_id=account_id, hold_id=hold_id)
     view = hold_view(hold_id, record)
+    if view["state"] == "held" and not await cards.may_use_card(account_id=account_id, card_pk=int(record["pk"])):
+        # the family link ended after the hold was taken: the hold goes, nothing is paid
+        await release_hold(deps=deps, account_id=account_id, hold_id=hold_id)
+        raise NotFound("no such card", code="card_not_found")
     if view["state"] != "held":
         raise Conflict(f"this hold is {view['state']}; take a new one", code="hold_expired", state=view["state"])
     return record
@@ -175,6 +179,28 @@ async def release_hold(*, deps, account_id: int, hold_id: str) -> None:
         department_id=int(record["dept"]), hold_id=hold_id,
     )
     await payments.close_open_orders(deps, purpose=PURPOSE, subjects=[hold_id])
+
+
+async def release_account_holds_on_card(deps, *, account_id: int, card_pk: int) -> int:
+    """Release the account's unpaid holds on the card (its family link ended) and close their
+    orders; a payment that lands anyway finds no hold and is refunded. Holds live only as far
+    ahead as releases reach, so the card's day sets of that span are all there is to read."""
+    now = clock.now()
+    today = now.astimezone(SHANGHAI).date()
+    reach = ORDINARY_RELEASE_DAYS + REFERRAL_EXTRA_DAYS + 1
+    released = 0
+    for offset in range(reach + 1):
+        day = store.day_key(today + timedelta(days=offset))
+        held = await deps.redis.zrangebyscore(store.card_key(deps, card_pk, "cd", day), f"({to_ms(now)}", f"({2**53}")
+        for schedule_id in held:
+            hold_id = await deps.redis.hget(store.schedule_key(deps, int(schedule_id), "shid"), card_pk)
+            record = await store.hold_record(deps, hold_id) if hold_id else {}
+            if record.get("state") == "held" and int(record.get("acct", 0)) == account_id:
+                await release_hold(deps=deps, account_id=account_id, hold_id=hold_id)
+                released += 1
+    if released:
+        log.info("released %s holds of account %s on card %s: the link ended", released, account_id, card_pk)
+    return released
 
 
 # --- bookings ------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class FamilyLink(Model):
     relation = fields.CharField(max_length=16)
     linked_at = fields.DatetimeField()
     removed_at = fields.DatetimeField(null=True)
+    ended_by = fields.CharField(max_length=8, null=True)  # "member" (the linking account) or "owner"
 
     class Meta:
         table = "family_links"

@@ -3,6 +3,7 @@ that the hold path reads without touching the database."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from tortoise.transactions import in_transaction
 from backend.cards import rules
 from backend.cards.models import Card, FamilyLink, RevokedCardId
 from backend.clock import clock
-from backend.errors import BadRequest, Conflict, NotFound
+from backend.errors import BadRequest, Conflict, Forbidden, NotFound
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
 from backend.sms.service import consume_code
 
@@ -38,6 +39,13 @@ def validate_identity(*, name: str, id_number: str, phone: str) -> Identity:
             id_number=rules.parse_id_number(id_number, today=clock.today()),
             phone=rules.normalize_phone(phone),
         )
+    except rules.InvalidIdentity as exc:
+        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+
+
+def validate_phone(phone: str) -> str:
+    try:
+        return rules.normalize_phone(phone)
     except rules.InvalidIdentity as exc:
         raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
 
@@ -112,21 +120,51 @@ def card_view(deps, card: Card, *, is_self: bool, relation: str) -> dict:
         "phone_masked": mask_phone(deps.pii.decrypt(card.phone_enc, field="phone")),
         "is_self": is_self,
         "relation": relation,
+        "owner": card_owner(card, is_self=is_self),
         "status": card.status,
     }
 
 
+def card_owner(card: Card, *, is_self: bool) -> str:
+    """Who holds the card: "self" (the caller), "other" (another account) or "none" (a card made
+    by a family link that nobody has claimed, a child's, say)."""
+    if is_self:
+        return "self"
+    return "none" if card.owner_id is None else "other"
+
+
+def may_manage(card: Card, *, is_self: bool) -> bool:
+    """The owner manages the card; a card without an owner, any account linked to it."""
+    return is_self or card.owner_id is None
+
+
 # --- use cases -----------------------------------------------------------------------------------
 
-async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None, update_phone: bool) -> tuple[Card, bool]:
+def phone_matches(deps, card: Card, phone: str) -> bool:
+    return hmac.compare_digest(card.phone_hash, deps.pii.index(phone, field="phone"))
+
+
+def refuse_other_phone(deps, card: Card, identity: Identity) -> None:
+    """The registered phone proves the person: a name and an ID number are printed on every
+    prescription, so an existing card is reached only with the code sent to its own phone."""
+    if not phone_matches(deps, card, identity.phone):
+        raise Conflict(
+            "this card is registered with another phone: the SMS code must be sent to that phone",
+            code="phone_mismatch",
+            phone_masked=mask_phone(deps.pii.decrypt(card.phone_enc, field="phone")),
+        )
+
+
+async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None) -> tuple[Card, bool]:
     """The master-index look-up: the ID number decides which card a person has.
 
-    Returns (card, created). A known ID must come with the same name. `owner_id` claims an
-    unowned card as that account's own; the caller has checked the ownership rules.
+    Returns (card, created). A known ID must come with the same name and its registered phone
+    (whose SMS code the caller has already consumed); the phone is never overwritten here.
+    `owner_id` claims an unowned card as that account's own; the caller has checked the
+    ownership rules.
     """
     id_hash = deps.pii.index(identity.id_number.value, field="id_number")
     name_hash = deps.pii.index(identity.name, field="name")
-    phone_hash = deps.pii.index(identity.phone, field="phone")
     card = await Card.get_or_none(id_hash=id_hash)
     if card is None:
         now = clock.now()
@@ -137,7 +175,7 @@ async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None,
                 id_enc=deps.pii.encrypt(identity.id_number.value, field="id_number"),
                 name_hash=name_hash,
                 name_enc=deps.pii.encrypt(identity.name, field="name"),
-                phone_hash=phone_hash,
+                phone_hash=deps.pii.index(identity.phone, field="phone"),
                 phone_enc=deps.pii.encrypt(identity.phone, field="phone"),
                 pii_ref=deps.pii.ref,
                 owner_id=owner_id,
@@ -150,27 +188,27 @@ async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None,
             card = await Card.get(id_hash=id_hash)
     if card.name_hash != name_hash:
         raise Conflict("the name does not match the one registered for this ID number", code="identity_mismatch")
-    changed = []
+    refuse_other_phone(deps, card, identity)
     if owner_id is not None and card.owner_id is None:
-        card.owner_id = owner_id
-        changed.append("owner_id")
-    if update_phone and card.phone_hash != phone_hash:
-        card.phone_hash = phone_hash
-        card.phone_enc = deps.pii.encrypt(identity.phone, field="phone")
-        changed += ["phone_hash", "phone_enc"]
-    if changed:
-        if deps.pii.needs_rewrap(card.id_enc) or deps.pii.needs_rewrap(card.name_enc):
-            card.id_enc = deps.pii.encrypt(identity.id_number.value, field="id_number")
-            card.name_enc = deps.pii.encrypt(identity.name, field="name")
-            changed += ["id_enc", "name_enc"]
+        # conditional, so two claims at once cannot both become the owner
+        if await Card.filter(id=card.id, owner_id__isnull=True).update(owner_id=owner_id):
+            card.owner_id = owner_id
+        else:
+            await card.refresh_from_db(fields=["owner_id"])
+    if deps.pii.needs_rewrap(card.id_enc) or deps.pii.needs_rewrap(card.name_enc):
+        card.id_enc = deps.pii.encrypt(identity.id_number.value, field="id_number")
+        card.name_enc = deps.pii.encrypt(identity.name, field="name")
         card.pii_ref = deps.pii.ref
-        changed.append("pii_ref")
-        await card.save(update_fields=changed)
+        await card.save(update_fields=["id_enc", "name_enc", "pii_ref"])
     return card, False
 
 
 async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone: str, sms_code: str) -> tuple[dict, bool]:
-    """Claim the caller's own card. Returns (card view, newly claimed by this account)."""
+    """Claim the caller's own card. Returns (card view, newly claimed by this account).
+
+    An existing card (made by a family link, or this account's own) is reached only with the
+    code sent to its registered phone: the code is checked first, so a caller learns the masked
+    registered phone only after proving possession of some phone."""
 
     identity = validate_identity(name=name, id_number=id_number, phone=phone)
     id_hash = deps.pii.index(identity.id_number.value, field="id_number")
@@ -187,7 +225,7 @@ async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone:
     await consume_code(deps=deps, phone=identity.phone, purpose="claim_card", code=sms_code)
     already_mine = existing is not None and existing.owner_id == account_id
     try:
-        card, _ = await find_or_create_card(deps, identity, owner_id=account_id, update_phone=True)
+        card, _ = await find_or_create_card(deps, identity, owner_id=account_id)
     except IntegrityError:  # the account's own-card slot was taken by a concurrent claim
         raise Conflict("this account already has its own card", code="self_card_exists") from None
     if card.owner_id != account_id:
@@ -221,6 +259,13 @@ async def card_for_account(*, account_id: int, card_id: str) -> tuple[Card, bool
     raise NotFound("no such card")
 
 
+async def may_use_card(*, account_id: int, card_pk: int) -> bool:
+    """From the database: the account owns the card or holds a live link to it."""
+    if await Card.exists(id=card_pk, owner_id=account_id):
+        return True
+    return await FamilyLink.exists(account_id=account_id, card_id=card_pk, removed_at__isnull=True)
+
+
 async def get_card(*, deps, account_id: int, card_id: str) -> dict:
     card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
     return card_view(deps, card, is_self=is_self, relation=relation)
@@ -230,6 +275,8 @@ async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
     """A new card_id for the same person (a printed code was lost): the old card_id's static
     code is revoked; bookings and history stay with the card (they refer to its master index)."""
     card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
+    if not may_manage(card, is_self=is_self):
+        raise Forbidden("only the card's owner can reissue it", code="owner_only")
     old = card.card_id
     now = clock.now()
     async with in_transaction() as conn:

@@ -7,6 +7,7 @@ import logging
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.cards import links
 from backend.cards import service as cards
 from backend.cards.rules import RELATIONS
 from backend.clock import clock, iso
@@ -14,6 +15,7 @@ from backend.errors import BadRequest, Conflict, NotFound
 from backend.family import rules
 from backend.family.models import FamilyLink
 from backend.identity.models import Account
+from backend.notifications import service as notifications
 from backend.sms.service import consume_code
 
 log = logging.getLogger("ehealth.family")
@@ -58,8 +60,11 @@ async def add_member(*, deps, account_id: int, name: str, id_number: str, phone:
         if await FamilyLink.exists(account_id=account_id, card_id=existing.id, removed_at__isnull=True):
             raise Conflict("this person is already a linked family member", code="already_linked")
 
+    # The code goes to the phone given; for a card that exists, that must be its registered
+    # phone (find_or_create_card refuses another with phone_mismatch): knowing a person's name and
+    # ID number is not enough to link their card.
     await consume_code(deps=deps, phone=identity.phone, purpose="add_family", code=sms_code)
-    card, _ = await cards.find_or_create_card(deps, identity, owner_id=None, update_phone=existing is not None and existing.owner_id is None)
+    card, _ = await cards.find_or_create_card(deps, identity, owner_id=None)
     if card.owner_id == account_id:
         raise Conflict("this is the account holder's own card", code="cannot_link_self")
 
@@ -75,6 +80,13 @@ async def add_member(*, deps, account_id: int, name: str, id_number: str, phone:
             )
         except IntegrityError:
             raise Conflict("this person is already a linked family member", code="already_linked") from None
+        if card.owner_id is not None:
+            # the owner is told of every new link, and can end it at once (cards.links)
+            linker = await Account.get(id=account_id).using_db(conn)
+            await notifications.enqueue(
+                conn, account_id=card.owner_id, kind="card_linked",
+                payload={"account_masked": links.account_masked(linker), "relation": relation, "linked_at": iso(link.linked_at)},
+            )
     link.card = card
     await cards.refresh_account_cards(deps, account_id)
     log.info("family member linked account=%s card=%s", account_id, card.id)
@@ -94,8 +106,5 @@ async def remove_member(*, deps, account_id: int, member_id: int) -> None:
             code="removal_locked",
             removable_at=iso(allowed),
         )
-    updated = await FamilyLink.filter(id=link.id, removed_at__isnull=True).update(removed_at=now, active_card_id=None)
-    if not updated:
+    if not await links.end_link(deps, link, by="member"):
         raise NotFound("no such family member")
-    await cards.refresh_account_cards(deps, account_id)
-    log.info("family member removed account=%s card=%s", account_id, link.card_id)

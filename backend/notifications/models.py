@@ -10,7 +10,7 @@ class Notification(Model):
     account = fields.ForeignKeyField("models.Account", related_name="notifications", on_delete=fields.CASCADE)
     kind = fields.CharField(max_length=32)
     payload = fields.JSONField()
-    status = fields.CharField(max_length=16, default="pending")  # pending | sent | failed
+    status = fields.CharField(max_length=16, default="pending")  # pending | sent | failed | inbox (no template)
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)

@@ -33,11 +33,31 @@ TEMPLATES = {
             "amount5": {"value": f"{p['refund_fen'] / 100:.2f}元"},
         },
     },
+    "card_linked": {
+        "template_id": "CARD_LINKED",
+        "page": "pages/cards/links/index",
+        "fields": lambda p: {
+            "thing1": {"value": p["account_masked"][:20]},
+            "phrase2": {"value": RELATION_LABELS.get(p["relation"], "家人")},
+            "time3": {"value": p["linked_at"][:16].replace("T", " ")},
+            "thing4": {"value": "如非本人授权，请在“谁在使用我的卡”中结束关联"[:20]},
+        },
+    },
+}
+
+RELATION_LABELS = {
+    "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹", "grandparent": "祖父母",
+    "grandchild": "孙子女", "relative": "亲属", "other": "其他",
 }
 
 
 async def enqueue(conn, *, account_id: int, kind: str, payload: dict) -> Notification:
-    return await Notification.create(account_id=account_id, kind=kind, payload=payload, created_at=clock.now(), using_db=conn)
+    """Every message lands in the resident's inbox; kinds with a subscribe-message template are
+    also sent through WeChat by `dispatch` ("pending"), the others stay in the inbox ("inbox")."""
+    status = "pending" if kind in TEMPLATES else "inbox"
+    return await Notification.create(
+        account_id=account_id, kind=kind, payload=payload, status=status, created_at=clock.now(), using_db=conn
+    )
 
 
 def _send(deps, *, openid: str, kind: str, payload: dict, access_token: str | None = None) -> None:

@@ -170,6 +170,24 @@ async def close_open_orders(deps, *, purpose: str, subjects: list[str]) -> int:
     return closed
 
 
+async def close_account_orders_for_card(deps, *, account_id: int, card_pk: int) -> int:
+    """Close every unpaid order the account made for the card, whatever its purpose (the
+    account may no longer use the card). A payment that lands anyway is settled as for any
+    closed order: its purpose decides, and refuses what it can no longer fulfil."""
+    open_orders = await Payment.filter(account_id=account_id, card_id=card_pk, status=PaymentStatus.CREATED)
+    closed = 0
+    for payment in open_orders:
+        try:
+            if deps.pay is not None:
+                await deps.pay.close_order(out_trade_no=payment.out_trade_no)
+        except PayError as exc:
+            log.warning("close_order failed for %s: %s", payment.out_trade_no, exc)
+            continue
+        if await _close(deps, payment, note="card_unlinked"):
+            closed += 1
+    return closed
+
+
 async def _close(deps, payment: Payment, *, note: str) -> bool:
     if not await Payment.filter(id=payment.id, status=PaymentStatus.CREATED).update(status=PaymentStatus.CLOSED, note=note):
         return False

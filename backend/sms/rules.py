@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-PURPOSES = ("claim_card", "add_family")
+PURPOSES = ("claim_card", "add_family", "change_phone")
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 

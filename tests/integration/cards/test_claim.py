@@ -16,7 +16,8 @@ async def test_claim_then_list_shows_masked_card(login, database):
     r = await me.claim(name="张三丰", id_number=idn, phone=phone)
     assert r.status == 201, r.json
     card = r.json
-    assert set(card) == {"card_id", "name_masked", "id_masked", "phone_masked", "is_self", "relation", "status"}
+    assert set(card) == {"card_id", "name_masked", "id_masked", "phone_masked", "is_self", "relation", "owner", "status"}
+    assert card["owner"] == "self"
     assert len(card["card_id"]) == 64 and int(card["card_id"], 16) >= 0
     assert card["name_masked"] == "张*丰"
     assert card["id_masked"] == idn[:4] + "*" * 10 + idn[-4:]
@@ -37,24 +38,38 @@ async def test_card_id_reveals_nothing_about_the_person(login, database):
 
 async def test_claiming_again_returns_the_same_card_with_200(login, database):
     me = await login()
-    idn = make_id_number()
-    first = await me.claim(name="李小明", id_number=idn, phone=make_phone())
+    idn, phone = make_id_number(), make_phone()
+    first = await me.claim(name="李小明", id_number=idn, phone=phone)
     clock.freeze()
     clock.advance(seconds=61)
-    again = await me.claim(name="李小明", id_number=idn, phone=make_phone())
+    again = await me.claim(name="李小明", id_number=idn, phone=phone)
     assert again.status == 200
     assert again.json["card_id"] == first.json["card_id"]
     assert await Card.all().count() == 1
 
 
+async def test_claiming_again_with_another_phone_does_not_move_the_card(login, database, deps):
+    me = await login()
+    idn, phone = make_id_number(), make_phone()
+    await me.claim(name="李小明", id_number=idn, phone=phone)
+    r = await me.claim(name="李小明", id_number=idn, phone=make_phone())
+    assert r.status == 409 and r.json["error"]["code"] == "phone_mismatch"
+    assert r.json["error"]["phone_masked"] == phone[:3] + "****" + phone[-4:]
+    card = await Card.get()
+    assert deps.pii.decrypt(card.phone_enc, field="phone") == phone
+
+
 async def test_someone_elses_own_card_cannot_be_claimed(login, database):
     alice, mallory = await login(), await login()
-    idn = make_id_number()
-    assert (await alice.claim(name="张三", id_number=idn, phone=make_phone())).status == 201
+    idn, alices_phone = make_id_number(), make_phone()
+    assert (await alice.claim(name="张三", id_number=idn, phone=alices_phone)).status == 201
     r = await mallory.claim(name="张三", id_number=idn, phone=make_phone())
     assert r.status == 409 and r.json["error"]["code"] == "already_claimed"
-    # but the same person can be linked as a family member
+    # the same person can be linked as a family member, with the code sent to the card's phone
     r = await mallory.add_member(name="张三", id_number=idn, phone=make_phone(), relation="parent")
+    assert r.status == 409 and r.json["error"]["code"] == "phone_mismatch"
+    clock.advance(seconds=61)  # one code a minute per phone
+    r = await mallory.add_member(name="张三", id_number=idn, phone=alices_phone, relation="parent")
     assert r.status == 201
 
 
@@ -67,11 +82,14 @@ async def test_a_second_own_card_is_refused(login, database):
 
 async def test_name_must_match_the_registered_identity(login, database):
     parent, child = await login(), await login()
-    idn = make_id_number()
-    assert (await parent.add_member(name="赵小四", id_number=idn, phone=make_phone())).status == 201
-    r = await child.claim(name="赵大四", id_number=idn, phone=make_phone())
+    idn, registered = make_id_number(), make_phone()
+    assert (await parent.add_member(name="赵小四", id_number=idn, phone=registered)).status == 201
+    clock.advance(seconds=61)
+    r = await child.claim(name="赵大四", id_number=idn, phone=registered)
     assert r.status == 409 and r.json["error"]["code"] == "identity_mismatch"
-    r = await child.claim(name="赵小四", id_number=idn, phone=make_phone())
+    assert "phone_masked" not in r.json["error"]  # a wrong name learns nothing of the phone
+    clock.advance(seconds=61)
+    r = await child.claim(name="赵小四", id_number=idn, phone=registered)
     assert r.status == 201 and r.json["is_self"] is True
 
 

@@ -35,6 +35,7 @@ ALL_OK = row("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok  ok")
 ANY_RESIDENT = row("   401  ok  ok  ok  401 401 401 401 401 401 401")
 A_AND_FAMILY = row("   401  ok  404 ok  401 401 401 401 401 401 401")
 A_ONLY = row("         401  ok  404 404 401 401 401 401 401 401 401")
+OWNER_A = row("        401  ok  404 403 401 401 401 401 401 401 401")  # F is linked to A's card, not its owner
 TERMINAL_ANY = row("   401  401 401 401 ok  ok  401 401 401 401 401")
 TERMINAL_X = row("     401  401 401 401 ok  404 401 401 401 401 401")
 HIS_X = row("          401  401 401 401 401 401 ok  401 401 401 401")
@@ -84,6 +85,8 @@ def table(w) -> dict:
         ("GET", "/api/v1/cards/<card_id:str>"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}", None)),
         ("GET", "/api/v1/cards/<card_id:str>/access-log"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}/access-log", None)),
         ("GET", "/api/v1/cards/<card_id:str>/qrcode"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}/qrcode", None)),
+        ("GET", "/api/v1/cards/<card_id:str>/links"): (A_ONLY, lambda: (f"/cards/{w['A'].card_id}/links", None)),
+        ("PUT", "/api/v1/cards/<card_id:str>/phone"): (OWNER_A, lambda: (f"/cards/{w['A'].card_id}/phone", {"phone": make_phone(), "sms_code": "000000"})),
         ("POST", "/api/v1/holds"): (A_AND_FAMILY, lambda: ("/holds", {"schedule_id": sx, "card_id": w["A"].card_id})),
         ("GET", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
         ("POST", "/api/v1/holds/<hold_id:str>/payment"): (A_ONLY, lambda: (f"/holds/{w['hold']}/payment", None)),
@@ -144,7 +147,8 @@ def table(w) -> dict:
         ("GET", "/api/v1/admin/figures"): (ANY_OPERATOR, lambda: ("/admin/figures", None)),
         ("GET", "/api/v1/admin/me"): (ANY_OPERATOR, lambda: ("/admin/me", None)),
         # --- last: they change the caller's own session or card -------------------------------
-        ("POST", "/api/v1/cards/<card_id:str>/reissue"): (A_AND_FAMILY, "reissue"),
+        ("DELETE", "/api/v1/cards/<card_id:str>/links/<link_id:id>"): (A_ONLY, lambda: (f"/cards/{w['A'].card_id}/links/{w['G_link']}", None)),
+        ("POST", "/api/v1/cards/<card_id:str>/reissue"): (OWNER_A, "reissue"),
         ("DELETE", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
         ("DELETE", "/api/v1/bookings/<booking_id:id>"): (A_AND_FAMILY, lambda: (f"/bookings/{w['booking']['id']}", None)),
         ("POST", "/api/v1/auth/logout"): (ANY_RESIDENT, lambda: ("/auth/logout", None)),
@@ -197,6 +201,11 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
     r = await family.add_member(name="张三", id_number=w["A"].id_number, phone=w["A"].phone, relation="parent")
     assert r.status == 201, r.json
     w["F"], w["F_link"] = family, r.json["member_id"]
+    clock.advance(seconds=61)
+    r = await (await login()).add_member(name="张三", id_number=w["A"].id_number, phone=w["A"].phone, relation="child")
+    assert r.status == 201, r.json
+    r = await w["A"].get(API + f"/cards/{w['A'].card_id}/links")
+    w["G_link"] = r.json[-1]["link_id"]
     w["booking"] = await booked(w["A"], w["X"]["schedule"])
     other = await catalog.schedule(hospital=w["X"]["hospital"], day=today, start="13:00", end="16:00")
     r = await w["A"].post(API + "/holds", {"schedule_id": other["id"], "card_id": w["A"].card_id})
