@@ -7,19 +7,17 @@ that account's unpaid holds on the card) and tells the linking account when the 
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from tortoise.transactions import in_transaction
 
 from backend.cards import rules
 from backend.cards.models import Card, FamilyLink
-from backend.cards.service import card_for_account, card_view, refresh_account_cards, validate_phone
+from backend.cards.service import refresh_account_cards
 from backend.clock import clock, iso
-from backend.errors import Conflict, Forbidden, NotFound
+from backend.errors import NotFound
 from backend.identity.models import Account
 from backend.notifications import service as notifications
-from backend.sms.service import consume_code
 
 log = logging.getLogger("ehealth.cards")
 
@@ -83,20 +81,3 @@ async def end_link_as_owner(*, deps, account_id: int, card_id: str, link_id: int
     link = await FamilyLink.get_or_none(id=link_id, card_id=card.id, removed_at__isnull=True)
     if link is None or not await end_link(deps, link, by="owner"):
         raise NotFound("no such link", code="link_not_found")
-
-
-async def change_phone(*, deps, account_id: int, card_id: str, phone: str, sms_code: str) -> dict:
-    """The owner moves the card to a new phone, proven by the code sent to that phone."""
-    card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
-    if not is_self:
-        raise Forbidden("only the card's owner can change its phone", code="owner_only")
-    phone = validate_phone(phone)
-    if hmac.compare_digest(card.phone_hash, deps.pii.index(phone, field="phone")):
-        raise Conflict("this is already the card's registered phone", code="same_phone")
-    await consume_code(deps=deps, phone=phone, purpose="change_phone", code=sms_code)
-    card.phone_hash = deps.pii.index(phone, field="phone")
-    card.phone_enc = deps.pii.encrypt(phone, field="phone")
-    await card.save(update_fields=["phone_hash", "phone_enc"])
-    log.info("card %s phone changed by its owner", card.id)
-    return card_view(deps, card, is_self=True, relation=relation)
-

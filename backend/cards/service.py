@@ -293,3 +293,20 @@ async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
         await refresh_account_cards(deps, user)
     log.info("card %s reissued", card.id)
     return card_view(deps, card, is_self=is_self, relation=relation)
+
+
+async def change_phone(*, deps, account_id: int, card_id: str, phone: str, sms_code: str) -> dict:
+    """The owner moves the card to a new phone, proven by the code sent to that phone."""
+    card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
+    if not is_self:
+        raise Forbidden("only the card's owner can change its phone", code="owner_only")
+    phone = validate_phone(phone)
+    if phone_matches(deps, card, phone):
+        raise Conflict("this is already the card's registered phone", code="same_phone")
+    await consume_code(deps=deps, phone=phone, purpose="change_phone", code=sms_code)
+    card.phone_hash = deps.pii.index(phone, field="phone")
+    card.phone_enc = deps.pii.encrypt(phone, field="phone")
+    await card.save(update_fields=["phone_hash", "phone_enc"])
+    log.info("card %s phone changed by its owner", card.id)
+    return card_view(deps, card, is_self=True, relation=relation)
+

@@ -93,7 +93,7 @@ async def end_link(request: Request, card_id: str, link_id: int):
 @resident
 @body(ChangePhone)
 async def change_phone(request: Request, card_id: str, body: ChangePhone):
-    card = await links.change_phone(
+    card = await service.change_phone(
         deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id, phone=body.phone, sms_code=body.sms_code
     )
     return json(card)

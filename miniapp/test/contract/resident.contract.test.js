@@ -24,7 +24,7 @@ const { shanghaiDate, formatDateTime } = require(path.join(MP, 'utils/time'))
 
 const BASE = process.env.EHEALTH_CONTRACT_BASE
 const keys = (o) => Object.keys(o).sort()
-const CARD_KEYS = ['card_id', 'id_masked', 'is_self', 'name_masked', 'phone_masked', 'relation', 'status']
+const CARD_KEYS = ['card_id', 'id_masked', 'is_self', 'name_masked', 'owner', 'phone_masked', 'relation', 'status']
 
 async function serviceNow() {
   return (await (await fetch(`${BASE}/api/v1/dev/clock`)).json()).now
