@@ -159,6 +159,12 @@ def test_card_owner_sees_and_ends_links_and_changes_phone(web_server, api, launc
     expect(page.locator("[data-link]")).to_have_count(1)
     w.shot("card-links-after-end")
 
+    # the family area leads there too (the own card is looked up)
+    page.goto("/family")
+    page.get_by_role("link", name="谁在使用我的卡").click()
+    page.wait_for_url(re.compile(r"/card-links$"))
+    expect(page.locator("[data-link]")).to_have_count(1)
+
     # the daughter has lost the card and was told; the son still uses it, without a reissue button
     assert card_id not in [c["card_id"] for c in api.get("/cards", headers=daughter).json()]
     kinds = [n["kind"] for n in api.get("/notifications", headers=daughter).json()]
@@ -176,6 +182,17 @@ def test_card_owner_sees_and_ends_links_and_changes_phone(web_server, api, launc
     s.wait(s.page.locator("[data-testid=qr] svg"))
     assert s.page.get_by_role("button", name=re.compile("补换卡号")).count() == 0
     assert s.page.get_by_role("link", name="谁在使用我的卡").count() == 0
+    assert s.page.get_by_text("加载中").count() == 0
     s.shot("linked-card-no-reissue")
     refused = api.post(f"/cards/{card_id}/reissue", headers=son)
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "owner_only")
+
+    # the owner reissues his card_id: the page moves to the new one
+    page.goto(f"/cards/{card_id}")
+    page.get_by_role("button", name=re.compile("补换卡号")).click()
+    dialog = page.get_by_role("dialog", name="补换卡号")
+    w.wait(dialog)
+    dialog.get_by_role("button", name="补换").click()
+    page.wait_for_url(re.compile(r"/cards/(?!%s)[0-9a-f]{64}$" % card_id))
+    w.wait(page.locator("[data-testid=qr] svg"))
+    w.shot("own-card-reissued")
