@@ -76,6 +76,14 @@ describe('who uses my card', () => {
     expect(fake.calls.navigations.pop()).toBe(`/pages/cards/phone/index?card_id=${F.SELF_ID}`)
   })
 
+  test('the family list leads there too', async () => {
+    const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /family': [] }) }))
+    const page = await renderPage('pages/family/list/index')
+    page.querySelectorAll('.who-uses')[0].dispatchEvent('tap')
+    await settle()
+    expect(fake.calls.navigations.pop()).toBe('/pages/cards/links/index')
+  })
+
   test('no own card yet: said so, nothing asked about other cards', async () => {
     const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /cards': [F.childCard, F.parentCard] }) }))
     const page = await renderPage('pages/cards/links/index', {})
