@@ -16,7 +16,9 @@ const BASE = process.env.EHEALTH_CONTRACT_BASE
 const keys = (o) => Object.keys(o).sort()
 const masked = (ph) => `${ph.slice(0, 3)}****${ph.slice(7)}`
 const refusal = (promise) => promise.then(() => ({ status: 'not refused' }), (e) => e)
-const setClock = (body) => fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+const JSON_HEADERS = { 'content-type': 'application/json' }
+const setClock = (body) =>
+  fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) })
 
 async function serviceNow() {
   return (await (await fetch(`${BASE}/api/v1/dev/clock`)).json()).now
@@ -33,6 +35,18 @@ async function code(ph, purpose) {
   return (await sms.sendCode(ph, purpose)).dev_code
 }
 
+// a link (POST /family) of the person `name`/`id` with the code sent to `ph`
+async function link(name, id, ph, relation) {
+  return family.addMember({ name, idNumber: id, phone: ph, relation, smsCode: await code(ph, 'add_family') })
+}
+
+async function claim(name, id, ph) {
+  return cards.claimCard({ name, idNumber: id, phone: ph, smsCode: await code(ph, 'claim_card') })
+}
+
+// [status, code, phone_masked] of a refusal
+const why = (e) => [e.status, e.code, e.details && e.details.phone_masked]
+
 beforeAll(() => {
   config.set({ apiBase: `${BASE}/api/v1`, devPayments: true })
 })
@@ -45,20 +59,20 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
 
   // alice claims her own card
   as('alice')
-  const aliceCard = await cards.claimCard({ name: '王丽', idNumber: aliceId, phone: phoneA, smsCode: await code(phoneA, 'claim_card') })
+  const aliceCard = await claim('王丽', aliceId, phoneA)
   expect(aliceCard).toMatchObject({ is_self: true, relation: 'self', owner: 'self', phone_masked: masked(phoneA) })
   expect(await cards.listCardLinks(aliceCard.card_id)).toEqual([])
 
   // bob tries to link alice with his own phone: refused, told which phone the code must go to
   as('bob')
   const phoneB = phone()
-  const mismatch = await refusal(family.addMember({ name: '王丽', idNumber: aliceId, phone: phoneB, relation: 'parent', smsCode: await code(phoneB, 'add_family') }))
-  expect([mismatch.status, mismatch.code, mismatch.details.phone_masked]).toEqual([409, 'phone_mismatch', masked(phoneA)])
+  const mismatch = await refusal(link('王丽', aliceId, phoneB, 'parent'))
+  expect(why(mismatch)).toEqual([409, 'phone_mismatch', masked(phoneA)])
   expect(mismatch.message).toBe(`该证件已登记手机号 ${masked(phoneA)}，请使用该手机号接收验证码`)
   expect(await family.listMembers()).toEqual([])
 
   // bob links his child (a new card nobody owns): he may reissue its card_id
-  const child = await family.addMember({ name: '李小乐', idNumber: childId, phone: phoneD, relation: 'child', smsCode: await code(phoneD, 'add_family') })
+  const child = await link('李小乐', childId, phoneD, 'child')
   expect(child.card).toMatchObject({ is_self: false, relation: 'child', owner: 'none' })
   const reissued = await cards.reissueCard(child.card.card_id)
   expect(reissued.card_id).not.toBe(child.card.card_id)
@@ -67,18 +81,19 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   // the child, grown up, claims the card with another phone: refused with the registered one masked
   as('child')
   const phoneE = phone()
-  const claimMismatch = await refusal(cards.claimCard({ name: '李小乐', idNumber: childId, phone: phoneE, smsCode: await code(phoneE, 'claim_card') }))
-  expect([claimMismatch.status, claimMismatch.code, claimMismatch.details.phone_masked]).toEqual([409, 'phone_mismatch', masked(phoneD)])
+  const claimMismatch = await refusal(claim('李小乐', childId, phoneE))
+  expect(why(claimMismatch)).toEqual([409, 'phone_mismatch', masked(phoneD)])
   expect(claimMismatch.message).toContain(masked(phoneD))
 
   // the registered phones get their second codes once a minute has passed on the service clock
   await setClock({ now: new Date(Date.parse(await serviceNow()) + 61000).toISOString() })
   try {
     as('bob')
-    const parent = await family.addMember({ name: '王丽', idNumber: aliceId, phone: phoneA, relation: 'parent', smsCode: await code(phoneA, 'add_family') })
-    expect(parent.card).toMatchObject({ card_id: aliceCard.card_id, is_self: false, relation: 'parent', owner: 'other' })
+    const parent = await link('王丽', aliceId, phoneA, 'parent')
+    expect(parent.card).toMatchObject({ card_id: aliceCard.card_id, is_self: false, owner: 'other' })
+    expect(parent.relation).toBe('parent')
     as('child')
-    const childOwn = await cards.claimCard({ name: '李小乐', idNumber: childId, phone: phoneD, smsCode: await code(phoneD, 'claim_card') })
+    const childOwn = await claim('李小乐', childId, phoneD)
     expect(childOwn).toMatchObject({ card_id: reissued.card_id, is_self: true, owner: 'self' })
   } finally {
     await setClock({})
@@ -99,7 +114,8 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   expect(Number.isNaN(Date.parse(links[0].linked_at))).toBe(false)
   const told = (await notifications.listNotifications()).filter((n) => n.kind === 'card_linked')
   expect(told).toHaveLength(1)
-  expect(told[0].payload).toMatchObject({ account_masked: links[0].account_masked, relation: 'parent', linked_at: links[0].linked_at })
+  const { account_masked: accountMasked, linked_at: linkedAt } = links[0]
+  expect(told[0].payload).toMatchObject({ account_masked: accountMasked, relation: 'parent', linked_at: linkedAt })
 
   // bob holds a link, not the card: the owner's endpoints refuse him
   as('bob')
@@ -125,15 +141,16 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   expect([same.status, same.code, same.message]).toEqual([409, 'same_phone', '新手机号与当前登记的手机号相同，无需更换'])
   const badPhone = await refusal(cards.changeCardPhone(aliceCard.card_id, { phone: '12345', smsCode: '123456' }))
   expect([badPhone.status, badPhone.code]).toEqual([400, 'invalid_phone'])
-  const changed = await cards.changeCardPhone(aliceCard.card_id, { phone: phoneC, smsCode: await code(phoneC, 'change_phone') })
+  const changeCode = await code(phoneC, 'change_phone')
+  const changed = await cards.changeCardPhone(aliceCard.card_id, { phone: phoneC, smsCode: changeCode })
   expect(changed).toMatchObject({ card_id: aliceCard.card_id, phone_masked: masked(phoneC), owner: 'self' })
   expect((await cards.getCard(aliceCard.card_id)).phone_masked).toBe(masked(phoneC))
 
   // from now on a link to her card needs the new phone
   as('carol')
   const phoneF = phone()
-  const afterChange = await refusal(family.addMember({ name: '王丽', idNumber: aliceId, phone: phoneF, relation: 'sibling', smsCode: await code(phoneF, 'add_family') }))
-  expect([afterChange.code, afterChange.details.phone_masked]).toEqual(['phone_mismatch', masked(phoneC)])
+  const afterChange = await refusal(link('王丽', aliceId, phoneF, 'sibling'))
+  expect(why(afterChange)).toEqual([409, 'phone_mismatch', masked(phoneC)])
 
   // alice ends bob's link at once (no 45-day lock for the owner); bob loses the card and is told
   as('alice')

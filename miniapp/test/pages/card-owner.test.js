@@ -7,8 +7,13 @@ const F = require('../support/fixtures')
 
 const LOGIN = { 'POST /auth/wx-login': { token: 't', expires_in: 60, account_id: 1 } }
 const ev = (value) => ({ detail: { value } })
-const LINK_A = { link_id: 7, account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-20T02:30:00+00:00' }
-const LINK_B = { link_id: 9, account_masked: '微信用户 ****c3d4', relation: 'spouse', linked_at: '2026-11-24T09:00:00+08:00' }
+const LINK_A = {
+  link_id: 7, account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-20T02:30:00+00:00',
+}
+const LINK_B = {
+  link_id: 9, account_masked: '微信用户 ****c3d4', relation: 'spouse', linked_at: '2026-11-24T09:00:00+08:00',
+}
+const routed = (routes) => createFakeWx({ routes: Object.assign({}, LOGIN, routes) })
 const requestsTo = (fake, method, path) => fake.calls.requests.filter((r) => r.method === method && r.path === path)
 
 describe('who uses my card', () => {
@@ -77,7 +82,7 @@ describe('who uses my card', () => {
   })
 
   test('the family list leads there too', async () => {
-    const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /family': [] }) }))
+    const fake = (global.wx = routed({ 'GET /family': [] }))
     const page = await renderPage('pages/family/list/index')
     page.querySelectorAll('.who-uses')[0].dispatchEvent('tap')
     await settle()
@@ -85,14 +90,14 @@ describe('who uses my card', () => {
   })
 
   test('no own card yet: said so, nothing asked about other cards', async () => {
-    const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /cards': [F.childCard, F.parentCard] }) }))
+    const fake = (global.wx = routed({ 'GET /cards': [F.childCard, F.parentCard] }))
     const page = await renderPage('pages/cards/links/index', {})
     expect(text(page)).toContain('您还没有领取本人的电子健康卡')
     expect(fake.calls.requests.filter((r) => r.path.endsWith('/links'))).toHaveLength(0)
   })
 
   test('reachable from the own card in the card list, and only from it', async () => {
-    const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /cards': [F.selfCard, F.childCard, F.parentCard] }) }))
+    const fake = (global.wx = routed({ 'GET /cards': [F.selfCard, F.childCard, F.parentCard] }))
     const page = await renderPage('pages/cards/list/index')
     expect(page.querySelectorAll('.hc-own')).toHaveLength(1)
     const own = page.querySelectorAll('.hc-own')[0]
@@ -141,7 +146,8 @@ describe('changing the registered phone', () => {
     expect(fake.calls.toasts.pop()).toBe('请输入6位短信验证码')
     p.onSmsCode(ev('654321'))
     await p.onSubmit()
-    expect(requestsTo(fake, 'PUT', `/cards/${F.SELF_ID}/phone`)[0].data).toEqual({ phone: '13900001234', sms_code: '654321' })
+    const [put] = requestsTo(fake, 'PUT', `/cards/${F.SELF_ID}/phone`)
+    expect(put.data).toEqual({ phone: '13900001234', sms_code: '654321' })
     expect(fake.calls.toasts.pop()).toBe('手机号已更换')
     expect(fake.calls.navigations.pop()).toBe('back')
     p.onUnload()
@@ -259,8 +265,14 @@ test('messages: the own card linked by another account, and a link its owner end
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
       'GET /notifications': [
-        { id: 3, kind: 'card_linked', status: 'sent', created_at: '2026-11-25T08:00:00+08:00', payload: { account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-25T00:00:00+00:00' } },
-        { id: 2, kind: 'card_link_ended', status: 'inbox', created_at: '2026-11-24T08:00:00+08:00', payload: { relation: 'child', ended_by: 'owner', ended_at: '2026-11-24T08:00:00+08:00' } },
+        {
+          id: 3, kind: 'card_linked', status: 'sent', created_at: '2026-11-25T08:00:00+08:00',
+          payload: { account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-25T00:00:00+00:00' },
+        },
+        {
+          id: 2, kind: 'card_link_ended', status: 'inbox', created_at: '2026-11-24T08:00:00+08:00',
+          payload: { relation: 'child', ended_by: 'owner', ended_at: '2026-11-24T08:00:00+08:00' },
+        },
       ],
     }),
   }))

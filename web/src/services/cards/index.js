@@ -17,6 +17,8 @@ export const reissueCard = (cardId) => request('POST', `/cards/${cardId}/reissue
 // The owner's own card: the accounts linked to it [{link_id, account_masked, relation, linked_at}]
 export const listCardLinks = (cardId) => request('GET', `/cards/${cardId}/links`, { token: session.token })
 // The owner ends a link at once (204)
-export const endCardLink = (cardId, linkId) => request('DELETE', `/cards/${cardId}/links/${linkId}`, { token: session.token })
+export const endCardLink = (cardId, linkId) =>
+  request('DELETE', `/cards/${cardId}/links/${linkId}`, { token: session.token })
 // The owner's new phone {phone, sms_code}, the code sent to that new phone (purpose change_phone)
-export const changeCardPhone = (cardId, form) => request('PUT', `/cards/${cardId}/phone`, { body: form, token: session.token })
+export const changeCardPhone = (cardId, form) =>
+  request('PUT', `/cards/${cardId}/phone`, { body: form, token: session.token })

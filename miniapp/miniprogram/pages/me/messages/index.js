@@ -55,7 +55,8 @@ Component({
         apply: (list) => ({
           messages: list.map((n) => {
             const described = describe(n)
-            return { id: n.id, at: formatDateTime(n.created_at), title: described.title, body: described.body, url: target(n, described) }
+            const at = formatDateTime(n.created_at)
+            return { id: n.id, at, title: described.title, body: described.body, url: target(n, described) }
           }),
         }),
         isEmpty: (list) => list.length === 0,
