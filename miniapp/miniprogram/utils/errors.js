@@ -43,6 +43,10 @@ const SENTENCES = {
   self_card_exists: '您已领取本人的电子健康卡，其他人请通过“家人管理”添加',
   card_not_found: '没有找到这张健康卡',
   card_inactive: '这张健康卡当前不可用',
+  phone_mismatch: '该证件已登记其他手机号，请使用登记的手机号接收验证码',
+  owner_only: '这张卡已由持卡人本人领取，只有本人可以进行此操作',
+  same_phone: '新手机号与当前登记的手机号相同，无需更换',
+  link_not_found: '该关联已结束或不存在，请刷新后查看',
   // family
   invalid_relation: '请选择与家人的关系',
   family_full: '最多只能添加10位家人',
@@ -162,6 +166,7 @@ function sentenceFor(error, status) {
   if (code === 'cancel_deadline_passed' && body.deadline) text = `退号截止时间为 ${formatDateTime(body.deadline)}，已不能取消`
   if (code === 'family_full' && body.limit) text = `最多只能添加${body.limit}位家人`
   if (code === 'already_held' && body.state === 'booked') text = '该就诊人已预约了这个时段'
+  if (code === 'phone_mismatch' && body.phone_masked) text = `该证件已登记手机号 ${body.phone_masked}，请使用该手机号接收验证码`
   return text
 }
 

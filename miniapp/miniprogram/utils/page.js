@@ -22,10 +22,24 @@ function toastError(err) {
   wx.showToast({ title: (err && err.message) || '操作失败', icon: 'none', duration: 3000 })
 }
 
+// A refusal the resident must read in full (it names what to do next), in a dialog, not a toast
+function alertError(err, title = '提示') {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content: (err && err.message) || '操作失败',
+      showCancel: false,
+      confirmText: '知道了',
+      success: () => resolve(),
+      fail: () => resolve(),
+    })
+  })
+}
+
 function confirm(title, content) {
   return new Promise((resolve) => {
     wx.showModal({ title, content, success: (res) => resolve(Boolean(res.confirm)), fail: () => resolve(false) })
   })
 }
 
-module.exports = { load, toastError, confirm }
+module.exports = { load, toastError, alertError, confirm }

@@ -60,7 +60,7 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   expect(resend.message).toContain('60秒内不能重复获取')
   const card = await cards.claimCard({ name: '张三', idNumber: id, phone: ph, smsCode: sent.dev_code })
   expect(keys(card)).toEqual(CARD_KEYS)
-  expect(card).toMatchObject({ name_masked: '张*', is_self: true, relation: 'self', status: 'active' })
+  expect(card).toMatchObject({ name_masked: '张*', is_self: true, relation: 'self', owner: 'self', status: 'active' })
   expect(card.id_masked).toBe(`${id.slice(0, 4)}**********${id.slice(14)}`)
 
   // family: add a child, see the 45-day lock as a date, be refused removal with it
@@ -69,6 +69,7 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   const member = await family.addMember({ name: '张小宝', idNumber: idNumber(2018), phone: childPhone, relation: 'child', smsCode: childCode })
   expect(keys(member)).toEqual(['card', 'linked_at', 'member_id', 'relation', 'removable_at'])
   expect(keys(member.card)).toEqual(CARD_KEYS)
+  expect(member.card.owner).toBe('none') // a child's card made by the link: nobody owns it
   // the start of the 45th business day after linking (Asia/Shanghai)
   expect(shanghaiDate(Date.parse(member.removable_at))).toBe(shanghaiDate(Date.parse(member.linked_at), 45))
   expect(formatDateTime(member.removable_at).endsWith(' 00:00')).toBe(true)

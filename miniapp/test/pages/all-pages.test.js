@@ -25,6 +25,8 @@ function handlersIn(file) {
 const QUERIES = {
   'pages/cards/qrcode/index': { card_id: 'a'.repeat(64) },
   'pages/cards/access-log/index': { card_id: 'a'.repeat(64) },
+  'pages/cards/links/index': { card_id: 'a'.repeat(64) },
+  'pages/cards/phone/index': { card_id: 'a'.repeat(64) },
   'pages/booking/departments/index': { hospital_id: '1', hospital_name: '%E5%8C%BB%E9%99%A2' },
   'pages/booking/schedules/index': { department_id: '2' },
   'pages/booking/confirm/index': { schedule_id: '11' },
@@ -39,7 +41,7 @@ const failing = new Proxy({}, { get: (_, key) => (String(key).startsWith('GET ')
 
 test('app.json lists pages in one subpackage per domain', () => {
   expect(APP.subPackages.map((s) => s.root)).toEqual(['pages/cards', 'pages/family', 'pages/booking', 'pages/inpatient', 'pages/me'])
-  expect(pages).toHaveLength(19)
+  expect(pages).toHaveLength(21)
 })
 
 describe.each(pages)('%s', (page) => {

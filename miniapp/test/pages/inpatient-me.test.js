@@ -113,7 +113,8 @@ test('messages: a suspended session with its refund', async () => {
   expect(t).toContain('停诊通知')
   expect(t).toContain('原因：医生临时出诊任务')
   expect(t).toContain('挂号费 ¥25.50 将原路退回')
-  page.instance.onOpen({ currentTarget: { dataset: { booking: 21 } } })
+  page.querySelectorAll('.list-item')[0].dispatchEvent('tap')
+  await settle()
   expect(fake.calls.navigations.pop()).toBe('/pages/booking/detail/index?id=21')
 })
 

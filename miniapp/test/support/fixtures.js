@@ -3,8 +3,21 @@
 const SELF_ID = 'a'.repeat(64)
 const CHILD_ID = 'b'.repeat(64)
 
-const selfCard = { card_id: SELF_ID, name_masked: '张*', id_masked: '1101**********002X', phone_masked: '138****8000', is_self: true, relation: 'self', status: 'active' }
-const childCard = { card_id: CHILD_ID, name_masked: '张*宝', id_masked: '1101**********0012', phone_masked: '139****9000', is_self: false, relation: 'child', status: 'active' }
+const selfCard = {
+  card_id: SELF_ID, name_masked: '张*', id_masked: '1101**********002X', phone_masked: '138****8000',
+  is_self: true, relation: 'self', owner: 'self', status: 'active',
+}
+// a child's card made by this account's family link: nobody owns it
+const childCard = {
+  card_id: CHILD_ID, name_masked: '张*宝', id_masked: '1101**********0012', phone_masked: '139****9000',
+  is_self: false, relation: 'child', owner: 'none', status: 'active',
+}
+// a parent who claimed their own card and was linked by this account
+const PARENT_ID = 'd'.repeat(64)
+const parentCard = {
+  card_id: PARENT_ID, name_masked: '张*国', id_masked: '1101**********0035', phone_masked: '137****7000',
+  is_self: false, relation: 'parent', owner: 'other', status: 'active',
+}
 
 function schedule(overrides) {
   return Object.assign({
@@ -40,4 +53,4 @@ const bill = {
   total_fen: 10845, prepaid_fen: 100000, balance_fen: 89155,
 }
 
-module.exports = { SELF_ID, CHILD_ID, selfCard, childCard, schedule, bookingBody, bill }
+module.exports = { SELF_ID, CHILD_ID, PARENT_ID, selfCard, childCard, parentCard, schedule, bookingBody, bill }

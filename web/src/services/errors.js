@@ -105,6 +105,11 @@ const MESSAGES = {
   his_unauthenticated: '医院系统接口未授权。',
   invalid_cursor: '分页参数有误。',
   card_inactive: '该健康卡当前不可用。',
+  // the card owner's rules
+  phone_mismatch: '该证件已登记其他手机号，请使用登记的手机号接收验证码。',
+  owner_only: '这张卡已由持卡人本人领取，只有本人可以进行此操作。',
+  same_phone: '新手机号与当前登记的手机号相同，无需更换。',
+  link_not_found: '该关联已结束或不存在，请刷新后查看。',
   schedule_suspended: '该出诊已停诊。',
   method_not_allowed: '不支持的操作。',
   payload_too_large: '提交的内容过大。',
@@ -116,6 +121,7 @@ const MESSAGES = {
 export function describe(error) {
   if (!error) return ''
   const base = MESSAGES[error.code] || error.message || '操作失败。'
+  if (error.code === 'phone_mismatch' && error.phone_masked) return `该证件已登记手机号 ${error.phone_masked}，请使用该手机号接收验证码。`
   if (error.code === 'removal_locked' && error.removable_at) return `${base}可解除日期：${error.removable_at.slice(0, 10)}。`
   if (error.until) return `${base}（至 ${String(error.until).replace('T', ' ').slice(0, 16)}）`
   return base

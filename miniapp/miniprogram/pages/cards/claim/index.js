@@ -1,7 +1,7 @@
 const cards = require('../../../services/cards')
 const { checkIdNumber, checkPhone, checkName } = require('../../../utils/identity')
 const { sendWithCountdown, stopCountdown } = require('../../../utils/sms-countdown')
-const { toastError } = require('../../../utils/page')
+const { toastError, alertError } = require('../../../utils/page')
 
 Component({
   data: {
@@ -78,7 +78,15 @@ Component({
         wx.showToast({ title: '领卡成功', icon: 'success' })
         wx.redirectTo({ url: `/pages/cards/qrcode/index?card_id=${card.card_id}` })
       } catch (err) {
-        toastError(err)
+        if (err.code === 'phone_mismatch') {
+          // the card exists: only its registered phone (shown masked) can receive the code
+          // the code sent to the other phone is spent; a new one may go out to the registered phone now
+          stopCountdown(this)
+          this.setData({ phoneHint: err.message, smsCode: '', smsWait: 0, smsHint: '' })
+          alertError(err, '请使用登记的手机号')
+        } else {
+          toastError(err)
+        }
       } finally {
         this.setData({ submitting: false })
       }

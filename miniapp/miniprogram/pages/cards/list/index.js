@@ -14,7 +14,11 @@ Component({
     refresh() {
       return load(this, () => cards.listCards(), {
         apply: (list) => ({
-          cards: list.map((c) => Object.assign({}, c, { relationText: relationLabel(c.relation), active: c.status === 'active' })),
+          cards: list.map((c) => Object.assign({}, c, {
+            relationText: relationLabel(c.relation),
+            active: c.status === 'active',
+            own: c.owner === 'self' || (c.owner === undefined && c.is_self),
+          })),
           hasSelf: list.some((c) => c.is_self),
         }),
         isEmpty: (list) => list.length === 0,
@@ -25,6 +29,12 @@ Component({
     },
     onAccessLog(e) {
       wx.navigateTo({ url: `/pages/cards/access-log/index?card_id=${e.currentTarget.dataset.id}` })
+    },
+    onLinks(e) {
+      wx.navigateTo({ url: `/pages/cards/links/index?card_id=${e.currentTarget.dataset.id}` })
+    },
+    onChangePhone(e) {
+      wx.navigateTo({ url: `/pages/cards/phone/index?card_id=${e.currentTarget.dataset.id}` })
     },
     onClaim() {
       wx.navigateTo({ url: '/pages/cards/claim/index' })

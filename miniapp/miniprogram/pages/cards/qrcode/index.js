@@ -8,7 +8,7 @@ const { relationLabel } = require('../../../utils/identity')
 
 Component({
   data: {
-    status: 'loading', error: '', cardId: '', card: null,
+    status: 'loading', error: '', cardId: '', card: null, own: false, canReissue: false,
     kind: 'dynamic', payload: '', refreshIn: 0, draws: 0, qrError: '',
   },
   methods: {
@@ -48,7 +48,15 @@ Component({
     },
     async refresh() {
       const card = await load(this, () => cards.getCard(this.data.cardId), {
-        apply: (c) => ({ card: Object.assign({}, c, { relationText: relationLabel(c.relation) }) }),
+        apply: (c) => {
+          // the owner manages their card; a card nobody owns (a child's), any account linked to it
+          const owner = c.owner || (c.is_self ? 'self' : 'other')
+          return {
+            card: Object.assign({}, c, { relationText: relationLabel(c.relation) }),
+            own: owner === 'self',
+            canReissue: owner === 'self' || owner === 'none',
+          }
+        },
       })
       if (card) await this.loadCode()
     },
@@ -98,6 +106,12 @@ Component({
       } catch (err) {
         toastError(err)
       }
+    },
+    onLinks() {
+      wx.navigateTo({ url: `/pages/cards/links/index?card_id=${this.data.cardId}` })
+    },
+    onChangePhone() {
+      wx.navigateTo({ url: `/pages/cards/phone/index?card_id=${this.data.cardId}` })
     },
     onAccessLog() {
       wx.navigateTo({ url: `/pages/cards/access-log/index?card_id=${this.data.cardId}` })

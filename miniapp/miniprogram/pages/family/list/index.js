@@ -41,6 +41,10 @@ Component({
       })
       this._loaded = true
     },
+    // the other direction: accounts that added the resident's own card (the page finds the card)
+    onWhoUsesMyCard() {
+      wx.navigateTo({ url: '/pages/cards/links/index' })
+    },
     onAdd() {
       wx.navigateTo({ url: '/pages/family/add/index' })
     },
