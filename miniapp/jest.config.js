@@ -6,6 +6,7 @@ module.exports = {
       displayName: 'miniapp',
       testEnvironment: 'jsdom',
       testMatch: ['<rootDir>/test/unit/**/*.test.js', '<rootDir>/test/pages/**/*.test.js'],
+      globalSetup: '<rootDir>/test/support/build-shared.js',
     },
     {
       displayName: 'contract',

@@ -2,5 +2,5 @@ const http = require('../utils/request')
 
 module.exports = {
   // GET /cards/{card_id}/access-log -> [{id, at, action, result, hospital, terminal}]
-  cardAccessLog: (cardId) => http.get(`/cards/${cardId}/access-log`),
+  listScanHistory: (cardId) => http.get(`/cards/${cardId}/access-log`),
 }

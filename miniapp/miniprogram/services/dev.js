@@ -4,5 +4,5 @@ const http = require('../utils/request')
 
 module.exports = {
   // POST /dev/payments/{out_trade_no}/complete -> {out_trade_no, outcome}: the WeChat Pay stand-in pays
-  completePayment: (outTradeNo) => http.post(`/dev/payments/${outTradeNo}/complete`, {}, { auth: false }),
+  completeStandInPayment: (outTradeNo) => http.post(`/dev/payments/${outTradeNo}/complete`, {}, { auth: false }),
 }

@@ -5,7 +5,7 @@ module.exports = {
   // POST /auth/wx-login {code} -> {token, expires_in, account_id} (wx.login is called inside)
   wxLogin: () => http.login(),
   // GET /auth/me -> {account_id}
-  me: () => http.get('/auth/me'),
+  getMe: () => http.get('/auth/me'),
   // POST /auth/logout -> 204
   logout: () => http.post('/auth/logout', {}).then(() => http.logoutLocally()),
 }

@@ -7,6 +7,6 @@ module.exports = {
   getBill: ({ hospitalId, cardId, admissionNo }) =>
     http.get('/inpatient/bills', { query: { hospital_id: hospitalId, card_id: cardId, admission_no: admissionNo } }),
   // POST /inpatient/deposits {hospital_id, card_id, admission_no, amount_fen} -> 201 {deposit_id, out_trade_no, pay_params}
-  createDeposit: ({ hospitalId, cardId, admissionNo, amountFen }) =>
+  topUpDeposit: ({ hospitalId, cardId, admissionNo, amountFen }) =>
     http.post('/inpatient/deposits', { hospital_id: hospitalId, card_id: cardId, admission_no: admissionNo, amount_fen: amountFen }),
 }

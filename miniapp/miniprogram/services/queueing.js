@@ -2,5 +2,5 @@ const http = require('../utils/request')
 
 module.exports = {
   // GET /bookings/{id}/queue -> {called_number, your_number, ahead, status}
-  getQueue: (bookingId) => http.get(`/bookings/${bookingId}/queue`),
+  getBookingQueue: (bookingId) => http.get(`/bookings/${bookingId}/queue`),
 }

@@ -1,5 +1,7 @@
 // The same checks as the backend's GB 11643 rules, run while the resident types, so that a
 // mistyped ID number is caught before an SMS code is spent on it.
+const { RELATIONS: SHARED_RELATIONS } = require('../miniprogram_npm/ehealth-shared/texts.js')
+
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK = '10X98765432'
 const PROVINCES = new Set([
@@ -57,21 +59,12 @@ function checkName(raw) {
   return { ok: true, value }
 }
 
-const RELATIONS = [
-  { value: 'spouse', label: '配偶' },
-  { value: 'child', label: '子女' },
-  { value: 'parent', label: '父母' },
-  { value: 'sibling', label: '兄弟姐妹' },
-  { value: 'grandparent', label: '祖父母/外祖父母' },
-  { value: 'grandchild', label: '孙子女/外孙子女' },
-  { value: 'relative', label: '其他亲属' },
-  { value: 'other', label: '其他' },
-]
+// the relations to pick from when adding a family member (labels shared with the web app)
+const RELATIONS = Object.keys(SHARED_RELATIONS).filter((value) => value !== 'self')
+  .map((value) => ({ value, label: SHARED_RELATIONS[value] }))
 
 function relationLabel(relation) {
-  if (relation === 'self') return '本人'
-  const found = RELATIONS.find((r) => r.value === relation)
-  return found ? found.label : relation
+  return SHARED_RELATIONS[relation] || relation
 }
 
 module.exports = { checkDigit, checkIdNumber, checkPhone, checkName, RELATIONS, relationLabel }

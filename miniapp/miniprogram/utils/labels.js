@@ -1,17 +1,24 @@
-// Chinese labels of the service's statuses, and schedule/booking rows ready for templates.
+// Schedule and booking rows ready for templates. The status labels are shared with the web app
+// (clients/shared/texts.js, copied here by scripts/build-npm.js).
 const { fenToYuan } = require('./money')
-const { formatDateTime, dateChip } = require('./time')
+const { formatDateTime, dateChip, secondsUntil, formatCountdown } = require('./time')
+const { serverNow } = require('./server-clock')
+const {
+  SCHEDULE_STATUS, BOOKING_STATUS, QUEUE_STATUS, PAYMENT_STATUS, REFUND_STATUS,
+} = require('../miniprogram_npm/ehealth-shared/texts.js')
 
-const SCHEDULE_STATUS = { open: '可预约', full: '已约满', ended: '已结束', suspended: '停诊', not_released: '未放号' }
-const BOOKING_STATUS = { confirmed: '已预约', checked_in: '已签到', called: '已叫号', no_show: '已爽约', cancelled: '已取消', refunded: '已退款', suspended: '已停诊' }
-const QUEUE_STATUS = { not_checked_in: '未签到', waiting: '候诊中', called: '已叫号，请就诊', done: '已就诊', cancelled: '预约已取消' }
-const PAYMENT_STATUS = { created: '待支付', booked: '预约成功', refund_pending: '退款中', refunded: '已退款', closed: '已关闭' }
-const REFUND_STATUS = { pending: '退款处理中', processing: '退款处理中', success: '已退款', closed: '退款关闭', abnormal: '退款异常，请联系客服' }
+// Release closer than this is counted down to the second; further away it shows the time
+const COUNTDOWN_FROM_S = 24 * 3600
 
-function scheduleRow(s) {
+// A session row; `nowMs` is the service's clock (defaults to serverNow()) for the release countdown
+function scheduleRow(s, nowMs) {
   let note = SCHEDULE_STATUS[s.status] || s.status
   if (s.status === 'open') note = `剩余 ${s.remaining}`
-  if (s.status === 'not_released') note = `${formatDateTime(s.release_at)} 放号`
+  if (s.status === 'not_released') {
+    const left = secondsUntil(s.release_at, typeof nowMs === 'number' ? nowMs : serverNow())
+    if (left > COUNTDOWN_FROM_S) note = `${formatDateTime(s.release_at)} 放号`
+    else note = left > 0 ? `${formatCountdown(left)} 后放号` : '正在放号…'
+  }
   return {
     id: s.id,
     doctor: s.doctor.name,
@@ -40,7 +47,7 @@ function bookingRow(b) {
     amount: fenToYuan(b.amount_fen),
     cardId: b.card_id,
     cancellableUntil: b.cancellable_until ? formatDateTime(b.cancellable_until) : '',
-    cancellable: b.status === 'confirmed' && Boolean(b.cancellable_until) && Date.parse(b.cancellable_until) > Date.now(),
+    cancellable: b.status === 'confirmed' && Boolean(b.cancellable_until) && Date.parse(b.cancellable_until) > serverNow(),
     refund: b.refund ? `${REFUND_STATUS[b.refund.status] || b.refund.status} ¥${fenToYuan(b.refund.amount_fen)}` : '',
   }
 }

@@ -1,23 +1,5 @@
-// Money is integer fen everywhere; yuan only as text for people. Integer arithmetic only, so
-// nothing is lost to floating point.
+// Money helpers shared with the web app (clients/shared/money.js, copied here by
+// scripts/build-npm.js): integer fen in, exact yuan text out, and a strict yuan parser.
+const { fenToYuan, yuanToFen, yuanLabel } = require('../miniprogram_npm/ehealth-shared/money.js')
 
-function fenToYuan(fen) {
-  if (fen === null || fen === undefined || fen === '') return ''
-  const value = Number(fen)
-  if (!Number.isInteger(value)) return ''
-  const sign = value < 0 ? '-' : ''
-  const abs = Math.abs(value)
-  const cents = String(abs % 100).padStart(2, '0')
-  return `${sign}${Math.floor(abs / 100)}.${cents}`
-}
-
-// "12", "12.5", "12.50" -> 1250; anything else (more than 2 decimals, signs, letters) -> null
-function yuanToFen(text) {
-  const value = String(text === undefined || text === null ? '' : text).trim()
-  const match = /^(\d{1,7})(?:\.(\d{0,2}))?$/.exec(value)
-  if (!match) return null
-  const decimals = (match[2] || '').padEnd(2, '0')
-  return Number(match[1]) * 100 + Number(decimals)
-}
-
-module.exports = { fenToYuan, yuanToFen }
+module.exports = { fenToYuan, yuanToFen, yuanLabel }

@@ -30,7 +30,7 @@ async function pay({ outTradeNo, payParams }) {
       })
     })
     if (!confirmed) return 'cancelled'
-    await dev.completePayment(outTradeNo)
+    await dev.completeStandInPayment(outTradeNo)
     return 'paid'
   }
   return requestPayment(payParams)

@@ -4,7 +4,7 @@ const sms = require('../services/sms')
 // `page` data used: smsWait (seconds left, 0 = can send), smsHint
 async function sendWithCountdown(page, phone, purpose) {
   if (page.data.smsWait > 0) return null
-  const res = await sms.sendCode(phone, purpose)
+  const res = await sms.sendSmsCode(phone, purpose)
   startCountdown(page, res.retry_after || 60)
   // the dev server echoes the code so the flow can be tried without a phone
   page.setData({ smsHint: res.dev_code ? `验证码已发送（开发环境验证码：${res.dev_code}）` : '验证码已发送，5分钟内有效' })

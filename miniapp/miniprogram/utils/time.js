@@ -44,14 +44,19 @@ function dateChip(date, todayDate) {
   return { date, label: `${m}月${d}日`, weekday: date === todayDate ? '今天' : weekday }
 }
 
-function secondsUntil(iso, nowMs) {
-  const ms = Date.parse(iso) - (nowMs === undefined ? Date.now() : nowMs)
+// Whole seconds from `nowMs` (pass the service's clock, utils/server-clock.serverNow()) to `at`
+// (ISO text or epoch ms), never below 0
+function secondsUntil(at, nowMs) {
+  const ms = (typeof at === 'number' ? at : Date.parse(at)) - nowMs
   return Math.max(0, Math.ceil(ms / 1000))
 }
 
+// 605 -> "10:05"; an hour or more -> "1:02:03"
 function formatCountdown(seconds) {
-  const s = Math.max(0, seconds)
-  return `${pad(Math.floor(s / 60))}:${pad(s % 60)}`
+  const s = Math.max(0, Math.floor(seconds))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`
 }
 
 module.exports = { shanghaiParts, formatDateTime, formatDate, shanghaiDate, dateChip, secondsUntil, formatCountdown, pad }

@@ -32,12 +32,12 @@ function as(user) {
 }
 
 async function code(ph, purpose) {
-  return (await sms.sendCode(ph, purpose)).dev_code
+  return (await sms.sendSmsCode(ph, purpose)).dev_code
 }
 
 // a link (POST /family) of the person `name`/`id` with the code sent to `ph`
 async function link(name, id, ph, relation) {
-  return family.addMember({ name, idNumber: id, phone: ph, relation, smsCode: await code(ph, 'add_family') })
+  return family.addFamilyMember({ name, idNumber: id, phone: ph, relation, smsCode: await code(ph, 'add_family') })
 }
 
 async function claim(name, id, ph) {
@@ -69,7 +69,7 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   const mismatch = await refusal(link('王丽', aliceId, phoneB, 'parent'))
   expect(why(mismatch)).toEqual([409, 'phone_mismatch', masked(phoneA)])
   expect(mismatch.message).toBe(`该证件已登记手机号 ${masked(phoneA)}，请使用该手机号接收验证码`)
-  expect(await family.listMembers()).toEqual([])
+  expect(await family.listFamily()).toEqual([])
 
   // bob links his child (a new card nobody owns): he may reissue its card_id
   const child = await link('李小乐', childId, phoneD, 'child')

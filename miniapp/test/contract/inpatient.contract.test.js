@@ -52,7 +52,7 @@ describeIfPresent(`inpatient bill and deposit (${PRESENT ? 'endpoints present' :
     global.wx = createWx('contract-inpatient')
     const id = idNumber()
     const ph = phone()
-    const code = (await sms.sendCode(ph, 'claim_card')).dev_code
+    const code = (await sms.sendSmsCode(ph, 'claim_card')).dev_code
     const card = await cards.claimCard({ name: '王五', idNumber: id, phone: ph, smsCode: code })
     const hospital = (await catalog.listHospitals())[0]
     const admissionNo = `ZY${crypto.randomInt(1e6, 1e7)}`
@@ -95,7 +95,7 @@ describeIfPresent(`inpatient bill and deposit (${PRESENT ? 'endpoints present' :
     global.wx = createWx('contract-inpatient')
 
     // top-up: paid through the stand-in as the page does in dev, then counted in prepaid_fen
-    const deposit = await inpatient.createDeposit(Object.assign({}, query, { amountFen: 20000 }))
+    const deposit = await inpatient.topUpDeposit(Object.assign({}, query, { amountFen: 20000 }))
     expect(Object.keys(deposit)).toEqual(expect.arrayContaining(['deposit_id', 'out_trade_no', 'pay_params']))
     expect(deposit.pay_params.package).toMatch(/^prepay_id=/)
     expect(await pay({ outTradeNo: deposit.out_trade_no, payParams: deposit.pay_params })).toBe('paid')

@@ -32,7 +32,7 @@ async function serviceNow() {
 
 async function claimOwnCard(name) {
   const ph = phone()
-  const sent = await sms.sendCode(ph, 'claim_card')
+  const sent = await sms.sendSmsCode(ph, 'claim_card')
   return cards.claimCard({ name, idNumber: idNumber(), phone: ph, smsCode: sent.dev_code })
 }
 
@@ -44,18 +44,18 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   const wx = (global.wx = createWx('contract-alice'))
   const login = await identity.wxLogin()
   expect(keys(login)).toEqual(expect.arrayContaining(['token', 'expires_in', 'account_id']))
-  expect((await identity.me()).account_id).toBe(login.account_id)
+  expect((await identity.getMe()).account_id).toBe(login.account_id)
 
   // claim: a wrong SMS code first, then the right one
   const ph = phone()
   const id = idNumber()
-  const sent = await sms.sendCode(ph, 'claim_card')
+  const sent = await sms.sendSmsCode(ph, 'claim_card')
   expect(sent).toMatchObject({ sent: true, retry_after: 60 })
   expect(sent.dev_code).toMatch(/^\d{6}$/)
   const wrong = await cards.claimCard({ name: '张三', idNumber: id, phone: ph, smsCode: sent.dev_code === '000000' ? '111111' : '000000' }).catch((e) => e)
   expect([wrong.status, wrong.code, wrong.details.attempts_left]).toEqual([400, 'invalid_sms_code', 4])
   expect(wrong.message).toBe('短信验证码不正确，还可再试4次')
-  const resend = await sms.sendCode(ph, 'claim_card').catch((e) => e)
+  const resend = await sms.sendSmsCode(ph, 'claim_card').catch((e) => e)
   expect([resend.status, resend.code, resend.details.rule]).toEqual([429, 'limit_exceeded', 'sms_resend_interval'])
   expect(resend.message).toContain('60秒内不能重复获取')
   const card = await cards.claimCard({ name: '张三', idNumber: id, phone: ph, smsCode: sent.dev_code })
@@ -65,36 +65,36 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
 
   // family: add a child, see the 45-day lock as a date, be refused removal with it
   const childPhone = phone()
-  const childCode = (await sms.sendCode(childPhone, 'add_family')).dev_code
-  const member = await family.addMember({ name: '张小宝', idNumber: idNumber(2018), phone: childPhone, relation: 'child', smsCode: childCode })
+  const childCode = (await sms.sendSmsCode(childPhone, 'add_family')).dev_code
+  const member = await family.addFamilyMember({ name: '张小宝', idNumber: idNumber(2018), phone: childPhone, relation: 'child', smsCode: childCode })
   expect(keys(member)).toEqual(['card', 'linked_at', 'member_id', 'relation', 'removable_at'])
   expect(keys(member.card)).toEqual(CARD_KEYS)
   expect(member.card.owner).toBe('none') // a child's card made by the link: nobody owns it
   // the start of the 45th business day after linking (Asia/Shanghai)
   expect(shanghaiDate(Date.parse(member.removable_at))).toBe(shanghaiDate(Date.parse(member.linked_at), 45))
   expect(formatDateTime(member.removable_at).endsWith(' 00:00')).toBe(true)
-  expect((await family.listMembers()).map((m) => m.member_id)).toEqual([member.member_id])
-  const locked = await family.removeMember(member.member_id).catch((e) => e)
+  expect((await family.listFamily()).map((m) => m.member_id)).toEqual([member.member_id])
+  const locked = await family.removeFamilyMember(member.member_id).catch((e) => e)
   expect([locked.status, locked.code, locked.details.removable_at]).toEqual([409, 'removal_locked', member.removable_at])
   const list = await cards.listCards()
   expect(list.map((c) => c.relation)).toEqual(['self', 'child'])
   expect(await cards.getCard(member.card.card_id)).toEqual(list[1])
 
   // QR: the dynamic payload in the national layout, drawable; the static one identifies
-  const dynamic = await qr.getQrcode(card.card_id, 'dynamic')
+  const dynamic = await qr.getQrCode(card.card_id, 'dynamic')
   expect(dynamic.payload).toMatch(new RegExp(`^${card.card_id}:0:[0-9a-f]{32}$`))
   expect(dynamic.kind).toBe('dynamic')
   expect(dynamic.refresh_in).toBeGreaterThan(0)
   expect(dynamic.refresh_in).toBeLessThanOrEqual(60)
   expect(Date.parse(dynamic.expires_at)).toBeGreaterThan(Date.parse(await serviceNow()))
   expect(qrMatrix(dynamic.payload).length).toBeGreaterThanOrEqual(21)
-  expect(await qr.getQrcode(member.card.card_id, 'static')).toEqual({ payload: `${member.card.card_id}:1`, kind: 'static', expires_at: null, refresh_in: null })
-  expect(await audit.cardAccessLog(card.card_id)).toEqual([])
+  expect(await qr.getQrCode(member.card.card_id, 'static')).toEqual({ payload: `${member.card.card_id}:1`, kind: 'static', expires_at: null, refresh_in: null })
+  expect(await audit.listScanHistory(card.card_id)).toEqual([])
   expect(await notifications.listNotifications()).toEqual([])
 
   // another account cannot use these cards
   global.wx = createWx('contract-mallory')
-  const foreign = await qr.getQrcode(card.card_id, 'dynamic').catch((e) => e)
+  const foreign = await qr.getQrCode(card.card_id, 'dynamic').catch((e) => e)
   expect([foreign.status, foreign.code]).toEqual([404, 'not_found'])
   global.wx = wx
 
@@ -142,7 +142,7 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   expect((await booking.getHold(hold.hold_id)).state).toBe('held')
   const again = await booking.placeHold(session.id, card.card_id).catch((e) => e)
   expect([again.status, again.code, again.details.state, again.details.hold_id]).toEqual([409, 'already_held', 'held', hold.hold_id])
-  const order = await payments.startPayment(hold.hold_id)
+  const order = await payments.payHold(hold.hold_id)
   expect(keys(order.pay_params)).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp'])
   expect(await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })).toBe('paid')
   const payment = await payments.getPayment(order.out_trade_no)
@@ -156,7 +156,7 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   expect((await booking.listBookings()).map((b) => b.id)).toEqual([booked.id])
   expect((await catalog.getSchedule(session.id)).remaining).toBe(session.remaining - 1)
 
-  const queue = await queueing.getQueue(booked.id)
+  const queue = await queueing.getBookingQueue(booked.id)
   expect(keys(queue)).toEqual(['ahead', 'called_number', 'status', 'your_number'])
   expect(queue).toMatchObject({ your_number: booked.visit_number, status: 'not_checked_in' })
 
@@ -169,7 +169,7 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   // a hold given back before paying
   const second = await booking.placeHold(other.id, card.card_id)
   expect(await booking.releaseHold(second.hold_id)).toBeNull()
-  const gone = await payments.startPayment(second.hold_id).catch((e) => e)
+  const gone = await payments.payHold(second.hold_id).catch((e) => e)
   expect(gone.status === 404 || gone.status === 409).toBe(true)
 
   // refusals read as sentences
@@ -201,7 +201,7 @@ test('on the visit day: the code shown is checked in at the clinic, the queue ca
   const tomorrow = shanghaiDate(Date.parse(await serviceNow()), 1)
   const session = (await catalog.listSchedules(department.id, tomorrow)).find((s) => scheduleRow(s).bookable)
   const hold = await booking.placeHold(session.id, card.card_id)
-  const order = await payments.startPayment(hold.hold_id)
+  const order = await payments.payHold(hold.hold_id)
   await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })
   const booked = await booking.getBooking((await payments.getPayment(order.out_trade_no)).booking_id)
 
@@ -215,16 +215,16 @@ test('on the visit day: the code shown is checked in at the clinic, the queue ca
   const setClock = (body) => fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   await setClock({ now: `${tomorrow}T07:50:00+08:00` })
   try {
-    const code = await qr.getQrcode(card.card_id, 'dynamic')
+    const code = await qr.getQrCode(card.card_id, 'dynamic')
     const checkin = await terminalRequest(terminal, 'POST', '/api/v1/staff/checkins', { payload: code.payload, booking_id: booked.id })
     expect(checkin.status).toBe(200)
     expect(checkin.body.visit_number).toBe(booked.visit_number)
-    const waiting = await queueing.getQueue(booked.id)
+    const waiting = await queueing.getBookingQueue(booked.id)
     expect(waiting).toMatchObject({ your_number: booked.visit_number, status: 'waiting', ahead: 0 })
     const called = await terminalRequest(terminal, 'POST', `/api/v1/staff/schedules/${session.id}/call-next`)
     expect(called.body.called_number).toBe(booked.visit_number)
-    expect(await queueing.getQueue(booked.id)).toMatchObject({ called_number: booked.visit_number, your_number: booked.visit_number, status: 'called' })
-    const log = await audit.cardAccessLog(card.card_id)
+    expect(await queueing.getBookingQueue(booked.id)).toMatchObject({ called_number: booked.visit_number, your_number: booked.visit_number, status: 'called' })
+    const log = await audit.listScanHistory(card.card_id)
     expect(log[0]).toMatchObject({ action: 'checkin', result: 'ok', hospital: { id: hospital.id, name: hospital.name }, terminal: { name: '门诊一楼 1号机' } })
   } finally {
     await setClock({})

@@ -7,6 +7,8 @@ const LOGIN = { 'POST /auth/wx-login': { token: 't', expires_in: 60, account_id:
 test('hospital -> department -> sessions of a date, with remaining slots, status and release time', async () => {
   const fake = (global.wx = createFakeWx({
     routes: {
+      // the service's clock: a day and a minute before the release (the phone's clock is whatever it is)
+      'GET /health': { status: 'ok', time: '2026-11-25T12:59:00+08:00' },
       'GET /hospitals': [{ id: 1, code: 'H1', name: '市第一人民医院', release_time: '13:00', status: 'active' }],
       'GET /hospitals/1/departments': [{ id: 2, hospital_id: 1, code: 'D1', name: '心内科' }],
       'GET /departments/2/schedules': ({ query }) =>
@@ -41,6 +43,43 @@ test('hospital -> department -> sessions of a date, with remaining slots, status
   expect(text(page)).toContain('2026-11-26 13:00 放号')
   page.instance.onPick({ currentTarget: { dataset: { id: 12 } } })
   expect(fake.calls.toasts.pop()).toBe('2026-11-26 13:00 放号')
+  page.instance.onUnload()
+})
+
+// A phone whose clock is off: the service says 12:58, so the release at 13:00 is two minutes
+// away, whatever the phone's own clock says (here: the test machine's real date).
+test('the release countdown runs on the service clock, not the phone clock', async () => {
+  global.wx = createFakeWx({
+    routes: {
+      'GET /health': { status: 'ok', time: '2026-11-26T12:58:00+08:00' },
+      'GET /departments/2/schedules': [F.schedule({ id: 12, status: 'not_released', remaining: 10, release_at: '2026-11-26T13:00:00+08:00' })],
+    },
+  })
+  const page = await renderPage('pages/booking/schedules/index', { department_id: '2', date: '2026-11-27' })
+  expect(page.instance.data.dates[0]).toMatchObject({ date: '2026-11-26', weekday: '今天' })
+  expect(text(page)).toMatch(/(02:00|01:59) 后放号/)
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  expect(text(page)).toMatch(/(01:59|01:58) 后放号/)
+  page.instance.onUnload()
+})
+
+test('the hold countdown runs on the service clock: a phone two minutes fast still sees ten minutes', async () => {
+  const phoneAheadMs = 120000
+  const serverNow = Date.now() - phoneAheadMs
+  global.wx = createFakeWx({
+    routes: confirmRoutes({
+      'GET /health': { status: 'ok', time: new Date(serverNow).toISOString() },
+      'POST /holds': ({ data }) => ({
+        hold_id: 'h'.repeat(24), expires_at: new Date(serverNow + 600000).toISOString(), amount_fen: 2550, kind: 'ordinary',
+        schedule_id: data.schedule_id, card_id: data.card_id,
+      }),
+    }),
+  })
+  const page = await renderPage('pages/booking/confirm/index', { schedule_id: '11' })
+  await page.instance.onHold()
+  await settle()
+  expect(text(page)).toMatch(/请在 (10:00|09:59) 内完成支付/)
+  page.instance.onUnload()
 })
 
 function confirmRoutes(extra) {
@@ -151,7 +190,7 @@ test('my bookings, and one booking with its live queue and cancelling', async ()
   const lt = text(list)
   expect(lt).toContain('已预约')
   expect(lt).toContain('第 3 号')
-  expect(lt).toContain('已退款 ¥25.50')
+  expect(lt).toContain('已原路退回 ¥25.50')
 
   const page = await renderPage('pages/booking/detail/index', { id: '21' })
   const t = text(page)

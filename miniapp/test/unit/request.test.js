@@ -47,7 +47,7 @@ test('a second 401 after the fresh login is an error, not a loop', async () => {
   const err = await http.get('/cards').catch((e) => e)
   expect(err).toBeInstanceOf(http.ApiError)
   expect(err.code).toBe('invalid_token')
-  expect(err.message).toBe('登录已失效，请重新进入小程序')
+  expect(err.message).toBe('登录已失效，请重新登录')
   expect(fake.calls.logins).toBe(1)
   expect(fake.calls.requests.filter((r) => r.path === '/cards')).toHaveLength(2)
 })

@@ -1,3 +1,3 @@
 import { request } from '../http.js'
 import { session } from '../session.js'
-export const listMessages = () => request('GET', '/notifications', { token: session.token })
+export const listNotifications = () => request('GET', '/notifications', { token: session.token })

@@ -8,6 +8,7 @@ const { pay } = require('../../../utils/pay')
 const { load, toastError, confirm } = require('../../../utils/page')
 const { scheduleRow } = require('../../../utils/labels')
 const { secondsUntil, formatCountdown, dateChip } = require('../../../utils/time')
+const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 const { fenToYuan } = require('../../../utils/money')
 
 Component({
@@ -18,6 +19,7 @@ Component({
   methods: {
     onLoad(query) {
       this.setData({ scheduleId: Number(query.schedule_id) })
+      syncServerClock()
       return this.refresh()
     },
     onUnload() {
@@ -47,12 +49,12 @@ Component({
       this.setData({ busy: true })
       try {
         const hold = await booking.placeHold(this.data.scheduleId, this.data.cardId)
-        this.showHold(hold)
+        await this.showHold(hold)
       } catch (err) {
         // this card already holds this session (from an earlier visit to this page): pick it up
         if (err.code === 'already_held' && err.details.state === 'held' && err.details.hold_id) {
           try {
-            this.showHold(await booking.getHold(err.details.hold_id))
+            await this.showHold(await booking.getHold(err.details.hold_id))
             return
           } catch (again) {
             toastError(again)
@@ -64,14 +66,15 @@ Component({
         this.setData({ busy: false })
       }
     },
-    showHold(hold) {
+    async showHold(hold) {
+      await syncServerClock()
       this.setData({ hold: Object.assign({}, hold, { amount: fenToYuan(hold.amount_fen) }), expired: false })
       this.tick()
       this.stopCountdown()
       this._tick = setInterval(() => this.tick(), 1000)
     },
     tick() {
-      const left = secondsUntil(this.data.hold.expires_at)
+      const left = secondsUntil(this.data.hold.expires_at, serverNow())
       this.setData({ holdLeft: left, holdLeftText: formatCountdown(left), expired: left <= 0 })
       if (left <= 0) this.stopCountdown()
     },
@@ -84,7 +87,7 @@ Component({
       if (!hold || this.data.expired) return
       this.setData({ busy: true })
       try {
-        const order = await payments.startPayment(hold.hold_id)
+        const order = await payments.payHold(hold.hold_id)
         const outcome = await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })
         if (outcome === 'cancelled') {
           wx.showToast({ title: `已取消支付，号源保留至倒计时结束`, icon: 'none' })

@@ -45,7 +45,7 @@ Component({
     },
     async loadQueue() {
       try {
-        const q = await queueing.getQueue(this.data.id)
+        const q = await queueing.getBookingQueue(this.data.id)
         const inQueue = IN_QUEUE.includes(q.status)
         this.setData({
           queueError: '',

@@ -4,16 +4,19 @@ const catalog = require('../../../services/catalog')
 const { load } = require('../../../utils/page')
 const { shanghaiDate, dateChip } = require('../../../utils/time')
 const { scheduleRow } = require('../../../utils/labels')
+const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 
 const DAYS_SHOWN = 10
 
 Component({
   data: { status: 'loading', error: '', departmentId: 0, departmentName: '', hospitalName: '', dates: [], date: '', sessions: [] },
   methods: {
-    onLoad(query) {
-      const today = shanghaiDate(Date.now())
+    async onLoad(query) {
+      await syncServerClock()
+      const now = serverNow()
+      const today = shanghaiDate(now)
       const dates = []
-      for (let i = 0; i < DAYS_SHOWN; i += 1) dates.push(dateChip(shanghaiDate(Date.now(), i), today))
+      for (let i = 0; i < DAYS_SHOWN; i += 1) dates.push(dateChip(shanghaiDate(now, i), today))
       this.setData({
         departmentId: Number(query.department_id),
         departmentName: decodeURIComponent(query.department_name || ''),
@@ -23,14 +26,30 @@ Component({
       })
       return this.refresh()
     },
+    onUnload() {
+      this.stopTick()
+    },
     onPullDownRefresh() {
       return this.refresh()
     },
     refresh() {
       return load(this, () => catalog.listSchedules(this.data.departmentId, this.data.date), {
-        apply: (list) => ({ sessions: list.map(scheduleRow) }),
+        apply: (list) => {
+          this.startTick(list)
+          return { sessions: list.map((s) => scheduleRow(s, serverNow())) }
+        },
         isEmpty: (list) => list.length === 0,
       })
+    },
+    // sessions not released yet count down to their release on the service's clock
+    startTick(list) {
+      this.stopTick()
+      if (!list.some((s) => s.status === 'not_released')) return
+      this._tick = setInterval(() => this.setData({ sessions: list.map((s) => scheduleRow(s, serverNow())) }), 1000)
+    },
+    stopTick() {
+      if (this._tick) clearInterval(this._tick)
+      this._tick = null
     },
     onDate(e) {
       this.setData({ date: e.currentTarget.dataset.date })

@@ -16,7 +16,7 @@ Component({
       return this.refresh()
     },
     refresh() {
-      return load(this, () => audit.cardAccessLog(this.data.cardId), {
+      return load(this, () => audit.listScanHistory(this.data.cardId), {
         apply: (rows) => ({
           entries: rows.map((r) => ({
             id: r.id,

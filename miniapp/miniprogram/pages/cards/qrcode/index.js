@@ -5,6 +5,8 @@ const qr = require('../../../services/qr')
 const { drawQr } = require('../../../utils/qr-draw')
 const { load, toastError, confirm } = require('../../../utils/page')
 const { relationLabel } = require('../../../utils/identity')
+const { secondsUntil } = require('../../../utils/time')
+const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 
 Component({
   data: {
@@ -69,7 +71,9 @@ Component({
     async loadCode() {
       this.stopTimers()
       try {
-        const code = await qr.getQrcode(this.data.cardId, this.data.kind)
+        const [code] = await Promise.all([qr.getQrCode(this.data.cardId, this.data.kind), syncServerClock()])
+        // the next code's moment on the service's clock: the seconds shown count down to it
+        this._refreshAt = serverNow() + (code.refresh_in || 0) * 1000
         this.setData({ payload: code.payload, refreshIn: code.refresh_in || 0, qrError: '' })
         await drawQr(this, '#qr', code.payload)
         this.setData({ draws: this.data.draws + 1 })
@@ -81,7 +85,7 @@ Component({
     scheduleRefresh(seconds) {
       const wait = Math.max(1, seconds || 60)
       this._timer = setTimeout(() => this.loadCode(), wait * 1000)
-      this._tick = setInterval(() => this.setData({ refreshIn: Math.max(0, this.data.refreshIn - 1) }), 1000)
+      this._tick = setInterval(() => this.setData({ refreshIn: secondsUntil(this._refreshAt, serverNow()) }), 1000)
     },
     onRefreshCode() {
       return this.loadCode()

@@ -67,7 +67,7 @@ Component({
       }
       this.setData({ submitting: true })
       try {
-        await family.addMember({
+        await family.addFamilyMember({
           name: checkName(this.data.name).value,
           idNumber: checkIdNumber(this.data.idNumber).value,
           phone: checkPhone(this.data.phone).value,

@@ -1,6 +1,7 @@
 // Linked family members; removal is refused for 45 days after linking, so each member shows
 // the date from which it can be removed.
 const family = require('../../../services/family')
+const { serverNow } = require('../../../utils/server-clock')
 const { load, toastError, confirm } = require('../../../utils/page')
 const { relationLabel } = require('../../../utils/identity')
 const { formatDate, formatDateTime } = require('../../../utils/time')
@@ -20,9 +21,9 @@ Component({
       return this.refresh()
     },
     async refresh() {
-      await load(this, () => family.listMembers(), {
+      await load(this, () => family.listFamily(), {
         apply: (list) => {
-          const now = Date.now()
+          const now = serverNow()
           return {
             count: list.length,
             members: list.map((m) => ({
@@ -57,7 +58,7 @@ Component({
       const ok = await confirm('解除绑定', `确定解除与 ${member.name} 的绑定吗？解除后不能再为其预约或查询。`)
       if (!ok) return
       try {
-        await family.removeMember(member.memberId)
+        await family.removeFamilyMember(member.memberId)
         wx.showToast({ title: '已解除绑定', icon: 'success' })
         await this.refresh()
       } catch (err) {

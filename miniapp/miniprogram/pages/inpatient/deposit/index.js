@@ -32,7 +32,7 @@ Component({
       }
       this.setData({ paying: true })
       try {
-        const deposit = await inpatient.createDeposit(Object.assign({}, this.data.query, { amountFen: fen }))
+        const deposit = await inpatient.topUpDeposit(Object.assign({}, this.data.query, { amountFen: fen }))
         const outcome = await pay({ outTradeNo: deposit.out_trade_no, payParams: deposit.pay_params })
         if (outcome === 'cancelled') {
           wx.showToast({ title: '已取消支付', icon: 'none' })

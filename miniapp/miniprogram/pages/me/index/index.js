@@ -16,7 +16,7 @@ Component({
       return this.refresh()
     },
     refresh() {
-      return load(this, () => identity.me(), { apply: (me) => ({ accountId: me.account_id }) })
+      return load(this, () => identity.getMe(), { apply: (me) => ({ accountId: me.account_id }) })
     },
     onLink(e) {
       wx.navigateTo({ url: e.currentTarget.dataset.url })
