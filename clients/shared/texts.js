@@ -25,7 +25,6 @@ export const ERROR_SENTENCES = {
   upstream_failed: '外部服务暂时不可用，请稍后再试',
   internal: '服务出现异常，请稍后再试',
   retry: '系统繁忙，请再试一次',
-  too_many_requests: '操作过于频繁，请稍后再试',
   // login
   unauthorized: '请先登录',
   invalid_token: '登录已失效，请重新登录',
@@ -177,7 +176,7 @@ export const STATUS_LABELS = {
   TerminalStatus: { active: '启用', disabled: '停用' },
   // where a booking stands in its session's queue (GET /bookings/{id}/queue)
   QueueStatus: {
-    not_checked_in: '未签到', waiting: '候诊中', called: '已叫号，请就诊', done: '已就诊', cancelled: '预约已取消',
+    not_checked_in: '未签到', waiting: '候诊中', called: '正在叫您，请就诊', done: '已就诊', cancelled: '预约已取消',
   },
 }
 

@@ -1,5 +1,13 @@
+// Dates, times and money as people read them. Status labels, relations and money helpers come
+// from the texts and money shared with the mini-program (clients/shared/).
+import { yuanLabel } from '../../clients/shared/money.js'
+import { BOOKING_STATUS, SCHEDULE_STATUS, QUEUE_STATUS, RELATIONS, BILL_CATEGORIES, REFUND_STATUS } from '../../clients/shared/texts.js'
+
+export { BOOKING_STATUS, SCHEDULE_STATUS, QUEUE_STATUS, RELATIONS }
+export { fenToYuan, yuanToFen } from '../../clients/shared/money.js'
+export const CATEGORY = BILL_CATEGORIES
+export const yuan = yuanLabel
 const TZ = 'Asia/Shanghai'
-export const yuan = (fen) => (fen == null ? '—' : `¥${(fen / 100).toFixed(2)}`)
 const parts = (iso, opts) => new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, hour12: false, ...opts }).format(new Date(iso))
 export const dateTime = (iso) => (iso ? parts(iso, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }) : '—')
 export const time = (iso) => (iso ? parts(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—')
@@ -17,9 +25,4 @@ export function countdown(seconds) {
   const pad = (n) => String(n).padStart(2, '0')
   return h ? `${h}:${pad(m)}:${pad(r)}` : `${pad(m)}:${pad(r)}`
 }
-export const RELATIONS = { self: '本人', spouse: '配偶', child: '子女', parent: '父母', sibling: '兄弟姐妹', grandparent: '祖父母', grandchild: '孙子女', relative: '亲属', other: '其他' }
-export const BOOKING_STATUS = { confirmed: '已预约', checked_in: '已签到', called: '已叫号', no_show: '爽约', cancelled: '已退号', refunded: '已退款', suspended: '已停诊' }
-export const SCHEDULE_STATUS = { not_released: '未放号', open: '可预约', full: '已约满', ended: '已结束', suspended: '已停诊' }
-export const QUEUE_STATUS = { not_checked_in: '未签到', waiting: '候诊中', called: '正在叫您', done: '已就诊', cancelled: '已取消' }
-export const CATEGORY = { drug: '药品', exam: '检查', lab: '检验', treatment: '治疗', nursing: '护理', bed: '床位', material: '材料', other: '其他' }
-export const refundState = (status) => ({ success: '已原路退回', closed: '退款关闭，请联系医院', abnormal: '退款异常，请联系医院' })[status] || '退款处理中'
+export const refundState = (status) => REFUND_STATUS[status] || REFUND_STATUS.pending
