@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     app.router.register_pattern("id", row_id, ROW_ID)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
     webapp.install(app)  # the SPA at /, /staff, /admin and the docs' assets
-    openapi_doc.install(app)  # proofapi branch: the complete OpenAPI document
+    openapi_doc.install(app)  # the complete OpenAPI document at /docs
 
     if deps is not None:
         app.ctx.deps = deps

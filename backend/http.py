@@ -27,7 +27,7 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-# proofapi branch: bounds every input shares, whatever the model says. Integers fit 64 bits (the
+# Bounds every input shares, whatever the model says. Integers fit 64 bits (the
 # widest column); text has no control or lone surrogate characters (never stored, never a 500 when
 # encoded); times and dates lie within the years the service can compute with (no year 9999, which
 # overflows at the first time-zone conversion); an object has at most MAX_FIELDS fields and an

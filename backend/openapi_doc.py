@@ -1,4 +1,4 @@
-"""The complete OpenAPI document (issue 15, point 1), generated rather than written per route.
+"""The complete OpenAPI document, generated rather than written per route.
 
 sanic-ext builds the document from the routes and the `openapi` decorators; this module fills in
 what those leave out, from what the code already knows:

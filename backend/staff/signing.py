@@ -43,7 +43,7 @@ def check(request, *, secret: str, skew_s: int) -> None:
     timestamp = request.headers.get("x-timestamp", "")
     nonce = request.headers.get("x-nonce", "")
     given = request.headers.get("x-signature", "")
-    # proofapi: headers of any other shape (unicode digits, undecodable bytes) never reach the
+    # Headers of any other shape (unicode digits, undecodable bytes) never reach the
     # arithmetic or the encoder, where they once made 500s
     if not (rules.TIMESTAMP_RE.fullmatch(timestamp) and rules.NONCE_RE.fullmatch(nonce) and rules.SIGNATURE_RE.fullmatch(given)):
         raise Unauthorized("the request signature does not verify", code="bad_signature")

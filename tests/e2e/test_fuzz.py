@@ -1,4 +1,4 @@
-"""Fuzzing the running service from its own OpenAPI document with schemathesis (issue 15, point 3).
+"""Fuzzing the running service from its own OpenAPI document with schemathesis.
 
 A real server process (dev mode, temporary SQLite file, free port, as tests/e2e/test_serve.py
 starts it); every operation of /docs/openapi.json fuzzed with data that fits its schema and data

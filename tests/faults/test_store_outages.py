@@ -1,4 +1,4 @@
-"""Redis and PostgreSQL going away under the service and coming back (issue 15, point 5), with
+"""Redis and PostgreSQL going away under the service and coming back, with
 the service running as production runs it. Redis here is a redis-server of this test's own
 (the machine's shared one is never touched); PostgreSQL loses the connections of this test's
 own database."""

@@ -1,4 +1,4 @@
-"""Two workers, one hot schedule (issue 15, points 6 and 8): `python -m backend serve --workers 2`
+"""Two workers, one hot schedule: `python -m backend serve --workers 2`
 in production mode sharing Redis and PostgreSQL; 1,000 residents hold at once on a session of
 100 slots, and one resident's card is sent 20 times at once.
 

@@ -1,4 +1,4 @@
-"""A worker killed mid-request (issue 15, point 5): two production workers, one SIGKILLed while
+"""A worker killed mid-request: two production workers, one SIGKILLed while
 a release burst is in flight. Requests on it die with their connection; the other worker keeps
 serving; a resident whose answer was lost asks again and gets the hold that was taken for them
 (409 already_held with its hold_id), so no slot is held by nobody, and none is oversold."""

@@ -16,14 +16,6 @@ const { pay } = require(path.join(MP, 'utils/pay'))
 const { fenToYuan } = require(path.join(MP, 'utils/money'))
 
 const BASE = process.env.EHEALTH_CONTRACT_BASE
-const PRESENT = process.env.EHEALTH_INPATIENT === 'present'
-const REASON = 'GET /api/v1/inpatient/admissions answers 404: the inpatient endpoints (bills branch) are not in this backend yet'
-
-if (!PRESENT) {
-  // eslint-disable-next-line no-console
-  console.warn(`inpatient contract skipped: ${REASON}`)
-}
-
 async function his(method, hospitalCode, pathAndQuery, body) {
   const now = (await (await fetch(`${BASE}/api/v1/dev/clock`)).json()).now
   const timestamp = String(Math.floor(Date.parse(now) / 1000))
@@ -41,9 +33,8 @@ async function his(method, hospitalCode, pathAndQuery, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
 
-const describeIfPresent = PRESENT ? describe : describe.skip
 
-describeIfPresent(`inpatient bill and deposit (${PRESENT ? 'endpoints present' : REASON})`, () => {
+describe('inpatient bill and deposit', () => {
   beforeAll(() => {
     config.set({ apiBase: `${BASE}/api/v1`, devPayments: true })
   })

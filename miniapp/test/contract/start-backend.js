@@ -53,10 +53,7 @@ module.exports = async function startBackend() {
     }
     await new Promise((r) => setTimeout(r, 250))
   }
-  // whether the inpatient endpoints exist yet (they come with the bills branch)
-  const probe = await fetch(`${base}/api/v1/inpatient/admissions`)
   process.env.EHEALTH_CONTRACT_BASE = base
   process.env.EHEALTH_CONTRACT_LOG = logPath
-  process.env.EHEALTH_INPATIENT = probe.status === 404 ? 'absent' : 'present'
   globalThis.__ehealthBackend = { proc, dataDir, log }
 }

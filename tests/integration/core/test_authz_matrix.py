@@ -1,4 +1,4 @@
-"""Authorization matrix (issue 15, point 4): every route x every kind of caller, driven against
+"""Authorization matrix: every route x every kind of caller, driven against
 the running app, with the outcome each cell must have. A route missing from the table fails.
 
 Cells: `ok` the caller gets through (a 2xx, or a refusal about the request itself: 400, 409,

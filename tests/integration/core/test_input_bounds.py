@@ -1,4 +1,4 @@
-"""Every input bounded (issue 15, point 2): the probes that once answered 500, kept as tests.
+"""Every input bounded: the probes that once answered 500, kept as tests.
 
 Each refusal is a 4xx with the error shape, and writes nothing."""
 

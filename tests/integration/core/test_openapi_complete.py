@@ -1,4 +1,4 @@
-"""The OpenAPI document is complete (issue 15, point 1): walked operation by operation, it fails
+"""The OpenAPI document is complete: walked operation by operation, it fails
 when one lacks its parameters' schemas, its body, its security or its responses."""
 
 API = "/api/v1"

@@ -1,4 +1,4 @@
-"""WeChat Pay misbehaving mid-flight (issue 15, point 5), through the real client against the
+"""WeChat Pay misbehaving mid-flight, through the real client against the
 stand-in over HTTP: a create call that times out, a notification that overtakes the create
 call's answer, five copies of one notification at once after Redis lost the hold, and refund
 calls that fail or whose answer is lost, retried by the job without refunding twice."""
