@@ -92,7 +92,7 @@ def test_card_owner_sees_and_ends_links_and_changes_phone(web_server, api, launc
     page.get_by_role("button", name="领取电子健康卡").click()
     refusal = page.get_by_role("alert")
     w.wait(refusal)
-    assert refusal.inner_text() == f"该证件已登记手机号 {masked(phone_a)}，请使用该手机号接收验证码。"
+    assert refusal.inner_text() == f"该证件已登记手机号 {masked(phone_a)}，请使用该手机号接收验证码"
     w.problems.clear()  # the refused claim is an expected 409
     w.shot("claim-phone-mismatch")
 
@@ -124,7 +124,7 @@ def test_card_owner_sees_and_ends_links_and_changes_phone(web_server, api, launc
     page.fill("input[name=phone]", phone_a)
     page.fill("input[name=sms_code]", "000000")
     page.get_by_role("button", name="确认更换").click()
-    w.wait(page.get_by_text("新手机号与当前登记的手机号相同，无需更换。"))
+    w.wait(page.get_by_text("新手机号与当前登记的手机号相同，无需更换"))
     w.problems.clear()  # the expected 409 same_phone
     page.fill("input[name=phone]", phone_c)
     fresh_code(page)
