@@ -37,9 +37,7 @@ def connect(url: str, *, pool_size: int = 64) -> aioredis.Redis:
     if url.split("://", 1)[0] in CLUSTER_SCHEMES:
         return connect_cluster(url, pool_size=pool_size)
     if url:
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=pool_size, timeout=10, decode_responses=True
-        )
+        pool = _CheckedPool.from_url(url, max_connections=pool_size, timeout=10, decode_responses=True)
         return aioredis.Redis(connection_pool=pool)
     try:
         import fakeredis
@@ -47,6 +45,34 @@ def connect(url: str, *, pool_size: int = 64) -> aioredis.Redis:
         raise RuntimeError("REDIS_URL is not set and the embedded store is not installed: pip install '.[embedded]'") from None
 
     return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+
+
+class _CheckedPool(aioredis.BlockingConnectionPool):
+    """A pool that does not hand out a connection the server has closed.
+
+    redis-py's pool checks a connection as it leaves the pool, unless maintenance notifications
+    are on, and redis-py 8 turns them on by default (RESP3, "auto"): then a connection whose
+    server went away while it sat idle (a restart, a failover) is handed out as it is, and the
+    first command on it, or the first transaction, whose retry redis-py leaves at none, fails
+    although Redis answers again. Here each connection is checked as it leaves the pool, from
+    what the event loop already knows of its socket: no round trip, no system call."""
+
+    async def ensure_connection(self, connection) -> None:
+        if connection.is_connected and await _closed_or_dirty(connection):
+            await connection.disconnect(nowait=True)  # connect() below opens a new one
+        await connection.connect()
+
+
+async def _closed_or_dirty(connection) -> bool:
+    """The server closed or reset the connection (end of file, or a reset or keepalive timeout
+    the loop has recorded), or bytes wait on it that no command asked for: not to be used."""
+    reader, writer = connection._reader, connection._writer
+    if reader.exception() is not None or writer.transport.is_closing():
+        return True
+    try:
+        return await connection.can_read()  # end of file, or unread bytes, in the stream or the parser
+    except RedisConnectionError:
+        return True
 
 
 def connect_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
