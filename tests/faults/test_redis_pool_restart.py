@@ -3,23 +3,26 @@ the first command, transaction, pipeline or script batch on each pooled connecti
 through, not hit the socket the old server closed.
 
 redis-py 8 speaks RESP3 and turns maintenance notifications on ("auto") by default, and with
-them on, its pool hands out a pooled connection without checking it (data or end-of-file
-waiting on an idle connection could be a notification). backend/redis.py checks each
-connection when it leaves the pool instead. Redis here is a redis-server of this test's own
-(tests/faults/live.py); the machine's shared one is never touched."""
+them on, its pool hands out a pooled connection without checking it; the cluster client never
+checks a node's free connection. backend/redis.py checks each connection as it leaves the pool.
+Redis here is redis-server processes of this test's own (tests/faults/live.py); the machine's
+shared one is never touched."""
 
 import asyncio
+import subprocess
 from types import SimpleNamespace
 
 import pytest
+from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend import redis as hot
 from backend.identity.service import cache_session
 from backend.redis import KeySpace, Scripts
-from tests.faults.live import RedisServer, TcpCut
+from tests.faults.live import RedisServer, TcpCut, redis_cli_binary, start_cluster
 
 POOL = 8
+KEYS = KeySpace("poolrestart:")
 
 
 @pytest.fixture(scope="module")
@@ -61,31 +64,32 @@ async def _restart(server: RedisServer, client) -> None:
 
 
 async def _transaction(client, i):
-    deps = SimpleNamespace(redis=client, keys=KeySpace("poolrestart:"))
+    deps = SimpleNamespace(redis=client, keys=KEYS)
     await cache_session(deps, th=f"t{i}", account_id=i, expires_ms=2**41)  # MULTI/HSET/PEXPIRE/EXEC
-    return await client.hgetall(deps.keys("tok", f"t{i}"))
+    return await client.hgetall(KEYS("tok", f"t{i}"))
 
 
 async def _pipeline(client, i):
     async with client.pipeline(transaction=False) as pipe:
-        pipe.set(f"poolrestart:p{i}", i, ex=60).get(f"poolrestart:p{i}")
+        pipe.set(KEYS("p", i), i, ex=60).get(KEYS("p", i))
         return await pipe.execute()
 
 
 async def _command(client, i):
-    return await client.set(f"poolrestart:c{i}", i, ex=60)
+    return await client.set(KEYS("c", i), i, ex=60)
 
 
+# kind: (what it does with number i, what it returns, the one key it touches)
 KINDS = {
-    "transaction": (_transaction, lambda i: {"a": str(i), "e": str(2**41)}),
-    "pipeline": (_pipeline, lambda i: [True, str(i)]),
-    "command": (_command, lambda i: True),
+    "transaction": (_transaction, lambda i: {"a": str(i), "e": str(2**41)}, lambda i: KEYS("tok", f"t{i}")),
+    "pipeline": (_pipeline, lambda i: [True, str(i)], lambda i: KEYS("p", i)),
+    "command": (_command, lambda i: True, lambda i: KEYS("c", i)),
 }
 
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_pooled_connections_after_a_restart(redis_server, client, kind):
-    run, expected = KINDS[kind]
+    run, expected, _ = KINDS[kind]
     await _fill_pool(client)
     await _restart(redis_server, client)
     # as many at once as the pool holds, so that every pooled connection is used
@@ -113,7 +117,7 @@ async def test_pooled_connections_reset_while_idle(redis_server, kind):
     relay = await TcpCut(("127.0.0.1", redis_server.port)).start()
     client = hot.connect(f"redis://127.0.0.1:{relay.port}/0", pool_size=POOL)
     try:
-        run, expected = KINDS[kind]
+        run, expected, _ = KINDS[kind]
         await _fill_pool(client)
         assert await relay.reset() == POOL
         results = await asyncio.gather(*[run(client, i) for i in range(POOL)], return_exceptions=True)
@@ -121,3 +125,69 @@ async def test_pooled_connections_reset_while_idle(redis_server, kind):
     finally:
         await hot.close(client)
         await relay.cut()
+
+
+# --- the same on a Redis Cluster: one node restarted ---
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    nodes = start_cluster(tmp_path_factory.mktemp("redis_pool_cluster"), shards=3)
+    yield nodes
+    for node in nodes:
+        node.stop()
+
+
+def _cluster_ok(nodes) -> bool:
+    cli = redis_cli_binary()
+    return all("cluster_state:ok" in subprocess.run([cli, "-p", str(n.port), "cluster", "info"], capture_output=True,
+                                                    text=True).stdout for n in nodes)
+
+
+@pytest.fixture
+def connection_failures(monkeypatch):
+    """Every read or write that failed on a connection (the cluster client hides them: it
+    reloads the cluster's layout and sends again)."""
+    failures = []
+
+    def counting(method):
+        original = getattr(Connection, method)
+
+        async def wrapper(self, *args, **kwargs):
+            try:
+                return await original(self, *args, **kwargs)
+            except (RedisConnectionError, OSError) as exc:
+                failures.append(f"{method}: {exc!r}")
+                raise
+        monkeypatch.setattr(Connection, method, wrapper)
+
+    counting("read_response")
+    counting("send_packed_command")
+    return failures
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_cluster_node_restarted(cluster, kind, connection_failures):
+    run, expected, key = KINDS[kind]
+    victim = cluster[0]
+    client = hot.connect("redis+cluster://" + ",".join(f"127.0.0.1:{n.port}" for n in cluster), pool_size=POOL)
+    try:
+        await client.initialize()
+        node = client.get_node(host="127.0.0.1", port=victim.port)
+        numbers = [i for i in range(2000) if client.get_node_from_key(key(i)) is node][:POOL]
+        # the restarted node's connections opened and idle: as many reads at once as the pool holds
+        await asyncio.gather(*[client.exists(key(i)) for i in numbers])
+        assert len(node._free) == POOL and all(c.is_connected for c in node._free)
+        victim.kill()
+        victim.start()  # with its nodes.conf: the same node, serving the same slots, empty
+        for _ in range(100):
+            if _cluster_ok(cluster):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the cluster did not recover")
+        results = await asyncio.gather(*[run(client, i) for i in numbers], return_exceptions=True)
+        assert results == [expected(i) for i in numbers]
+        assert connection_failures == []  # none was sent on a connection the old server had closed
+    finally:
+        await client.aclose()
