@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.asyncio.connection import Connection, SSLConnection
 from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -37,9 +38,7 @@ def connect(url: str, *, pool_size: int = 64) -> aioredis.Redis:
     if url.split("://", 1)[0] in CLUSTER_SCHEMES:
         return connect_cluster(url, pool_size=pool_size)
     if url:
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=pool_size, timeout=10, decode_responses=True
-        )
+        pool = _CheckedPool.from_url(url, max_connections=pool_size, timeout=10, decode_responses=True)
         return aioredis.Redis(connection_pool=pool)
     try:
         import fakeredis
@@ -47,6 +46,62 @@ def connect(url: str, *, pool_size: int = 64) -> aioredis.Redis:
         raise RuntimeError("REDIS_URL is not set and the embedded store is not installed: pip install '.[embedded]'") from None
 
     return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+
+
+class _CheckedPool(aioredis.BlockingConnectionPool):
+    """A pool that does not hand out a connection the server has closed.
+
+    redis-py's pool checks a connection as it leaves the pool, unless maintenance notifications
+    are on, and redis-py 8 turns them on by default (RESP3, "auto"): then a connection whose
+    server went away while it sat idle (a restart, a failover) is handed out as it is, and the
+    first command on it, or the first transaction, whose retry redis-py leaves at none, fails
+    although Redis answers again. Here each connection is checked as it leaves the pool, from
+    what the event loop already knows of its socket: no round trip, no system call."""
+
+    async def ensure_connection(self, connection) -> None:
+        if connection.is_connected and await _closed_or_dirty(connection):
+            await connection.disconnect(nowait=True)  # connect() below opens a new one
+        await connection.connect()
+
+
+async def _closed_or_dirty(connection) -> bool:
+    """Closed by the server (see _peer_gone), or bytes wait on it that no command asked for:
+    not to be used."""
+    if _peer_gone(connection):
+        return True
+    try:
+        return await connection.can_read()  # unread bytes, in the stream or the parser
+    except RedisConnectionError:
+        return True
+
+
+def _peer_gone(connection) -> bool:
+    """The server closed the connection (end of file) or it was reset or timed out (an error
+    the event loop recorded on the stream, the transport closing), as far as the event loop
+    has already seen: nothing is read or sent to find out."""
+    reader, writer = connection._reader, connection._writer
+    return reader.at_eof() or reader.exception() is not None or writer.transport.is_closing()
+
+
+class _DropsClosed:
+    """For the cluster client's connections: redis-py's ClusterNode takes a free connection
+    without any check, then drops it first if it `should_reconnect()` (except in a transaction
+    between WATCH and EXEC, whose connection must stay). Answering yes for a connection whose
+    server has closed it makes a node's restart cost nothing. Otherwise the first command,
+    pipeline or transaction on each such connection fails, and redis-py hides that by sending it
+    again, after a back-off and with the cluster's layout reloaded (after a restart, half a
+    second for the first transaction in tests/faults/test_redis_pool_restart.py)."""
+
+    def should_reconnect(self) -> bool:
+        return super().should_reconnect() or (self.is_connected and _peer_gone(self))
+
+
+class _ClusterConnection(_DropsClosed, Connection):
+    pass
+
+
+class _ClusterSSLConnection(_DropsClosed, SSLConnection):
+    pass
 
 
 def connect_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
@@ -84,6 +139,14 @@ class _WaitingCluster(RedisCluster):
     def __init__(self, *args, in_flight: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._turns = asyncio.Semaphore(in_flight)
+        # every node's connections are _DropsClosed ones: the nodes met so far (the start-up
+        # list) and those the client creates later from the shared connection settings
+        shared = self.nodes_manager.connection_kwargs
+        shared["connection_class"] = (
+            _ClusterSSLConnection if issubclass(shared["connection_class"], SSLConnection) else _ClusterConnection
+        )
+        for node in self.nodes_manager.startup_nodes.values():
+            node.connection_class = shared["connection_class"]
 
     async def execute_command(self, *args, **kwargs):
         async with _turn(self._turns):

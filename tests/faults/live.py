@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import time
@@ -290,13 +291,16 @@ async def hold_burst(base: str, attempts: list[tuple[str, str, int]], *, connect
 class TcpCut:
     """A TCP relay on a free loopback port in front of `target` (host, port), run on the test's
     event loop: `cut()` drops every relayed connection and refuses new ones (the network to
-    the database is gone), `restore()` listens again on the same port."""
+    the database is gone), `restore()` listens again on the same port, `reset()` resets every
+    relayed connection (a TCP RST to each client, as a middlebox or a dead peer's keepalive
+    timeout gives) and keeps accepting new ones."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
         self.port = free_port()
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._clients: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> "TcpCut":
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
@@ -309,6 +313,7 @@ class TcpCut:
             writer.close()
             return
         self._writers |= {writer, up_writer}
+        self._clients.add(writer)
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             try:
@@ -322,6 +327,7 @@ class TcpCut:
 
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
         self._writers -= {writer, up_writer}
+        self._clients.discard(writer)
 
     async def cut(self) -> None:
         self._server.close()
@@ -332,6 +338,15 @@ class TcpCut:
 
     async def restore(self) -> None:
         await self.start()
+
+    async def reset(self) -> int:
+        """Every relayed connection closed with a RST to its client (SO_LINGER 0); returns how many."""
+        clients = list(self._clients)
+        for w in clients:
+            w.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            w.transport.abort()
+        await asyncio.sleep(0.05)  # the pumps notice and close the upstream side
+        return len(clients)
 
 
 class HoldStream:
