@@ -155,8 +155,9 @@ def table(w) -> dict:
 # Pages and files outside the API: the same for every caller (the pages ask the API for data).
 PUBLIC_PAGES = {"/", "/admin", "/admin/<rest:path>", "/assets/<__file_uri__:path>", "/bills", "/bills/<rest:path>", "/book",
                 "/book/<rest:path>", "/bookings", "/bookings/<rest:path>", "/cards", "/cards/<rest:path>", "/docs",
-                "/docs/assets/<__file_uri__:path>", "/docs/oauth2-redirect.html", "/docs/openapi.json", "/docs/swagger",
-                "/docs/swagger-config", "/family", "/family/<rest:path>", "/favicon.svg", "/login", "/login/<rest:path>",
+                "/docs/assets/<__file_uri__:path>", "/docs/oauth2-redirect.html", "/docs/openapi.json",
+                "/docs/page/swagger-init.js", "/docs/page/swagger-page.css", "/docs/swagger", "/docs/swagger-config", "/family",
+                "/family/<rest:path>", "/favicon.svg", "/login", "/login/<rest:path>",
                 "/messages", "/messages/<rest:path>", "/metrics", "/scans", "/scans/<rest:path>", "/staff", "/staff/<rest:path>"}
 
 
