@@ -261,9 +261,12 @@ class CryptoSettings(Section):
 
 
 class TokenSettings(Section):
-    """Session tokens."""
+    """Session tokens, and how often one address may ask for one (WeChat log-ins)."""
 
     ttl_s: int = Field(7 * 24 * 3600, validation_alias="TOKEN_TTL_S")
+    # generous: a carrier's NAT puts many residents behind one address when slots open at 13:00
+    wx_login_rate_per_ip: int = Field(300, validation_alias="WX_LOGIN_RATE_PER_IP")
+    wx_login_rate_window_s: int = Field(60, validation_alias="WX_LOGIN_RATE_WINDOW_S")
 
 
 class TencentSmsSettings(Section):

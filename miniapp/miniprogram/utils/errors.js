@@ -137,6 +137,7 @@ const LIMIT_RULES = {
   sms_resend_interval: '验证码已发送，60秒内不能重复获取',
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
   login_failures: '登录失败次数过多，请稍后再试',
+  wx_login_ip: '当前网络登录太频繁，请稍后再试',
 }
 
 const BY_STATUS = {
