@@ -124,6 +124,7 @@ const SENTENCES = {
   // hospital systems (shown to residents never, kept complete)
   his_unauthenticated: '医院系统接口未授权',
   invalid_cursor: '分页参数有误',
+  streams_full: '候诊大屏连接过多，请稍后再试',
 }
 
 const LIMIT_RULES = {
@@ -138,6 +139,7 @@ const LIMIT_RULES = {
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
   login_failures: '登录失败次数过多，请稍后再试',
   wx_login_ip: '当前网络登录太频繁，请稍后再试',
+  stream_ip: '当前网络打开的候诊大屏过多，请稍后再试',
 }
 
 const BY_STATUS = {

@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 
 from backend.clock import clock
-from backend.queueing import views as queueing_views
 from backend.staff.signing import sign
 from tests.integration.conftest import ADMIN, Terminal, at, dynamic_code
 from tests.support import make_phone
@@ -282,7 +281,7 @@ def outcome(status: int) -> str:
 
 
 async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, client, catalog, world, monkeypatch):
-    monkeypatch.setattr(queueing_views, "STREAM_MAX_S", 0.0)  # one event, then the stream ends
+    app.ctx.deps.settings = app.ctx.deps.settings.with_overrides(streams={"max_s": 0.0})  # one event, then the end
     w = world
     cases = table(w)
     api_routes = {r for r in routes(app) if r[1].startswith(API + "/")}

@@ -98,6 +98,7 @@ const MESSAGES = {
   unavailable: '服务暂时不可用，请稍后再试。',
   upstream_failed: '外部服务暂时不可用，请稍后再试。',
   wechat_unavailable: '微信服务暂时不可用，请稍后再试。',
+  streams_full: '候诊大屏连接过多，请稍后再试。',
   sms_unavailable: '短信服务暂时不可用，请稍后再试。',
   unknown_order: '未找到该支付订单。',
   invalid_notification: '支付结果校验失败。',
