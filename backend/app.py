@@ -15,7 +15,7 @@ from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
-from backend import db, edge, http, jobs, logs, metrics, openapi_doc
+from backend import db, edge, http, jobs, logs, metrics, openapi_doc, security_headers
 from backend.webapp import views as webapp
 from backend import redis as hot
 from backend.api import api_v1
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
     edge.install(app)
-    logs.install(app)  # request ids, one log line and the metrics per request
+    # request ids, one log line and the metrics per request, and the browser-hardening headers
+    logs.install(app, headers=security_headers.headers_for(settings))
     metrics.install(app)
     app.ctx.behind_proxy = http.behind_proxy(app)
     # Database ids in paths: a positive number that fits the id columns, or the route does not

@@ -261,9 +261,12 @@ class CryptoSettings(Section):
 
 
 class TokenSettings(Section):
-    """Session tokens."""
+    """Session tokens, and how often one address may ask for one (WeChat log-ins)."""
 
     ttl_s: int = Field(7 * 24 * 3600, validation_alias="TOKEN_TTL_S")
+    # generous: a carrier's NAT puts many residents behind one address when slots open at 13:00
+    wx_login_rate_per_ip: int = Field(300, validation_alias="WX_LOGIN_RATE_PER_IP")
+    wx_login_rate_window_s: int = Field(60, validation_alias="WX_LOGIN_RATE_WINDOW_S")
 
 
 class TencentSmsSettings(Section):
@@ -418,6 +421,20 @@ class ScheduleSettings(Section):
     horizon_days: int = Field(90, validation_alias="SCHEDULE_HORIZON_DAYS")  # how far ahead an import may reach
 
 
+class StreamSettings(Section):
+    """Server-sent event streams (the waiting-room display): how many may be open, and their pace."""
+
+    # a waiting room's displays often share one address (the hospital's NAT)
+    max_per_ip: int = Field(20, validation_alias="STREAM_MAX_PER_IP")
+    max_per_worker: int = Field(1000, validation_alias="STREAM_MAX_PER_WORKER")
+    poll_s: float = 1.0  # one database look per schedule and worker per poll, however many watch
+    heartbeat_s: float = 15.0
+    # a stream ends after a while and the browser's EventSource reconnects by itself: no
+    # connection outlives a deploy or holds a worker's shutdown for long
+    max_s: float = 300.0
+    retry_after_s: int = 30  # told to a client over its address's cap
+
+
 class ObservabilitySettings(Section):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     log_format: str = Field("text", validation_alias="LOG_FORMAT")  # text | json
@@ -455,6 +472,7 @@ class Settings(BaseModel):
     wechat_pay: WeChatPaySettings
     payments: PaymentSettings
     schedules: ScheduleSettings
+    streams: StreamSettings
     observability: ObservabilitySettings
 
     @property

@@ -85,7 +85,11 @@ def error_response(status: int, code: str, message: str, **details):
 
 def handle_exception(request, exc: Exception):
     if isinstance(exc, AppError):
-        return json(exc.body(), status=status_of(exc))
+        response = json(exc.body(), status=status_of(exc))
+        retry_after = exc.details.get("retry_after")
+        if isinstance(retry_after, int):  # a rate limit says when: HTTP clients read the header
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, OrmValidationError):
         # A value the model's own field rules refuse (too long, out of range) that a view let
         # through: still the client's input, so a 400, never a 500.

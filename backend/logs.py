@@ -110,9 +110,11 @@ def route_of(request) -> str:
     return "/" + route.path if route is not None else "unmatched"
 
 
-def install(app) -> None:
+def install(app, *, headers: tuple[tuple[str, str], ...] = ()) -> None:
     """Request ids (X-Request-ID accepted and returned), one log line per request, and the
-    request metrics of backend.metrics, from one pair of middleware."""
+    request metrics of backend.metrics, from one pair of middleware. `headers` (the browser
+    hardening of backend.security_headers) are set on every response by the same middleware:
+    one more middleware would cost every hold a coroutine call."""
     from backend import metrics
 
     @app.on_request(priority=1000)
@@ -126,6 +128,8 @@ def install(app) -> None:
         started = getattr(request.ctx, "started", None)
         rid = getattr(request.ctx, "request_id", None) or _incoming_id(request)
         response.headers["X-Request-ID"] = rid
+        for name, value in headers:
+            response.headers[name] = value
         if started is None:  # refused before the request middleware ran
             return
         seconds = time.perf_counter() - started

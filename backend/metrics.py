@@ -104,14 +104,26 @@ def exposition() -> bytes:
     return generate_latest()
 
 
+PATH = "/metrics"
+
+
 def allowed(request, settings) -> bool:
+    # Only the one spelling: the proxy's rule (docs/operations.md) denies exactly /metrics, so a
+    # variant it lets through (/metrics/, /metrics//) must not reach the samples either.
+    if request.path != PATH:
+        return False
     token = settings.observability.metrics_token
     given = request.headers.get("authorization", "")
     if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return True
-    # The peer address: behind a proxy, the proxy's (a scraper goes to the workers directly).
+    # The client's address: the peer's, or behind a proxy the address the proxy forwarded (a
+    # request through the proxy comes from the proxy's own address, often loopback, which must
+    # not pass for a scraper's; a scraper goes to the workers directly and forwards nothing).
+    address = request.ip or ""
+    if getattr(request.app.ctx, "behind_proxy", False) and request.remote_addr:
+        address = request.remote_addr
     try:
-        peer = ipaddress.ip_address(request.ip or "")
+        peer = ipaddress.ip_address(address)
     except ValueError:
         return False
     for network in settings.observability.metrics_networks:
@@ -136,7 +148,9 @@ def install(app) -> None:
 
     from sanic_ext import openapi
 
-    app.add_route(openapi.exclude()(metrics_endpoint), "/metrics", methods=["GET"], name="metrics")
+    # Sanic routes /metrics/ and /metrics// here too (strict_slashes does not hold once sanic-ext
+    # adds its HEAD route to the path): `allowed` refuses every spelling but PATH itself.
+    app.add_route(openapi.exclude()(metrics_endpoint), PATH, methods=["GET"], name="metrics")
 
 
 def prepare_multiprocess(directory: str) -> None:

@@ -1,6 +1,6 @@
 """What production refuses to start with: the parts that exist only so that development runs on
 one machine (console SMS, the WeChat stand-in's credentials, development keys, SQLite, the
-in-process store, the development operator token).
+in-process store, the development operator token), and one key given to two purposes.
 
 `refusals` reads the environment as given (before defaults fill it in) and returns one line per
 problem, each naming the variable to set, so an operator fixes them all in one go.
@@ -56,6 +56,34 @@ def _keys_in(name: str, raw: str) -> list[bytes]:
     return keys
 
 
+def _labelled_keys(name: str, raw: str) -> list[tuple[str, bytes]]:
+    """(where, key) for each key a variable holds: `INDEX_KEY`, or `CRYPTO_KEYS version 2`."""
+    if ":" not in raw:
+        return [(name, key) for key in _keys_in(name, raw)]
+    out = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        version = part.partition(":")[0].strip()
+        out.extend((f"{name} version {version}", key) for key in _keys_in(name, part))
+    return out
+
+
+def reused_keys(env: Mapping[str, str]) -> list[str]:
+    """One line per key that two of the key variables share. Each key has one purpose: the
+    identity data encryption key must not also make the search index, sign QR codes or derive
+    the terminals' secrets (one leak would open them all, and a rotation of one would not
+    retire the other)."""
+    seen: dict[bytes, str] = {}
+    out = []
+    for name in DEV_KEYS:
+        for where, key in _labelled_keys(name, (env.get(name) or "").strip()):
+            first = seen.get(key)
+            if first is None:
+                seen[key] = where
+            elif first.split(" ", 1)[0] != name:
+                out.append(f"{where} is the same key as {first}: give each of {', '.join(DEV_KEYS)} its own key")
+    return out
+
+
 def refusals(env: Mapping[str, str]) -> list[str]:
     """One line per reason `APP_ENV=prod` must not start with this environment."""
     out: list[str] = []
@@ -77,7 +105,7 @@ def refusals(env: Mapping[str, str]) -> list[str]:
             out.append(f"{name} is not set: production needs its own key, not the development one")
         elif dev_key(label) in _keys_in(name, raw):
             out.append(f"{name} holds the published development key: generate a new one")
-
+    out.extend(reused_keys(env))
 
     provider = get("SMS_PROVIDER") or "console"
     if provider == "console":

@@ -6,8 +6,8 @@ import logging
 
 from tortoise.exceptions import IntegrityError
 
-from backend.clock import clock, from_ms, to_ms
-from backend.errors import Unauthorized, Unavailable
+from backend.clock import clock, from_ms, iso_ms, to_ms
+from backend.errors import TooManyRequests, Unauthorized, Unavailable
 from backend.identity import rules
 from backend.identity.models import Account, Session
 from backend.wechat import tokens
@@ -51,6 +51,27 @@ async def _upsert_account(openid: str, unionid: str | None) -> Account:
             account.unionid = unionid
         await account.save(update_fields=["last_login_at", "unionid"])
     return account
+
+
+async def check_login_rate(*, deps, ip: str) -> None:
+    """WX_LOGIN_RATE_PER_IP log-in attempts per address per fixed window of
+    WX_LOGIN_RATE_WINDOW_S, counted in Redis (shared by every worker) before WeChat is asked:
+    each attempt costs a code2session call against the app's WeChat quota and a database write."""
+    settings = deps.settings.tokens
+    window_ms = settings.wx_login_rate_window_s * 1000
+    now_ms = clock.now_ms()
+    window = now_ms // window_ms
+    key = deps.keys("wxlogin", "ip", ip, window)
+    async with deps.redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.pexpire(key, 2 * window_ms)
+        count, _ = await pipe.execute()
+    if count > settings.wx_login_rate_per_ip:
+        until = (window + 1) * window_ms
+        raise TooManyRequests(
+            "too many log-ins from this network, try again shortly",
+            rule="wx_login_ip", until=iso_ms(until), retry_after=max(1, -(-(until - now_ms) // 1000)),
+        )
 
 
 async def login_with_wechat(*, deps, code: str) -> dict:

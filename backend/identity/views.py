@@ -3,7 +3,9 @@ from sanic import Blueprint, Request, json
 from sanic.response import empty
 from sanic_ext import openapi
 
-from backend.http import Input, body
+from backend.edge import refuses
+from backend.errors import TooManyRequests
+from backend.http import Input, body, client_ip
 from backend.identity import service
 from backend.identity.guards import resident
 
@@ -16,9 +18,12 @@ class WxLogin(Input):
 
 @bp.post("/wx-login")
 @openapi.summary("Log in with a wx.login code; returns the service's own bearer token")
+@refuses({TooManyRequests: ("limit_exceeded",)})
 @body(WxLogin)
 async def wx_login(request: Request, body: WxLogin):
-    return json(await service.login_with_wechat(deps=request.app.ctx.deps, code=body.code))
+    deps = request.app.ctx.deps
+    await service.check_login_rate(deps=deps, ip=client_ip(request))
+    return json(await service.login_with_wechat(deps=deps, code=body.code))
 
 
 @bp.post("/logout")

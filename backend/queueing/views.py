@@ -7,18 +7,14 @@ import ujson
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
+from backend.edge import refuses
+from backend.errors import NotFound, TooManyRequests, Unavailable
+from backend.http import client_ip
 from backend.identity.guards import resident
-from backend.queueing import service
+from backend.queueing import service, stream
 
 bp = Blueprint("queueing")
 display_bp = Blueprint("queue_display")
-
-POLL_S = 1.0
-HEARTBEAT_S = 15.0
-# A stream ends after a while and the browser's EventSource reconnects by itself: no connection
-# outlives a deploy or holds a worker's shutdown for long.
-STREAM_MAX_S = 300.0
-
 
 @bp.get("/bookings/<booking_id:id>/queue")
 @openapi.summary("The queue for a booking: number being called, yours, how many ahead")
@@ -35,23 +31,33 @@ async def queue_board(request: Request, schedule_id: int):
 
 @display_bp.get("/schedules/<schedule_id:id>/queue/stream")
 @openapi.summary("Waiting-room display as server-sent events: an event `queue` on every change")
+@refuses({NotFound: ("schedule_not_found",), TooManyRequests: ("limit_exceeded",), Unavailable: ("streams_full",)})
 async def queue_stream(request: Request, schedule_id: int):
-    current = await service.display_board(schedule_id)  # a 404 before the stream starts
-    response = await request.respond(content_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    loop = asyncio.get_running_loop()
-    started = last_sent = loop.time()
-    await response.send(_event(current))
-    while loop.time() - started < STREAM_MAX_S:
-        await asyncio.sleep(POLL_S)
-        latest = await service.display_board(schedule_id)
-        if latest != current:
-            current = latest
-            await response.send(_event(current))
-            last_sent = loop.time()
-        elif loop.time() - last_sent > HEARTBEAT_S:
-            await response.send(": keep-alive\n\n")
-            last_sent = loop.time()
-    await response.eof()
+    deps = request.app.ctx.deps
+    settings = deps.settings.streams
+    gate, boards = _streams_of(request.app, settings)
+    async with gate.admit(deps, client_ip(request)), boards.watching(schedule_id) as board:  # 429/503/404 first
+        response = await request.respond(content_type="text/event-stream",
+                                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        seen = board.version
+        await response.send(_event(board.value))
+        while (left := settings.max_s - (loop.time() - started)) > 0:
+            if await board.wait_past(seen, min(settings.heartbeat_s, left)):
+                seen = board.version
+                await response.send(_event(board.value))
+            elif left > settings.heartbeat_s:
+                await response.send(": keep-alive\n\n")
+        await response.eof()
+
+
+def _streams_of(app, settings) -> tuple[stream.Gate, stream.Boards]:
+    """This worker's gate and boards (one app per worker process)."""
+    found = getattr(app.ctx, "queue_streams", None)
+    if found is None:
+        found = app.ctx.queue_streams = (stream.Gate(), stream.Boards(service.display_board, poll_s=settings.poll_s))
+    return found
 
 
 def _event(data: dict) -> str:

@@ -66,6 +66,7 @@ export const ERROR_SENTENCES = {
   already_booked: '该就诊人已预约了这个时段，不能重复预约',
   sold_out: '该时段已约满，请选择其他时段',
   limit_exceeded: '操作受限，请稍后再试',
+  streams_full: '候诊大屏连接过多，请稍后再试',
   hold_not_found: '没有找到锁号记录，请重新选择号源',
   hold_expired: '锁号已超时，号源已释放，请重新选择号源',
   not_cancellable: '该预约当前不能取消',
@@ -149,6 +150,8 @@ export const LIMIT_RULES = {
   sms_resend_interval: '验证码已发送，60秒内不能重复获取',
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
   login_failures: '登录失败次数过多，请稍后再试',
+  wx_login_ip: '当前网络登录太频繁，请稍后再试',
+  stream_ip: '当前网络打开的候诊大屏过多，请稍后再试',
 }
 
 // A label per value of every status enum in backend/*/rules.py, keyed by the enum's name.

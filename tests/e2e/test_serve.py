@@ -111,3 +111,24 @@ def test_booking_walkthrough(server):
         cancelled = http.delete(f"/bookings/{bookings[0]['id']}", headers=auth).json()
         assert cancelled["status"] == "cancelled" and cancelled["refund"]["amount_fen"] == session["fee_fen"]
         assert http.get(f"/schedules/{session['id']}").json()["remaining"] == session["remaining"]
+
+
+def test_metrics_answers_only_its_exact_path_on_a_real_server(server):
+    """Raw requests, as a proxy would pass them on (no client-side normalising of the path)."""
+    base, _ = server
+    port = int(base.rsplit(":", 1)[1])
+
+    def status_of(path: str) -> int:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+            head = b""
+            while b"\r\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+        return int(head.split(b" ", 2)[1])
+
+    assert status_of("/metrics") == 200  # loopback is in the default networks
+    for variant in ("/metrics/", "/metrics//", "//metrics", "/%6detrics", "/metrics%2F", "/metrics;x", "/./metrics"):
+        assert status_of(variant) in (400, 404), variant

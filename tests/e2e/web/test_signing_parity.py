@@ -23,11 +23,13 @@ CASES = [
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_browser_signature_matches_backend():
     script = """
-    import { signRequest } from './web/src/services/staff/signing.js'
+    import { importSecret, signRequest } from './web/src/services/staff/signing.js'
     const cases = JSON.parse(process.argv[1])
+    const key = await importSecret('s3cr3t-终端')  // non-extractable, as the console keeps it
+    if (key.extractable) throw new Error('the key must not be extractable')
     const out = []
     for (const [method, path, body] of cases) {
-      out.push(await signRequest({ terminalCode: 'T0123456789ABCDEF', secret: 's3cr3t-终端', method, path, body, timestamp: 1767225600, nonce: 'n0nce_n0nce-0123' }))
+      out.push(await signRequest({ terminalCode: 'T0123456789ABCDEF', key, method, path, body, timestamp: 1767225600, nonce: 'n0nce_n0nce-0123' }))
     }
     console.log(JSON.stringify(out))
     """

@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 
 from backend.clock import clock
-from backend.queueing import views as queueing_views
 from backend.staff.signing import sign
 from tests.integration.conftest import ADMIN, Terminal, at, dynamic_code
 from tests.support import make_phone
@@ -159,8 +158,9 @@ def table(w) -> dict:
 # Pages and files outside the API: the same for every caller (the pages ask the API for data).
 PUBLIC_PAGES = {"/", "/admin", "/admin/<rest:path>", "/assets/<__file_uri__:path>", "/bills", "/bills/<rest:path>", "/book",
                 "/book/<rest:path>", "/bookings", "/bookings/<rest:path>", "/cards", "/cards/<rest:path>", "/docs",
-                "/docs/assets/<__file_uri__:path>", "/docs/oauth2-redirect.html", "/docs/openapi.json", "/docs/swagger",
-                "/docs/swagger-config", "/family", "/family/<rest:path>", "/favicon.svg", "/login", "/login/<rest:path>",
+                "/docs/assets/<__file_uri__:path>", "/docs/oauth2-redirect.html", "/docs/openapi.json",
+                "/docs/page/swagger-init.js", "/docs/page/swagger-page.css", "/docs/swagger", "/docs/swagger-config", "/family",
+                "/family/<rest:path>", "/favicon.svg", "/login", "/login/<rest:path>",
                 "/messages", "/messages/<rest:path>", "/metrics", "/scans", "/scans/<rest:path>", "/staff", "/staff/<rest:path>"}
 
 
@@ -290,7 +290,7 @@ def outcome(status: int) -> str:
 
 
 async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, client, catalog, world, monkeypatch):
-    monkeypatch.setattr(queueing_views, "STREAM_MAX_S", 0.0)  # one event, then the stream ends
+    app.ctx.deps.settings = app.ctx.deps.settings.with_overrides(streams={"max_s": 0.0})  # one event, then the end
     w = world
     cases = table(w)
     api_routes = {r for r in routes(app) if r[1].startswith(API + "/")}

@@ -1,7 +1,9 @@
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from backend.app import create_app
 from backend.clock import clock
 from backend.identity.models import Account, Session
 from backend.identity.rules import token_hash
@@ -84,3 +86,43 @@ async def test_wechat_unreachable_is_503_not_500(deps, database, make_client):
     app = create_app(deps=deps)
     _, r = await (await make_client(app)).post("/api/v1/auth/wx-login", json={"code": wx_code("dave")})
     assert r.status == 503 and r.json["error"]["code"] == "wechat_unavailable"
+
+
+
+async def test_wx_login_is_rate_limited_per_address(deps, database, make_client):
+    """WX_LOGIN_RATE_PER_IP attempts per window and address, counted in Redis before WeChat is
+    asked; beyond it 429 limit_exceeded with when to retry (body and Retry-After), nothing
+    written, and other addresses are not held up."""
+    clock.freeze(datetime(2026, 12, 13, 5, 0, 10, tzinfo=timezone.utc))  # 10 s into a 60 s window
+    deps.settings = deps.settings.with_overrides(tokens={"wx_login_rate_per_ip": 3, "wx_login_rate_window_s": 60})
+    app = create_app(deps=deps)
+    one = (await make_client(app)).from_ip("198.51.100.7")
+    other = one.from_ip("198.51.100.8")
+    _, bad = await one.post("/api/v1/auth/wx-login", json={"code": "not a code!"})
+    assert bad.status == 401  # a refused code is an attempt too
+    for user in ("rl-a", "rl-b"):
+        _, r = await one.post("/api/v1/auth/wx-login", json={"code": wx_code(user)})
+        assert r.status == 200
+    sessions = await Session.all().count()
+    _, r = await one.post("/api/v1/auth/wx-login", json={"code": wx_code("rl-c")})
+    assert r.status == 429
+    error = r.json["error"]
+    assert error["code"] == "limit_exceeded" and error["rule"] == "wx_login_ip"
+    assert error["retry_after"] == 50 and r.headers["retry-after"] == "50"
+    assert error["until"].startswith("2026-12-13T13:01:00")  # the window's end, Shanghai time
+    assert await Session.all().count() == sessions
+    _, r = await other.post("/api/v1/auth/wx-login", json={"code": wx_code("rl-d")})
+    assert r.status == 200
+    clock.advance(seconds=50)  # the next window
+    _, r = await one.post("/api/v1/auth/wx-login", json={"code": wx_code("rl-c")})
+    assert r.status == 200
+
+
+@pytest.mark.postgres_only
+async def test_wx_login_limit_holds_under_concurrent_attempts(deps, database, make_client):
+    clock.freeze(datetime(2026, 12, 13, 5, 0, 10, tzinfo=timezone.utc))
+    deps.settings = deps.settings.with_overrides(tokens={"wx_login_rate_per_ip": 5})
+    one = (await make_client(create_app(deps=deps))).from_ip("198.51.100.9")
+    results = await asyncio.gather(*[one.post("/api/v1/auth/wx-login", json={"code": wx_code(f"crowd{i}")}) for i in range(20)])
+    statuses = sorted(r.status for _, r in results)
+    assert statuses == [200] * 5 + [429] * 15

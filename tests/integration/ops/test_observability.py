@@ -98,6 +98,37 @@ async def test_metrics_only_for_configured_networks_or_the_token(deps, database,
     assert r.status == 200
 
 
+async def test_metrics_answers_only_its_one_spelling(deps, database, make_client):
+    """The proxy denies exactly /metrics (docs/operations.md): every other spelling Sanic would
+    route to the same handler must be a stranger's 404 too, even from an allowed address or with
+    the token."""
+    deps.settings = deps.settings.with_overrides(observability={"metrics_token": "scrape-secret-1234"})
+    local = await make_client(create_app(deps=deps))  # 127.0.0.1: in the default networks
+    token = {"Authorization": "Bearer scrape-secret-1234"}
+    _, r = await local.get("/metrics")
+    assert r.status == 200 and "ehealth_http_requests_total" in r.text
+    for path in ("/metrics/", "/metrics//", "/metrics///"):
+        for headers in ({}, token):
+            _, r = await local.get(path, headers=headers)
+            assert r.status == 404 and r.json["error"]["code"] == "not_found", (path, r.status)
+            assert "ehealth_" not in r.text
+
+
+async def test_metrics_through_the_proxy_is_judged_by_the_forwarded_client(deps, database, make_client):
+    """Behind a proxy on the same host every request comes from loopback; the address the proxy
+    forwards is the one the networks are checked against."""
+    app = create_app(deps=deps)
+    app.config.PROXIES_COUNT = 1
+    app.ctx.behind_proxy = True
+    local = await make_client(app)
+    _, r = await local.get("/metrics")  # a scraper on the host, straight to the worker
+    assert r.status == 200
+    _, r = await local.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert r.status == 404
+    _, r = await local.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert r.status == 200
+
+
 async def test_ready_checks_database_redis_and_draining(client, app, database):
     _, r = await client.get("/api/v1/ready")
     assert r.status == 200 and r.json == {"ready": True, "database": True, "redis": True, "draining": False}

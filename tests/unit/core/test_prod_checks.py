@@ -76,3 +76,43 @@ def test_every_problem_is_reported_at_once():
 
 def test_dev_and_test_keep_their_zero_setup_defaults():
     assert load_settings({"APP_ENV": "test", "DATABASE_URL": "sqlite://:memory:"}).sms.provider == "console"
+
+
+@pytest.mark.parametrize("first, second", [
+    ("CRYPTO_KEYS", "INDEX_KEY"), ("CRYPTO_KEYS", "QR_KEYS"), ("CRYPTO_KEYS", "TERMINAL_MASTER_KEY"),
+    ("QR_KEYS", "INDEX_KEY"), ("QR_KEYS", "TERMINAL_MASTER_KEY"), ("INDEX_KEY", "TERMINAL_MASTER_KEY"),
+])
+def test_one_key_reused_by_two_purposes_is_refused(first, second):
+    shared = key()
+    keyrings = ("CRYPTO_KEYS", "QR_KEYS")
+
+    def value(name, *, older=False):
+        if name not in keyrings:
+            return shared
+        # in a keyring, the shared key may hide as an older version next to a fresh one
+        return f"3:{key()},2:{shared}" if older else f"1:{shared}"
+
+    for older in (False, True):
+        env = good_env(**{first: value(first, older=older), second: value(second)})
+        problems = refusals(env)
+        assert len(problems) == 1, problems
+        assert first in problems[0] and second in problems[0] and "same key" in problems[0]
+        if older and first in keyrings:
+            assert f"{first} version 2" in problems[0]
+        with pytest.raises(ConfigError, match="same key"):
+            load_settings(env)
+
+
+def test_a_key_kept_under_two_versions_of_one_keyring_is_not_a_reuse():
+    shared = key()
+    env = good_env(CRYPTO_KEYS=f"2:{shared},1:{shared}", QR_KEYS=f"2:{key()},1:{key()}@2026-01-01T00:00:00+08:00")
+    assert refusals(env) == []
+
+
+def test_a_retired_qr_key_reused_elsewhere_is_refused():
+    shared = key()
+    env = good_env(QR_KEYS=f"2:{key()},1:{shared}@2026-01-01T00:00:00+08:00", TERMINAL_MASTER_KEY=shared)
+    assert refusals(env) == [
+        f"TERMINAL_MASTER_KEY is the same key as QR_KEYS version 1: give each of "
+        f"CRYPTO_KEYS, QR_KEYS, INDEX_KEY, TERMINAL_MASTER_KEY its own key"
+    ]

@@ -56,6 +56,8 @@ def variables() -> dict[str, tuple[str, type]]:
     ("CRYPTO_KEYS", f"1:{KEY1},2:{KEY2}", "crypto.keys", {1: b"1" * 32, 2: b"2" * 32}),
     ("INDEX_KEY", KEY1, "crypto.index_key", b"1" * 32),
     ("TOKEN_TTL_S", "60", "tokens.ttl_s", 60),
+    ("WX_LOGIN_RATE_PER_IP", "7", "tokens.wx_login_rate_per_ip", 7),
+    ("WX_LOGIN_RATE_WINDOW_S", "30", "tokens.wx_login_rate_window_s", 30),
     ("SMS_PROVIDER", "tencent", "sms.provider", "tencent"),
     ("TENCENT_SMS_SECRET_ID", "AKID", "sms.tencent.secret_id", "AKID"),
     ("TENCENT_SMS_SECRET_KEY", "sk", "sms.tencent.secret_key", "sk"),
@@ -90,6 +92,8 @@ def variables() -> dict[str, tuple[str, type]]:
     ("WECHAT_PAY_DISABLED", "1", "payments.enabled", False),  # a field named unlike its variable
     ("DEPOSIT_MAX_FEN", "100", "payments.deposit_max_fen", 100),
     ("SCHEDULE_HORIZON_DAYS", "30", "schedules.horizon_days", 30),
+    ("STREAM_MAX_PER_IP", "4", "streams.max_per_ip", 4),
+    ("STREAM_MAX_PER_WORKER", "50", "streams.max_per_worker", 50),
     ("LOG_LEVEL", "DEBUG", "observability.log_level", "DEBUG"),
     ("LOG_FORMAT", "json", "observability.log_format", "json"),
     ("METRICS_TOKEN", "m", "observability.metrics_token", "m"),

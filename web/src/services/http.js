@@ -11,7 +11,8 @@ export class ApiError extends Error {
 
 export const API = '/api/v1'
 
-// Set by main.js: an expired resident or operator session goes back to its login page.
+// Set by main.js: an expired resident or operator session (401 to a call that sent its token)
+// loses its stored token and goes back to its login page.
 let onUnauthorized = () => {}
 export function whenUnauthorized(handler) { onUnauthorized = handler }
 
@@ -34,7 +35,7 @@ export async function request(method, path, { body, token, headers = {}, raw } =
   const data = text ? JSON.parse(text) : null
   if (!response.ok) {
     const error = new ApiError(response.status, data)
-    if (response.status === 401 && token) onUnauthorized(error)
+    if (response.status === 401 && token) onUnauthorized(error, token)
     throw error
   }
   return data

@@ -1,11 +1,12 @@
 import { API, ApiError, request } from '../http.js'
 import { signRequest } from './signing.js'
-import { terminal, serviceNowSeconds, syncClock } from './terminal.js'
+import { terminal, terminalKey, serviceNowSeconds, syncClock } from './terminal.js'
 
 async function signed(method, path, body) {
   const text = body === undefined ? '' : JSON.stringify(body)
+  const key = await terminalKey()
   const send = async () => {
-    const headers = await signRequest({ terminalCode: terminal.code, secret: terminal.secret, method, path: API + path, body: text, timestamp: serviceNowSeconds() })
+    const headers = await signRequest({ terminalCode: terminal.code, key, method, path: API + path, body: text, timestamp: serviceNowSeconds() })
     return request(method, path, { body: text || undefined, headers })
   }
   try {
