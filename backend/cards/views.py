@@ -3,7 +3,7 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from backend.cards import service
-from backend.http import Input, body
+from backend.http import DigitText, Input, body
 from backend.identity.guards import resident
 
 bp = Blueprint("cards", url_prefix="/cards")
@@ -11,9 +11,9 @@ bp = Blueprint("cards", url_prefix="/cards")
 
 class ClaimCard(Input):
     name: str = Field(min_length=1, max_length=60)
-    id_number: str = Field(min_length=1, max_length=32, description="18-character resident ID number (GB 11643)")
-    phone: str = Field(min_length=1, max_length=20)
-    sms_code: str = Field(pattern=r"^\d{6}$")
+    id_number: DigitText = Field(min_length=1, max_length=32, description="18-character resident ID number (GB 11643)")
+    phone: DigitText = Field(min_length=1, max_length=20)
+    sms_code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 @bp.post("")

@@ -22,6 +22,7 @@ from backend.inpatient.models import Admission, BillDay, BillItem, Deposit
 from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
 from backend.payments import service as payments  # inpatient -> payments, never the reverse
 from backend.privacy.masking import mask_name
+from backend.text import capped
 
 log = logging.getLogger("ehealth.inpatient")
 
@@ -88,9 +89,10 @@ async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items
     whole batch (422 invalid_items, one entry per bad item) and nothing is written."""
     items, problems = rules.check_items(raw_items)
     if problems:
+        shown, more = capped(problems)
         raise AppError(
             f"{len(problems)} item(s) refused; nothing was written", code="invalid_items", status=422,
-            items=[p.as_dict() for p in problems],
+            items=[p.as_dict() for p in shown], **more,
         )
     subtotal = rules.subtotal_fen(items)
     now = clock.now()
@@ -177,11 +179,10 @@ async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction
 
 
 def _parse_cursor(after: str | None) -> int:
-    if after in (None, ""):
-        return 0
-    if not (after.isdigit() and len(after) <= 12):
-        raise BadRequest("after: not a cursor this feed gave", code="invalid_cursor")
-    return int(after)
+    try:
+        return rules.parse_cursor(after)
+    except ValueError:
+        raise BadRequest("after: not a cursor this feed gave", code="invalid_cursor") from None
 
 
 async def deposit_feed(*, hospital: Hospital, after: str | None, limit: int = FEED_PAGE) -> dict:
