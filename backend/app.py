@@ -8,6 +8,7 @@ import itertools
 import logging
 import re
 from functools import partial
+from urllib.parse import unquote
 
 import ujson
 
@@ -43,8 +44,9 @@ YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def ymd_date(segment: str) -> dt.date:
     """A date in a path, by the service's digit rule (backend.text): NFKC, then ASCII digits
-    only (Sanic's own `ymd` reads any script's digits)."""
-    folded = fold_digits(segment)
+    only (Sanic's own `ymd` reads any script's digits). The router hands the segment over still
+    percent-encoded."""
+    folded = fold_digits(unquote(segment))
     if not YMD.fullmatch(folded):
         raise ValueError("not a date")
     return dt.date.fromisoformat(folded)
