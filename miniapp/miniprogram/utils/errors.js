@@ -113,6 +113,7 @@ const SENTENCES = {
   invalid_date: '日期有误',
   // inpatient bills and deposits
   admission_not_found: '没有找到该住院记录，请核对医院和住院号',
+  bill_day_not_found: '医院尚未上传这一天的费用明细',
   invalid_items: '费用明细有误',
   invalid_amount: '充值金额不正确',
   invalid_admission: '住院信息有误',

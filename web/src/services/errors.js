@@ -2,6 +2,7 @@
 const MESSAGES = {
   account_disabled: '该账号已停用。',
   admission_not_found: '未找到该住院记录（请核对医院、就诊人和住院号）。',
+  bill_day_not_found: '医院尚未上传这一天的费用明细。',
   capacity_below_booked: '号源数不能少于已预约人数。',
   deposit_mismatch: '预缴金额不一致。',
   has_bookings: '该出诊已有预约，请改用停诊。',
