@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import itertools
 import logging
 import re
 from functools import partial
+from urllib.parse import unquote
 
 import ujson
 
@@ -22,6 +24,7 @@ from backend.api import api_v1
 from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
+from backend.text import fold_digits
 
 log = logging.getLogger("ehealth")
 _names = itertools.count()
@@ -34,6 +37,19 @@ def row_id(segment: str) -> int:
     if not ROW_ID.fullmatch(segment):
         raise ValueError("not a row id")
     return int(segment)
+
+
+YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def ymd_date(segment: str) -> dt.date:
+    """A date in a path, by the service's digit rule (backend.text): NFKC, then ASCII digits
+    only (Sanic's own `ymd` reads any script's digits). The router hands the segment over still
+    percent-encoded."""
+    folded = fold_digits(unquote(segment))
+    if not YMD.fullmatch(folded):
+        raise ValueError("not a date")
+    return dt.date.fromisoformat(folded)
 
 
 def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> Sanic:
@@ -69,6 +85,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # match (404) - rather than a number too large for the database to even compare. Sanic uses
     # only the cast of a registered type to decide, so the cast itself refuses.
     app.router.register_pattern("id", row_id, ROW_ID)
+    app.router.register_pattern("ymd", ymd_date, YMD)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
     webapp.install(app)  # the SPA at /, /staff, /admin and the docs' assets
     openapi_doc.install(app)  # the complete OpenAPI document at /docs

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import Any, Callable, TypeVar
+import types
+import typing
+from typing import Annotated, Any, Callable, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sanic import Request
@@ -17,6 +19,7 @@ from sanic_ext import openapi
 from sanic_ext.extensions.openapi.builders import OperationStore
 
 from backend.errors import BadRequest, UnsupportedMediaType
+from backend.text import MAX_REPORTED, NotAsciiDigits, first_surrogate_path, fold_digits
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,7 +36,7 @@ class Input(BaseModel):
 # overflows at the first time-zone conversion); an object has at most MAX_FIELDS fields and an
 # error lists at most MAX_ERRORS of them (400,000 unknown fields once answered 25 MB).
 MAX_FIELDS = 200
-MAX_ERRORS = 20
+MAX_ERRORS = MAX_REPORTED
 MAX_DEPTH = 8
 INT_BOUND = 2**63
 YEARS = (2000, 2100)
@@ -94,12 +97,73 @@ def _describe(exc: ValidationError) -> tuple[str, list[dict]]:
     return summary, fields
 
 
+class _Digits:
+    """Marks a text field read as digits though it has no pattern (an ID number, a phone)."""
+
+    def __repr__(self) -> str:
+        return "DIGITS"
+
+
+DIGITS = _Digits()
+# Text holding digits whose shape a domain parser checks (cards.rules.parse_id_number, ...)
+DigitText = Annotated[str, DIGITS]
+
+
+def _reads_digits(annotation: Any, metadata: list) -> bool:
+    """Whether a field is read as a number, code, date or time: anything but free text (a plain
+    `str` without a pattern). Such a field gets the service's digit rule (backend.text)."""
+    if any(m is DIGITS or getattr(m, "pattern", None) for m in metadata):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        inner, *extra = typing.get_args(annotation)
+        return _reads_digits(inner, list(extra))
+    if origin in (typing.Union, types.UnionType):
+        return any(_reads_digits(a, []) for a in typing.get_args(annotation) if a is not type(None))
+    if origin in (list, tuple, set, frozenset):
+        return any(_reads_digits(a, []) for a in typing.get_args(annotation) if a is not Ellipsis)
+    if origin is not None or annotation in (str, Any, bool) or annotation is type(None):
+        return False  # free text, mappings, literals of words
+    return not (isinstance(annotation, type) and issubclass(annotation, BaseModel))
+
+
+@functools.cache
+def _digit_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The keys (aliases where set) of the model's fields that follow the digit rule."""
+    keys = set()
+    for name, field in model.model_fields.items():
+        if _reads_digits(field.annotation, list(field.metadata)):
+            keys.add(field.alias or name)
+    return frozenset(keys)
+
+
+def _folded(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+        try:
+            return fold_digits(value)
+        except NotAsciiDigits as exc:
+            _refuse(where, str(exc))
+    if isinstance(value, list):
+        return [_folded(item, f"{where}.{i}") for i, item in enumerate(value)]
+    return value
+
+
+def fold_digit_fields(model: type[BaseModel], data: dict) -> dict:
+    """The service's one rule for digits (backend.text), applied to every field of `model` read
+    as a number, code, date or time: NFKC, then ASCII digits only."""
+    keys = _digit_fields(model) & data.keys()
+    if not keys:
+        return data
+    return {**data, **{key: _folded(data[key], key) for key in keys}}
+
+
 def validate_model(model: type[M], data: Any) -> M:
     if data is None:
         raise BadRequest("a JSON object body is required")
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
     _bounded_raw(data, "body")
+    data = fold_digit_fields(model, data)
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
@@ -111,6 +175,7 @@ def validate_model(model: type[M], data: Any) -> M:
 
 
 JSON_TYPES = ("application/json",)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _is_json(content_type: str) -> bool:
@@ -124,9 +189,17 @@ def json_body(request: Request) -> Any:
     if not _is_json(request.headers.get("content-type", "")):
         raise UnsupportedMediaType("send the body as application/json")
     try:
-        return request.json
+        data = request.json
     except Exception:  # Sanic raises BadRequest on malformed JSON; keep our message
         raise BadRequest("the body is not valid JSON") from None
+    # Lone surrogates are refused here, once for every JSON body (values and keys, at any depth):
+    # no view, parser or error message downstream ever holds one. They can only come from a
+    # \uD800-style escape, so bodies without one skip the walk.
+    if _SURROGATE_ESCAPE.search(request.body):
+        where = first_surrogate_path(data)
+        if where is not None:
+            _refuse(where[:200], "may not contain lone surrogates (text that is not valid Unicode)")
+    return data
 
 
 def documents_body(schema: dict) -> Callable:

@@ -12,9 +12,10 @@ from datetime import date
 from enum import StrEnum
 
 from backend.sms import rules as sms_rules
+from backend.text import NotAsciiDigits, fold_digits
 from backend.transitions import Transitions
 
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 # First two digits of the administrative division code (GB/T 2260): provinces, municipalities,
@@ -53,7 +54,12 @@ def check_digit(first17: str) -> str:
 
 
 def parse_id_number(raw: str, *, today: date) -> IdNumber:
-    value = (raw or "").strip().upper()
+    """The service's digit rule (backend.text) first: full-width digits (and X) are the same
+    number, so the same person; digits of other scripts are refused."""
+    try:
+        value = fold_digits(raw or "").strip().upper()
+    except NotAsciiDigits:
+        raise InvalidIdentity("id_number", "must be 18 characters: 17 digits 0-9 and a digit or X") from None
     if not _ID_RE.match(value):
         raise InvalidIdentity("id_number", "must be 18 characters: 17 digits and a digit or X")
     if value[:2] not in PROVINCES or value[2:6] == "0000":

@@ -7,7 +7,7 @@ from sanic.response import empty
 from backend.cards import links, service
 from backend.edge import refuses
 from backend.errors import BadRequest, Conflict, Forbidden, NotFound
-from backend.http import Input, body
+from backend.http import DigitText, Input, body
 from backend.identity.guards import resident
 
 bp = Blueprint("cards", url_prefix="/cards")
@@ -15,14 +15,14 @@ bp = Blueprint("cards", url_prefix="/cards")
 
 class ClaimCard(Input):
     name: str = Field(min_length=1, max_length=60)
-    id_number: str = Field(min_length=1, max_length=32, description="18-character resident ID number (GB 11643)")
-    phone: str = Field(min_length=1, max_length=20)
-    sms_code: str = Field(pattern=r"^\d{6}$")
+    id_number: DigitText = Field(min_length=1, max_length=32, description="18-character resident ID number (GB 11643)")
+    phone: DigitText = Field(min_length=1, max_length=20)
+    sms_code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 class ChangePhone(Input):
-    phone: str = Field(min_length=1, max_length=20, description="the new phone; the SMS code (purpose change_phone) goes there")
-    sms_code: str = Field(pattern=r"^\d{6}$")
+    phone: DigitText = Field(min_length=1, max_length=20, description="the new phone; the SMS code (purpose change_phone) goes there")
+    sms_code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 @bp.post("")

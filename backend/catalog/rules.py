@@ -8,21 +8,31 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from backend.clock import local_datetime
+from backend.text import NotAsciiDigits, fold_digits
 from backend.transitions import Transitions
 
 ORDINARY_RELEASE_DAYS = 7
 REFERRAL_EXTRA_DAYS = 3
 EARLIEST_RELEASE = "06:00"
 LATEST_RELEASE = "22:00"
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 MAX_CAPACITY = 500
 MAX_FEE_FEN = 1_000_000
 
 
 class InvalidSchedule(ValueError):
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, *, line: int | None = None):
         super().__init__(message)
         self.field = field
+        self.line = line
+
+
+def _digits(value: str, field: str) -> str:
+    """The service's digit rule (backend.text): NFKC, then ASCII digits only."""
+    try:
+        return fold_digits(value)
+    except NotAsciiDigits as exc:
+        raise InvalidSchedule(field, str(exc)) from None
 
 
 def parse_hhmm(value: str, *, field: str) -> tuple[int, int]:
@@ -33,7 +43,9 @@ def parse_hhmm(value: str, *, field: str) -> tuple[int, int]:
 
 
 def validate_release_time(value: str) -> str:
-    """Slots are never released at night: 22:00-06:00 is refused (both ends allowed)."""
+    """Slots are never released at night: 22:00-06:00 is refused (both ends allowed). Returns the
+    time as stored: ASCII digits (full-width ones are read as such, other scripts refused)."""
+    value = _digits(value or "", "release_time")
     parse_hhmm(value, field="release_time")
     if not EARLIEST_RELEASE <= value <= LATEST_RELEASE:
         raise InvalidSchedule("release_time", f"must be between {EARLIEST_RELEASE} and {LATEST_RELEASE}; no releases at night")
@@ -158,7 +170,7 @@ def _whole(value, field: str) -> int:
         raise InvalidSchedule(field, "must be a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,9}\s*", value):
         return int(value)
     raise InvalidSchedule(field, "must be a whole number")
 
@@ -175,7 +187,7 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
     for field in SCHEDULE_COLUMNS:
         value = raw.get(field)
         if isinstance(value, str):
-            value = value.strip()
+            value = _digits(value, field).strip()  # every column is a code, a date, a time or a number
         if value in (None, ""):
             if field not in _OPTIONAL:
                 raise InvalidSchedule(field, "required")
@@ -188,7 +200,7 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
             raise InvalidSchedule(field, "1-32 of letters, digits, _ and -")
     raw_date = values["date"]
     try:
-        if not (isinstance(raw_date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date)):
+        if not (isinstance(raw_date, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw_date)):
             raise ValueError
         day = date.fromisoformat(raw_date)
     except ValueError:
@@ -209,20 +221,59 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
     )
 
 
+MAX_CSV_CELL = 1024  # the longest legal cell is 64 characters; far below csv's own 128 kB limit
+MAX_CSV_COLUMNS = 64
+
+
 def parse_schedule_csv(text: str, *, max_rows: int) -> tuple[list[dict], list[int]]:
-    """CSV with a header line naming the columns -> (rows as text dicts, their line numbers)."""
+    """CSV with a header line naming the columns -> (rows as text dicts, their line numbers).
+
+    Strict: a NUL character, a carriage return outside quotes (old Mac line ends), a quote left
+    open or stray after a closing quote, a cell over MAX_CSV_CELL characters and a line of more
+    than MAX_CSV_COLUMNS cells are refused as InvalidSchedule("csv", ..., line=n), never left to
+    the csv module's own errors. A byte order mark is taken off the start by the UTF-8 decoding;
+    one anywhere else stays in its cell, where that cell's rule refuses it."""
     import csv
     import io
 
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise InvalidSchedule("csv", "needs a header line naming its columns")
+    if "\x00" in text:
+        raise InvalidSchedule("csv", "may not contain NUL characters", line=text.count("\n", 0, text.index("\x00")) + 1)
+    reader = csv.reader(io.StringIO(text), strict=True)  # lines end at LF (CRLF too): a bare CR is an error
     rows, lines = [], []
-    for record in reader:
-        if None in record:  # more cells than header names
-            record = {**record, "extra column": ",".join(record.pop(None))}
-        rows.append(record)
-        lines.append(reader.line_num)
-        if len(rows) > max_rows:
-            break
+    header: list[str] | None = None
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if len(cells) > MAX_CSV_COLUMNS:
+                raise InvalidSchedule("csv", f"at most {MAX_CSV_COLUMNS} cells per line", line=line)
+            if any(len(cell) > MAX_CSV_CELL for cell in cells):
+                raise InvalidSchedule("csv", f"a cell is longer than {MAX_CSV_CELL} characters", line=line)
+            if header is None:
+                header = cells
+                continue
+            if not cells:
+                continue  # a blank line
+            record = dict(zip(header, cells))
+            if len(cells) < len(header):
+                record.update({name: None for name in header[len(cells):]})
+            elif len(cells) > len(header):  # more cells than header names
+                record["extra column"] = ",".join(cells[len(header):])
+            rows.append(record)
+            lines.append(line)
+            if len(rows) > max_rows:
+                break
+    except csv.Error as exc:
+        raise InvalidSchedule("csv", _csv_reason(str(exc)), line=max(reader.line_num, 1)) from None
+    if not header:
+        raise InvalidSchedule("csv", "needs a header line naming its columns", line=1)
     return rows, lines
+
+
+def _csv_reason(message: str) -> str:
+    if "new-line character" in message:
+        return "a carriage return outside quotes; end lines with LF or CRLF"
+    if "field larger" in message:
+        return f"a cell is longer than {MAX_CSV_CELL} characters"
+    if "expected after" in message or "end of data" in message:
+        return "a quote is not closed, or text follows a closing quote"
+    return "not valid CSV"

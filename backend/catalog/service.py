@@ -12,6 +12,7 @@ from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
 from backend.clock import clock, iso, local_datetime
 from backend.errors import AppError, BadRequest, Conflict, NotFound
+from backend.text import capped
 
 log = logging.getLogger("ehealth.catalog")
 
@@ -56,7 +57,7 @@ def schedule_view(s: Schedule, *, remaining: int, status: str | None = None) -> 
 
 async def create_hospital(*, code: str, name: str, release_time: str = "13:00") -> dict:
     try:
-        rules.validate_release_time(release_time)
+        release_time = rules.validate_release_time(release_time)
     except rules.InvalidSchedule as exc:
         raise _invalid(exc) from None
     try:
@@ -142,9 +143,10 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
                 problem["line"] = lines[i]
             problems.append(problem)
     if problems:
+        shown, more = capped(problems)
         raise AppError(
             f"{len(problems)} of {len(rows)} rows refused; nothing was imported", code="invalid_schedules", status=422,
-            rows=problems,
+            rows=shown, **more,
         )
     created, unchanged, ids = 0, 0, []
     async with in_transaction() as conn:

@@ -26,7 +26,7 @@ class Printable(Input):
         return self
 
 CODE = r"^[A-Za-z0-9_-]{1,32}$"
-HHMM = r"^\d{2}:\d{2}$"
+HHMM = r"^[0-9]{2}:[0-9]{2}$"
 
 
 class ScheduleQuery(BaseModel):
@@ -137,7 +137,10 @@ def schedule_rows_from_request(request: Request) -> tuple[list, list[int] | None
         except UnicodeDecodeError:
             raise BadRequest("the CSV must be UTF-8", code="invalid_schedules") from None
         except rules.InvalidSchedule as exc:
-            raise BadRequest(f"the CSV {exc}", code="invalid_schedules") from None
+            raise BadRequest(
+                f"the CSV (line {exc.line}) {exc}", code="invalid_schedules",
+                rows=[{"index": -1, "line": exc.line, "field": exc.field, "reason": str(exc)}],
+            ) from None
     else:
         data = json_body(request)
         if not isinstance(data, dict) or set(data) != {"schedules"} or not isinstance(data["schedules"], list):

@@ -7,7 +7,7 @@ from backend.cards.rules import RELATIONS
 from backend.edge import refuses
 from backend.errors import Conflict, NotFound
 from backend.family import service
-from backend.http import Input, body
+from backend.http import DigitText, Input, body
 from backend.identity.guards import resident
 
 bp = Blueprint("family", url_prefix="/family")
@@ -15,10 +15,10 @@ bp = Blueprint("family", url_prefix="/family")
 
 class AddMember(Input):
     name: str = Field(min_length=1, max_length=60)
-    id_number: str = Field(min_length=1, max_length=32)
-    phone: str = Field(min_length=1, max_length=20, description="the member's phone; the SMS code goes there")
+    id_number: DigitText = Field(min_length=1, max_length=32)
+    phone: DigitText = Field(min_length=1, max_length=20, description="the member's phone; the SMS code goes there")
     relation: str = Field(description=f"one of {', '.join(RELATIONS)}", max_length=16)
-    sms_code: str = Field(pattern=r"^\d{6}$")
+    sms_code: str = Field(pattern=r"^[0-9]{6}$")
 
 
 @bp.get("")

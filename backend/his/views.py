@@ -9,7 +9,7 @@ from sanic_ext import openapi
 
 from backend.errors import BadRequest, NotFound
 from backend.his.guards import hospital_system
-from backend.http import Input, body, json_body, query
+from backend.http import DigitText, Input, body, json_body, query
 from backend.inpatient import rules
 from backend.inpatient import service as inpatient
 
@@ -27,7 +27,7 @@ def _admission_no(value: str) -> str:
 
 
 class AdmissionPush(Input):
-    id_number: str = Field(min_length=1, max_length=32)
+    id_number: DigitText = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=40)
     ward: str = Field(min_length=1, max_length=64)
     bed: str = Field(min_length=1, max_length=16)
@@ -53,7 +53,7 @@ class AdmissionPush(Input):
 
 
 class FeedQuery(BaseModel):
-    after: str | None = Field(default=None, max_length=20)
+    after: DigitText | None = Field(default=None, max_length=20)
 
 
 class Ack(Input):

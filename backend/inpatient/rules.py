@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
+from backend.text import NotAsciiDigits, fold_digits
 from backend.transitions import Transitions
 
 CATEGORIES = ("drug", "exam", "lab", "treatment", "nursing", "bed", "material", "other")
@@ -49,18 +50,37 @@ def amount_fen(quantity: Decimal, unit_price_fen: int) -> int:
     return int((quantity * unit_price_fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+# A decimal written out: ASCII digits (after the service's digit rule), an optional exponent
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,12})?")
+MAX_QUANTITY_TEXT = 64
+
+
 def parse_quantity(value) -> Decimal:
-    """A JSON number or a decimal string, at most 3 decimals, non-zero, within +-MAX_QUANTITY."""
+    """A JSON number or a decimal string, at most 3 decimals, non-zero, within +-MAX_QUANTITY.
+    Strings follow the service's digit rule (full-width digits read as ASCII, other scripts
+    refused); the size is checked on the exponent before any arithmetic, so "1e999999999" is
+    refused rather than overflowing the decimal context."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("must be a number")
-    try:
+    if isinstance(value, int) and abs(value) > MAX_QUANTITY:
+        raise ValueError(f"must be within +-{MAX_QUANTITY}")  # before str(): ints of 5,000 digits
+    if isinstance(value, str):
+        try:
+            text = fold_digits(value.strip())
+        except NotAsciiDigits as exc:
+            raise ValueError(str(exc)) from None
+        if len(text) > MAX_QUANTITY_TEXT or not _DECIMAL_TEXT.fullmatch(text):
+            raise ValueError("must be a number")
+    else:
         # str() of a float is its shortest round-tripping form: 0.1 stays "0.1", never 0.1000000000000000055
-        quantity = Decimal(value.strip() if isinstance(value, str) else str(value))
+        text = str(value)
+    try:
+        quantity = Decimal(text)
     except InvalidOperation:
-        raise ValueError("must be a number") from None
+        raise ValueError("must be a finite number") from None  # a float's "inf" or "nan"
     if not quantity.is_finite():
         raise ValueError("must be a finite number")
-    if abs(quantity) > MAX_QUANTITY:
+    if quantity and quantity.adjusted() > MAX_QUANTITY.adjusted() or abs(quantity) > MAX_QUANTITY:
         raise ValueError(f"must be within +-{MAX_QUANTITY}")
     if quantity.as_tuple().exponent < -QUANTITY_PLACES and quantity != quantity.quantize(Decimal("0.001")):
         raise ValueError("at most 3 decimals")
@@ -131,7 +151,8 @@ def check_item(raw) -> tuple[Item | None, tuple[str, str] | None]:
 
 
 def check_items(raw_items) -> tuple[list[Item], list[Problem]]:
-    """Every item checked; one problem per bad item (its first bad field)."""
+    """Every item checked; one problem per bad item (its first bad field). The refusal reports
+    only the first few of them (backend.text.capped) with the count of all."""
     if not isinstance(raw_items, list):
         return [], [Problem(-1, "items", "must be a list")]
     if len(raw_items) > MAX_ITEMS_PER_DAY:
@@ -144,6 +165,26 @@ def check_items(raw_items) -> tuple[list[Item], list[Problem]]:
         else:
             items.append(item)
     return items, problems
+
+
+_CURSOR = re.compile(r"[0-9]{1,12}")
+
+
+def parse_cursor(after: str | None) -> int:
+    """A feed's cursor (the last id seen): none or empty is the start. The service's digit rule:
+    NFKC, then 1-12 ASCII digits (`str.isdigit()` also holds for "²" and "①", which `int()`
+    cannot read). Raises ValueError otherwise."""
+    if after in (None, ""):
+        return 0
+    if not isinstance(after, str):
+        raise ValueError("not a cursor")
+    try:
+        folded = fold_digits(after)
+    except NotAsciiDigits as exc:
+        raise ValueError(str(exc)) from None
+    if not _CURSOR.fullmatch(folded):
+        raise ValueError("not a cursor")
+    return int(folded)
 
 
 def subtotal_fen(items) -> int:

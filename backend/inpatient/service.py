@@ -22,6 +22,7 @@ from backend.inpatient.models import Admission, BillDay, BillItem, Deposit
 from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
 from backend.payments import service as payments  # inpatient -> payments, never the reverse
 from backend.privacy.masking import mask_name
+from backend.text import capped
 
 log = logging.getLogger("ehealth.inpatient")
 
@@ -88,9 +89,10 @@ async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items
     whole batch (422 invalid_items, one entry per bad item) and nothing is written."""
     items, problems = rules.check_items(raw_items)
     if problems:
+        shown, more = capped(problems)
         raise AppError(
             f"{len(problems)} item(s) refused; nothing was written", code="invalid_items", status=422,
-            items=[p.as_dict() for p in problems],
+            items=[p.as_dict() for p in shown], **more,
         )
     subtotal = rules.subtotal_fen(items)
     now = clock.now()
@@ -177,11 +179,10 @@ async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction
 
 
 def _parse_cursor(after: str | None) -> int:
-    if after in (None, ""):
-        return 0
-    if not (after.isdigit() and len(after) <= 12):
-        raise BadRequest("after: not a cursor this feed gave", code="invalid_cursor")
-    return int(after)
+    try:
+        return rules.parse_cursor(after)
+    except ValueError:
+        raise BadRequest("after: not a cursor this feed gave", code="invalid_cursor") from None
 
 
 async def deposit_feed(*, hospital: Hospital, after: str | None, limit: int = FEED_PAGE) -> dict:
@@ -244,7 +245,9 @@ async def list_admissions(*, deps, account_id: int, card_id: str) -> list[dict]:
     return [_resident_admission_view(deps, a, total=billed.get(a.id, 0), online=online.get(a.id, 0)) for a in admissions]
 
 
-async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> dict:
+async def _resident_admission(*, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> Admission:
+    """The admission a resident may read (own card or a linked member's), or the one 404 for a
+    wrong admission number and someone else's card alike."""
     if not card_rules.is_card_id(card_id):
         raise _no_bill()
     try:
@@ -256,26 +259,14 @@ async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, adm
     ).select_related("hospital")
     if admission is None:
         raise _no_bill()
-    days = await BillDay.filter(admission_id=admission.id).order_by("date")
-    items_by_day: dict[int, list[dict]] = defaultdict(list)
-    rows = await BillItem.filter(day__admission_id=admission.id).order_by("day_id", "position").values(
-        "day_id", "item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen"
-    )
-    for r in rows:
-        items_by_day[r.pop("day_id")].append(r)
-    day_views, totals_by_category = [], defaultdict(int)
-    for d in days:
-        by_category: dict[str, int] = defaultdict(int)
-        items = items_by_day.get(d.id, [])
-        for item in items:
-            item["quantity"] = float(item["quantity"])  # at most 3 decimals: exact as a JSON number
-            by_category[item["category"]] += item["amount_fen"]
-            totals_by_category[item["category"]] += item["amount_fen"]
-        day_views.append({
-            "date": d.date.isoformat(), "items": items, "subtotal_fen": d.subtotal_fen,
-            "categories": [{"category": c, "subtotal_fen": by_category[c]} for c in rules.CATEGORIES if c in by_category],
-        })
-    total = sum(d.subtotal_fen for d in days)
+    return admission
+
+
+def _categories(amounts: dict[str, int]) -> list[dict]:
+    return [{"category": c, "subtotal_fen": amounts[c]} for c in rules.CATEGORIES if c in amounts]
+
+
+async def _bill_view(deps, admission: Admission, days: list[dict], totals_by_category: dict[str, int], total: int) -> dict:
     paid = await Deposit.filter(admission_id=admission.id, status=DepositStatus.PAID).order_by("paid_at", "id")
     online = sum(p.amount_fen for p in paid)
     prepaid = admission.deposit_fen + online
@@ -286,13 +277,86 @@ async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, adm
             "discharged_at": iso(admission.discharged_at), "discharged": admission.discharged_at is not None,
             "name_masked": mask_name(deps.pii.decrypt(admission.name_enc, field="name")),
         },
-        "days": day_views,
-        "categories": [{"category": c, "subtotal_fen": totals_by_category[c]} for c in rules.CATEGORIES if c in totals_by_category],
+        "days": days,
+        "categories": _categories(totals_by_category),
         "total_fen": total,
         "prepaid_fen": prepaid,
         "hospital_deposit_fen": admission.deposit_fen,
         "online_deposits": [{"deposit_id": p.id, "amount_fen": p.amount_fen, "paid_at": iso(p.paid_at)} for p in paid],
         "balance_fen": rules.balance_fen(prepaid_fen=prepaid, total_fen=total),
+    }
+
+
+def _item_view(row: dict) -> dict:
+    row["quantity"] = float(row["quantity"])  # at most 3 decimals: exact as a JSON number
+    return row
+
+
+ITEM_FIELDS = ("item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen")
+
+
+async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> dict:
+    """The whole bill, every day with every item (the original contract; heavy for a long stay:
+    get_bill_summary and get_bill_day are its light form)."""
+    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    days = await BillDay.filter(admission_id=admission.id).order_by("date")
+    items_by_day: dict[int, list[dict]] = defaultdict(list)
+    rows = await BillItem.filter(day__admission_id=admission.id).order_by("day_id", "position").values("day_id", *ITEM_FIELDS)
+    for r in rows:
+        items_by_day[r.pop("day_id")].append(r)
+    day_views, totals_by_category = [], defaultdict(int)
+    for d in days:
+        by_category: dict[str, int] = defaultdict(int)
+        items = items_by_day.get(d.id, [])
+        for item in items:
+            _item_view(item)
+            by_category[item["category"]] += item["amount_fen"]
+            totals_by_category[item["category"]] += item["amount_fen"]
+        day_views.append({"date": d.date.isoformat(), "items": items, "subtotal_fen": d.subtotal_fen, "categories": _categories(by_category)})
+    return await _bill_view(deps, admission, day_views, totals_by_category, sum(d.subtotal_fen for d in days))
+
+
+async def get_bill_summary(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> dict:
+    """The bill without its items: each day's date, item count, subtotal and category subtotals
+    (summed by the database), with the same totals, prepaid and balance as the whole bill. A
+    two-month stay is a few kilobytes; a day's items come from get_bill_day when opened."""
+    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    days = await BillDay.filter(admission_id=admission.id).order_by("date")
+    sums = await BillItem.filter(day__admission_id=admission.id).annotate(total=Sum("amount_fen")).group_by(
+        "day_id", "category").values("day_id", "category", "total")
+    by_day: dict[int, dict[str, int]] = defaultdict(dict)
+    totals_by_category: dict[str, int] = defaultdict(int)
+    for r in sums:
+        by_day[r["day_id"]][r["category"]] = int(r["total"] or 0)
+        totals_by_category[r["category"]] += int(r["total"] or 0)
+    day_views = [
+        {"date": d.date.isoformat(), "item_count": d.item_count, "subtotal_fen": d.subtotal_fen, "categories": _categories(by_day[d.id])}
+        for d in days
+    ]
+    return await _bill_view(deps, admission, day_views, totals_by_category, sum(d.subtotal_fen for d in days))
+
+
+DAY_PAGE = 200
+MAX_DAY_PAGE = 500
+
+
+async def get_bill_day(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, day: date,
+                       offset: int = 0, limit: int = DAY_PAGE) -> dict:
+    """One day's items, a page at a time in the hospital's order: {date, item_count, subtotal_fen,
+    categories, items, offset, next_offset} (next_offset null on the last page). A day the
+    hospital has not pushed is the same 404 as a bill that is not the caller's."""
+    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    bill_day = await BillDay.get_or_none(admission_id=admission.id, date=day)
+    if bill_day is None:
+        raise NotFound("no such day in this bill", code="bill_day_not_found")
+    sums = await BillItem.filter(day_id=bill_day.id).annotate(total=Sum("amount_fen")).group_by("category").values("category", "total")
+    rows = await BillItem.filter(day_id=bill_day.id).order_by("position").offset(offset).limit(limit).values(*ITEM_FIELDS)
+    following = offset + len(rows)
+    return {
+        "date": bill_day.date.isoformat(), "item_count": bill_day.item_count, "subtotal_fen": bill_day.subtotal_fen,
+        "categories": _categories({r["category"]: int(r["total"] or 0) for r in sums}),
+        "items": [_item_view(r) for r in rows], "offset": offset, "limit": limit,
+        "next_offset": following if following < bill_day.item_count else None,
     }
 
 

@@ -1,9 +1,13 @@
 """Residents' inpatient bills (住院清单) for their own and linked members' cards."""
 
+import datetime as dt
+
 from pydantic import BaseModel, Field
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
+from backend.edge import refuses
+from backend.errors import NotFound
 from backend.http import Input, body, query
 from backend.identity.guards import resident
 from backend.inpatient import service
@@ -38,6 +42,36 @@ async def get_bill(request: Request, query: BillQuery):
     return json(await service.get_bill(
         deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
         card_id=query.card_id, admission_no=query.admission_no,
+    ))
+
+
+@bp.get("/bills/summary")
+@openapi.summary("The bill of one admission without its items, light for a long stay: days with item counts, "
+                 "subtotals and category subtotals; total, prepaid, balance")
+@refuses({NotFound: ("admission_not_found",)})
+@resident
+@query(BillQuery)
+async def get_bill_summary(request: Request, query: BillQuery):
+    return json(await service.get_bill_summary(
+        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
+        card_id=query.card_id, admission_no=query.admission_no,
+    ))
+
+
+class BillDayQuery(BillQuery):
+    offset: int = Field(default=0, ge=0, le=service.MAX_DAY_PAGE * 100, description="next_offset of the previous page")
+    limit: int = Field(default=service.DAY_PAGE, ge=1, le=service.MAX_DAY_PAGE)
+
+
+@bp.get("/bills/days/<day:ymd>")
+@openapi.summary("The items of one day of a bill, a page at a time (follow next_offset until it is null)")
+@refuses({NotFound: ("admission_not_found", "bill_day_not_found")})
+@resident
+@query(BillDayQuery)
+async def get_bill_day(request: Request, day: dt.date, query: BillDayQuery):
+    return json(await service.get_bill_day(
+        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
+        card_id=query.card_id, admission_no=query.admission_no, day=day, offset=query.offset, limit=query.limit,
     ))
 
 

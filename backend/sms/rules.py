@@ -7,9 +7,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from backend.text import NotAsciiDigits, fold_digits
+
 PURPOSES = ("claim_card", "add_family", "change_phone")
 
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class InvalidPhone(ValueError):
@@ -17,8 +19,13 @@ class InvalidPhone(ValueError):
 
 
 def normalize_phone(raw: str) -> str:
-    """Mainland mobile number: 11 digits starting 13-19; `+86`/`86` prefixes and spaces/dashes allowed."""
-    value = re.sub(r"[\s-]", "", raw or "")
+    """Mainland mobile number: 11 digits starting 13-19; `+86`/`86` prefixes and spaces/dashes allowed.
+    The service's digit rule (backend.text) first: one number in full-width digits is the same
+    number (one SMS a minute whatever the spelling); digits of other scripts are refused."""
+    try:
+        value = re.sub(r"[\s-]", "", fold_digits(raw or ""))
+    except NotAsciiDigits:
+        raise InvalidPhone("must be a mainland mobile number (11 digits 0-9 starting 13-19)") from None
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):

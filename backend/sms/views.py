@@ -2,7 +2,7 @@ from pydantic import Field
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
-from backend.http import Input, body, client_ip
+from backend.http import DigitText, Input, body, client_ip
 from backend.sms import service
 from backend.sms.rules import PURPOSES
 
@@ -10,7 +10,7 @@ bp = Blueprint("sms", url_prefix="/sms")
 
 
 class SendCode(Input):
-    phone: str = Field(min_length=1, max_length=20)
+    phone: DigitText = Field(min_length=1, max_length=20)
     purpose: str = Field(description=f"one of {', '.join(PURPOSES)}", max_length=32)
 
 

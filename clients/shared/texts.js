@@ -66,6 +66,7 @@ export const ERROR_SENTENCES = {
   already_booked: '该就诊人已预约了这个时段，不能重复预约',
   sold_out: '该时段已约满，请选择其他时段',
   limit_exceeded: '操作受限，请稍后再试',
+  bill_day_not_found: '医院尚未上传这一天的费用明细',
   streams_full: '候诊大屏连接过多，请稍后再试',
   hold_not_found: '没有找到锁号记录，请重新选择号源',
   hold_expired: '锁号已超时，号源已释放，请重新选择号源',

@@ -75,6 +75,16 @@ describe('inpatient bill and deposit', () => {
     )
     expect([bill.total_fen, bill.prepaid_fen, bill.balance_fen]).toEqual([1667, 50000, 50000 - 1667])
     expect(mine.balance_fen).toBe(bill.balance_fen)
+
+    // the light form the bill page reads: the same days and money without items, then a day's items in pages
+    const summary = await inpatient.getBillSummary(query)
+    expect(summary.days).toEqual([{ date: '2026-11-20', item_count: 3, subtotal_fen: 1667, categories: bill.days[0].categories }])
+    expect([summary.total_fen, summary.prepaid_fen, summary.balance_fen]).toEqual([bill.total_fen, bill.prepaid_fen, bill.balance_fen])
+    const first = await inpatient.getBillDay(Object.assign({ date: '2026-11-20', limit: 2 }, query))
+    expect([first.items.length, first.next_offset, first.item_count]).toEqual([2, 2, 3])
+    const rest = await inpatient.getBillDay(Object.assign({ date: '2026-11-20', offset: first.next_offset, limit: 2 }, query))
+    expect(first.items.concat(rest.items)).toEqual(bill.days[0].items)
+    expect(rest.next_offset).toBe(null)
     expect(fenToYuan(bill.balance_fen)).toBe('483.33')
 
     // a wrong admission number and someone else's card look the same

@@ -33,10 +33,21 @@ test('admissions of the chosen card; a family member has none; lookup by admissi
   expect(fake.calls.navigations.pop()).toBe(`/pages/inpatient/bill/index?hospital_id=1&card_id=${F.CHILD_ID}&admission_no=ZY9`)
 })
 
+const BILL_ROUTES = {
+  'GET /inpatient/bills/summary': F.billSummary,
+  'GET /inpatient/bills/days/2026-11-20': ({ query }) => F.billDay('2026-11-20', { offset: Number(query.offset), limit: Number(query.limit) }),
+  'GET /inpatient/bills/days/2026-11-21': ({ query }) => F.billDay('2026-11-21', { offset: Number(query.offset), limit: Number(query.limit) }),
+}
+
 test('the bill by day: items, returns, subtotals, total, deposit and balance', async () => {
-  const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /inpatient/bills': F.bill }) }))
+  const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, BILL_ROUTES) }))
   const page = await renderPage('pages/inpatient/bill/index', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001' })
-  expect(fake.calls.requests.pop().query).toEqual({ hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001' })
+  const asked = fake.calls.requests.map((r) => [r.path, r.query])
+  // the summary, then only the unfolded (latest) day's items: the whole bill is never asked for
+  expect(asked).toContainEqual(['/inpatient/bills/summary', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001' }])
+  expect(asked).toContainEqual(['/inpatient/bills/days/2026-11-21', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001', offset: '0', limit: '100' }])
+  expect(asked.map(([p]) => p)).not.toContain('/inpatient/bills')
+  expect(asked.map(([p]) => p)).not.toContain('/inpatient/bills/days/2026-11-20')
   let t = text(page)
   expect(t).toContain('¥108.45') // total
   expect(t).toContain('¥1000.00') // prepaid
@@ -47,8 +58,10 @@ test('the bill by day: items, returns, subtotals, total, deposit and balance', a
   expect(t).toContain('退费')
   expect(t).toContain('-1盒 × ¥15.00')
   expect(t).not.toContain('普通床位费')
-  page.instance.onToggleDay({ currentTarget: { dataset: { date: '2026-11-20' } } })
+  expect(t).toContain('2项')
+  await page.instance.onToggleDay({ currentTarget: { dataset: { date: '2026-11-20' } } })
   await settle()
+  expect(fake.calls.requests.map((r) => r.path)).toContain('/inpatient/bills/days/2026-11-20')
   t = text(page)
   expect(t).toContain('普通床位费')
   expect(t).toContain('床位')
@@ -58,9 +71,32 @@ test('the bill by day: items, returns, subtotals, total, deposit and balance', a
 })
 
 test('a bill that is not there (or not the caller’s) is the same not-found sentence', async () => {
-  global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /inpatient/bills': apiError(404, 'not_found') }) })
+  global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'GET /inpatient/bills/summary': apiError(404, 'not_found') }) })
   const page = await renderPage('pages/inpatient/bill/index', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'NOPE' })
   expect(text(page)).toContain('没有找到相关记录')
+})
+
+test('a long day\'s items come a page at a time: "更多明细" asks for the next page', async () => {
+  const many = Array.from({ length: 150 }, (_, i) => ({ item_code: `M${i}`, name: `耗材${i}号`, category: 'material', unit: '个', quantity: 1, unit_price_fen: 100, amount_fen: 100 }))
+  const page1 = { date: '2026-11-21', item_count: 150, subtotal_fen: 15000, categories: [], items: many.slice(0, 100), offset: 0, limit: 100, next_offset: 100 }
+  const page2 = { date: '2026-11-21', item_count: 150, subtotal_fen: 15000, categories: [], items: many.slice(100), offset: 100, limit: 100, next_offset: null }
+  const fake = (global.wx = createFakeWx({
+    routes: Object.assign({}, LOGIN, {
+      'GET /inpatient/bills/summary': Object.assign({}, F.billSummary, { days: [{ date: '2026-11-21', item_count: 150, subtotal_fen: 15000, categories: [] }] }),
+      'GET /inpatient/bills/days/2026-11-21': ({ query }) => (query.offset === '0' ? page1 : page2),
+    }),
+  }))
+  const page = await renderPage('pages/inpatient/bill/index', { hospital_id: '1', card_id: F.SELF_ID, admission_no: 'ZY2026001' })
+  let t = text(page)
+  expect(t).toContain('耗材99号')
+  expect(t).not.toContain('耗材100号')
+  expect(t).toContain('已显示 100 / 150 项')
+  await page.instance.onMoreItems({ currentTarget: { dataset: { date: '2026-11-21' } } })
+  await settle()
+  t = text(page)
+  expect(fake.calls.requests.pop().query.offset).toBe('100')
+  expect(t).toContain('耗材149号')
+  expect(t).not.toContain('更多明细')
 })
 
 test('deposit top-up: amount in yuan checked, sent in fen, paid through WeChat Pay', async () => {

@@ -53,4 +53,15 @@ const bill = {
   total_fen: 10845, prepaid_fen: 100000, balance_fen: 89155,
 }
 
-module.exports = { SELF_ID, CHILD_ID, PARENT_ID, selfCard, childCard, parentCard, schedule, bookingBody, bill }
+// the light form of the same bill: the summary (days without items) and a day's page of items
+const billSummary = Object.assign({}, bill, {
+  days: bill.days.map((d) => ({ date: d.date, item_count: d.items.length, subtotal_fen: d.subtotal_fen, categories: [] })),
+})
+function billDay(date, { offset = 0, limit = 100 } = {}) {
+  const day = bill.days.find((d) => d.date === date)
+  const items = day.items.slice(offset, offset + limit)
+  const next = offset + items.length
+  return { date, item_count: day.items.length, subtotal_fen: day.subtotal_fen, categories: [], items, offset, limit, next_offset: next < day.items.length ? next : null }
+}
+
+module.exports = { SELF_ID, CHILD_ID, PARENT_ID, selfCard, childCard, parentCard, schedule, bookingBody, bill, billSummary, billDay }

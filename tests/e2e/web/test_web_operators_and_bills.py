@@ -161,6 +161,8 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
 
     w = watch(launch().new_context(base_url=web_server, viewport={"width": 390, "height": 844}, locale="zh-CN").new_page(), "bills-his")
     page = w.page
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto("/login")
     page.fill("input[name=wx-user]", "hispatient")
     page.get_by_role("button", name="微信一键登录").click()
@@ -178,4 +180,13 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
     assert page.get_by_test_id("total").inner_text() == yuan(expected_total)
     assert page.get_by_test_id("prepaid").inner_text() == yuan(300000)
     assert page.get_by_test_id("balance").inner_text() == yuan(300000 - expected_total)
+    # the light form: the summary, then the latest day's items; another day's only when opened
+    first, last = sorted(days)
+    page.get_by_text("护理费").wait_for()
+    assert page.get_by_text("床位费").count() == 0
+    page.locator(f".day[data-date='{first}'] .day-head").click()
+    page.get_by_text("床位费").wait_for()
+    bills = [u for u in asked if "/api/v1/inpatient/bills" in u]
+    assert any("/inpatient/bills/summary?" in u for u in bills) and any(f"/inpatient/bills/days/{last}?" in u for u in bills)
+    assert not any("/inpatient/bills?" in u for u in bills), bills
     w.shot("bill-pushed-by-his")

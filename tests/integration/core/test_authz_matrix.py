@@ -97,6 +97,9 @@ def table(w) -> dict:
         ("GET", "/api/v1/inpatient/admissions"): (A_AND_FAMILY, lambda: (f"/inpatient/admissions?card_id={w['A'].card_id}", None)),
         ("POST", "/api/v1/inpatient/deposits"): (A_AND_FAMILY, lambda: ("/inpatient/deposits", {"hospital_id": hx, "card_id": w["A"].card_id, "admission_no": "ZYM1", "amount_fen": 100})),
         ("GET", "/api/v1/inpatient/bills"): (A_AND_FAMILY, lambda: (f"/inpatient/bills?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
+        ("GET", "/api/v1/inpatient/bills/summary"): (A_AND_FAMILY, lambda: (f"/inpatient/bills/summary?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
+        ("GET", "/api/v1/inpatient/bills/days/<day:ymd>"): (A_AND_FAMILY, lambda: (
+            f"/inpatient/bills/days/{clock.today().isoformat()}?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
         # --- clinic terminals -----------------------------------------------------------------
         ("POST", "/api/v1/staff/scan"): (TERMINAL_ANY, lambda: ("/staff/scan", {"payload": w["code"]})),
         ("POST", "/api/v1/staff/checkins"): (TERMINAL_X, lambda: ("/staff/checkins", {"payload": w["code"], "booking_id": w["booking"]["id"]})),
@@ -236,6 +239,12 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
     body = jsonlib.dumps(w["admission"]).encode()
     _, r = await client.request("PUT", path, content=body, headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"})
     assert r.status in (200, 201), r.json
+    # and one day of it, which A and the family can open item by item
+    path += f"/days/{clock.today().isoformat()}"
+    body = jsonlib.dumps({"items": [{"item_code": "BED", "name": "床位费", "category": "bed", "unit": "天", "quantity": 1,
+                                      "unit_price_fen": 6000, "amount_fen": 6000}]}).encode()
+    _, r = await client.request("PUT", path, content=body, headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"})
+    assert r.status == 200, r.json
     return w
 
 

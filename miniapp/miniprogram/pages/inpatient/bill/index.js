@@ -1,13 +1,27 @@
-// The itemised bill of one admission, day by day, with the deposit and the balance.
+// The bill of one admission, day by day, with the deposit and the balance. Light on a phone: the
+// page loads the summary (days without items) and a day's items only when it is unfolded, a page
+// at a time ("更多明细"), so a two-month stay costs a few kilobytes until a day is opened.
 const inpatient = require('../../../services/inpatient')
-const { load } = require('../../../utils/page')
+const { load, toastError } = require('../../../utils/page')
 const { fenToYuan } = require('../../../utils/money')
 const { formatDate, dateChip } = require('../../../utils/time')
 
 const CATEGORIES = { drug: '药品', exam: '检查', lab: '检验', treatment: '治疗', nursing: '护理', bed: '床位', material: '材料', other: '其他' }
+const PAGE = 100
 
 function quantityText(q) {
   return String(Number(q))
+}
+
+function itemView(date, offset) {
+  return (it, i) => ({
+    key: `${date}-${offset + i}`,
+    name: it.name,
+    category: CATEGORIES[it.category] || it.category,
+    detail: `${quantityText(it.quantity)}${it.unit || ''} × ¥${fenToYuan(it.unit_price_fen)}`,
+    amount: fenToYuan(it.amount_fen),
+    isReturn: Number(it.quantity) < 0,
+  })
 }
 
 function billView(bill) {
@@ -24,14 +38,11 @@ function billView(bill) {
       date: d.date,
       label: dateChip(d.date).label,
       subtotal: fenToYuan(d.subtotal_fen),
-      items: d.items.map((it, i) => ({
-        key: `${d.date}-${i}`,
-        name: it.name,
-        category: CATEGORIES[it.category] || it.category,
-        detail: `${quantityText(it.quantity)}${it.unit || ''} × ¥${fenToYuan(it.unit_price_fen)}`,
-        amount: fenToYuan(it.amount_fen),
-        isReturn: Number(it.quantity) < 0,
-      })),
+      itemCount: d.item_count,
+      items: [],
+      nextOffset: d.item_count > 0 ? 0 : null,
+      loading: false,
+      open: false,
     })),
     total: fenToYuan(bill.total_fen),
     prepaid: fenToYuan(bill.prepaid_fen),
@@ -57,10 +68,10 @@ Component({
     onPullDownRefresh() {
       return this.refresh()
     },
-    refresh() {
-      return load(this, () => inpatient.getBill(this.data.query), {
-        apply: (bill) => {
-          const view = billView(bill)
+    async refresh() {
+      const bill = await load(this, () => inpatient.getBillSummary(this.data.query), {
+        apply: (summary) => {
+          const view = billView(summary)
           const open = Object.assign({}, this.data.open)
           // the latest day starts unfolded
           if (view.days.length && !Object.keys(open).length) open[view.days[view.days.length - 1].date] = true
@@ -70,12 +81,44 @@ Component({
           return { bill: view, open }
         },
       })
+      if (!bill) return
+      // the unfolded days' first pages, one request each
+      await Promise.all(this.data.bill.days.filter((d) => d.open).map((d) => this.loadItems(d.date)))
+    },
+    dayIndex(date) {
+      return this.data.bill.days.findIndex((d) => d.date === date)
+    },
+    // the next page of a day's items (the first one when none is loaded yet)
+    async loadItems(date) {
+      const i = this.dayIndex(date)
+      const day = i >= 0 ? this.data.bill.days[i] : null
+      if (!day || day.loading || day.nextOffset === null) return
+      this.setData({ [`bill.days[${i}].loading`]: true })
+      try {
+        const page = await inpatient.getBillDay(Object.assign({ date, offset: day.nextOffset, limit: PAGE }, this.data.query))
+        const items = day.items.concat(page.items.map(itemView(date, page.offset)))
+        this.setData({
+          [`bill.days[${i}].items`]: items,
+          [`bill.days[${i}].nextOffset`]: page.next_offset,
+          [`bill.days[${i}].loading`]: false,
+        })
+      } catch (err) {
+        this.setData({ [`bill.days[${i}].loading`]: false })
+        toastError(err)
+      }
     },
     onToggleDay(e) {
       const date = e.currentTarget.dataset.date
-      const open = Object.assign({}, this.data.open, { [date]: !this.data.open[date] })
+      const opening = !this.data.open[date]
+      const open = Object.assign({}, this.data.open, { [date]: opening })
       const days = this.data.bill.days.map((d) => Object.assign({}, d, { open: Boolean(open[d.date]) }))
       this.setData({ open, 'bill.days': days })
+      const day = days.find((d) => d.date === date)
+      if (opening && day && !day.items.length) return this.loadItems(date)
+      return null
+    },
+    onMoreItems(e) {
+      return this.loadItems(e.currentTarget.dataset.date)
     },
     onDeposit() {
       const q = this.data.query
