@@ -54,6 +54,61 @@ async def test_requests_must_be_signed_fresh_and_never_replayed(catalog, termina
     assert r.status == 401
 
 
+async def test_timestamps_300_s_either_way_are_accepted_301_s_refused_to_the_second(catalog, terminal_for, resident_with_card, client):
+    import json
+
+    from backend.staff.signing import sign
+
+    clock.freeze()  # at a whole second: "301 s ago" is 301 s, not 301.x
+    assert clock.now().timestamp() == int(clock.now().timestamp())
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    body = json.dumps({"payload": f"{me.card_id}:1"}).encode()
+    now = int(clock.now().timestamp())
+    for skew, accepted in ((-301, False), (-300, True), (300, True), (301, False)):
+        headers = sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=now + skew)
+        _, r = await client.post("/api/v1/staff/scan", content=body, headers={**headers, "Content-Type": "application/json"})
+        if accepted:
+            assert r.status == 200, (skew, r.json)
+        else:
+            assert r.status == 401 and r.json["error"]["code"] == "stale_timestamp", (skew, r.json)
+
+
+async def test_nonces_and_spent_codes_are_remembered_at_least_as_long_as_they_could_be_replayed(
+    catalog, terminal_for, resident_with_card, deps
+):
+    """Redis keys expire on real time while tests move the service clock, so a replay "9 minutes
+    later" passes whatever a key's lifetime: the lifetimes themselves are asserted. A timestamp is
+    accepted 300 s either side of the service clock (a nonce must be kept 600 s at least), a
+    dynamic code for up to 120 s (its "used" mark must be kept that long at least)."""
+    from backend.cards.models import Card
+    from backend.qr import rules as qr_rules
+    from backend.qr import service as qr_service
+    from backend.staff import guards, terminal_cache
+
+    clock.freeze(at(date(2026, 12, 13), "09:00"))
+    skew = deps.settings.terminals.clock_skew_s
+    assert skew == 300
+    t = await terminal_for(await catalog.hospital())
+    me = await resident_with_card()
+    code = await dynamic_code(me)
+    body = ('{"payload": "%s"}' % code).encode()
+    headers = t.headers("POST", "/api/v1/staff/scan", body)
+    _, r = await t.client.post("/api/v1/staff/scan", content=body, headers=headers)
+    assert r.status == 200, r.json
+    ttl = await deps.redis.ttl(terminal_cache.nonce_key(deps, t.id, headers["X-Nonce"]))
+    assert 2 * skew <= ttl <= skew * guards.NONCE_TTL_FACTOR, ttl
+
+    assert (await t.scan(code, purpose="payment")).status == 200  # spends the code
+    parsed = qr_rules.parse(code)
+    step = qr_rules.verify(parsed.card_id, parsed.mac, unix_s=clock.now().timestamp(), keys=qr_service._keys(deps)).step
+    card = await Card.get(card_id=me.card_id)
+    ttl = await deps.redis.ttl(deps.keys("qr", "used", card.id, step, parsed.mac))
+    accepted_for = qr_rules.STEP_S * qr_rules.ACCEPTED_STEPS
+    assert accepted_for == 120
+    assert accepted_for <= ttl <= qr_service.USED_TTL_S, ttl
+
+
 async def test_disabled_terminal_is_403_at_once_and_rotation_replaces_the_secret(catalog, terminal_for, resident_with_card, client):
     clock.freeze()
     t = await terminal_for(await catalog.hospital())
