@@ -73,11 +73,19 @@ def test_no_shows_count_from_just_after_a_year_ago_up_to_now():
     assert no_show_ban_until(two + [now + timedelta(seconds=1)], now=now, limit=3, ban_days=30) is None  # not yet
 
 
-def test_the_cancellation_month_is_shanghais_whatever_the_times_zone():
-    # 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Shanghai: December there, November in UTC
-    now = datetime(2026, 12, 10, tzinfo=timezone.utc)
-    first = datetime(2026, 11, 30, 17, tzinfo=timezone.utc)
-    assert cancel_ban_until([first, now, now], now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+def test_the_cancellation_month_is_shanghais_whatever_the_times_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")  # a machine whose local time is not Shanghai's
+    time.tzset()
+    # 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Shanghai: December there, still November in UTC
+    now = datetime(2026, 11, 30, 17, tzinfo=timezone.utc)
+    first = now - timedelta(minutes=30)
+    try:
+        assert cancel_ban_until([first, now, now], now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_cancelling_and_checking_in_refuse_with_their_own_codes_and_messages():

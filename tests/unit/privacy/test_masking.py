@@ -73,6 +73,8 @@ def test_installing_log_scrubbing_masks_messages_and_tracebacks_once():
         record = installed("t", logging.INFO, __file__, 1, "card %s phone %s", ("420101199001011234", "13812345678"), None)
         assert record.getMessage() == "card 4201**********1234 phone 138****5678"
         assert record.args is None
+        named = installed("t", logging.INFO, __file__, 1, "m", (), None, func="where", sinfo="stack")
+        assert (named.funcName, named.stack_info) == ("where", "stack")  # every argument passed on
         untouched = installed("t", logging.INFO, __file__, 1, "nothing %s", ("here",), None)
         assert (untouched.msg, untouched.args) == ("nothing %s", ("here",))  # left as it was
         try:
