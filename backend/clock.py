@@ -53,7 +53,9 @@ class Clock:
             self._set_offset(when - datetime.now(timezone.utc))
 
     def freeze(self, when: datetime | None = None) -> None:
-        self.set(when or self.now(), frozen=True)
+        """Stop the clock at `when`, or at the current whole second: with no fraction left, a
+        time "301 s ago" in unix seconds is 301 s ago, not 301.x (window edges stay exact)."""
+        self.set(when or self.now().replace(microsecond=0), frozen=True)
 
     def advance(self, delta: timedelta | None = None, **kwargs) -> None:
         step = delta if delta is not None else timedelta(**kwargs)

@@ -34,6 +34,16 @@ def make_phone() -> str:
     return str(next(_phones))
 
 
+def masked_id_number(id_number: str) -> str:
+    """The one masked form of an ID number a response may carry (SPEC: 4201**********1234)."""
+    return id_number[:4] + "*" * 10 + id_number[-4:]
+
+
+def masked_phone(phone: str) -> str:
+    """The one masked form of a mobile number (SPEC: 138****5678)."""
+    return phone[:3] + "****" + phone[-4:]
+
+
 NAMES = ["张三", "李小明", "王芳", "欧阳娜娜", "赵四", "钱五", "孙六", "周七", "吴八", "郑九", "冯十", "陈一", "褚二"]
 
 

@@ -252,7 +252,9 @@ async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, 
         raise BookingRefused("already_booked") from None
 
 
-async def booking_view(booking: Booking) -> dict:
+async def booking_view(booking: Booking, *, cancel_days_before: int) -> dict:
+    """A booking as its resident sees it; `cancellable_until` is the deadline cancel_booking enforces
+    (CANCEL_DAYS_BEFORE), shown while the booking can still be cancelled."""
     schedule = booking.schedule
     payment = await booking_payment(booking)
     refund = None
@@ -280,7 +282,10 @@ async def booking_view(booking: Booking) -> dict:
         "created_at": iso(booking.created_at),
         "cancelled_at": iso(booking.cancelled_at),
         "cancel_reason": booking.cancel_reason,
-        "cancellable_until": iso(rules.cancel_deadline(booking.visit_date, days_before=1)) if booking.status == BookingStatus.CONFIRMED else None,
+        "cancellable_until": (
+            iso(rules.cancel_deadline(booking.visit_date, days_before=cancel_days_before))
+            if booking.status == BookingStatus.CONFIRMED else None
+        ),
         "refund": refund,
     }
 
@@ -295,7 +300,8 @@ _RELATED = ("card", "schedule", "schedule__hospital", "schedule__department", "s
 async def list_bookings(*, deps, account_id: int) -> list[dict]:
     card_ids = await cards.accessible_card_ids(account_id)
     bookings = await Booking.filter(card__card_id__in=card_ids).order_by("-visit_date", "-id").select_related(*_RELATED)
-    return [await booking_view(b) for b in bookings]
+    days_before = deps.settings.booking.cancel_days_before
+    return [await booking_view(b, cancel_days_before=days_before) for b in bookings]
 
 
 async def _accessible_booking(account_id: int, booking_id: int) -> Booking:
@@ -306,7 +312,8 @@ async def _accessible_booking(account_id: int, booking_id: int) -> Booking:
 
 
 async def get_booking(*, deps, account_id: int, booking_id: int) -> dict:
-    return await booking_view(await _accessible_booking(account_id, booking_id))
+    booking = await _accessible_booking(account_id, booking_id)
+    return await booking_view(booking, cancel_days_before=deps.settings.booking.cancel_days_before)
 
 
 async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
@@ -334,7 +341,7 @@ async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
         await payments.advance_refund(deps, refund_id=refund_id)
     booking = await _accessible_booking(account_id, booking_id)
     log.info("booking cancelled id=%s", booking.id)
-    return await booking_view(booking)
+    return await booking_view(booking, cancel_days_before=deps.settings.booking.cancel_days_before)
 
 
 async def _give_back(deps, booking: Booking) -> None:

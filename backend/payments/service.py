@@ -135,7 +135,10 @@ async def settle_paid(deps, *, out_trade_no: str, transaction_id: str | None, pa
             payment.status = PaymentStatus.REFUND_PENDING if paid_fen > 0 else PaymentStatus.CLOSED
             payment.note = outcome
             if paid_fen > 0:
-                refund_id = (await _new_refund(conn, payment, amount_fen=paid_fen, reason=outcome)).id
+                # what was paid, but never more than the order's total at WeChat (a notification
+                # claiming more cannot be refunded beyond it: WeChat refuses such a refund)
+                refunded_fen = min(paid_fen, payment.amount_fen)
+                refund_id = (await _new_refund(conn, payment, amount_fen=refunded_fen, reason=outcome)).id
         await payment.save(using_db=conn)
     metrics.PAYMENTS.labels(outcome).inc()
     if refund_id is None:
@@ -264,7 +267,7 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         if refund.status == RefundStatus.PENDING:
             state = await deps.pay.refund(
                 out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen,
-                total_fen=payment.paid_fen or payment.amount_fen, reason=handler.refund_text(refund.reason),
+                total_fen=payment.amount_fen, reason=handler.refund_text(refund.reason),  # the order's total
             )
         else:
             state = await deps.pay.query_refund(out_refund_no=refund.out_refund_no)

@@ -33,15 +33,15 @@ def mask_name(name: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
-    """420101199001011234 -> 4201**********1234."""
-    if len(id_number) < 8:
+    """420101199001011234 -> 4201**********1234; all stars when too short to hide anything."""
+    if len(id_number) <= 8:
         return "*" * len(id_number)
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 -> 138****5678."""
-    if len(phone) < 7:
+    """13812345678 -> 138****5678; all stars when too short to hide anything."""
+    if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 

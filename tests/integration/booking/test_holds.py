@@ -43,6 +43,27 @@ async def test_hospital_release_time_is_used(catalog, resident_with_card):
     assert s["release_at"] == "2026-12-13T08:30:00+08:00"
 
 
+async def test_a_hospital_created_without_a_release_time_releases_at_13_00(catalog, resident_with_card):
+    from backend.catalog import service as catalog_service
+    from backend.catalog.models import Hospital
+
+    clock.freeze(at(date(2026, 12, 1), "09:00"))
+    r = await catalog.admin("POST", "/admin/hospitals", {"code": "NODEFAULT", "name": "默认时间医院"})
+    assert r.status == 201, r.json
+    assert r.json["release_time"] == "13:00"
+    s = await catalog.schedule(hospital=r.json, day=D)
+    assert s["release_at"] == "2026-12-13T13:00:00+08:00"
+    clock.freeze(at(date(2026, 12, 13), "12:59") + timedelta(seconds=59))
+    me = await resident_with_card()
+    assert (await hold(me, s)).json["error"]["code"] == "not_released"
+    clock.freeze(at(date(2026, 12, 13), "13:00"))
+    assert (await hold(me, s)).status == 201
+    # the same default one layer down: the use case, and the stored row itself
+    assert (await catalog_service.create_hospital(code="NODEFAULT2", name="默认时间医院二"))["release_time"] == "13:00"
+    row = await Hospital.create(code="NODEFAULT3", name="默认时间医院三", created_at=clock.now())
+    assert (await Hospital.get(id=row.id)).release_time == "13:00"
+
+
 async def test_no_release_time_at_night(catalog):
     for bad in ("22:01", "23:00", "00:00", "05:59"):
         r = await catalog.admin("POST", "/admin/hospitals", {"code": f"N{bad[:2]}{bad[3:]}", "name": "夜间医院", "release_time": bad})

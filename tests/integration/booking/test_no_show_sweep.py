@@ -100,3 +100,35 @@ async def test_the_first_sweep_catches_up_from_the_oldest_confirmed_booking(cata
     clock.freeze(at(D + timedelta(days=30), "09:00"))  # long after, and no sweep ever ran
     assert await booking_service.mark_no_shows(deps) == 1
     assert await booking_service.mark_no_shows(deps) == 0
+
+
+async def test_no_shows_spread_over_twelve_months_bar_booking(catalog, resident_with_card, booked, deps):
+    """Three no-shows 300, 100 and 10 days before the sweep that finds the last one: all within 12
+    months, so the card is barred (a database look-back shorter than a year would miss some)."""
+    from backend.booking.models import Ban
+
+    now = at(D, "09:00")
+    clock.freeze(at(D - timedelta(days=307), "13:00"))
+    hospital = await catalog.hospital()
+    me = await resident_with_card()
+    for days_ago in (300, 100, 10):
+        day = (now - timedelta(days=days_ago)).date()
+        clock.freeze(at(day - timedelta(days=7), "13:00"))  # the day its slots are released
+        await me.relogin()
+        session = await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=day)
+        await booked(me, session)
+        if days_ago > 10:  # the sweep after the session finds it; the last one is found at `now`
+            clock.freeze(at(day, "09:00"))
+            assert await booking_service.mark_no_shows(deps) == 1
+            assert not await Ban.exists()
+    clock.freeze(now)
+    assert await booking_service.mark_no_shows(deps) == 1
+    assert [b.visit_date for b in await Booking.filter(status=BookingStatus.NO_SHOW).order_by("visit_date")] == [
+        (now - timedelta(days=n)).date() for n in (300, 100, 10)
+    ]
+    assert (await Ban.get()).rule == "no_show_ban"
+    await me.relogin()
+    later = await catalog.schedule(hospital=hospital, day=D + timedelta(days=1))
+    r = await me.post("/api/v1/holds", {"schedule_id": later["id"], "card_id": me.card_id})
+    assert r.status == 429 and r.json["error"]["rule"] == "no_show_ban"
+    assert r.json["error"]["until"] == "2027-01-19T09:00:00+08:00"  # 30 days from the third

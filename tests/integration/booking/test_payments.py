@@ -142,6 +142,34 @@ async def test_amount_mismatch_is_refunded_not_booked(catalog, resident_with_car
     assert (await payer.deliver(payer.standin.sign_notification(body), body)).status == 204
     payment = await Payment.get(out_trade_no=otn)
     assert payment.note == "amount_mismatch" and not await Booking.exists()
+    refund = await Refund.get(payment_id=payment.id)  # what the notification says was paid, of the order's total
+    assert refund.amount_fen == 1 and payer.standin.refunds[refund.out_refund_no].amount_refund == 1
+
+
+async def test_an_overpayment_makes_no_booking_and_is_refunded_in_full(catalog, resident_with_card, payer):
+    clock.freeze(RELEASE)
+    s = await catalog.schedule(day=D, fee_fen=1500)
+    me = await resident_with_card()
+    h = await hold(me, s)
+    otn = (await payer.start(me, h["hold_id"])).json["out_trade_no"]
+    payer.standin.complete_payment(otn)
+    order = payer.standin.orders[otn]
+    resource = {**order.notification_resource, "amount": {**order.notification_resource["amount"], "total": 1501}}
+    body = payer.standin.encrypt_notification(resource, notification_id="EV-overpaid", create_time=clock.now())
+    assert (await payer.deliver(payer.standin.sign_notification(body), body)).status == 204
+    payment = await Payment.get(out_trade_no=otn)
+    assert payment.note == "amount_mismatch" and payment.paid_fen == 1501
+    assert payment.status in ("refund_pending", "refunded")
+    assert not await Booking.exists()
+    refund = await Refund.get(payment_id=payment.id)
+    # all of the order, which is all WeChat can give back (a refund names the order's own total)
+    assert refund.amount_fen == 1500 and refund.reason == "amount_mismatch"
+    assert payer.standin.refunds[refund.out_refund_no].amount_refund == 1500
+    for _ in range(3):
+        clock.advance(seconds=11)
+        await payments.poll_refunds(payer.deps)
+    assert (await Refund.get(id=refund.id)).status == "success"
+    assert (await Payment.get(id=payment.id)).status == "refunded"
 
 
 async def test_cancel_refunds_the_original_payment_and_returns_the_slot(catalog, resident_with_card, payer):
@@ -174,6 +202,37 @@ async def test_cancel_deadline_is_the_end_of_the_day_before(catalog, resident_wi
     assert r.status == 409 and r.json["error"]["code"] == "cancel_deadline_passed"
     assert r.json["error"]["deadline"] == "2026-12-20T00:00:00+08:00"
     assert (await Booking.get(id=booking_id)).status == "confirmed"
+
+
+async def test_cancellable_until_is_the_deadline_cancelling_enforces(catalog, resident_with_card, payer, deps):
+    deps.settings = deps.settings.with_overrides(booking={"cancel_days_before": 3})
+    clock.freeze(RELEASE)
+    s, later = await catalog.schedule(day=D), await catalog.schedule(day=D)
+    me = await resident_with_card()
+    booking_ids = []
+    for schedule in (s, later):
+        otn = await payer.pay(me, (await hold(me, schedule))["hold_id"])
+        booking_ids.append((await Payment.get(out_trade_no=otn)).booking_id)
+    deadline = "2026-12-18T00:00:00+08:00"  # 3 days before the visit: until the end of the 17th
+    for booking_id in booking_ids:
+        assert (await me.get(f"/api/v1/bookings/{booking_id}")).json["cancellable_until"] == deadline
+    assert [b["cancellable_until"] for b in (await me.get("/api/v1/bookings")).json] == [deadline, deadline]
+    clock.freeze(at(date(2026, 12, 17), "23:59") + timedelta(seconds=59))
+    r = await me.delete(f"/api/v1/bookings/{booking_ids[0]}")
+    assert r.status == 200 and r.json["status"] == "cancelled" and r.json["cancellable_until"] is None
+    clock.freeze(at(date(2026, 12, 18), "00:00"))
+    r = await me.delete(f"/api/v1/bookings/{booking_ids[1]}")
+    assert r.status == 409 and r.json["error"]["code"] == "cancel_deadline_passed"
+    assert r.json["error"]["deadline"] == deadline
+
+
+async def test_cancellable_until_by_default_is_the_end_of_the_day_before(catalog, resident_with_card, payer):
+    clock.freeze(RELEASE)
+    s = await catalog.schedule(day=D)
+    me = await resident_with_card()
+    otn = await payer.pay(me, (await hold(me, s))["hold_id"])
+    booking_id = (await Payment.get(out_trade_no=otn)).booking_id
+    assert (await me.get(f"/api/v1/bookings/{booking_id}")).json["cancellable_until"] == "2026-12-20T00:00:00+08:00"
 
 
 async def test_only_my_bookings_and_holds(catalog, resident_with_card, payer):

@@ -5,7 +5,7 @@ import pytest
 
 from backend.cards.models import Card
 from backend.clock import clock
-from tests.support import make_id_number, make_phone
+from tests.support import make_id_number, make_phone, masked_id_number, masked_phone
 
 pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: SMS codes and the account's card set
 
@@ -20,11 +20,13 @@ async def test_claim_then_list_shows_masked_card(login, database):
     assert card["owner"] == "self"
     assert len(card["card_id"]) == 64 and int(card["card_id"], 16) >= 0
     assert card["name_masked"] == "张*丰"
-    assert card["id_masked"] == idn[:4] + "*" * 10 + idn[-4:]
-    assert card["phone_masked"] == phone[:3] + "****" + phone[-4:]
+    assert card["id_masked"] == masked_id_number(idn) == idn[:4] + "*" * 10 + idn[-4:]
+    assert card["phone_masked"] == masked_phone(phone) == phone[:3] + "****" + phone[-4:]
     assert card["is_self"] is True and card["relation"] == "self" and card["status"] == "active"
     listed = await me.get("/api/v1/cards")
     assert listed.status == 200 and listed.json == [card]
+    one = (await me.get(f"/api/v1/cards/{card['card_id']}")).json
+    assert (one["name_masked"], one["id_masked"], one["phone_masked"]) == ("张*丰", masked_id_number(idn), masked_phone(phone))
 
 
 async def test_card_id_reveals_nothing_about_the_person(login, database):

@@ -290,6 +290,32 @@ async def fresh(catalog, w, kind: str):
     raise AssertionError(kind)
 
 
+# Identity fields a request may carry: their values must never come back in a response.
+IDENTITY_FIELDS = ("id_number", "phone", "name")
+
+
+def plain_identity(w, payload) -> dict[str, str]:
+    """The plain identity data a response must never hold: every world resident's ID number (and
+    its birth-date digits), phone and name, and what the request itself sent in identity fields."""
+    plain = {}
+    for who, name in (("A", "张三"), ("B", "李四")):
+        resident = w[who]
+        plain.update({f"{who} ID number": resident.id_number, f"{who} birth date digits": resident.id_number[6:14],
+                      f"{who} phone": resident.phone, f"{who} name": name})
+    if isinstance(payload, dict) and ("id_number" in payload or "phone" in payload):
+        plain.update({f"sent {k}": str(payload[k]) for k in IDENTITY_FIELDS if payload.get(k)})
+    return plain
+
+
+def leaks(response, plain: dict[str, str]) -> list[str]:
+    texts = [response.text]
+    try:
+        texts.append(jsonlib.dumps(jsonlib.loads(response.text), ensure_ascii=False))  # escapes undone
+    except ValueError:
+        pass
+    return sorted({what for what, value in plain.items() for text in texts if value in text})
+
+
 def outcome(status: int) -> str:
     if status in (401, 403, 404):
         return str(status)
@@ -307,7 +333,7 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
     pages = {r for r in routes(app) if not r[1].startswith(API + "/")}
     assert {p for _, p in pages} <= PUBLIC_PAGES, f"pages missing from the table: {sorted({p for _, p in pages} - PUBLIC_PAGES)}"
 
-    wrong, checked = [], 0
+    wrong, leaked, checked = [], [], 0
     for key, (expected, build) in cases.items():
         # callers expected to be refused go first, so an allowed call cannot use the object up
         for actor in sorted(ACTORS, key=lambda a: expected[a] == "ok"):
@@ -321,9 +347,13 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
             _, r = await client.request(key[0], full, content=body, headers=headers)
             got = outcome(r.status)
             checked += 1
+            found = leaks(r, plain_identity(w, payload))
+            if found:
+                leaked.append(f"{key[0]} {key[1]} as {actor} ({r.status}) holds plain {', '.join(found)}: {r.text[:160]}")
             if got != expected[actor]:
                 wrong.append(f"{key[0]} {key[1]} as {actor}: expected {expected[actor]}, got {r.status} {r.text[:160]}")
     assert not wrong, f"{len(wrong)} of {checked} cells wrong:\n" + "\n".join(wrong)
+    assert not leaked, f"{len(leaked)} responses hold plain identity data:\n" + "\n".join(leaked)
     assert checked == len(cases) * len(ACTORS)
     print(f"authorization matrix: {len(cases)} API routes x {len(ACTORS)} callers = {checked} cells checked")
 

@@ -3,25 +3,28 @@ from datetime import datetime, timedelta
 
 from backend.clock import SHANGHAI, clock
 from backend.family.models import FamilyLink
-from tests.support import NAMES, make_id_number, make_phone
+from tests.support import NAMES, make_id_number, make_phone, masked_id_number, masked_phone
 
 
 async def test_add_list_and_cards_order(login, database):
     me = await login()
     own = (await me.claim(name="张三", id_number=make_id_number(), phone=make_phone())).json
     clock.freeze(datetime(2026, 3, 1, 9, tzinfo=SHANGHAI))
-    r = await me.add_member(name="张小宝", id_number=make_id_number(), phone=make_phone(), relation="child")
+    idn, phone = make_id_number(), make_phone()
+    r = await me.add_member(name="张小宝", id_number=idn, phone=phone, relation="child")
     assert r.status == 201, r.json
     member = r.json
     assert set(member) == {"member_id", "card", "relation", "linked_at", "removable_at"}
     assert member["relation"] == "child" and member["card"]["is_self"] is False
     assert member["card"]["name_masked"] == "张*宝"
+    assert member["card"]["id_masked"] == masked_id_number(idn) and member["card"]["phone_masked"] == masked_phone(phone)
     assert member["linked_at"] == "2026-03-01T09:00:00+08:00"
     assert member["removable_at"] == "2026-04-15T00:00:00+08:00"
     assert (await me.get("/api/v1/family")).json == [member]
     cards = (await me.get("/api/v1/cards")).json
     assert [c["card_id"] for c in cards] == [own["card_id"], member["card"]["card_id"]]
     assert cards[1]["relation"] == "child"
+    assert (cards[1]["name_masked"], cards[1]["id_masked"], cards[1]["phone_masked"]) == ("张*宝", masked_id_number(idn), masked_phone(phone))
 
 
 async def test_eleventh_member_is_409(login, database):

@@ -78,6 +78,20 @@ async def test_a_linked_family_member_s_bill_is_readable_by_the_linking_account(
     assert r.status == 200 and r.json["total_fen"] == 2 * 9200
 
 
+async def test_the_bill_names_its_patient_in_the_one_masked_form_and_nothing_more(his_for, resident_with_card):
+    his = await his_for()
+    me = await resident_with_card(name="欧阳娜娜")
+    r = await his.admit("ZY130", id_number=me.id_number, name="欧阳娜娜", admitted=TODAY)
+    assert r.status == 201, r.json
+    r = await me.get(f"/api/v1/inpatient/bills?hospital_id={his.hospital['id']}&card_id={me.card_id}&admission_no=ZY130")
+    assert r.status == 200, r.json
+    assert r.json["admission"]["name_masked"] == "欧**娜"
+    for plain in ("欧阳娜娜", me.id_number, me.id_number[6:14], me.phone):
+        assert plain not in r.text
+    listed = await me.get(f"/api/v1/inpatient/admissions?card_id={me.card_id}")
+    assert listed.status == 200 and me.id_number not in listed.text and "欧阳娜娜" not in listed.text
+
+
 async def test_someone_else_s_card_and_a_wrong_admission_number_get_the_same_404(his_for, resident_with_card):
     his = await his_for()
     owner, stranger = await resident_with_card(), await resident_with_card()

@@ -142,6 +142,43 @@ async def test_signatures_stale_timestamps_and_replays_are_refused_with_the_spec
     assert r.status == 401 and r.json["error"]["code"] == "his_unauthenticated"
 
 
+async def test_timestamps_300_s_either_way_are_accepted_301_s_refused_to_the_second(his_for, client):
+    clock.freeze(at(TODAY, "10:00"))  # a whole second: "301 s ago" is 301 s, not 301.x
+    his = await his_for()
+    await his.admit("ZY041", id_number=make_id_number(), admitted=TODAY)
+    path = his.path("/admissions/ZY041/days/2026-12-10")
+    body = json.dumps({"items": [item()]}).encode()
+    now = int(clock.now().timestamp())
+    assert now == clock.now().timestamp()
+    for skew, accepted in ((-301, False), (-300, True), (300, True), (301, False)):
+        signed = sign("", his.secret, "PUT", path, body, timestamp=now + skew)
+        signed.pop("X-Terminal-Id")
+        _, r = await client.put(path, content=body, headers={**signed, "Content-Type": "application/json"})
+        if accepted:
+            assert r.status == 200, (skew, r.json)
+        else:
+            assert r.status == 401 and r.json["error"]["code"] == "stale_timestamp", (skew, r.json)
+
+
+async def test_a_nonce_is_remembered_at_least_as_long_as_its_timestamp_is_accepted(his_for, client, deps):
+    """Redis keys expire on real time while tests move the service clock, so a replay "9 minutes
+    later" passes whatever the nonce's lifetime: the lifetime itself is asserted. A timestamp is
+    accepted 300 s either side of the service clock, so a nonce must be kept 600 s at least."""
+    from backend.his import guards
+
+    his = await his_for()
+    await his.admit("ZY042", id_number=make_id_number(), admitted=TODAY)
+    path = his.path("/admissions/ZY042/days/2026-12-10")
+    body = json.dumps({"items": [item()]}).encode()
+    headers = his.headers("PUT", path, body)
+    _, r = await client.put(path, content=body, headers=headers)
+    assert r.status == 200, r.json
+    hospital_id = his.hospital["id"]
+    ttl = await deps.redis.ttl(deps.keys("hn", hospital_id, headers["X-Nonce"]))
+    assert 2 * guards.TIMESTAMP_WINDOW_S <= ttl <= guards.NONCE_TTL_S, ttl
+    assert guards.TIMESTAMP_WINDOW_S == 300
+
+
 async def test_a_replayed_nonce_is_refused_when_sent_concurrently(his_for, client):
     his = await his_for()
     await his.admit("ZY045", id_number=make_id_number(), admitted=TODAY)

@@ -58,3 +58,59 @@ def test_a_hold_id_names_its_schedule_and_fits_the_columns():
     for not_a_hold in ("", "h" + "a" * 20, "0h" + "a" * 20, "42h" + "a" * 19, "42h" + "A" * 20, "42h" + "a" * 21,
                        "a" * 24, "42h" + "a" * 20 + "\n", "１２h" + "a" * 20, "-1h" + "a" * 20):
         assert hold_schedule_id(not_a_hold) is None, not_a_hold
+
+
+def test_no_shows_count_from_just_after_a_year_ago_up_to_now():
+    from backend.booking.rules import no_show_ban_until
+
+    now = sh(2026, 12, 1, 9)
+    two = [now - timedelta(days=10), now - timedelta(days=100)]
+    ban = now + timedelta(days=30)
+    assert no_show_ban_until(two + [now], now=now, limit=3, ban_days=30) == ban  # one this very moment counts
+    assert no_show_ban_until(two + [now - timedelta(days=365)], now=now, limit=3, ban_days=30) is None  # exactly a year
+    assert no_show_ban_until(two + [now - timedelta(days=365, seconds=-1)], now=now, limit=3, ban_days=30) == ban
+    assert no_show_ban_until(two + [now - timedelta(days=365, hours=12)], now=now, limit=3, ban_days=30) is None
+    assert no_show_ban_until(two + [now + timedelta(seconds=1)], now=now, limit=3, ban_days=30) is None  # not yet
+
+
+def test_the_cancellation_month_is_shanghais_whatever_the_times_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")  # a machine whose local time is not Shanghai's
+    time.tzset()
+    # 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Shanghai: December there, still November in UTC
+    now = datetime(2026, 11, 30, 17, tzinfo=timezone.utc)
+    first = now - timedelta(minutes=30)
+    try:
+        assert cancel_ban_until([first, now, now], now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_cancelling_and_checking_in_refuse_with_their_own_codes_and_messages():
+    import pytest
+
+    from backend.booking.rules import check_cancel, check_check_in
+    from backend.errors import IllegalTransition
+
+    check_cancel("confirmed")
+    check_check_in("confirmed")
+    expected = {
+        ("cancel", "checked_in"): ("booking_checked_in", "this booking is checked in; it can no longer be cancelled"),
+        ("cancel", "called"): ("booking_checked_in", "this booking was already called; it can no longer be cancelled"),
+        ("cancel", "no_show"): ("not_cancellable", "this booking is no_show"),
+        ("check_in", "checked_in"): ("already_checked_in", "this booking is checked_in"),
+        ("check_in", "called"): ("already_checked_in", "this booking is called"),
+        ("check_in", "cancelled"): ("not_checkinable", "this booking is cancelled"),
+    }
+    for (action, status), (code, message) in expected.items():
+        with pytest.raises(IllegalTransition) as refused:
+            (check_cancel if action == "cancel" else check_check_in)(status)
+        assert (refused.value.code, refused.value.message) == (code, message), (action, status)
+
+
+def test_merchant_numbers_have_their_exact_shape():
+    otn = new_out_trade_no(sh(2026, 12, 13, 13))
+    assert len(otn) == 26 and all(c in "0123456789abcdef" for c in otn[16:])  # EH, 14 digits of time, 10 hex
+    assert new_out_refund_no(otn, 3) == "RF" + otn[2:] + "03"

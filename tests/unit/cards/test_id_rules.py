@@ -83,3 +83,56 @@ def test_names(raw, expected):
 def test_bad_names(raw):
     with pytest.raises(InvalidIdentity):
         normalize_name(raw)
+
+
+def _id(body17: str) -> str:
+    from backend.cards.rules import check_digit
+
+    return body17 + check_digit(body17)
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    ("123", "id_number", "must be 18 characters: 17 digits and a digit or X"),
+    (_id("99010119900101123"), "id_number", "the region code is not a valid administrative division"),
+    (_id("11000019900101123"), "id_number", "the region code is not a valid administrative division"),
+    (_id("11010119900230123"), "id_number", "the birth date is not a real date"),
+    (_id("11010120261124123"), "id_number", "the birth date is in the future"),
+    (_id("11010118991231123"), "id_number", "the birth date is implausibly early"),
+    (_id("11010119900101000"), "id_number", "the sequence code cannot be 000"),
+    ("110101199001011230" if _id("11010119900101123") != "110101199001011230" else "110101199001011231",
+     "id_number", "the check digit does not match"),
+    ("张\x07三", "name", "may not contain control characters"),
+    ("张", "name", "must be 2 to 40 characters"),
+    ("a\ufe00b", "name", "a single variation selector may only follow a Chinese character"),
+    ("张三1", "name", "may contain only Chinese characters, Latin letters, spaces and ·"),
+    ("·张三", "name", "may not begin or end with ·"),
+    ("张三·", "name", "may not begin or end with ·"),
+])
+def test_each_refusal_names_its_field_and_rule(raw, field, message):
+    with pytest.raises(InvalidIdentity) as refused:
+        if field == "id_number":
+            parse_id_number(raw, today=TODAY)
+        else:
+            normalize_name(raw)
+    assert (refused.value.field, str(refused.value)) == (field, message)
+
+
+def test_the_edges_of_an_id_number():
+    earliest = parse_id_number(_id("11010119000101123"), today=TODAY)
+    assert earliest.birth_date == date(1900, 1, 1) and earliest.region == "110101"
+    assert parse_id_number(_id("11010119900101001"), today=TODAY).region == "110101"  # sequence 001 is fine
+
+
+def test_names_are_tidied_the_way_an_id_card_prints_them():
+    assert normalize_name("Li   Lei") == "Li Lei"
+    assert normalize_name("Xu Lin") == "Xu Lin"  # X is a letter like any other, also first or last
+    assert normalize_name("Li X") == "Li X"
+    assert normalize_name("阿依・古丽") == "阿依·古丽" and normalize_name("阿依•古丽") == "阿依·古丽"
+
+
+def test_card_ids_are_64_lower_case_hex_digits():
+    from backend.cards.rules import is_card_id
+
+    assert is_card_id("0a" * 32)
+    for bad in (None, "", "0A" * 32, "0a" * 31, "0a" * 32 + "0", "g" * 64):
+        assert not is_card_id(bad), bad

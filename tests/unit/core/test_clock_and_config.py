@@ -15,6 +15,18 @@ def test_frozen_clock_and_business_date():
     assert iso(c.now()) == "2026-11-24T00:31:01+08:00"
 
 
+def test_freezing_now_stops_at_a_whole_second():
+    c = Clock()
+    c.set(datetime(2030, 1, 1, 12, 0, 0, 750_000, tzinfo=SHANGHAI))
+    c.freeze()
+    assert c.now().microsecond == 0 and c.now_ms() % 1000 == 0
+    assert datetime(2030, 1, 1, 12, tzinfo=SHANGHAI) <= c.now() < datetime(2030, 1, 1, 12, 0, 2, tzinfo=SHANGHAI)
+    assert c.now().timestamp() == int(c.now().timestamp())
+    exact = datetime(2030, 1, 1, 12, 0, 0, 250_000, tzinfo=SHANGHAI)
+    c.freeze(exact)  # a time given is kept as it is
+    assert c.now() == exact
+
+
 def test_running_clock_keeps_moving_from_the_set_time():
     c = Clock()
     c.set(datetime(2030, 1, 1, 12, tzinfo=SHANGHAI))

@@ -74,3 +74,63 @@ def test_sm_index_is_hmac_sm3():
 
     c = cipher("sm")
     assert c.index("x", field="f") == hmac_sm3(b"i" * 32, b"f\x00x").hex()
+
+
+def test_sm4_keys_are_derived_with_hmac_sm3_of_the_service_label():
+    # computed here without the module's helpers: stored ciphertexts depend on this derivation
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from backend.privacy.crypto import _sm4_seal
+
+    key, nonce = b"k" * 32, b"n" * 12
+    mac = hmac.HMAC(key, hashes.SM3())
+    mac.update(b"ehealth/sm4-gcm")
+    encryptor = Cipher(algorithms.SM4(mac.finalize()[:16]), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(b"name")
+    expected = encryptor.update("张三".encode()) + encryptor.finalize() + encryptor.tag
+    assert _sm4_seal(key, nonce, "张三".encode(), b"name") == expected
+
+
+@pytest.mark.parametrize("suite", ["aes", "sm"])
+def test_each_refusal_says_why(suite):
+    import base64
+
+    c = cipher(suite)
+    token = c.encrypt("13812345678", field="phone")
+    with pytest.raises(DecryptionError, match="^authentication failed$"):
+        c.decrypt(token, field="name")
+    with pytest.raises(DecryptionError, match="^unreadable ciphertext or retired key$"):
+        c.decrypt(f"{suite}.9.{token.split('.', 2)[2]}", field="phone")
+    short = base64.b64encode(b"x" * 27).decode()
+    with pytest.raises(DecryptionError, match="^ciphertext too short$"):
+        c.decrypt(f"{suite}.1.{short}", field="phone")
+    assert c.decrypt(c.encrypt("", field="phone"), field="phone") == ""  # nonce and tag alone: 28 bytes
+
+
+@pytest.mark.parametrize("suite", ["aes", "sm"])
+def test_a_ciphertext_with_stray_characters_is_refused_not_cleaned_up(suite):
+    c = cipher(suite)
+    suite_, version, blob = c.encrypt("13812345678", field="phone").split(".", 2)
+    with pytest.raises(DecryptionError, match="^unreadable ciphertext or retired key$"):
+        c.decrypt(f"{suite_}.{version}.{blob[:8]}!{blob[8:]}", field="phone")
+
+
+def test_a_cipher_refuses_an_unknown_suite_or_a_missing_active_key():
+    with pytest.raises(ValueError, match="^unknown suite 'des'$"):
+        cipher("des")
+    with pytest.raises(ValueError, match="^active key version missing from the key ring$"):
+        cipher(keys={1: b"k" * 32}, active=2)
+
+
+def test_the_cipher_from_settings_uses_the_configured_suite_keys_and_index_key():
+    from backend.config import load_settings
+    from backend.privacy.crypto import from_settings
+
+    settings = load_settings({"APP_ENV": "test", "DATABASE_URL": "sqlite://:memory:"})
+    made = from_settings(settings)
+    assert made.suite == settings.crypto.suite and made.active_version == settings.crypto.active_version
+    same = PiiCipher(suite=settings.crypto.suite, keys=settings.crypto.keys, active_version=settings.crypto.active_version,
+                     index_key=settings.crypto.index_key)
+    assert made.index("13812345678", field="phone") == same.index("13812345678", field="phone")
+    assert same.decrypt(made.encrypt("张三", field="name"), field="name") == "张三"

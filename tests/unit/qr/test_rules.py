@@ -129,3 +129,27 @@ def test_a_token_of_any_other_step_is_not_live(shift):
 def test_random_tokens_are_refused(token):
     if token != parse(GOOD).mac:
         assert not _accepted(f"{CARD}:0:{token}")
+
+
+def test_retired_keys_are_tried_newest_first():
+    now = datetime.fromtimestamp(T0, tz=timezone.utc)
+    ring = {1: b"1" * 32, 2: b"2" * 32, 3: b"3" * 32, 4: KEY}
+    assert accepted_keys(ring, active=4, retired_at={}, now=now, grace=timedelta(hours=1)) == [KEY, b"3" * 32, b"2" * 32, b"1" * 32]
+    assert accepted_keys(ring, active=2, retired_at={}, now=now, grace=timedelta(hours=1)) == [b"2" * 32, KEY, b"3" * 32, b"1" * 32]
+
+
+def test_parsing_names_the_card_and_a_refusal_says_why():
+    static = parse(static_payload(CARD))
+    assert (static.kind, static.card_id, static.mac) == (STATIC, CARD, None)
+    dynamic = parse(dynamic_payload(CARD, KEY, step_at(T0)))
+    assert (dynamic.kind, dynamic.card_id) == (DYNAMIC, CARD)
+    with pytest.raises(Malformed) as refused:
+        parse("nonsense")
+    assert str(refused.value) == "not an e-health card code"
+
+
+def test_a_verdict_names_the_step_that_made_the_code():
+    step = step_at(T0)
+    code = parse(dynamic_payload(CARD, KEY, step))
+    assert verify(CARD, code.mac, unix_s=T0 + 70, keys=[KEY]).step == step
+    assert verify(CARD, code.mac, unix_s=T0 + 600, keys=[KEY]).step == step  # expired, and which step it was

@@ -36,3 +36,45 @@ def test_five_tries_then_dead_even_when_right():
 
 def test_missing():
     assert check_code(None, "h", now_ms=1, limits=L) == MISSING
+
+
+def test_prefixes_spaces_and_dashes_are_taken_off_a_number():
+    import pytest
+
+    from backend.sms.rules import InvalidPhone, normalize_phone
+
+    for raw in ("13812345678", "+86 138-1234-5678", "0086 13812345678", "8613812345678", " 138 1234 5678 "):
+        assert normalize_phone(raw) == "13812345678", raw
+    for bad in ("", None, "86138123456", "008613812345678x", "12812345678", "1381234567", "0861381234567", "0013812345678"):
+        with pytest.raises(InvalidPhone) as refused:
+            normalize_phone(bad)
+        assert str(refused.value) == "must be a mainland mobile number (11 digits starting 13-19)", bad
+
+
+def test_a_code_expires_five_minutes_after_it_was_sent_on_real_clock_times():
+    from backend.sms.rules import EXPIRED, OK, CodeState, Limits, check_code
+
+    sent = 1_800_000_000_000  # milliseconds since the epoch, as the service passes them
+    state = CodeState(code_hash="h", issued_ms=sent, attempts=0)
+    assert check_code(state, "h", now_ms=sent + 299_999, limits=Limits()) == OK
+    assert check_code(state, "h", now_ms=sent + 300_000, limits=Limits()) == EXPIRED
+
+
+def test_refusals_to_send_are_refusals():
+    from backend.sms.rules import Limits, SendState, decide_send
+
+    soon = decide_send(SendState(last_sent_ms=1_000, sent_today=1), now_ms=31_000, limits=Limits(), ms_to_next_day=5)
+    assert soon.allowed is False and soon.reason == "resend_interval" and soon.retry_after_ms == 30_000
+    full = decide_send(SendState(last_sent_ms=None, sent_today=10), now_ms=0, limits=Limits(), ms_to_next_day=5)
+    assert full.allowed is False and full.reason == "daily_limit" and full.retry_after_ms == 5
+
+
+def test_the_largest_code_is_999999(monkeypatch):
+    import secrets
+
+    from backend.sms.rules import new_code
+
+    monkeypatch.setattr(secrets, "randbelow", lambda n: n - 1)
+    assert new_code() == "999999"
+    monkeypatch.setattr(secrets, "randbelow", lambda n: 0)
+    assert new_code() == "000000"

@@ -34,3 +34,10 @@ def test_freshness_window():
 def test_nonce_shape():
     assert NONCE_RE.match("a" * 16) and NONCE_RE.match("A-b_" * 16)
     assert not NONCE_RE.match("a" * 15) and not NONCE_RE.match("a" * 65) and not NONCE_RE.match("a b" * 8)
+
+
+def test_a_path_with_undecodable_bytes_still_has_a_canonical_form():
+    from backend.staff.rules import canonical
+
+    # the server decodes raw path bytes with surrogateescape: they must round-trip, not raise
+    assert canonical("get", "/a/\udcff", "1", "n" * 16, b"").split(b"\n")[:2] == [b"GET", b"/a/\xff"]
