@@ -48,7 +48,9 @@ class FigureQuery(BaseModel):
 async def create_operator(request: Request, body: NewOperator):
     if body.hospital_id is not None and not await Hospital.exists(id=body.hospital_id):
         raise NotFound("no such hospital", code="hospital_not_found")
-    return json(await service.create_operator(username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id), status=201)
+    return json(await service.create_operator(
+        username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id, deps=request.app.ctx.deps,
+    ), status=201)
 
 
 @bp.post("/hospitals/<hospital_id:id>/intake-secret")
