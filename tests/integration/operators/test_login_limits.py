@@ -158,7 +158,9 @@ async def test_a_burst_of_log_ins_does_not_stall_other_requests(app, deps, clien
         pings.append(time.perf_counter() - due)
     assert all(r.status == 401 for r in await burst)
     assert len(pings) >= 5, pings
-    # on the event loop, a ping would wait for whole argon2 runs (about one log-in each); in
-    # threads it waits for none
-    assert max(pings) < one_login / 2, (max(pings), one_login)
-    assert statistics.median(pings) < one_login / 5, (statistics.median(pings), one_login)
+    # On the event loop, a ping would wait for the rest of the argon2 run under way (about half
+    # a log-in's time, typically); in threads it waits for none. (A percentile, not the maximum:
+    # on a machine shared with other work, one ping now and then is descheduled for a while.)
+    pings.sort()
+    assert statistics.median(pings) < one_login / 5, (statistics.median(pings), one_login, pings)
+    assert pings[int(len(pings) * 0.8)] < one_login / 2, (one_login, pings)
