@@ -19,6 +19,7 @@ const SENTENCES = {
   unprocessable: '提交的内容无法处理，请检查后重试',
   illegal_transition: '当前状态下不能进行此操作，请刷新后重试',
   unavailable: '服务暂时不可用，请稍后再试',
+  busy: '同时登录的人太多，请稍候几秒再试',
   upstream_failed: '外部服务暂时不可用，请稍后再试',
   internal: '服务出现异常，请稍后再试',
   network: '网络连接失败，请检查网络后重试',
@@ -137,6 +138,7 @@ const LIMIT_RULES = {
   sms_resend_interval: '验证码已发送，60秒内不能重复获取',
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
   login_failures: '登录失败次数过多，请稍后再试',
+  login_failures_ip: '当前网络登录失败次数过多，请稍后再试',
 }
 
 const BY_STATUS = {

@@ -111,11 +111,18 @@ const MESSAGES = {
   range_not_satisfiable: '请求的范围无效。',
   request_timeout: '请求超时，请重试。',
   unsupported_media_type: '提交的内容格式不受支持。',
+  busy: '同时登录的人太多，请稍候几秒再试。',
+}
+
+// limit_exceeded names the rule that refused; these say which one
+const LIMIT_RULES = {
+  login_failures: '该账号登录失败次数过多，请稍后再试。',
+  login_failures_ip: '当前网络登录失败次数过多，请稍后再试。',
 }
 
 export function describe(error) {
   if (!error) return ''
-  const base = MESSAGES[error.code] || error.message || '操作失败。'
+  const base = (error.code === 'limit_exceeded' && LIMIT_RULES[error.rule]) || MESSAGES[error.code] || error.message || '操作失败。'
   if (error.code === 'removal_locked' && error.removable_at) return `${base}可解除日期：${error.removable_at.slice(0, 10)}。`
   if (error.until) return `${base}（至 ${String(error.until).replace('T', ' ').slice(0, 16)}）`
   return base
