@@ -159,7 +159,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args, settings) -> dict:
-    from backend.audit import actions
+    from backend.actions import service as actions
 
     async with _deps(settings) as deps:
         with actions.acting_as(CLI_ACTOR):  # every change is in the operator-action trail as the command line's

@@ -4,7 +4,8 @@ from pydantic import BaseModel, Field, field_validator
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
-from backend.audit import actions, service
+from backend.actions import service as actions
+from backend.audit import service
 from backend.http import query
 from backend.identity.guards import resident
 from backend.operators.guards import operator, scope_or

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.booking import rules, store
 from backend.booking.models import Ban, Booking, Referral, SweepMark
 from backend.booking.rules import BOOKING_MOVES, STANDING, BookingStatus

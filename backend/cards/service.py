@@ -254,7 +254,7 @@ async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str
     """A new registered phone set by an operator who has seen the holder's ID document at a
     counter: for a resident who lost their owner account, or a card without an owner (a child's).
     Audited with the old and new phone masked, the reason and the counter's hospital."""
-    from backend.audit import actions
+    from backend.actions import service as actions
 
     try:
         new_phone = rules.normalize_phone(phone)

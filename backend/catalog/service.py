@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
 from backend.clock import clock, iso, local_datetime

@@ -7,7 +7,7 @@ import secrets
 
 from tortoise.transactions import in_transaction
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.catalog.models import Hospital
 from backend.clock import clock, iso
 from backend.errors import NotFound

@@ -116,7 +116,7 @@ async def import_schedules(request: Request, hospital_code: str):
     from backend.catalog import service as catalog
     from backend.catalog.views import schedule_rows_from_request
 
-    from backend.audit import actions
+    from backend.actions import service as actions
 
     rows, lines = schedule_rows_from_request(request)
     with actions.acting_as(f"his:{request.ctx.hospital.code}"):  # the import's trail names the hospital's system

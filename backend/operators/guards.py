@@ -2,7 +2,7 @@
 
 `@operator`: any logged-in operator (bearer token from POST /admin/login); sets
 request.ctx.operator (a Principal) and makes them the actor of the audit trail
-(backend/audit/actions.py) for the request. `@platform_operator`: platform operators only. A hospital
+(backend/actions) for the request. `@platform_operator`: platform operators only. A hospital
 admin reaches only their hospital: views check with `require_hospital` / `require_object`.
 In dev and test only, the fixed token `dev-admin-token` acts as a platform operator (production
 has no static operator token).
@@ -16,7 +16,7 @@ import hmac
 from sanic import Request
 from sanic_ext import openapi
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.errors import Forbidden, NotFound, Unauthorized
 from backend.operators import rules, service
 

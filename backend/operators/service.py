@@ -8,7 +8,7 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.clock import clock, iso
 from backend.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized, Unavailable
 from backend.identity.rules import new_token, token_expiry, token_hash

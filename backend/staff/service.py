@@ -8,7 +8,7 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
-from backend.audit import actions
+from backend.actions import service as actions
 from backend.audit import service as audit
 from backend.booking.models import Booking
 from backend.booking.rules import STANDING

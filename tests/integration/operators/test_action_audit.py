@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 
 from backend import cli
-from backend.audit import actions
-from backend.audit.models import OperatorAction
+from backend.actions import service as actions
+from backend.actions.models import OperatorAction
 from backend.catalog.models import Hospital
 from backend.clock import clock
 from tests.integration.conftest import ADMIN

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.audit.models import OperatorAction
+from backend.actions.models import OperatorAction
 from backend.cards.models import Card
 from backend.clock import clock
 from tests.integration.conftest import ADMIN

@@ -90,6 +90,11 @@ def variables() -> dict[str, tuple[str, type]]:
     ("WECHAT_PAY_DISABLED", "1", "payments.enabled", False),  # a field named unlike its variable
     ("DEPOSIT_MAX_FEN", "100", "payments.deposit_max_fen", 100),
     ("SCHEDULE_HORIZON_DAYS", "30", "schedules.horizon_days", 30),
+    ("OPERATOR_LOGIN_FAILURES", "5", "operators.login_failures_per_account", 5),
+    ("OPERATOR_LOGIN_FAILURES_PER_IP", "20", "operators.login_failures_per_ip", 20),
+    ("OPERATOR_LOGIN_WINDOW_S", "60", "operators.login_failure_window_s", 60),
+    ("OPERATOR_KDF_CONCURRENCY", "4", "operators.kdf_concurrency", 4),
+    ("OPERATOR_KDF_QUEUE", "0", "operators.kdf_queue", 0),
     ("LOG_LEVEL", "DEBUG", "observability.log_level", "DEBUG"),
     ("LOG_FORMAT", "json", "observability.log_format", "json"),
     ("METRICS_TOKEN", "m", "observability.metrics_token", "m"),

@@ -1,4 +1,5 @@
 """The trail of operator actions: every change made from the console or the command line.
+(Its own package, importing no domain, so that every domain can write to it.)
 
 Who acts is set once per request by the operator guards (and by the command line) with
 `acting_as`; the use cases then call `record(...)` next to the change, inside its transaction
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from backend.audit.models import OperatorAction
+from backend.actions.models import OperatorAction
 from backend.clock import clock, iso
 from backend.privacy.masking import mask_phone
 
