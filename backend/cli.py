@@ -69,7 +69,8 @@ async def create_operator(deps, args) -> dict:
         if getpass.getpass("again: ") != password:
             raise BadRequest("the passwords differ", code="invalid_operator")
     hospital_id = await _hospital_id(args.hospital) if args.hospital else None
-    return await service.create_operator(username=args.username, password=password, role=args.role, hospital_id=hospital_id, deps=deps)
+    return await service.create_operator(username=args.username, password=password, role=args.role,
+        hospital_id=hospital_id, deps=deps)
 
 
 async def onboard_hospital(deps, args) -> dict:

@@ -82,8 +82,10 @@ async def audit_log(request: Request, query: AuditQuery):
 class ActionQuery(BaseModel):
     hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    actor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@:-]{1,80}$", description='a username, "cli", "his:<code>"')
-    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}\.[a-z_]{1,23}$", description='e.g. "schedule.suspend"')
+    actor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@:-]{1,80}$",
+        description='a username, "cli", "his:<code>"')
+    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}\.[a-z_]{1,23}$",
+        description='e.g. "schedule.suspend"')
     target_kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}$", description='e.g. "schedule", "card"')
     target_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     from_: dt.datetime | None = Field(default=None, alias="from")
@@ -100,7 +102,7 @@ class ActionQuery(BaseModel):
 
 
 @bp.get("/admin/audit/actions")
-@openapi.summary("OPERATOR: every operator action (who, where, what, the change, the reason), filtered and paged newest first")
+@openapi.summary("OPERATOR: every operator action (who, where, what, the change, the reason), filtered, newest first")
 @openapi.description(
     "Beside the scan log of GET /admin/audit. Filters: hospital_id, operator_id, actor, action, target_kind + "
     "target_id, from/to (with a UTC offset); `before` is the previous page's next_cursor. A hospital admin sees only "
@@ -111,7 +113,9 @@ class ActionQuery(BaseModel):
 @query(ActionQuery)
 async def operator_actions(request: Request, query: ActionQuery):
     return json(await actions.for_console(
-        hospital_id=scope_or(request, query.hospital_id), operator_id=query.operator_id, actor=query.actor, action=query.action,
-        target_kind=query.target_kind, target_id=query.target_id, since=query.from_, until=query.to, before=query.before,
+        hospital_id=scope_or(request, query.hospital_id), operator_id=query.operator_id, actor=query.actor,
+            action=query.action,
+        target_kind=query.target_kind, target_id=query.target_id, since=query.from_, until=query.to,
+            before=query.before,
         limit=query.limit,
     ))

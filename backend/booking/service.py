@@ -420,7 +420,8 @@ async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id:
         )
         await actions.record(
             "referral.issue", target=("referral", referral.id), hospital_id=hospital_id, using_db=conn,
-            change={"card_id": card.card_id, "department_id": department_id, "valid_until": valid_until, "issued_by": issued_by},
+            change={"card_id": card.card_id, "department_id": department_id, "valid_until": valid_until,
+                "issued_by": issued_by},
         )
     await _cache_referral(deps, referral)
     return {
@@ -466,7 +467,8 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
                 },
             )
         await actions.record(
-            "schedule.suspend", target=("schedule", schedule_id), hospital_id=schedule.hospital_id, reason=reason, using_db=conn,
+            "schedule.suspend", target=("schedule", schedule_id), hospital_id=schedule.hospital_id, reason=reason,
+                using_db=conn,
             change={"status": [str(locked.status), str(ScheduleStatus.SUSPENDED)], "bookings_cancelled": len(bookings),
                     "refunds": len(refund_ids)},
         )

@@ -250,7 +250,8 @@ async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
 
 # --- operators: the phone reset at a hospital counter ------------------------------------------
 
-async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str, hospital_id: int | None = None) -> dict:
+async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str,
+    hospital_id: int | None = None) -> dict:
     """A new registered phone set by an operator who has seen the holder's ID document at a
     counter: for a resident who lost their owner account, or a card without an owner (a child's).
     Audited with the old and new phone masked, the reason and the counter's hospital."""
@@ -259,7 +260,8 @@ async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str
     try:
         new_phone = rules.normalize_phone(phone)
     except rules.InvalidIdentity as exc:
-        raise BadRequest(f"phone: {exc}", code="invalid_phone", fields=[{"field": "phone", "message": str(exc)}]) from None
+        raise BadRequest(f"phone: {exc}", code="invalid_phone", fields=[{"field": "phone",
+            "message": str(exc)}]) from None
     found = await Card.get_or_none(card_id=card_id) if rules.is_card_id(card_id) else None
     if found is None:
         raise NotFound("no such card", code="card_not_found")
@@ -277,7 +279,8 @@ async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str
         await card.save(using_db=conn, update_fields=changed)
         await actions.record(
             "card.phone_reset", target=("card", card.card_id), hospital_id=hospital_id, reason=reason, using_db=conn,
-            change={"phone": [actions.masked_phone(old_phone), actions.masked_phone(new_phone)], "had_owner": card.owner_id is not None},
+            change={"phone": [actions.masked_phone(old_phone), actions.masked_phone(new_phone)],
+                "had_owner": card.owner_id is not None},
         )
     log.info("card %s phone reset by an operator", card.id)
     view = card_view(deps, card, is_self=False, relation="")

@@ -62,7 +62,8 @@ async def create_hospital(*, code: str, name: str, release_time: str = "13:00") 
         raise _invalid(exc) from None
     try:
         async with in_transaction() as conn:
-            hospital = await Hospital.create(code=code, name=name, release_time=release_time, created_at=clock.now(), using_db=conn)
+            hospital = await Hospital.create(code=code, name=name, release_time=release_time, created_at=clock.now(),
+                using_db=conn)
             await actions.record("hospital.create", target=("hospital", hospital.id), hospital_id=hospital.id,
                                  change={"code": code, "name": name, "release_time": release_time}, using_db=conn)
     except IntegrityError:
@@ -106,9 +107,11 @@ async def create_doctor(*, hospital_id: int, code: str, name: str, title: str, d
         raise NotFound("no such department in this hospital", code="department_not_found")
     try:
         async with in_transaction() as conn:
-            doctor = await Doctor.create(hospital_id=hospital_id, department_id=dept.id, code=code, name=name, title=title, using_db=conn)
+            doctor = await Doctor.create(hospital_id=hospital_id, department_id=dept.id, code=code, name=name,
+                title=title, using_db=conn)
             await actions.record("doctor.create", target=("doctor", doctor.id), hospital_id=hospital_id,
-                                 change={"code": code, "name": name, "title": title, "department_id": dept.id}, using_db=conn)
+                                 change={"code": code, "name": name, "title": title, "department_id": dept.id},
+                                 using_db=conn)
     except IntegrityError:
         raise Conflict("a doctor with this code exists in this hospital", code="duplicate") from None
     return doctor_view(doctor)
@@ -178,8 +181,10 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
             created += 1
             ids.append(schedule.id)
         made = [i for i, (_, _, known) in zip(ids, planned) if known is None]
-        await actions.record("schedule.import", target=("hospital", hospital_id), hospital_id=hospital_id, using_db=conn,
-                             change={"rows": len(rows), "created": created, "unchanged": unchanged, "created_ids": made[:500]})
+        await actions.record(
+            "schedule.import", target=("hospital", hospital_id), hospital_id=hospital_id, using_db=conn,
+            change={"rows": len(rows), "created": created, "unchanged": unchanged, "created_ids": made[:500]},
+        )
     await deps.stock.schedules_changed(deps, await Schedule.filter(id__in=ids))
     log.info("imported schedules hospital=%s created=%s unchanged=%s", hospital_id, created, unchanged)
     return {"created": created, "unchanged": unchanged, "schedule_ids": ids}
@@ -376,8 +381,9 @@ async def update_schedule(*, deps, schedule_id: int, capacity: int | None, refer
         before = {"capacity": schedule.capacity, "referral_quota": schedule.referral_quota, "fee_fen": schedule.fee_fen}
         schedule.capacity, schedule.referral_quota, schedule.fee_fen = new_capacity, new_quota, new_fee
         await schedule.save(using_db=conn, update_fields=["capacity", "referral_quota", "fee_fen"])
-        await actions.record("schedule.update", target=("schedule", schedule.id), hospital_id=schedule.hospital_id, using_db=conn,
-                             change=actions.diff(before, {"capacity": new_capacity, "referral_quota": new_quota, "fee_fen": new_fee}))
+        after = {"capacity": new_capacity, "referral_quota": new_quota, "fee_fen": new_fee}
+        await actions.record("schedule.update", target=("schedule", schedule.id), hospital_id=schedule.hospital_id,
+                             change=actions.diff(before, after), using_db=conn)
     await deps.stock.schedules_changed(deps, [schedule])
     return await get_schedule(deps=deps, schedule_id=schedule_id)
 

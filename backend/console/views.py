@@ -56,7 +56,8 @@ async def create_operator(request: Request, body: NewOperator):
     if body.hospital_id is not None and not await Hospital.exists(id=body.hospital_id):
         raise NotFound("no such hospital", code="hospital_not_found")
     return json(await service.create_operator(
-        username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id, deps=request.app.ctx.deps,
+        username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id,
+            deps=request.app.ctx.deps,
     ), status=201)
 
 
@@ -68,7 +69,7 @@ async def issue_intake_secret(request: Request, hospital_id: int):
 
 
 @bp.put("/cards/<card_id:str>/phone")
-@openapi.summary("OPERATOR: reset a card's registered phone at a hospital counter, the ID document seen (audited with the reason)")
+@openapi.summary("OPERATOR: reset a card's registered phone at a hospital counter, the ID document seen (audited)")
 @openapi.description(
     "For a resident who lost access to their owner account, or a card without an owner (a child's). A platform "
     "operator or any hospital admin (the card belongs to the region); the audit entry names the admin's hospital, "
@@ -78,7 +79,8 @@ async def issue_intake_secret(request: Request, hospital_id: int):
 @body(PhoneReset)
 async def reset_phone(request: Request, card_id: str, body: PhoneReset):
     return json(await cards.reset_phone_by_operator(
-        request.app.ctx.deps, card_id=card_id, phone=body.phone, reason=body.reason, hospital_id=request.ctx.operator.hospital_id,
+        request.app.ctx.deps, card_id=card_id, phone=body.phone, reason=body.reason,
+            hospital_id=request.ctx.operator.hospital_id,
     ))
 
 

@@ -36,7 +36,8 @@ async def store_secret(deps, *, hospital_id: int, secret: str) -> IntakeSecret:
             await row.save(using_db=conn, update_fields=["secret_enc", "version", "issued_at"])
             action = "intake_secret.rotate"
         # the version only: never the secret
-        await actions.record(action, target=("hospital", hospital_id), hospital_id=hospital_id, change=change, using_db=conn)
+        await actions.record(action, target=("hospital", hospital_id), hospital_id=hospital_id, change=change,
+            using_db=conn)
     return row
 
 

@@ -120,5 +120,6 @@ async def import_schedules(request: Request, hospital_code: str):
 
     rows, lines = schedule_rows_from_request(request)
     with actions.acting_as(f"his:{request.ctx.hospital.code}"):  # the import's trail names the hospital's system
-        result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id, rows=rows, lines=lines)
+        result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id,
+            rows=rows, lines=lines)
     return json(result, status=201)

@@ -40,7 +40,8 @@ async def create_operator(*, username: str, password: str, role: str, hospital_i
     try:
         async with in_transaction() as conn:
             operator = await Operator.create(
-                username=username, password_hash=password_hash, role=role, hospital_id=hospital_id, created_at=clock.now(),
+                username=username, password_hash=password_hash, role=role, hospital_id=hospital_id,
+                    created_at=clock.now(),
                 using_db=conn,
             )
             await actions.record(
@@ -103,7 +104,8 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
         raise
     operator = await Operator.get_or_none(username=username, status="active")
     try:
-        verified = await kdf.gate(deps).run(rules.verify_password, operator.password_hash if operator else None, password)
+        verified = await kdf.gate(deps).run(rules.verify_password, operator.password_hash if operator else None,
+            password)
     except Unavailable:  # not checked at all: neither counter keeps this attempt
         await deps.scripts("operators.give_back", keys=[account_key], args=[])
         await deps.scripts("operators.give_back", keys=[ip_key], args=[])
@@ -121,7 +123,8 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
         changed.append("password_hash")
     async with in_transaction() as conn:
         await OperatorSession.create(
-            token_hash=token_hash(token), operator_id=operator.id, created_at=now, expires_at=token_expiry(now, SESSION_TTL_S),
+            token_hash=token_hash(token), operator_id=operator.id, created_at=now, expires_at=token_expiry(now,
+                SESSION_TTL_S),
             using_db=conn,
         )
         await operator.save(using_db=conn, update_fields=changed)
@@ -136,7 +139,8 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
 
 async def logout(*, token: str, hospital_id: int | None = None) -> None:
     async with in_transaction() as conn:
-        ended = await OperatorSession.filter(token_hash=token_hash(token), revoked_at__isnull=True).using_db(conn).update(
+        ended = await OperatorSession.filter(token_hash=token_hash(token),
+            revoked_at__isnull=True).using_db(conn).update(
             revoked_at=clock.now()
         )
         operator_id = actions.current().operator_id

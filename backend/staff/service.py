@@ -46,7 +46,8 @@ async def register_terminal(*, deps, hospital_id: int, name: str) -> dict:
     secret = rules.derive_secret(deps.settings.terminals.master_key, code, 1)
     async with in_transaction() as conn:
         terminal = await Terminal.create(
-            hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret), created_at=clock.now(),
+            hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret),
+                created_at=clock.now(),
             using_db=conn,
         )
         await actions.record("terminal.register", target=("terminal", terminal.id), hospital_id=hospital_id,
