@@ -23,6 +23,7 @@ from pathlib import Path
 from backend.config import ConfigError, load_settings
 from backend.errors import AppError, BadRequest, NotFound
 
+CLI_ACTOR = "cli"
 ONBOARD_EXAMPLE = {
     "code": "WHXH", "name": "武汉协和医院", "release_time": "13:00",
     "departments": [{"code": "NEIKE", "name": "心血管内科", "doctors": [{"code": "D201", "name": "周明", "title": "主任医师"}]}],
@@ -68,7 +69,8 @@ async def create_operator(deps, args) -> dict:
         if getpass.getpass("again: ") != password:
             raise BadRequest("the passwords differ", code="invalid_operator")
     hospital_id = await _hospital_id(args.hospital) if args.hospital else None
-    return await service.create_operator(username=args.username, password=password, role=args.role, hospital_id=hospital_id)
+    return await service.create_operator(username=args.username, password=password, role=args.role,
+        hospital_id=hospital_id, deps=deps)
 
 
 async def onboard_hospital(deps, args) -> dict:
@@ -158,8 +160,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args, settings) -> dict:
+    from backend.actions import service as actions
+
     async with _deps(settings) as deps:
-        return await COMMANDS[args.command](deps, args)
+        with actions.acting_as(CLI_ACTOR):  # every change is in the operator-action trail as the command line's
+            return await COMMANDS[args.command](deps, args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -435,6 +435,18 @@ class StreamSettings(Section):
     retry_after_s: int = 30  # told to a client over its address's cap
 
 
+class OperatorSettings(Section):
+    """Console log-in: failures allowed per account and per client address within a window, and
+    how many argon2 computations a worker runs at once (each is ~50 ms of CPU in a thread) and
+    lets wait beyond those before answering 503."""
+
+    login_failures_per_account: int = Field(10, ge=1, validation_alias="OPERATOR_LOGIN_FAILURES")
+    login_failures_per_ip: int = Field(50, ge=1, validation_alias="OPERATOR_LOGIN_FAILURES_PER_IP")
+    login_failure_window_s: int = Field(900, ge=1, validation_alias="OPERATOR_LOGIN_WINDOW_S")
+    kdf_concurrency: int = Field(2, ge=1, le=64, validation_alias="OPERATOR_KDF_CONCURRENCY")
+    kdf_queue: int = Field(32, ge=0, le=10_000, validation_alias="OPERATOR_KDF_QUEUE")
+
+
 class ObservabilitySettings(Section):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     log_format: str = Field("text", validation_alias="LOG_FORMAT")  # text | json
@@ -473,6 +485,7 @@ class Settings(BaseModel):
     payments: PaymentSettings
     schedules: ScheduleSettings
     streams: StreamSettings
+    operators: OperatorSettings
     observability: ObservabilitySettings
 
     @property

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "backend.payments.models",
     "backend.staff.models",
     "backend.audit.models",
+    "backend.actions.models",
     "backend.queueing.models",
     "backend.notifications.models",
     "backend.inpatient.models",

@@ -17,3 +17,4 @@ class AccessLog(Model):
     class Meta:
         table = "access_logs"
         indexes = (("card_id", "at"), ("terminal_id", "at"))
+

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.actions import service as actions
 from backend.booking import rules, store
 from backend.booking.models import Ban, Booking, Referral, SweepMark
 from backend.booking.rules import BOOKING_MOVES, STANDING, BookingStatus
@@ -64,7 +65,10 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
     for referral in await Referral.filter(revoked_at__isnull=True, valid_until__gte=clock.today()):
         await _cache_referral(deps, referral)
     log.info("stock rebuilt: %s of %s upcoming schedules loaded", loaded, len(schedules))
-    return {"schedules": len(schedules), "loaded": loaded, "failed": failed}
+    result = {"schedules": len(schedules), "loaded": loaded, "failed": failed}
+    if not only_missing:  # asked for (console, command line), not the start-up check
+        await actions.record("stock.rebuild", target=("stock", "all"), change={**result, "failed": failed[:100]})
+    return result
 
 
 # --- holds -------------------------------------------------------------------------------------
@@ -442,10 +446,16 @@ async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id:
         raise NotFound("no such department in this hospital", code="department_not_found")
     if valid_until < clock.today():
         raise BadRequest("valid_until: is in the past", code="invalid_referral")
-    referral = await Referral.create(
-        card_id=card.id, hospital_id=hospital_id, department_id=department_id, issued_by=issued_by,
-        valid_until=valid_until, created_at=clock.now(),
-    )
+    async with in_transaction() as conn:
+        referral = await Referral.create(
+            card_id=card.id, hospital_id=hospital_id, department_id=department_id, issued_by=issued_by,
+            valid_until=valid_until, created_at=clock.now(), using_db=conn,
+        )
+        await actions.record(
+            "referral.issue", target=("referral", referral.id), hospital_id=hospital_id, using_db=conn,
+            change={"card_id": card.card_id, "department_id": department_id, "valid_until": valid_until,
+                "issued_by": issued_by},
+        )
     await _cache_referral(deps, referral)
     return {
         "id": referral.id, "card_id": card.card_id, "hospital_id": hospital_id, "department_id": department_id,
@@ -489,6 +499,12 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
                     "reason": reason, "refund_fen": booking.amount_fen,
                 },
             )
+        await actions.record(
+            "schedule.suspend", target=("schedule", schedule_id), hospital_id=schedule.hospital_id, reason=reason,
+                using_db=conn,
+            change={"status": [str(locked.status), str(ScheduleStatus.SUSPENDED)], "bookings_cancelled": len(bookings),
+                    "refunds": len(refund_ids)},
+        )
     # Live holds: marked suspended in Redis so a payment still on its way is refunded on arrival.
     live_holds = await store.suspend(deps, schedule_id=schedule_id, now_ms=to_ms(now))
     open_payments = await payments.close_open_orders(deps, purpose=PURPOSE, subjects=list(live_holds))
@@ -522,7 +538,10 @@ async def revoke_referral(*, deps, referral_id: int) -> dict:
         raise NotFound("no such referral", code="referral_not_found")
     if referral.revoked_at is None:
         referral.revoked_at = clock.now()
-        await referral.save(update_fields=["revoked_at"])
+        async with in_transaction() as conn:
+            await referral.save(using_db=conn, update_fields=["revoked_at"])
+            await actions.record("referral.revoke", target=("referral", referral.id), hospital_id=referral.hospital_id,
+                                 change={"revoked_at": [None, referral.revoked_at]}, using_db=conn)
         await store.forget_referrals(deps, card_pk=referral.card_id)
         for other in await Referral.filter(card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()):
             await _cache_referral(deps, other)

@@ -295,6 +295,20 @@ async def reissue_card(*, deps, account_id: int, card_id: str) -> dict:
     return card_view(deps, card, is_self=is_self, relation=relation)
 
 
+def write_phone(deps, card: Card, phone: str) -> list[str]:
+    """Set a new registered phone on the record; returns the fields to save. The record keeps
+    one key version: its other fields are re-encrypted if they were sealed with an older one."""
+    card.phone_hash = deps.pii.index(phone, field="phone")
+    card.phone_enc = deps.pii.encrypt(phone, field="phone")
+    changed = ["phone_hash", "phone_enc", "pii_ref"]
+    if deps.pii.needs_rewrap(card.id_enc) or deps.pii.needs_rewrap(card.name_enc):
+        card.id_enc = deps.pii.encrypt(deps.pii.decrypt(card.id_enc, field="id_number"), field="id_number")
+        card.name_enc = deps.pii.encrypt(deps.pii.decrypt(card.name_enc, field="name"), field="name")
+        changed += ["id_enc", "name_enc"]
+    card.pii_ref = deps.pii.ref
+    return changed
+
+
 async def change_phone(*, deps, account_id: int, card_id: str, phone: str, sms_code: str) -> dict:
     """The owner moves the card to a new phone, proven by the code sent to that phone."""
     card, is_self, relation = await card_for_account(account_id=account_id, card_id=card_id)
@@ -304,9 +318,39 @@ async def change_phone(*, deps, account_id: int, card_id: str, phone: str, sms_c
     if phone_matches(deps, card, phone):
         raise Conflict("this is already the card's registered phone", code="same_phone")
     await consume_code(deps=deps, phone=phone, purpose="change_phone", code=sms_code)
-    card.phone_hash = deps.pii.index(phone, field="phone")
-    card.phone_enc = deps.pii.encrypt(phone, field="phone")
-    await card.save(update_fields=["phone_hash", "phone_enc"])
+    await card.save(update_fields=write_phone(deps, card, phone))
     log.info("card %s phone changed by its owner", card.id)
     return card_view(deps, card, is_self=True, relation=relation)
 
+
+# --- operators: the phone reset at a hospital counter ------------------------------------------
+
+async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str,
+    hospital_id: int | None = None) -> dict:
+    """A new registered phone set by an operator who has seen the holder's ID document at a
+    counter: for a resident who lost their owner account, or a card without an owner (a child's).
+    Audited with the old and new phone masked, the reason and the counter's hospital."""
+    from backend.actions import service as actions
+
+    try:
+        new_phone = rules.normalize_phone(phone)
+    except rules.InvalidIdentity as exc:
+        raise BadRequest(f"phone: {exc}", code="invalid_phone", fields=[{"field": "phone",
+            "message": str(exc)}]) from None
+    found = await Card.get_or_none(card_id=card_id) if rules.is_card_id(card_id) else None
+    if found is None:
+        raise NotFound("no such card", code="card_not_found")
+    async with in_transaction() as conn:
+        card = await Card.select_for_update().using_db(conn).get(id=found.id)
+        old_phone = deps.pii.decrypt(card.phone_enc, field="phone")
+        await card.save(using_db=conn, update_fields=write_phone(deps, card, new_phone))
+        await actions.record(
+            "card.phone_reset", target=("card", card.card_id), hospital_id=hospital_id, reason=reason, using_db=conn,
+            change={"phone": [actions.masked_phone(old_phone), actions.masked_phone(new_phone)],
+                "had_owner": card.owner_id is not None},
+        )
+    log.info("card %s phone reset by an operator", card.id)
+    view = card_view(deps, card, is_self=False, relation="")
+    view.pop("is_self", None)
+    view.pop("relation", None)
+    return view

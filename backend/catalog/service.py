@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.actions import service as actions
 from backend.catalog import rules
 from backend.catalog.models import Department, Doctor, Hospital, Schedule
 from backend.clock import clock, iso, local_datetime
@@ -61,7 +62,11 @@ async def create_hospital(*, code: str, name: str, release_time: str = "13:00") 
     except rules.InvalidSchedule as exc:
         raise _invalid(exc) from None
     try:
-        hospital = await Hospital.create(code=code, name=name, release_time=release_time, created_at=clock.now())
+        async with in_transaction() as conn:
+            hospital = await Hospital.create(code=code, name=name, release_time=release_time, created_at=clock.now(),
+                using_db=conn)
+            await actions.record("hospital.create", target=("hospital", hospital.id), hospital_id=hospital.id,
+                                 change={"code": code, "name": name, "release_time": release_time}, using_db=conn)
     except IntegrityError:
         raise Conflict("a hospital with this code exists", code="duplicate") from None
     return hospital_view(hospital)
@@ -69,6 +74,7 @@ async def create_hospital(*, code: str, name: str, release_time: str = "13:00") 
 
 async def update_hospital(*, hospital_id: int, name: str | None, release_time: str | None) -> dict:
     hospital = await _hospital(hospital_id)
+    before = hospital_view(hospital)
     if release_time is not None:
         try:
             hospital.release_time = rules.validate_release_time(release_time)
@@ -76,14 +82,20 @@ async def update_hospital(*, hospital_id: int, name: str | None, release_time: s
             raise _invalid(exc) from None
     if name is not None:
         hospital.name = name
-    await hospital.save()
+    async with in_transaction() as conn:
+        await hospital.save(using_db=conn)
+        await actions.record("hospital.update", target=("hospital", hospital.id), hospital_id=hospital.id,
+                             change=actions.diff(before, hospital_view(hospital)), using_db=conn)
     return hospital_view(hospital)
 
 
 async def create_department(*, hospital_id: int, code: str, name: str) -> dict:
     await _hospital(hospital_id)
     try:
-        dept = await Department.create(hospital_id=hospital_id, code=code, name=name)
+        async with in_transaction() as conn:
+            dept = await Department.create(hospital_id=hospital_id, code=code, name=name, using_db=conn)
+            await actions.record("department.create", target=("department", dept.id), hospital_id=hospital_id,
+                                 change={"code": code, "name": name}, using_db=conn)
     except IntegrityError:
         raise Conflict("a department with this code exists in this hospital", code="duplicate") from None
     return department_view(dept)
@@ -95,7 +107,12 @@ async def create_doctor(*, hospital_id: int, code: str, name: str, title: str, d
     if dept is None:
         raise NotFound("no such department in this hospital", code="department_not_found")
     try:
-        doctor = await Doctor.create(hospital_id=hospital_id, department_id=dept.id, code=code, name=name, title=title)
+        async with in_transaction() as conn:
+            doctor = await Doctor.create(hospital_id=hospital_id, department_id=dept.id, code=code, name=name,
+                title=title, using_db=conn)
+            await actions.record("doctor.create", target=("doctor", doctor.id), hospital_id=hospital_id,
+                                 change={"code": code, "name": name, "title": title, "department_id": dept.id},
+                                 using_db=conn)
     except IntegrityError:
         raise Conflict("a doctor with this code exists in this hospital", code="duplicate") from None
     return doctor_view(doctor)
@@ -165,6 +182,11 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
                 raise Conflict(f"schedule {row.external_id} was imported meanwhile; import again", code="schedule_conflict") from None
             created += 1
             ids.append(schedule.id)
+        made = [i for i, (_, _, known) in zip(ids, planned) if known is None]
+        await actions.record(
+            "schedule.import", target=("hospital", hospital_id), hospital_id=hospital_id, using_db=conn,
+            change={"rows": len(rows), "created": created, "unchanged": unchanged, "created_ids": made[:500]},
+        )
     await deps.stock.schedules_changed(deps, await Schedule.filter(id__in=ids))
     log.info("imported schedules hospital=%s created=%s unchanged=%s", hospital_id, created, unchanged)
     return {"created": created, "unchanged": unchanged, "schedule_ids": ids}
@@ -241,8 +263,12 @@ async def admin_list_hospitals(*, hospital_id: int | None) -> list[dict]:
 async def retire_hospital(*, hospital_id: int) -> dict:
     """Hidden from residents and refused to its hospital system; history stays."""
     hospital = await _hospital(hospital_id)
+    before = hospital_view(hospital)
     hospital.status = rules.CatalogStatus.RETIRED
-    await hospital.save(update_fields=["status"])
+    async with in_transaction() as conn:
+        await hospital.save(using_db=conn, update_fields=["status"])
+        await actions.record("hospital.retire", target=("hospital", hospital.id), hospital_id=hospital.id,
+                             change=actions.diff(before, hospital_view(hospital)), using_db=conn)
     return hospital_view(hospital)
 
 
@@ -253,17 +279,25 @@ async def admin_list_departments(*, hospital_id: int) -> list[dict]:
 
 async def update_department(*, department_id: int, name: str | None) -> dict:
     dept = await Department.get(id=department_id)
+    before = department_view(dept)
     if name is not None:
         dept.name = name
-        await dept.save(update_fields=["name"])
+    async with in_transaction() as conn:
+        await dept.save(using_db=conn, update_fields=["name"])
+        await actions.record("department.update", target=("department", dept.id), hospital_id=dept.hospital_id,
+                             change=actions.diff(before, department_view(dept)), using_db=conn)
     return department_view(dept)
 
 
 async def retire_department(*, department_id: int) -> dict:
     """No longer listed for residents nor open to new imports; existing sessions stay."""
     dept = await Department.get(id=department_id)
+    before = department_view(dept)
     dept.status = rules.CatalogStatus.RETIRED
-    await dept.save(update_fields=["status"])
+    async with in_transaction() as conn:
+        await dept.save(using_db=conn, update_fields=["status"])
+        await actions.record("department.retire", target=("department", dept.id), hospital_id=dept.hospital_id,
+                             change=actions.diff(before, department_view(dept)), using_db=conn)
     return department_view(dept)
 
 
@@ -277,6 +311,7 @@ async def admin_list_doctors(*, hospital_id: int, department_id: int | None) -> 
 
 async def update_doctor(*, doctor_id: int, name: str | None, title: str | None, department_code: str | None) -> dict:
     doctor = await Doctor.get(id=doctor_id)
+    before = doctor_view(doctor)
     if department_code is not None:
         dept = await Department.get_or_none(hospital_id=doctor.hospital_id, code=department_code)
         if dept is None:
@@ -286,14 +321,21 @@ async def update_doctor(*, doctor_id: int, name: str | None, title: str | None, 
         doctor.name = name
     if title is not None:
         doctor.title = title
-    await doctor.save(update_fields=["name", "title", "department_id"])
+    async with in_transaction() as conn:
+        await doctor.save(using_db=conn, update_fields=["name", "title", "department_id"])
+        await actions.record("doctor.update", target=("doctor", doctor.id), hospital_id=doctor.hospital_id,
+                             change=actions.diff(before, doctor_view(doctor)), using_db=conn)
     return doctor_view(doctor)
 
 
 async def retire_doctor(*, doctor_id: int) -> dict:
     doctor = await Doctor.get(id=doctor_id)
+    before = doctor_view(doctor)
     doctor.status = rules.CatalogStatus.RETIRED
-    await doctor.save(update_fields=["status"])
+    async with in_transaction() as conn:
+        await doctor.save(using_db=conn, update_fields=["status"])
+        await actions.record("doctor.retire", target=("doctor", doctor.id), hospital_id=doctor.hospital_id,
+                             change=actions.diff(before, doctor_view(doctor)), using_db=conn)
     return doctor_view(doctor)
 
 
@@ -338,8 +380,12 @@ async def update_schedule(*, deps, schedule_id: int, capacity: int | None, refer
                 f"capacity cannot go below the {max(booked, in_use)} slots booked or held", code="capacity_below_booked",
                 booked=booked, in_use=in_use,
             )
+        before = {"capacity": schedule.capacity, "referral_quota": schedule.referral_quota, "fee_fen": schedule.fee_fen}
         schedule.capacity, schedule.referral_quota, schedule.fee_fen = new_capacity, new_quota, new_fee
         await schedule.save(using_db=conn, update_fields=["capacity", "referral_quota", "fee_fen"])
+        after = {"capacity": new_capacity, "referral_quota": new_quota, "fee_fen": new_fee}
+        await actions.record("schedule.update", target=("schedule", schedule.id), hospital_id=schedule.hospital_id,
+                             change=actions.diff(before, after), using_db=conn)
     await deps.stock.schedules_changed(deps, [schedule])
     return await get_schedule(deps=deps, schedule_id=schedule_id)
 
@@ -352,7 +398,10 @@ async def retire_schedule(*, deps, schedule_id: int) -> dict:
         if (await deps.stock.booked([schedule_id], using_db=conn)).get(schedule_id):
             raise Conflict("this session has bookings; suspend it (停诊) to cancel and refund them", code="has_bookings")
         rules.SCHEDULE_MOVES.check(schedule.status, rules.ScheduleStatus.RETIRED)
+        before = schedule.status
         schedule.status = rules.ScheduleStatus.RETIRED
         await schedule.save(using_db=conn, update_fields=["status"])
+        await actions.record("schedule.retire", target=("schedule", schedule.id), hospital_id=schedule.hospital_id,
+                             change={"status": [str(before), str(schedule.status)]}, using_db=conn)
     await deps.stock.schedules_changed(deps, [schedule])  # the hold store refuses holds on it from now on
     return await get_schedule(deps=deps, schedule_id=schedule_id)

@@ -7,6 +7,7 @@ import secrets
 
 from tortoise.transactions import in_transaction
 
+from backend.actions import service as actions
 from backend.catalog.models import Hospital
 from backend.clock import clock, iso
 from backend.errors import NotFound
@@ -28,9 +29,15 @@ async def store_secret(deps, *, hospital_id: int, secret: str) -> IntakeSecret:
         encrypted = deps.pii.encrypt(secret, field=FIELD)
         if row is None:
             row = await IntakeSecret.create(hospital_id=hospital_id, secret_enc=encrypted, issued_at=clock.now(), using_db=conn)
+            action, change = "intake_secret.issue", {"version": [None, row.version]}
         else:
+            change = {"version": [row.version, row.version + 1]}
             row.secret_enc, row.version, row.issued_at = encrypted, row.version + 1, clock.now()
             await row.save(using_db=conn, update_fields=["secret_enc", "version", "issued_at"])
+            action = "intake_secret.rotate"
+        # the version only: never the secret
+        await actions.record(action, target=("hospital", hospital_id), hospital_id=hospital_id, change=change,
+            using_db=conn)
     return row
 
 

@@ -116,6 +116,10 @@ async def import_schedules(request: Request, hospital_code: str):
     from backend.catalog import service as catalog
     from backend.catalog.views import schedule_rows_from_request
 
+    from backend.actions import service as actions
+
     rows, lines = schedule_rows_from_request(request)
-    result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id, rows=rows, lines=lines)
+    with actions.acting_as(f"his:{request.ctx.hospital.code}"):  # the import's trail names the hospital's system
+        result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id,
+            rows=rows, lines=lines)
     return json(result, status=201)

@@ -1,7 +1,8 @@
 """Operator authentication and roles for /admin routes.
 
 `@operator`: any logged-in operator (bearer token from POST /admin/login); sets
-request.ctx.operator (a Principal). `@platform_operator`: platform operators only. A hospital
+request.ctx.operator (a Principal) and makes them the actor of the audit trail
+(backend/actions) for the request. `@platform_operator`: platform operators only. A hospital
 admin reaches only their hospital: views check with `require_hospital` / `require_object`.
 In dev and test only, the fixed token `dev-admin-token` acts as a platform operator (production
 has no static operator token).
@@ -15,6 +16,7 @@ import hmac
 from sanic import Request
 from sanic_ext import openapi
 
+from backend.actions import service as actions
 from backend.errors import Forbidden, NotFound, Unauthorized
 from backend.operators import rules, service
 
@@ -39,7 +41,8 @@ def operator(handler):
     @functools.wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
         request.ctx.operator = await authenticate(request)
-        return await handler(request, *args, **kwargs)
+        with actions.acting_as(request.ctx.operator):  # whatever the handler changes is audited as theirs
+            return await handler(request, *args, **kwargs)
 
     return openapi.secured("operator")(wrapper)
 
@@ -53,7 +56,8 @@ def platform_operator(handler):
         if not principal.is_platform:
             raise Forbidden("platform operators only", code="platform_only")
         request.ctx.operator = principal
-        return await handler(request, *args, **kwargs)
+        with actions.acting_as(principal):
+            return await handler(request, *args, **kwargs)
 
     return openapi.secured("operator")(wrapper)
 

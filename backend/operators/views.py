@@ -7,7 +7,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import empty
 from sanic_ext import openapi
 
-from backend.http import Input, body, query
+from backend.http import Input, body, client_ip, query
 from backend.operators import rules, service
 from backend.operators.guards import operator, platform_operator
 
@@ -24,10 +24,12 @@ class OperatorQuery(BaseModel):
 
 
 @bp.post("/login")
-@openapi.summary("Operator log-in -> bearer token for /admin")
+@openapi.summary("Operator log-in -> bearer token for /admin (429 limit_exceeded with retry_after after too many "
+                 "failures per username or per address; 503 busy when too many log-ins are checked at once)")
 @body(Login)
 async def login(request: Request, body: Login):
-    return json(await service.login(deps=request.app.ctx.deps, username=body.username, password=body.password))
+    return json(await service.login(deps=request.app.ctx.deps, username=body.username, password=body.password,
+        ip=client_ip(request)))
 
 
 @bp.post("/logout")
@@ -35,7 +37,7 @@ async def login(request: Request, body: Login):
 @operator
 async def logout(request: Request):
     token = (request.headers.get("authorization") or "").partition(" ")[2].strip()
-    await service.logout(token=token)
+    await service.logout(token=token, hospital_id=request.ctx.operator.hospital_id)
     return empty()
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from tortoise.transactions import in_transaction
+
+from backend.actions import service as actions
 from backend.audit import service as audit
 from backend.booking.models import Booking
 from backend.booking.rules import STANDING
@@ -41,9 +44,14 @@ async def register_terminal(*, deps, hospital_id: int, name: str) -> dict:
         raise NotFound("no such hospital", code="hospital_not_found")
     code = rules.new_terminal_code()
     secret = rules.derive_secret(deps.settings.terminals.master_key, code, 1)
-    terminal = await Terminal.create(
-        hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret), created_at=clock.now()
-    )
+    async with in_transaction() as conn:
+        terminal = await Terminal.create(
+            hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret),
+                created_at=clock.now(),
+            using_db=conn,
+        )
+        await actions.record("terminal.register", target=("terminal", terminal.id), hospital_id=hospital_id,
+                             change={"name": name, "terminal_code": code}, using_db=conn)
     log.info("terminal %s registered for hospital %s", terminal.id, hospital_id)
     return terminal_view(terminal, secret=secret)
 
@@ -63,11 +71,15 @@ async def _terminal(terminal_id: int) -> Terminal:
 async def set_terminal_status(*, terminal_id: int, active: bool, deps=None) -> dict:
     found = await _terminal(terminal_id)
     wanted = rules.TerminalStatus.ACTIVE if active else rules.TerminalStatus.DISABLED
+    before = str(found.status)
     if found.status != wanted:
         rules.TERMINAL_MOVES.check(found.status, wanted)
     found.status = wanted
     found.disabled_at = None if active else clock.now()
-    await found.save(update_fields=["status", "disabled_at"])
+    async with in_transaction() as conn:
+        await found.save(using_db=conn, update_fields=["status", "disabled_at"])
+        await actions.record("terminal.enable" if active else "terminal.disable", target=("terminal", found.id),
+                             hospital_id=found.hospital_id, change={"status": [before, str(wanted)]}, using_db=conn)
     if deps is not None:  # every worker's cached copy is dropped at its next request
         await terminal_cache.bump(deps)
     log.info("terminal %s %s", terminal_id, found.status)
@@ -79,7 +91,12 @@ async def rotate_terminal(*, deps, terminal_id: int) -> dict:
     found.credential_version += 1
     secret = rules.derive_secret(deps.settings.terminals.master_key, found.terminal_code, found.credential_version)
     found.secret_hash = rules.secret_hash(secret)
-    await found.save(update_fields=["credential_version", "secret_hash"])
+    async with in_transaction() as conn:
+        await found.save(using_db=conn, update_fields=["credential_version", "secret_hash"])
+        await actions.record(  # the version only: never the secret nor its hash
+            "terminal.rotate_secret", target=("terminal", found.id), hospital_id=found.hospital_id, using_db=conn,
+            change={"credential_version": [found.credential_version - 1, found.credential_version]},
+        )
     await terminal_cache.bump(deps)
     return terminal_view(found, secret=secret)
 

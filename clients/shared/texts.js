@@ -68,6 +68,7 @@ export const ERROR_SENTENCES = {
   limit_exceeded: '操作受限，请稍后再试',
   bill_day_not_found: '医院尚未上传这一天的费用明细',
   streams_full: '候诊大屏连接过多，请稍后再试',
+  busy: '同时登录的人太多，请稍候几秒再试',
   hold_not_found: '没有找到锁号记录，请重新选择号源',
   hold_expired: '锁号已超时，号源已释放，请重新选择号源',
   not_cancellable: '该预约当前不能取消',
@@ -151,6 +152,7 @@ export const LIMIT_RULES = {
   sms_resend_interval: '验证码已发送，60秒内不能重复获取',
   sms_daily_limit: '该手机号今天获取验证码次数已达上限',
   login_failures: '登录失败次数过多，请稍后再试',
+  login_failures_ip: '当前网络登录失败次数过多，请稍后再试',
   wx_login_ip: '当前网络登录太频繁，请稍后再试',
   stream_ip: '当前网络打开的候诊大屏过多，请稍后再试',
 }

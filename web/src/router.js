@@ -36,6 +36,8 @@ export const router = createRouter({
         { path: 'terminals', name: 'admin-terminals', component: () => import('./views/admin/Terminals.vue'), meta: { title: '终端' } },
         { path: 'intake', name: 'admin-intake', component: () => import('./views/admin/Intake.vue'), meta: { title: '接口密钥' } },
         { path: 'audit', name: 'admin-audit', component: () => import('./views/admin/Audit.vue'), meta: { title: '审计日志' } },
+        { path: 'actions', name: 'admin-actions', component: () => import('./views/admin/Actions.vue'), meta: { title: '操作记录' } },
+        { path: 'card-phone', name: 'admin-card-phone', component: () => import('./views/admin/CardPhone.vue'), meta: { title: '柜台改手机号' } },
         { path: 'figures', name: 'admin-figures', component: () => import('./views/admin/Figures.vue'), meta: { title: '运营数据' } },
       ],
     },

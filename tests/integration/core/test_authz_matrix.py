@@ -146,6 +146,9 @@ def table(w) -> dict:
         ("GET", "/api/v1/admin/referrals"): (ANY_OPERATOR, lambda: ("/admin/referrals", None)),
         ("GET", "/api/v1/admin/access-log"): (ANY_OPERATOR, lambda: ("/admin/access-log", None)),
         ("GET", "/api/v1/admin/audit"): (ANY_OPERATOR, lambda: ("/admin/audit", None)),
+        ("GET", "/api/v1/admin/audit/actions"): (ANY_OPERATOR, lambda: ("/admin/audit/actions", None)),
+        # a card belongs to the region: any hospital's counter may reset its phone
+        ("PUT", "/api/v1/admin/cards/<card_id:str>/phone"): (ANY_OPERATOR, lambda: (f"/admin/cards/{w['B'].card_id}/phone", {"phone": make_phone(), "reason": "柜台核验身份证"})),
         ("GET", "/api/v1/admin/figures"): (ANY_OPERATOR, lambda: ("/admin/figures", None)),
         ("GET", "/api/v1/admin/me"): (ANY_OPERATOR, lambda: ("/admin/me", None)),
         # --- last: they change the caller's own session or card -------------------------------

@@ -59,6 +59,9 @@ def other_hospital_requests(w) -> dict:
         ("POST", "/admin/stock/rebuild"): ("POST", "/admin/stock/rebuild", None),
         ("GET", "/admin/access-log"): None,  # listed separately: forced to their hospital
         ("GET", "/admin/audit"): ("GET", f"/admin/audit?hospital_id={oh}", None),
+        ("GET", "/admin/audit/actions"): ("GET", f"/admin/audit/actions?hospital_id={oh}", None),
+        # a card belongs to the region, not to a hospital: any hospital's counter may reset its phone
+        ("PUT", "/admin/cards/<card_id:str>/phone"): None,
         ("GET", "/admin/figures"): ("GET", f"/admin/figures?hospital_id={oh}", None),
         ("GET", "/admin/operators"): ("GET", "/admin/operators", None),
         ("POST", "/admin/operators"): ("POST", "/admin/operators", {"username": "sneaky", "password": "correct horse 42", "role": "platform"}),
