@@ -10,7 +10,7 @@ import time
 from backend import metrics
 from backend import redis as hot
 from backend.audit import stream as audit_stream
-from backend.booking.service import mark_no_shows
+from backend.booking.bans import mark_no_shows
 from backend.notifications.service import dispatch
 from backend.payments.service import poll_refunds, reconcile_payments
 

@@ -4,21 +4,20 @@ referrals and anti-scalper bans."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.actions import service as actions
-from backend.booking import rules, store
-from backend.booking.models import Ban, Booking, Referral, SweepMark
+from backend.booking import bans, referrals, rules, store
+from backend.booking.models import Ban, Booking, Referral
 from backend.booking.rules import BOOKING_MOVES, STANDING, BookingStatus
 from backend.cards import service as cards
-from backend.cards.models import Card
-from backend.catalog.models import Department, Hospital, Schedule
+from backend.catalog.models import Schedule
 from backend.catalog.rules import ORDINARY_RELEASE_DAYS, REFERRAL_EXTRA_DAYS, SCHEDULE_MOVES, ScheduleStatus
 from backend.clock import SHANGHAI, clock, from_ms, iso, iso_ms, local_datetime, to_ms
-from backend.errors import AppError, BadRequest, Conflict, NotFound, Unauthorized
+from backend.errors import AppError, Conflict, NotFound, Unauthorized
 from backend.identity import rules as identity_rules
 from backend.identity import service as identity
 from backend.notifications import service as notifications
@@ -63,7 +62,7 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
     for ban in await Ban.filter(until__gt=now):
         await store.set_ban(deps, card_pk=ban.card_id, rule=ban.rule, until_ms=to_ms(ban.until), now_ms=to_ms(now))
     for referral in await Referral.filter(revoked_at__isnull=True, valid_until__gte=clock.today()):
-        await _cache_referral(deps, referral)
+        await referrals.cache_referral(deps, referral)
     log.info("stock rebuilt: %s of %s upcoming schedules loaded", loaded, len(schedules))
     result = {"schedules": len(schedules), "loaded": loaded, "failed": failed}
     if not only_missing:  # asked for (console, command line), not the start-up check
@@ -340,7 +339,7 @@ async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
         if refund is not None:
             refund_ids.append(refund.id)
     await _give_back(deps, booking)
-    await _check_cancel_ban(deps, card_pk=booking.card_id, now=now)
+    await bans.check_cancel_ban(deps, card_pk=booking.card_id, now=now)
     for refund_id in refund_ids:
         await payments.advance_refund(deps, refund_id=refund_id)
     booking = await _accessible_booking(account_id, booking_id)
@@ -354,113 +353,6 @@ async def _give_back(deps, booking: Booking) -> None:
         deps, mode="booking", schedule_id=schedule.id, card_pk=booking.card_id, date=store.day_key(schedule.date),
         department_id=schedule.department_id, hold_id=booking.hold_id,
     )
-
-
-# --- anti-scalper bans ---------------------------------------------------------------------------
-
-async def _impose_ban(deps, *, card_pk: int, rule: str, until: datetime, now: datetime) -> None:
-    if await Ban.filter(card_id=card_pk, rule=rule, until__gt=now).exists():
-        return
-    await Ban.create(card_id=card_pk, rule=rule, until=until, created_at=now)
-    await store.set_ban(deps, card_pk=card_pk, rule=rule, until_ms=to_ms(until), now_ms=to_ms(now))
-    log.info("card %s barred from booking by %s until %s", card_pk, rule, iso(until))
-
-
-async def _check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
-    s = deps.settings
-    month_start = now.astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    times = await Booking.filter(card_id=card_pk, cancel_reason="resident", cancelled_at__gte=month_start).values_list("cancelled_at", flat=True)
-    until = rules.cancel_ban_until(list(times), now=now, limit=s.booking.cancel_limit, ban_days=s.booking.ban_days)
-    if until is not None:
-        await _impose_ban(deps, card_pk=card_pk, rule="cancel_ban", until=until, now=now)
-
-
-async def check_no_show_ban(deps, *, card_pk: int, now: datetime) -> None:
-    s = deps.settings
-    session_ends = []
-    for b in await Booking.filter(card_id=card_pk, status=BookingStatus.NO_SHOW, visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
-        session_ends.append(local_datetime(b.visit_date, b.schedule.end))
-    until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking.no_show_limit, ban_days=s.booking.ban_days)
-    if until is not None:
-        await _impose_ban(deps, card_pk=card_pk, rule="no_show_ban", until=until, now=now)
-
-
-NO_SHOW_SWEEP = "no_show"
-
-
-async def mark_no_shows(deps) -> int:
-    """Bookings still confirmed when their session ends become no-shows (counted for bans).
-
-    Only sessions that ended since the last sweep are looked at (schedules by date, then their
-    confirmed bookings, both through indexes), so the cost follows the sessions of the day, not
-    the history. The first sweep starts at the oldest confirmed booking.
-    """
-    now = clock.now()
-    mark = await SweepMark.get_or_none(name=NO_SHOW_SWEEP)
-    if mark is not None:
-        since = mark.until
-    else:
-        oldest = await Booking.filter(status=BookingStatus.CONFIRMED).order_by("visit_date").first().values_list("visit_date", flat=True)
-        since = local_datetime(oldest, "00:00") - timedelta(seconds=1) if oldest else now
-    ended = [
-        sid for sid, day, end in await Schedule.filter(
-            date__gte=since.astimezone(SHANGHAI).date(), date__lte=now.astimezone(SHANGHAI).date()
-        ).values_list("id", "date", "end")
-        if since < local_datetime(day, end) <= now
-    ]
-    marked = 0
-    if ended:
-        candidates = await Booking.filter(schedule_id__in=ended, status=BookingStatus.CONFIRMED).values_list("id", "card_id")
-        sources = BOOKING_MOVES.sources(BookingStatus.NO_SHOW)
-        for booking_id, card_pk in candidates:
-            if await Booking.filter(id=booking_id, status__in=sources).update(
-                status=BookingStatus.NO_SHOW, active_card_id=None, active_visit_number=None
-            ):
-                marked += 1
-                await check_no_show_ban(deps, card_pk=card_pk, now=now)
-    if mark is None:
-        try:
-            await SweepMark.create(name=NO_SHOW_SWEEP, until=now)
-        except IntegrityError:  # another worker's first sweep
-            pass
-    else:
-        await SweepMark.filter(name=NO_SHOW_SWEEP, until__lt=now).update(until=now)
-    return marked
-
-
-# --- referrals -----------------------------------------------------------------------------------
-
-async def _cache_referral(deps, referral: Referral) -> None:
-    field = f"d:{referral.department_id}" if referral.department_id else f"h:{referral.hospital_id}"
-    valid_to = local_datetime(referral.valid_until + timedelta(days=1), "00:00")
-    await store.set_referral(deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to), now_ms=clock.now_ms())
-
-
-async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id: int | None, valid_until: date, issued_by: str) -> dict:
-    card = await Card.get_or_none(card_id=card_id) if cards.rules.is_card_id(card_id) else None
-    if card is None:
-        raise NotFound("no such card", code="card_not_found")
-    if not await Hospital.exists(id=hospital_id):
-        raise NotFound("no such hospital", code="hospital_not_found")
-    if department_id is not None and not await Department.exists(id=department_id, hospital_id=hospital_id):
-        raise NotFound("no such department in this hospital", code="department_not_found")
-    if valid_until < clock.today():
-        raise BadRequest("valid_until: is in the past", code="invalid_referral")
-    async with in_transaction() as conn:
-        referral = await Referral.create(
-            card_id=card.id, hospital_id=hospital_id, department_id=department_id, issued_by=issued_by,
-            valid_until=valid_until, created_at=clock.now(), using_db=conn,
-        )
-        await actions.record(
-            "referral.issue", target=("referral", referral.id), hospital_id=hospital_id, using_db=conn,
-            change={"card_id": card.card_id, "department_id": department_id, "valid_until": valid_until,
-                "issued_by": issued_by},
-        )
-    await _cache_referral(deps, referral)
-    return {
-        "id": referral.id, "card_id": card.card_id, "hospital_id": hospital_id, "department_id": department_id,
-        "valid_until": valid_until.isoformat(), "issued_by": issued_by,
-    }
 
 
 # --- suspension (停诊) -----------------------------------------------------------------------------
@@ -515,34 +407,3 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
         "schedule_id": schedule_id, "status": ScheduleStatus.SUSPENDED, "bookings_cancelled": len(bookings),
         "holds_cancelled": len(live_holds), "payments_closed": open_payments, "refunds": len(refund_ids),
     }
-
-
-def referral_view(r: Referral) -> dict:
-    return {
-        "id": r.id, "card_id": r.card.card_id, "hospital_id": r.hospital_id, "department_id": r.department_id,
-        "valid_until": r.valid_until.isoformat(), "issued_by": r.issued_by, "created_at": iso(r.created_at),
-        "revoked_at": iso(r.revoked_at),
-    }
-
-
-async def list_referrals(*, hospital_id: int | None, limit: int, offset: int) -> list[dict]:
-    query = Referral.all() if hospital_id is None else Referral.filter(hospital_id=hospital_id)
-    return [referral_view(r) for r in await query.order_by("-id").offset(offset).limit(limit).select_related("card")]
-
-
-async def revoke_referral(*, deps, referral_id: int) -> dict:
-    """Withdraw a referral: the card's referral rights in the hold store are rebuilt from the
-    referrals that remain."""
-    referral = await Referral.get_or_none(id=referral_id).select_related("card")
-    if referral is None:
-        raise NotFound("no such referral", code="referral_not_found")
-    if referral.revoked_at is None:
-        referral.revoked_at = clock.now()
-        async with in_transaction() as conn:
-            await referral.save(using_db=conn, update_fields=["revoked_at"])
-            await actions.record("referral.revoke", target=("referral", referral.id), hospital_id=referral.hospital_id,
-                                 change={"revoked_at": [None, referral.revoked_at]}, using_db=conn)
-        await store.forget_referrals(deps, card_pk=referral.card_id)
-        for other in await Referral.filter(card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()):
-            await _cache_referral(deps, other)
-    return referral_view(referral)

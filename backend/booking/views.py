@@ -5,7 +5,7 @@ from sanic import Blueprint, Request, json
 from sanic.response import empty
 from sanic_ext import openapi
 
-from backend.booking import service
+from backend.booking import referrals, service
 from backend.edge import refuses, status_of
 from backend.errors import AppError, BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, TooManyRequests, Unauthorized
 from backend.http import Input, body, client_ip, documents_body, json_body, query, validate_model
@@ -128,7 +128,7 @@ async def suspend(request: Request, schedule_id: int, body: Suspension):
 @body(NewReferral)
 async def issue_referral(request: Request, body: NewReferral):
     require_hospital(request, body.hospital_id)
-    referral = await service.issue_referral(
+    referral = await referrals.issue_referral(
         deps=request.app.ctx.deps, card_id=body.card_id, hospital_id=body.hospital_id,
         department_id=body.department_id, valid_until=body.valid_until, issued_by=body.issued_by,
     )
@@ -146,7 +146,7 @@ class ReferralQuery(BaseModel):
 @operator
 @query(ReferralQuery)
 async def list_referrals(request: Request, query: ReferralQuery):
-    return json(await service.list_referrals(hospital_id=scope_or(request, query.hospital_id), limit=query.limit, offset=query.offset))
+    return json(await referrals.list_referrals(hospital_id=scope_or(request, query.hospital_id), limit=query.limit, offset=query.offset))
 
 
 @bp.post("/admin/referrals/<referral_id:id>/revoke")
@@ -154,7 +154,7 @@ async def list_referrals(request: Request, query: ReferralQuery):
 @operator
 async def revoke_referral(request: Request, referral_id: int):
     await require_object(request, Referral, referral_id, what="referral")
-    return json(await service.revoke_referral(deps=request.app.ctx.deps, referral_id=referral_id))
+    return json(await referrals.revoke_referral(deps=request.app.ctx.deps, referral_id=referral_id))
 
 
 @bp.post("/admin/stock/rebuild")

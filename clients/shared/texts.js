@@ -160,29 +160,50 @@ export const LIMIT_RULES = {
 // A label per value of every status enum in backend/*/rules.py, keyed by the enum's name.
 export const STATUS_LABELS = {
   BookingStatus: {
-    confirmed: '已预约', checked_in: '已签到', called: '已叫号', no_show: '已爽约', cancelled: '已取消',
+    confirmed: '已预约',
+    checked_in: '已签到',
+    called: '已叫号',
+    no_show: '已爽约',
+    cancelled: '已取消',
     suspended: '已停诊',
   },
   HoldState: {
-    held: '待支付', confirmed: '已预约', released: '已释放', expired: '已超时', suspended: '已停诊', cancelled: '已取消',
+    held: '待支付',
+    confirmed: '已预约',
+    released: '已释放',
+    expired: '已超时',
+    suspended: '已停诊',
+    cancelled: '已取消',
   },
   CardStatus: { active: '正常', cancelled: '已作废' },
   ScheduleStatus: { open: '出诊', suspended: '停诊', retired: '已撤销' },
   CatalogStatus: { active: '启用', retired: '已停用' },
   // a session as residents see it
   SeenStatus: {
-    not_released: '未放号', open: '可预约', full: '已约满', ended: '已结束', suspended: '已停诊', retired: '已撤销',
+    not_released: '未放号',
+    open: '可预约',
+    full: '已约满',
+    ended: '已结束',
+    suspended: '已停诊',
+    retired: '已撤销',
   },
   DepositStatus: { created: '待支付', paid: '已缴纳', closed: '已关闭', refunding: '退款中', refunded: '已退款' },
   PaymentStatus: { created: '待支付', paid: '已支付', refund_pending: '退款中', refunded: '已退款', closed: '已关闭' },
   RefundStatus: {
-    pending: '退款处理中', processing: '退款处理中', success: '已原路退回', closed: '退款关闭，请联系医院',
+    pending: '退款处理中',
+    processing: '退款处理中',
+    success: '已原路退回',
+    closed: '退款关闭，请联系医院',
     abnormal: '退款异常，请联系医院',
   },
   TerminalStatus: { active: '启用', disabled: '停用' },
   // where a booking stands in its session's queue (GET /bookings/{id}/queue)
   QueueStatus: {
-    not_checked_in: '未签到', waiting: '候诊中', called: '正在叫您，请就诊', done: '已就诊', cancelled: '预约已取消',
+    not_checked_in: '未签到',
+    waiting: '候诊中',
+    called: '正在叫您，请就诊',
+    done: '已就诊',
+    cancelled: '预约已取消',
   },
 }
 
@@ -196,13 +217,27 @@ export const DEPOSIT_STATUS = STATUS_LABELS.DepositStatus
 
 // How a family member relates to the account (backend/family/rules.py)
 export const RELATIONS = {
-  self: '本人', spouse: '配偶', child: '子女', parent: '父母', sibling: '兄弟姐妹', grandparent: '祖父母/外祖父母',
-  grandchild: '孙子女/外孙子女', relative: '其他亲属', other: '其他',
+  self: '本人',
+  spouse: '配偶',
+  child: '子女',
+  parent: '父母',
+  sibling: '兄弟姐妹',
+  grandparent: '祖父母/外祖父母',
+  grandchild: '孙子女/外孙子女',
+  relative: '其他亲属',
+  other: '其他',
 }
 
 // Item categories of an inpatient bill
 export const BILL_CATEGORIES = {
-  drug: '药品', exam: '检查', lab: '检验', treatment: '治疗', nursing: '护理', bed: '床位', material: '材料', other: '其他',
+  drug: '药品',
+  exam: '检查',
+  lab: '检验',
+  treatment: '治疗',
+  nursing: '护理',
+  bed: '床位',
+  material: '材料',
+  other: '其他',
 }
 
 const pad = (n) => String(n).padStart(2, '0')
@@ -216,7 +251,12 @@ export function shanghaiDateTime(iso) {
 }
 
 const BY_STATUS = {
-  400: 'invalid_request', 401: 'invalid_token', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'invalid_request',
+  400: 'invalid_request',
+  401: 'invalid_token',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  422: 'invalid_request',
   429: 'limit_exceeded',
 }
 

@@ -34,11 +34,14 @@ function toCommonJs(source, file) {
 
 function buildShared() {
   fs.mkdirSync(SHARED_OUT, { recursive: true })
-  return fs.readdirSync(SHARED).filter((f) => f.endsWith('.js')).map((f) => {
-    const source = fs.readFileSync(path.join(SHARED, f), 'utf8')
-    fs.writeFileSync(path.join(SHARED_OUT, f), toCommonJs(source, path.join(SHARED, f)))
-    return `ehealth-shared/${f}`
-  })
+  return fs
+    .readdirSync(SHARED)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => {
+      const source = fs.readFileSync(path.join(SHARED, f), 'utf8')
+      fs.writeFileSync(path.join(SHARED_OUT, f), toCommonJs(source, path.join(SHARED, f)))
+      return `ehealth-shared/${f}`
+    })
 }
 
 function build() {
@@ -47,7 +50,8 @@ function build() {
   Object.keys(pkg.dependencies || {}).forEach((name) => {
     const entry = require.resolve(name, { paths: [ROOT] })
     const source = fs.readFileSync(entry, 'utf8')
-    if (/\brequire\s*\(/.test(source)) throw new Error(`${name}: its entry ${entry} requires other files; bundle it first`)
+    if (/\brequire\s*\(/.test(source))
+      throw new Error(`${name}: its entry ${entry} requires other files; bundle it first`)
     const dir = path.join(OUT, name)
     fs.mkdirSync(dir, { recursive: true })
     fs.writeFileSync(path.join(dir, 'index.js'), source)

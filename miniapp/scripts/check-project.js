@@ -44,7 +44,8 @@ function checkProject(projectDir) {
   ;['app.js', 'app.wxss'].forEach((f) => {
     if (!fs.existsSync(path.join(root, f))) problems.push(`${f} is missing`)
   })
-  if (app.sitemapLocation && !fs.existsSync(path.join(root, app.sitemapLocation))) problems.push(`sitemap ${app.sitemapLocation} is missing`)
+  if (app.sitemapLocation && !fs.existsSync(path.join(root, app.sitemapLocation)))
+    problems.push(`sitemap ${app.sitemapLocation} is missing`)
 
   const pages = (app.pages || []).slice()
   ;(app.subPackages || app.subpackages || []).forEach((sub) => {
@@ -74,7 +75,8 @@ function checkProject(projectDir) {
     }
     const json = readJson(`${base}.json`, [])
     if (!json) return
-    if (isComponent && json.component !== true) problems.push(`${what} (${rel(base)}).json does not declare "component": true`)
+    if (isComponent && json.component !== true)
+      problems.push(`${what} (${rel(base)}).json does not declare "component": true`)
     checkUsing(base, json.usingComponents)
   }
 
@@ -90,20 +92,27 @@ function checkProject(projectDir) {
     })
   }
 
-  files.filter((f) => f.endsWith('.js') && !f.includes(`${path.sep}miniprogram_npm${path.sep}`)).forEach((f) => {
-    const source = fs.readFileSync(f, 'utf8')
-    const re = /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g
-    let m
-    while ((m = re.exec(source))) {
-      const name = m[1]
-      let target
-      if (name.startsWith('.')) target = path.resolve(path.dirname(f), name)
-      else if (name.startsWith('/')) target = path.join(root, name)
-      else target = path.join(root, 'miniprogram_npm', name, 'index')
-      const ok = [target, `${target}.js`, path.join(target, 'index.js')].some((t) => fs.existsSync(t) && fs.statSync(t).isFile())
-      if (!ok) problems.push(`${rel(f)}: require('${name}') does not resolve${name.startsWith('.') || name.startsWith('/') ? '' : ' (run npm run build:npm)'}`)
-    }
-  })
+  files
+    .filter((f) => f.endsWith('.js') && !f.includes(`${path.sep}miniprogram_npm${path.sep}`))
+    .forEach((f) => {
+      const source = fs.readFileSync(f, 'utf8')
+      const re = /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g
+      let m
+      while ((m = re.exec(source))) {
+        const name = m[1]
+        let target
+        if (name.startsWith('.')) target = path.resolve(path.dirname(f), name)
+        else if (name.startsWith('/')) target = path.join(root, name)
+        else target = path.join(root, 'miniprogram_npm', name, 'index')
+        const ok = [target, `${target}.js`, path.join(target, 'index.js')].some(
+          (t) => fs.existsSync(t) && fs.statSync(t).isFile(),
+        )
+        if (!ok)
+          problems.push(
+            `${rel(f)}: require('${name}') does not resolve${name.startsWith('.') || name.startsWith('/') ? '' : ' (run npm run build:npm)'}`,
+          )
+      }
+    })
   return problems
 }
 
@@ -114,7 +123,9 @@ if (require.main === module) {
     console.error(`mini-program check failed:\n  ${problems.join('\n  ')}`)
     process.exit(1)
   }
-  console.log('mini-program check: every page and component has its four files, every JSON parses, every require resolves')
+  console.log(
+    'mini-program check: every page and component has its four files, every JSON parses, every require resolves',
+  )
 }
 
 module.exports = { checkProject }

@@ -1,16 +1,25 @@
 // A small RFC 4180 reader for the schedule import (quoted fields, commas and newlines inside quotes).
 export function parseCsv(text) {
   const rows = []
-  let row = [], field = '', quoted = false
+  let row = [],
+    field = '',
+    quoted = false
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false; else field += c
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
     } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(field); field = '' }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field); field = ''
+      row.push(field)
+      field = ''
       if (row.some((f) => f !== '')) rows.push(row)
       row = []
     } else field += c

@@ -15,7 +15,8 @@ whenUnauthorized((error, token) => {
     if (here.path.startsWith('/admin')) router.replace({ name: 'admin-login', query: { next: here.fullPath } })
   } else if (token === session.token) {
     clearSession()
-    if (!here.path.startsWith('/admin') && !here.path.startsWith('/staff')) router.replace({ name: 'login', query: { next: here.fullPath } })
+    if (!here.path.startsWith('/admin') && !here.path.startsWith('/staff'))
+      router.replace({ name: 'login', query: { next: here.fullPath } })
   }
 })
 

@@ -9,7 +9,9 @@ module.exports = {
   // GET /inpatient/bills/summary?hospital_id=&card_id=&admission_no= -> the bill without items:
   // {admission, days: [{date, item_count, subtotal_fen, categories}], total_fen, prepaid_fen, balance_fen}
   getBillSummary: ({ hospitalId, cardId, admissionNo }) =>
-    http.get('/inpatient/bills/summary', { query: { hospital_id: hospitalId, card_id: cardId, admission_no: admissionNo } }),
+    http.get('/inpatient/bills/summary', {
+      query: { hospital_id: hospitalId, card_id: cardId, admission_no: admissionNo },
+    }),
   // GET /inpatient/bills/days/{date}?hospital_id=&card_id=&admission_no=&offset=&limit= -> one day's items, a page:
   // {date, item_count, subtotal_fen, categories, items, offset, limit, next_offset}
   getBillDay: ({ hospitalId, cardId, admissionNo, date, offset = 0, limit = 100 }) =>
@@ -18,5 +20,10 @@ module.exports = {
     }),
   // POST /inpatient/deposits {hospital_id, card_id, admission_no, amount_fen} -> 201 {deposit_id, out_trade_no, pay_params}
   topUpDeposit: ({ hospitalId, cardId, admissionNo, amountFen }) =>
-    http.post('/inpatient/deposits', { hospital_id: hospitalId, card_id: cardId, admission_no: admissionNo, amount_fen: amountFen }),
+    http.post('/inpatient/deposits', {
+      hospital_id: hospitalId,
+      card_id: cardId,
+      admission_no: admissionNo,
+      amount_fen: amountFen,
+    }),
 }

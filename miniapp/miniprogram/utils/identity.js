@@ -5,9 +5,41 @@ const { RELATIONS: SHARED_RELATIONS } = require('../miniprogram_npm/ehealth-shar
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK = '10X98765432'
 const PROVINCES = new Set([
-  '11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37',
-  '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64',
-  '65', '71', '81', '82', '83',
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
+  '83',
 ])
 
 function checkDigit(first17) {
@@ -19,7 +51,9 @@ function checkDigit(first17) {
 // {ok: true} or {ok: false, message}; `partial` true while the resident is still typing
 // (fewer than 18 characters, nothing wrong yet).
 function checkIdNumber(raw, today) {
-  const value = String(raw || '').trim().toUpperCase()
+  const value = String(raw || '')
+    .trim()
+    .toUpperCase()
   if (!/^\d{0,17}[\dX]?$/.test(value) || (value.length < 18 && value.includes('X'))) {
     return { ok: false, message: '身份证号只能是17位数字加1位数字或X' }
   }
@@ -55,12 +89,14 @@ function checkPhone(raw) {
 function checkName(raw) {
   const value = String(raw || '').trim()
   if (value.length < 2 || value.length > 40) return { ok: false, message: '姓名需为2到40个字' }
-  if (!/^[\u4e00-\u9fff\u3400-\u4dbfA-Za-z·•・ ]+$/.test(value)) return { ok: false, message: '姓名只能包含汉字、英文字母、空格和·' }
+  if (!/^[\u4e00-\u9fff\u3400-\u4dbfA-Za-z·•・ ]+$/.test(value))
+    return { ok: false, message: '姓名只能包含汉字、英文字母、空格和·' }
   return { ok: true, value }
 }
 
 // the relations to pick from when adding a family member (labels shared with the web app)
-const RELATIONS = Object.keys(SHARED_RELATIONS).filter((value) => value !== 'self')
+const RELATIONS = Object.keys(SHARED_RELATIONS)
+  .filter((value) => value !== 'self')
   .map((value) => ({ value, label: SHARED_RELATIONS[value] }))
 
 function relationLabel(relation) {

@@ -4,7 +4,11 @@ const { fenToYuan } = require('./money')
 const { formatDateTime, dateChip, secondsUntil, formatCountdown } = require('./time')
 const { serverNow } = require('./server-clock')
 const {
-  SCHEDULE_STATUS, BOOKING_STATUS, QUEUE_STATUS, PAYMENT_STATUS, REFUND_STATUS,
+  SCHEDULE_STATUS,
+  BOOKING_STATUS,
+  QUEUE_STATUS,
+  PAYMENT_STATUS,
+  REFUND_STATUS,
 } = require('../miniprogram_npm/ehealth-shared/texts.js')
 
 // Release closer than this is counted down to the second; further away it shows the time
@@ -47,9 +51,18 @@ function bookingRow(b) {
     amount: fenToYuan(b.amount_fen),
     cardId: b.card_id,
     cancellableUntil: b.cancellable_until ? formatDateTime(b.cancellable_until) : '',
-    cancellable: b.status === 'confirmed' && Boolean(b.cancellable_until) && Date.parse(b.cancellable_until) > serverNow(),
+    cancellable:
+      b.status === 'confirmed' && Boolean(b.cancellable_until) && Date.parse(b.cancellable_until) > serverNow(),
     refund: b.refund ? `${REFUND_STATUS[b.refund.status] || b.refund.status} ¥${fenToYuan(b.refund.amount_fen)}` : '',
   }
 }
 
-module.exports = { SCHEDULE_STATUS, BOOKING_STATUS, QUEUE_STATUS, PAYMENT_STATUS, REFUND_STATUS, scheduleRow, bookingRow }
+module.exports = {
+  SCHEDULE_STATUS,
+  BOOKING_STATUS,
+  QUEUE_STATUS,
+  PAYMENT_STATUS,
+  REFUND_STATUS,
+  scheduleRow,
+  bookingRow,
+}

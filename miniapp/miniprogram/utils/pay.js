@@ -5,14 +5,16 @@ const dev = require('../services/dev')
 
 function requestPayment(payParams) {
   return new Promise((resolve, reject) => {
-    wx.requestPayment(Object.assign({}, payParams, {
-      success: () => resolve('paid'),
-      fail: (err) => {
-        const msg = (err && err.errMsg) || ''
-        if (msg.includes('cancel')) resolve('cancelled')
-        else reject(new Error('支付未完成，请重试'))
-      },
-    }))
+    wx.requestPayment(
+      Object.assign({}, payParams, {
+        success: () => resolve('paid'),
+        fail: (err) => {
+          const msg = (err && err.errMsg) || ''
+          if (msg.includes('cancel')) resolve('cancelled')
+          else reject(new Error('支付未完成，请重试'))
+        },
+      }),
+    )
   })
 }
 

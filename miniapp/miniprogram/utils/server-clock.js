@@ -10,15 +10,18 @@ let synced = null
 function syncServerClock() {
   if (!synced) {
     const sent = Date.now()
-    synced = health.getHealth().then((h) => {
-      const received = Date.now()
-      const serverMs = Date.parse(h.time)
-      if (!Number.isNaN(serverMs)) offsetMs = serverMs - (sent + received) / 2
-      return offsetMs
-    }).catch(() => {
-      synced = null
-      return offsetMs
-    })
+    synced = health
+      .getHealth()
+      .then((h) => {
+        const received = Date.now()
+        const serverMs = Date.parse(h.time)
+        if (!Number.isNaN(serverMs)) offsetMs = serverMs - (sent + received) / 2
+        return offsetMs
+      })
+      .catch(() => {
+        synced = null
+        return offsetMs
+      })
   }
   return synced
 }

@@ -7,7 +7,9 @@ async function sendWithCountdown(page, phone, purpose) {
   const res = await sms.sendSmsCode(phone, purpose)
   startCountdown(page, res.retry_after || 60)
   // the dev server echoes the code so the flow can be tried without a phone
-  page.setData({ smsHint: res.dev_code ? `验证码已发送（开发环境验证码：${res.dev_code}）` : '验证码已发送，5分钟内有效' })
+  page.setData({
+    smsHint: res.dev_code ? `验证码已发送（开发环境验证码：${res.dev_code}）` : '验证码已发送，5分钟内有效',
+  })
   return res
 }
 

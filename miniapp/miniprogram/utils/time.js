@@ -11,8 +11,13 @@ function shanghaiParts(value) {
   if (Number.isNaN(ms)) return null
   const d = new Date(ms + SHANGHAI_OFFSET_MS)
   return {
-    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
-    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay(),
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
   }
 }
 
@@ -59,4 +64,13 @@ function formatCountdown(seconds) {
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`
 }
 
-module.exports = { shanghaiParts, formatDateTime, formatDate, shanghaiDate, dateChip, secondsUntil, formatCountdown, pad }
+module.exports = {
+  shanghaiParts,
+  formatDateTime,
+  formatDate,
+  shanghaiDate,
+  dateChip,
+  secondsUntil,
+  formatCountdown,
+  pad,
+}

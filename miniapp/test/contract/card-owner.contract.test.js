@@ -15,7 +15,11 @@ const notifications = require(path.join(MP, 'services/notifications'))
 const BASE = process.env.EHEALTH_CONTRACT_BASE
 const keys = (o) => Object.keys(o).sort()
 const masked = (ph) => `${ph.slice(0, 3)}****${ph.slice(7)}`
-const refusal = (promise) => promise.then(() => ({ status: 'not refused' }), (e) => e)
+const refusal = (promise) =>
+  promise.then(
+    () => ({ status: 'not refused' }),
+    (e) => e,
+  )
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const setClock = (body) =>
   fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) })
@@ -138,7 +142,11 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   as('alice')
   const phoneC = phone()
   const same = await refusal(cards.changeCardPhone(aliceCard.card_id, { phone: phoneA, smsCode: '123456' }))
-  expect([same.status, same.code, same.message]).toEqual([409, 'same_phone', '新手机号与当前登记的手机号相同，无需更换'])
+  expect([same.status, same.code, same.message]).toEqual([
+    409,
+    'same_phone',
+    '新手机号与当前登记的手机号相同，无需更换',
+  ])
   const badPhone = await refusal(cards.changeCardPhone(aliceCard.card_id, { phone: '12345', smsCode: '123456' }))
   expect([badPhone.status, badPhone.code]).toEqual([400, 'invalid_phone'])
   const changeCode = await code(phoneC, 'change_phone')

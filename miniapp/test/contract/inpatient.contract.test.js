@@ -23,16 +23,23 @@ async function his(method, hospitalCode, pathAndQuery, body) {
   const raw = body === undefined ? '' : JSON.stringify(body)
   const fullPath = `/api/v1${pathAndQuery}`
   const bodyHash = crypto.createHash('sha256').update(raw).digest('hex')
-  const signature = crypto.createHmac('sha256', `dev-his-${hospitalCode}`).update([method, fullPath, timestamp, nonce, bodyHash].join('\n')).digest('hex')
+  const signature = crypto
+    .createHmac('sha256', `dev-his-${hospitalCode}`)
+    .update([method, fullPath, timestamp, nonce, bodyHash].join('\n'))
+    .digest('hex')
   const res = await fetch(`${BASE}${fullPath}`, {
     method,
-    headers: { 'content-type': 'application/json', 'X-Timestamp': timestamp, 'X-Nonce': nonce, 'X-Signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'X-Timestamp': timestamp,
+      'X-Nonce': nonce,
+      'X-Signature': signature,
+    },
     body: raw || undefined,
   })
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
-
 
 describe('inpatient bill and deposit', () => {
   beforeAll(() => {
@@ -49,40 +56,103 @@ describe('inpatient bill and deposit', () => {
     const admissionNo = `ZY${crypto.randomInt(1e6, 1e7)}`
 
     const admitted = await his('PUT', hospital.code, `/his/${hospital.code}/admissions/${admissionNo}`, {
-      id_number: id, name: '王五', ward: '心内科病区', bed: '12', admitted_at: '2026-11-20T09:00:00+08:00', discharged_at: null, deposit_fen: 50000,
+      id_number: id,
+      name: '王五',
+      ward: '心内科病区',
+      bed: '12',
+      admitted_at: '2026-11-20T09:00:00+08:00',
+      discharged_at: null,
+      deposit_fen: 50000,
     })
     expect(admitted.status).toBe(201)
     const items = [
-      { item_code: 'D001', name: '阿司匹林肠溶片', category: 'drug', unit: '盒', quantity: 2, unit_price_fen: 1500, amount_fen: 3000 },
-      { item_code: 'D001', name: '阿司匹林肠溶片', category: 'drug', unit: '盒', quantity: -1, unit_price_fen: 1500, amount_fen: -1500 },
-      { item_code: 'N010', name: '一级护理', category: 'nursing', unit: '小时', quantity: 0.5, unit_price_fen: 333, amount_fen: 167 },
+      {
+        item_code: 'D001',
+        name: '阿司匹林肠溶片',
+        category: 'drug',
+        unit: '盒',
+        quantity: 2,
+        unit_price_fen: 1500,
+        amount_fen: 3000,
+      },
+      {
+        item_code: 'D001',
+        name: '阿司匹林肠溶片',
+        category: 'drug',
+        unit: '盒',
+        quantity: -1,
+        unit_price_fen: 1500,
+        amount_fen: -1500,
+      },
+      {
+        item_code: 'N010',
+        name: '一级护理',
+        category: 'nursing',
+        unit: '小时',
+        quantity: 0.5,
+        unit_price_fen: 333,
+        amount_fen: 167,
+      },
     ]
-    const day = await his('PUT', hospital.code, `/his/${hospital.code}/admissions/${admissionNo}/days/2026-11-20`, { items })
+    const day = await his('PUT', hospital.code, `/his/${hospital.code}/admissions/${admissionNo}/days/2026-11-20`, {
+      items,
+    })
     expect(day).toEqual({ status: 200, body: { date: '2026-11-20', item_count: 3, subtotal_fen: 1667 } })
 
     const admissions = await inpatient.listAdmissions(card.card_id)
     const mine = admissions.find((a) => a.admission_no === admissionNo)
-    expect(Object.keys(mine)).toEqual(expect.arrayContaining(['hospital_id', 'hospital_name', 'admission_no', 'ward', 'bed', 'admitted_at', 'discharged_at', 'balance_fen']))
-    expect(mine).toMatchObject({ hospital_id: hospital.id, hospital_name: hospital.name, ward: '心内科病区', bed: '12', discharged_at: null })
+    expect(Object.keys(mine)).toEqual(
+      expect.arrayContaining([
+        'hospital_id',
+        'hospital_name',
+        'admission_no',
+        'ward',
+        'bed',
+        'admitted_at',
+        'discharged_at',
+        'balance_fen',
+      ]),
+    )
+    expect(mine).toMatchObject({
+      hospital_id: hospital.id,
+      hospital_name: hospital.name,
+      ward: '心内科病区',
+      bed: '12',
+      discharged_at: null,
+    })
 
     const query = { hospitalId: hospital.id, cardId: card.card_id, admissionNo }
     const bill = await inpatient.getBill(query)
-    expect(bill.admission).toMatchObject({ hospital_id: hospital.id, admission_no: admissionNo, ward: '心内科病区', bed: '12', name_masked: '王*' })
+    expect(bill.admission).toMatchObject({
+      hospital_id: hospital.id,
+      admission_no: admissionNo,
+      ward: '心内科病区',
+      bed: '12',
+      name_masked: '王*',
+    })
     expect(bill.days).toHaveLength(1)
     expect(bill.days[0]).toMatchObject({ date: '2026-11-20', subtotal_fen: 1667 })
-    expect(bill.days[0].items.map((i) => [i.item_code, i.category, Number(i.quantity), i.unit_price_fen, i.amount_fen])).toEqual(
-      items.map((i) => [i.item_code, i.category, i.quantity, i.unit_price_fen, i.amount_fen]),
-    )
+    expect(
+      bill.days[0].items.map((i) => [i.item_code, i.category, Number(i.quantity), i.unit_price_fen, i.amount_fen]),
+    ).toEqual(items.map((i) => [i.item_code, i.category, i.quantity, i.unit_price_fen, i.amount_fen]))
     expect([bill.total_fen, bill.prepaid_fen, bill.balance_fen]).toEqual([1667, 50000, 50000 - 1667])
     expect(mine.balance_fen).toBe(bill.balance_fen)
 
     // the light form the bill page reads: the same days and money without items, then a day's items in pages
     const summary = await inpatient.getBillSummary(query)
-    expect(summary.days).toEqual([{ date: '2026-11-20', item_count: 3, subtotal_fen: 1667, categories: bill.days[0].categories }])
-    expect([summary.total_fen, summary.prepaid_fen, summary.balance_fen]).toEqual([bill.total_fen, bill.prepaid_fen, bill.balance_fen])
+    expect(summary.days).toEqual([
+      { date: '2026-11-20', item_count: 3, subtotal_fen: 1667, categories: bill.days[0].categories },
+    ])
+    expect([summary.total_fen, summary.prepaid_fen, summary.balance_fen]).toEqual([
+      bill.total_fen,
+      bill.prepaid_fen,
+      bill.balance_fen,
+    ])
     const first = await inpatient.getBillDay(Object.assign({ date: '2026-11-20', limit: 2 }, query))
     expect([first.items.length, first.next_offset, first.item_count]).toEqual([2, 2, 3])
-    const rest = await inpatient.getBillDay(Object.assign({ date: '2026-11-20', offset: first.next_offset, limit: 2 }, query))
+    const rest = await inpatient.getBillDay(
+      Object.assign({ date: '2026-11-20', offset: first.next_offset, limit: 2 }, query),
+    )
     expect(first.items.concat(rest.items)).toEqual(bill.days[0].items)
     expect(rest.next_offset).toBe(null)
     expect(fenToYuan(bill.balance_fen)).toBe('483.33')

@@ -52,7 +52,9 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   const sent = await sms.sendSmsCode(ph, 'claim_card')
   expect(sent).toMatchObject({ sent: true, retry_after: 60 })
   expect(sent.dev_code).toMatch(/^\d{6}$/)
-  const wrong = await cards.claimCard({ name: '张三', idNumber: id, phone: ph, smsCode: sent.dev_code === '000000' ? '111111' : '000000' }).catch((e) => e)
+  const wrong = await cards
+    .claimCard({ name: '张三', idNumber: id, phone: ph, smsCode: sent.dev_code === '000000' ? '111111' : '000000' })
+    .catch((e) => e)
   expect([wrong.status, wrong.code, wrong.details.attempts_left]).toEqual([400, 'invalid_sms_code', 4])
   expect(wrong.message).toBe('短信验证码不正确，还可再试4次')
   const resend = await sms.sendSmsCode(ph, 'claim_card').catch((e) => e)
@@ -66,7 +68,13 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   // family: add a child, see the 45-day lock as a date, be refused removal with it
   const childPhone = phone()
   const childCode = (await sms.sendSmsCode(childPhone, 'add_family')).dev_code
-  const member = await family.addFamilyMember({ name: '张小宝', idNumber: idNumber(2018), phone: childPhone, relation: 'child', smsCode: childCode })
+  const member = await family.addFamilyMember({
+    name: '张小宝',
+    idNumber: idNumber(2018),
+    phone: childPhone,
+    relation: 'child',
+    smsCode: childCode,
+  })
   expect(keys(member)).toEqual(['card', 'linked_at', 'member_id', 'relation', 'removable_at'])
   expect(keys(member.card)).toEqual(CARD_KEYS)
   expect(member.card.owner).toBe('none') // a child's card made by the link: nobody owns it
@@ -75,7 +83,11 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   expect(formatDateTime(member.removable_at).endsWith(' 00:00')).toBe(true)
   expect((await family.listFamily()).map((m) => m.member_id)).toEqual([member.member_id])
   const locked = await family.removeFamilyMember(member.member_id).catch((e) => e)
-  expect([locked.status, locked.code, locked.details.removable_at]).toEqual([409, 'removal_locked', member.removable_at])
+  expect([locked.status, locked.code, locked.details.removable_at]).toEqual([
+    409,
+    'removal_locked',
+    member.removable_at,
+  ])
   const list = await cards.listCards()
   expect(list.map((c) => c.relation)).toEqual(['self', 'child'])
   expect(await cards.getCard(member.card.card_id)).toEqual(list[1])
@@ -88,7 +100,12 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
   expect(dynamic.refresh_in).toBeLessThanOrEqual(60)
   expect(Date.parse(dynamic.expires_at)).toBeGreaterThan(Date.parse(await serviceNow()))
   expect(qrMatrix(dynamic.payload).length).toBeGreaterThanOrEqual(21)
-  expect(await qr.getQrCode(member.card.card_id, 'static')).toEqual({ payload: `${member.card.card_id}:1`, kind: 'static', expires_at: null, refresh_in: null })
+  expect(await qr.getQrCode(member.card.card_id, 'static')).toEqual({
+    payload: `${member.card.card_id}:1`,
+    kind: 'static',
+    expires_at: null,
+    refresh_in: null,
+  })
   expect(await audit.listScanHistory(card.card_id)).toEqual([])
   expect(await notifications.listNotifications()).toEqual([])
 
@@ -122,7 +139,19 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   const tomorrow = shanghaiDate(Date.parse(now), 1)
   const sessions = await catalog.listSchedules(departments[0].id, tomorrow)
   expect(sessions.length).toBeGreaterThan(1)
-  const contract = ['id', 'doctor', 'date', 'start', 'end', 'capacity', 'remaining', 'fee_fen', 'release_at', 'referral_release_at', 'status']
+  const contract = [
+    'id',
+    'doctor',
+    'date',
+    'start',
+    'end',
+    'capacity',
+    'remaining',
+    'fee_fen',
+    'release_at',
+    'referral_release_at',
+    'status',
+  ]
   sessions.forEach((s) => {
     expect(keys(s)).toEqual(expect.arrayContaining(contract))
     expect(s.date).toBe(tomorrow)
@@ -141,7 +170,12 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
   expect(Date.parse(hold.expires_at) - Date.parse(await serviceNow())).toBeGreaterThan(9 * 60000)
   expect((await booking.getHold(hold.hold_id)).state).toBe('held')
   const again = await booking.placeHold(session.id, card.card_id).catch((e) => e)
-  expect([again.status, again.code, again.details.state, again.details.hold_id]).toEqual([409, 'already_held', 'held', hold.hold_id])
+  expect([again.status, again.code, again.details.state, again.details.hold_id]).toEqual([
+    409,
+    'already_held',
+    'held',
+    hold.hold_id,
+  ])
   const order = await payments.payHold(hold.hold_id)
   expect(keys(order.pay_params)).toEqual(['appId', 'nonceStr', 'package', 'paySign', 'signType', 'timeStamp'])
   expect(await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })).toBe('paid')
@@ -174,7 +208,11 @@ test('browse, hold, pay, booking, queue, cancel; a released hold', async () => {
 
   // refusals read as sentences
   const unknownCard = await booking.placeHold(session.id, 'f'.repeat(64)).catch((e) => e)
-  expect([unknownCard.status, unknownCard.code, unknownCard.message]).toEqual([404, 'card_not_found', '没有找到这张健康卡'])
+  expect([unknownCard.status, unknownCard.code, unknownCard.message]).toEqual([
+    404,
+    'card_not_found',
+    '没有找到这张健康卡',
+  ])
 })
 
 // A clinic terminal's side, signed as backend/staff/signing.py does, to move the queue.
@@ -184,10 +222,19 @@ async function terminalRequest(terminal, method, urlPath, body) {
   const nonce = crypto.randomBytes(16).toString('hex')
   const raw = body === undefined ? '' : JSON.stringify(body)
   const hash = crypto.createHash('sha256').update(raw).digest('hex')
-  const sig = crypto.createHmac('sha256', terminal.secret).update([method, urlPath, ts, nonce, hash].join('\n')).digest('hex')
+  const sig = crypto
+    .createHmac('sha256', terminal.secret)
+    .update([method, urlPath, ts, nonce, hash].join('\n'))
+    .digest('hex')
   const res = await fetch(`${BASE}${urlPath}`, {
     method,
-    headers: { 'content-type': 'application/json', 'X-Terminal-Id': terminal.terminal_code, 'X-Timestamp': ts, 'X-Nonce': nonce, 'X-Signature': sig },
+    headers: {
+      'content-type': 'application/json',
+      'X-Terminal-Id': terminal.terminal_code,
+      'X-Timestamp': ts,
+      'X-Nonce': nonce,
+      'X-Signature': sig,
+    },
     body: raw || undefined,
   })
   return { status: res.status, body: await res.json() }
@@ -212,20 +259,37 @@ test('on the visit day: the code shown is checked in at the clinic, the queue ca
   })
   expect(admin.status).toBe(201)
   const terminal = await admin.json()
-  const setClock = (body) => fetch(`${BASE}/api/v1/dev/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const setClock = (body) =>
+    fetch(`${BASE}/api/v1/dev/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
   await setClock({ now: `${tomorrow}T07:50:00+08:00` })
   try {
     const code = await qr.getQrCode(card.card_id, 'dynamic')
-    const checkin = await terminalRequest(terminal, 'POST', '/api/v1/staff/checkins', { payload: code.payload, booking_id: booked.id })
+    const checkin = await terminalRequest(terminal, 'POST', '/api/v1/staff/checkins', {
+      payload: code.payload,
+      booking_id: booked.id,
+    })
     expect(checkin.status).toBe(200)
     expect(checkin.body.visit_number).toBe(booked.visit_number)
     const waiting = await queueing.getBookingQueue(booked.id)
     expect(waiting).toMatchObject({ your_number: booked.visit_number, status: 'waiting', ahead: 0 })
     const called = await terminalRequest(terminal, 'POST', `/api/v1/staff/schedules/${session.id}/call-next`)
     expect(called.body.called_number).toBe(booked.visit_number)
-    expect(await queueing.getBookingQueue(booked.id)).toMatchObject({ called_number: booked.visit_number, your_number: booked.visit_number, status: 'called' })
+    expect(await queueing.getBookingQueue(booked.id)).toMatchObject({
+      called_number: booked.visit_number,
+      your_number: booked.visit_number,
+      status: 'called',
+    })
     const log = await audit.listScanHistory(card.card_id)
-    expect(log[0]).toMatchObject({ action: 'checkin', result: 'ok', hospital: { id: hospital.id, name: hospital.name }, terminal: { name: '门诊一楼 1号机' } })
+    expect(log[0]).toMatchObject({
+      action: 'checkin',
+      result: 'ok',
+      hospital: { id: hospital.id, name: hospital.name },
+      terminal: { name: '门诊一楼 1号机' },
+    })
   } finally {
     await setClock({})
   }

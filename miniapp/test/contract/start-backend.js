@@ -40,7 +40,8 @@ module.exports = async function startBackend() {
   })
   const deadline = Date.now() + 60000
   for (;;) {
-    if (exited !== null) throw new Error(`backend exited with ${exited}:\n${fs.readFileSync(logPath, 'utf8').slice(-3000)}`)
+    if (exited !== null)
+      throw new Error(`backend exited with ${exited}:\n${fs.readFileSync(logPath, 'utf8').slice(-3000)}`)
     try {
       const res = await fetch(`${base}/api/v1/health`)
       if (res.status === 200) break

@@ -37,10 +37,27 @@ const QUERIES = {
 }
 
 // every GET fails with a server error: pages that load show the error sentence and a retry
-const failing = new Proxy({}, { get: (_, key) => (String(key).startsWith('GET ') ? apiError(503, 'payment_unavailable') : key === 'POST /auth/wx-login' ? { token: 't', expires_in: 1, account_id: 1 } : undefined), has: () => true })
+const failing = new Proxy(
+  {},
+  {
+    get: (_, key) =>
+      String(key).startsWith('GET ')
+        ? apiError(503, 'payment_unavailable')
+        : key === 'POST /auth/wx-login'
+          ? { token: 't', expires_in: 1, account_id: 1 }
+          : undefined,
+    has: () => true,
+  },
+)
 
 test('app.json lists pages in one subpackage per domain', () => {
-  expect(APP.subPackages.map((s) => s.root)).toEqual(['pages/cards', 'pages/family', 'pages/booking', 'pages/inpatient', 'pages/me'])
+  expect(APP.subPackages.map((s) => s.root)).toEqual([
+    'pages/cards',
+    'pages/family',
+    'pages/booking',
+    'pages/inpatient',
+    'pages/me',
+  ])
   expect(pages).toHaveLength(21)
 })
 
@@ -49,7 +66,9 @@ describe.each(pages)('%s', (page) => {
     jest.resetModules()
     global.wx = createFakeWx({ routes: failing })
     const comp = await renderPage(page, QUERIES[page] || {})
-    const loadsData = /load\(this|getPayment|listAdmissions/.test(fs.readFileSync(path.join(ROOT, `${page}.js`), 'utf8'))
+    const loadsData = /load\(this|getPayment|listAdmissions/.test(
+      fs.readFileSync(path.join(ROOT, `${page}.js`), 'utf8'),
+    )
     if (loadsData) expect(text(comp)).toContain('支付服务暂时不可用')
     handlersIn(page).forEach((h) => expect(typeof comp.instance[h]).toBe('function'))
     if (typeof comp.instance.onUnload === 'function') comp.instance.onUnload()

@@ -1,4 +1,4 @@
-const { createFakeWx, apiError, reply } = require('../support/fake-wx')
+const { createFakeWx, apiError } = require('../support/fake-wx')
 const { renderPage, settle, text } = require('../support/simulate')
 const F = require('../support/fixtures')
 
@@ -14,17 +14,30 @@ test('hospital -> department -> sessions of a date, with remaining slots, status
       'GET /departments/2/schedules': ({ query }) =>
         query.date === '2026-12-03'
           ? [F.schedule({ id: 12, status: 'not_released', remaining: 10, release_at: '2026-11-26T13:00:00+08:00' })]
-          : [F.schedule(), F.schedule({ id: 13, status: 'full', remaining: 0 }), F.schedule({ id: 14, status: 'suspended', remaining: 0 })],
+          : [
+              F.schedule(),
+              F.schedule({ id: 13, status: 'full', remaining: 0 }),
+              F.schedule({ id: 14, status: 'suspended', remaining: 0 }),
+            ],
     },
   }))
   const hospitals = await renderPage('pages/booking/hospitals/index')
   expect(text(hospitals)).toContain('每日 13:00 放出第7天的号源')
   hospitals.instance.onPick({ currentTarget: { dataset: { id: 1, name: '市第一人民医院' } } })
-  expect(fake.calls.navigations.pop()).toBe(`/pages/booking/departments/index?hospital_id=1&hospital_name=${encodeURIComponent('市第一人民医院')}`)
-  const departments = await renderPage('pages/booking/departments/index', { hospital_id: '1', hospital_name: encodeURIComponent('市第一人民医院') })
+  expect(fake.calls.navigations.pop()).toBe(
+    `/pages/booking/departments/index?hospital_id=1&hospital_name=${encodeURIComponent('市第一人民医院')}`,
+  )
+  const departments = await renderPage('pages/booking/departments/index', {
+    hospital_id: '1',
+    hospital_name: encodeURIComponent('市第一人民医院'),
+  })
   expect(text(departments)).toContain('心内科')
 
-  const page = await renderPage('pages/booking/schedules/index', { department_id: '2', department_name: encodeURIComponent('心内科'), date: '2026-11-27' })
+  const page = await renderPage('pages/booking/schedules/index', {
+    department_id: '2',
+    department_name: encodeURIComponent('心内科'),
+    date: '2026-11-27',
+  })
   expect(page.instance.data.dates).toHaveLength(10)
   const t = text(page)
   expect(t).toContain('王医生')
@@ -52,7 +65,9 @@ test('the release countdown runs on the service clock, not the phone clock', asy
   global.wx = createFakeWx({
     routes: {
       'GET /health': { status: 'ok', time: '2026-11-26T12:58:00+08:00' },
-      'GET /departments/2/schedules': [F.schedule({ id: 12, status: 'not_released', remaining: 10, release_at: '2026-11-26T13:00:00+08:00' })],
+      'GET /departments/2/schedules': [
+        F.schedule({ id: 12, status: 'not_released', remaining: 10, release_at: '2026-11-26T13:00:00+08:00' }),
+      ],
     },
   })
   const page = await renderPage('pages/booking/schedules/index', { department_id: '2', date: '2026-11-27' })
@@ -70,8 +85,12 @@ test('the hold countdown runs on the service clock: a phone two minutes fast sti
     routes: confirmRoutes({
       'GET /health': { status: 'ok', time: new Date(serverNow).toISOString() },
       'POST /holds': ({ data }) => ({
-        hold_id: 'h'.repeat(24), expires_at: new Date(serverNow + 600000).toISOString(), amount_fen: 2550, kind: 'ordinary',
-        schedule_id: data.schedule_id, card_id: data.card_id,
+        hold_id: 'h'.repeat(24),
+        expires_at: new Date(serverNow + 600000).toISOString(),
+        amount_fen: 2550,
+        kind: 'ordinary',
+        schedule_id: data.schedule_id,
+        card_id: data.card_id,
       }),
     }),
   })
@@ -83,13 +102,38 @@ test('the hold countdown runs on the service clock: a phone two minutes fast sti
 })
 
 function confirmRoutes(extra) {
-  return Object.assign({}, LOGIN, {
-    'GET /schedules/11': F.schedule(),
-    'GET /cards': [F.selfCard, F.childCard],
-    'POST /holds': ({ data }) => ({ hold_id: 'h'.repeat(24), expires_at: new Date(Date.now() + 600000).toISOString(), amount_fen: 2550, kind: 'ordinary', schedule_id: data.schedule_id, card_id: data.card_id }),
-    ['POST /holds/' + 'h'.repeat(24) + '/payment']: { out_trade_no: 'EH1', amount_fen: 2550, expires_at: '2026-11-25T10:10:00+08:00', status: 'created', pay_params: { appId: 'wx1', timeStamp: '1', nonceStr: 'n', package: 'prepay_id=p', signType: 'RSA', paySign: 's' } },
-    'POST /dev/payments/EH1/complete': { out_trade_no: 'EH1', outcome: 'booked' },
-  }, extra)
+  return Object.assign(
+    {},
+    LOGIN,
+    {
+      'GET /schedules/11': F.schedule(),
+      'GET /cards': [F.selfCard, F.childCard],
+      'POST /holds': ({ data }) => ({
+        hold_id: 'h'.repeat(24),
+        expires_at: new Date(Date.now() + 600000).toISOString(),
+        amount_fen: 2550,
+        kind: 'ordinary',
+        schedule_id: data.schedule_id,
+        card_id: data.card_id,
+      }),
+      ['POST /holds/' + 'h'.repeat(24) + '/payment']: {
+        out_trade_no: 'EH1',
+        amount_fen: 2550,
+        expires_at: '2026-11-25T10:10:00+08:00',
+        status: 'created',
+        pay_params: {
+          appId: 'wx1',
+          timeStamp: '1',
+          nonceStr: 'n',
+          package: 'prepay_id=p',
+          signType: 'RSA',
+          paySign: 's',
+        },
+      },
+      'POST /dev/payments/EH1/complete': { out_trade_no: 'EH1', outcome: 'booked' },
+    },
+    extra,
+  )
 }
 
 test('hold for a family member, a countdown, then pay through the dev stand-in and see the result', async () => {
@@ -136,7 +180,15 @@ test('an expired hold cannot be paid; refusals are explained; an existing hold i
         data.card_id === F.CHILD_ID
           ? apiError(429, 'limit_exceeded', { rule: 'daily_limit', until: null })
           : apiError(409, 'already_held', { state: 'held', hold_id: 'h'.repeat(24) }),
-      ['GET /holds/' + 'h'.repeat(24)]: { hold_id: 'h'.repeat(24), schedule_id: 11, card_id: F.SELF_ID, expires_at: new Date(Date.now() - 1000).toISOString(), amount_fen: 2550, kind: 'ordinary', state: 'expired' },
+      ['GET /holds/' + 'h'.repeat(24)]: {
+        hold_id: 'h'.repeat(24),
+        schedule_id: 11,
+        card_id: F.SELF_ID,
+        expires_at: new Date(Date.now() - 1000).toISOString(),
+        amount_fen: 2550,
+        kind: 'ordinary',
+        state: 'expired',
+      },
     }),
   }))
   const page = await renderPage('pages/booking/confirm/index', { schedule_id: '11' })
@@ -159,7 +211,12 @@ test('the result page waits for the payment notification, then shows the visit n
     routes: Object.assign({}, LOGIN, {
       'GET /payments/EH1': () => {
         polls += 1
-        return { out_trade_no: 'EH1', status: polls < 2 ? 'created' : 'booked', booking_id: polls < 2 ? null : 21, amount_fen: 2550 }
+        return {
+          out_trade_no: 'EH1',
+          status: polls < 2 ? 'created' : 'booked',
+          booking_id: polls < 2 ? null : 21,
+          amount_fen: 2550,
+        }
       },
       'GET /bookings/21': F.bookingBody(),
     }),
@@ -177,11 +234,23 @@ test('my bookings, and one booking with its live queue and cancelling', async ()
   let booking = F.bookingBody()
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
-      'GET /bookings': () => [booking, F.bookingBody({ id: 20, status: 'cancelled', cancellable_until: null, refund: { status: 'success', amount_fen: 2550, reason: 'cancelled' } })],
+      'GET /bookings': () => [
+        booking,
+        F.bookingBody({
+          id: 20,
+          status: 'cancelled',
+          cancellable_until: null,
+          refund: { status: 'success', amount_fen: 2550, reason: 'cancelled' },
+        }),
+      ],
       'GET /bookings/21': () => booking,
       'GET /bookings/21/queue': { called_number: 1, your_number: 3, ahead: 1, status: 'not_checked_in' },
       'DELETE /bookings/21': () => {
-        booking = F.bookingBody({ status: 'cancelled', cancellable_until: null, refund: { status: 'processing', amount_fen: 2550, reason: 'cancelled' } })
+        booking = F.bookingBody({
+          status: 'cancelled',
+          cancellable_until: null,
+          refund: { status: 'processing', amount_fen: 2550, reason: 'cancelled' },
+        })
         return booking
       },
     }),
@@ -242,7 +311,9 @@ test('once checked in (in the queue) the booking offers no cancelling', async ()
 })
 
 test('taps on the rendered page carry their data-* to the handlers', async () => {
-  const fake = (global.wx = createFakeWx({ routes: { 'GET /departments/2/schedules': [F.schedule(), F.schedule({ id: 13, status: 'full', remaining: 0 })] } }))
+  const fake = (global.wx = createFakeWx({
+    routes: { 'GET /departments/2/schedules': [F.schedule(), F.schedule({ id: 13, status: 'full', remaining: 0 })] },
+  }))
   const page = await renderPage('pages/booking/schedules/index', { department_id: '2' })
   const chips = page.querySelectorAll('.date')
   expect(chips).toHaveLength(10)

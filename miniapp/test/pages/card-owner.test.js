@@ -8,10 +8,16 @@ const F = require('../support/fixtures')
 const LOGIN = { 'POST /auth/wx-login': { token: 't', expires_in: 60, account_id: 1 } }
 const ev = (value) => ({ detail: { value } })
 const LINK_A = {
-  link_id: 7, account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-20T02:30:00+00:00',
+  link_id: 7,
+  account_masked: '微信用户 ****a1b2',
+  relation: 'parent',
+  linked_at: '2026-11-20T02:30:00+00:00',
 }
 const LINK_B = {
-  link_id: 9, account_masked: '微信用户 ****c3d4', relation: 'spouse', linked_at: '2026-11-24T09:00:00+08:00',
+  link_id: 9,
+  account_masked: '微信用户 ****c3d4',
+  relation: 'spouse',
+  linked_at: '2026-11-24T09:00:00+08:00',
 }
 const routed = (routes) => createFakeWx({ routes: Object.assign({}, LOGIN, routes) })
 const requestsTo = (fake, method, path) => fake.calls.requests.filter((r) => r.method === method && r.path === path)
@@ -266,11 +272,17 @@ test('messages: the own card linked by another account, and a link its owner end
     routes: Object.assign({}, LOGIN, {
       'GET /notifications': [
         {
-          id: 3, kind: 'card_linked', status: 'sent', created_at: '2026-11-25T08:00:00+08:00',
+          id: 3,
+          kind: 'card_linked',
+          status: 'sent',
+          created_at: '2026-11-25T08:00:00+08:00',
           payload: { account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-25T00:00:00+00:00' },
         },
         {
-          id: 2, kind: 'card_link_ended', status: 'inbox', created_at: '2026-11-24T08:00:00+08:00',
+          id: 2,
+          kind: 'card_link_ended',
+          status: 'inbox',
+          created_at: '2026-11-24T08:00:00+08:00',
           payload: { relation: 'child', ended_by: 'owner', ended_at: '2026-11-24T08:00:00+08:00' },
         },
       ],

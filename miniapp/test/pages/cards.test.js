@@ -39,7 +39,10 @@ describe('claim a card', () => {
     p.onPhone(ev('138 0013 8000'))
     await p.onSendCode()
     await settle()
-    expect(fake.calls.requests.find((r) => r.path === '/sms/codes').data).toEqual({ phone: '13800138000', purpose: 'claim_card' })
+    expect(fake.calls.requests.find((r) => r.path === '/sms/codes').data).toEqual({
+      phone: '13800138000',
+      purpose: 'claim_card',
+    })
     expect(p.data.smsWait).toBe(60)
     expect(text(page)).toContain('60秒后重发')
     expect(text(page)).toContain('123456')
@@ -50,13 +53,20 @@ describe('claim a card', () => {
     expect(fake.calls.toasts.pop()).toContain('同意') // the notice must be accepted
     p.onAgree(ev(['yes']))
     await p.onSubmit()
-    expect(fake.calls.requests.find((r) => r.path === '/cards').data).toEqual({ name: '张三', id_number: '11010519491231002X', phone: '13800138000', sms_code: '123456' })
+    expect(fake.calls.requests.find((r) => r.path === '/cards').data).toEqual({
+      name: '张三',
+      id_number: '11010519491231002X',
+      phone: '13800138000',
+      sms_code: '123456',
+    })
     expect(fake.calls.redirects).toEqual([`/pages/cards/qrcode/index?card_id=${F.SELF_ID}`])
     p.onUnload()
   })
 
   test('a refused claim says why in Chinese', async () => {
-    const fake = (global.wx = createFakeWx({ routes: Object.assign({}, LOGIN, { 'POST /cards': apiError(409, 'already_claimed') }) }))
+    const fake = (global.wx = createFakeWx({
+      routes: Object.assign({}, LOGIN, { 'POST /cards': apiError(409, 'already_claimed') }),
+    }))
     const page = await renderPage('pages/cards/claim/index')
     const p = page.instance
     p.onName(ev('张三'))
@@ -92,7 +102,8 @@ describe('the QR code', () => {
     const fake = createFakeWx({ routes })
     const painted = []
     const canvas = {
-      width: 0, height: 0,
+      width: 0,
+      height: 0,
       getContext: () => {
         const frame = []
         painted.push(frame)
@@ -100,7 +111,12 @@ describe('the QR code', () => {
       },
     }
     fake._selectorQuery = () => {
-      const chain = { in: () => chain, select: () => chain, fields: () => chain, exec: (cb) => cb([{ node: canvas, width: 240, height: 240 }]) }
+      const chain = {
+        in: () => chain,
+        select: () => chain,
+        fields: () => chain,
+        exec: (cb) => cb([{ node: canvas, width: 240, height: 240 }]),
+      }
       return chain
     }
     fake.getWindowInfo = () => ({ pixelRatio: 2 })
@@ -111,17 +127,27 @@ describe('the QR code', () => {
   test('the dynamic code is drawn from its payload and redrawn on each refresh', async () => {
     const payloads = [`${F.SELF_ID}:0:${'1'.repeat(32)}`, `${F.SELF_ID}:0:${'2'.repeat(32)}`]
     let n = 0
-    const { fake, painted, canvas } = canvasWx(Object.assign({}, LOGIN, {
-      ['GET /cards/' + F.SELF_ID]: F.selfCard,
-      ['GET /cards/' + F.SELF_ID + '/qrcode']: ({ query }) => ({ payload: payloads[n++], kind: query.kind, expires_at: '2026-11-25T10:01:00+08:00', refresh_in: 42 }),
-    }))
+    const { fake, painted, canvas } = canvasWx(
+      Object.assign({}, LOGIN, {
+        ['GET /cards/' + F.SELF_ID]: F.selfCard,
+        ['GET /cards/' + F.SELF_ID + '/qrcode']: ({ query }) => ({
+          payload: payloads[n++],
+          kind: query.kind,
+          expires_at: '2026-11-25T10:01:00+08:00',
+          refresh_in: 42,
+        }),
+      }),
+    )
     const page = await renderPage('pages/cards/qrcode/index', { card_id: F.SELF_ID })
     const dark = (p) => qrMatrix(p).flat().filter(Boolean).length
     expect(painted).toHaveLength(1)
     expect(painted[0].length - 1).toBe(dark(payloads[0])) // one background fill + one square per dark module
     expect(canvas.width).toBe(480) // device pixels
     expect(text(page)).toContain('42秒后自动刷新')
-    expect(fake.calls.requests.find((r) => r.path.endsWith('/qrcode')).query).toEqual({ kind: 'dynamic', format: 'json' })
+    expect(fake.calls.requests.find((r) => r.path.endsWith('/qrcode')).query).toEqual({
+      kind: 'dynamic',
+      format: 'json',
+    })
     await page.instance.onRefreshCode()
     expect(painted).toHaveLength(2)
     expect(painted[1].length - 1).toBe(dark(payloads[1]))
@@ -133,11 +159,20 @@ describe('the QR code', () => {
   })
 
   test('the static code hides behind a tap with a note that it only identifies', async () => {
-    const { fake, painted } = canvasWx(Object.assign({}, LOGIN, {
-      ['GET /cards/' + F.SELF_ID]: F.selfCard,
-      ['GET /cards/' + F.SELF_ID + '/qrcode']: ({ query }) =>
-        query.kind === 'static' ? { payload: `${F.SELF_ID}:1`, kind: 'static', expires_at: null, refresh_in: null } : { payload: `${F.SELF_ID}:0:${'3'.repeat(32)}`, kind: 'dynamic', expires_at: '2026-11-25T10:01:00+08:00', refresh_in: 60 },
-    }))
+    const { fake, painted } = canvasWx(
+      Object.assign({}, LOGIN, {
+        ['GET /cards/' + F.SELF_ID]: F.selfCard,
+        ['GET /cards/' + F.SELF_ID + '/qrcode']: ({ query }) =>
+          query.kind === 'static'
+            ? { payload: `${F.SELF_ID}:1`, kind: 'static', expires_at: null, refresh_in: null }
+            : {
+                payload: `${F.SELF_ID}:0:${'3'.repeat(32)}`,
+                kind: 'dynamic',
+                expires_at: '2026-11-25T10:01:00+08:00',
+                refresh_in: 60,
+              },
+      }),
+    )
     const page = await renderPage('pages/cards/qrcode/index', { card_id: F.SELF_ID })
     fake.answerModals(false)
     await page.instance.onShowStatic()
@@ -153,11 +188,13 @@ describe('the QR code', () => {
   })
 
   test('reissuing the own card moves to the new card_id', async () => {
-    const { fake } = canvasWx(Object.assign({}, LOGIN, {
-      ['GET /cards/' + F.SELF_ID]: F.selfCard,
-      ['GET /cards/' + F.SELF_ID + '/qrcode']: { payload: 'x', kind: 'dynamic', expires_at: null, refresh_in: 60 },
-      ['POST /cards/' + F.SELF_ID + '/reissue']: Object.assign({}, F.selfCard, { card_id: 'c'.repeat(64) }),
-    }))
+    const { fake } = canvasWx(
+      Object.assign({}, LOGIN, {
+        ['GET /cards/' + F.SELF_ID]: F.selfCard,
+        ['GET /cards/' + F.SELF_ID + '/qrcode']: { payload: 'x', kind: 'dynamic', expires_at: null, refresh_in: 60 },
+        ['POST /cards/' + F.SELF_ID + '/reissue']: Object.assign({}, F.selfCard, { card_id: 'c'.repeat(64) }),
+      }),
+    )
     const page = await renderPage('pages/cards/qrcode/index', { card_id: F.SELF_ID })
     expect(text(page)).toContain('补换卡号')
     await page.instance.onReissue()
@@ -170,8 +207,22 @@ test('who scanned my card and when', async () => {
   global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
       ['GET /cards/' + F.SELF_ID + '/access-log']: [
-        { id: 2, at: '2026-11-25T01:05:00+00:00', action: 'checkin', result: 'qr_reused', hospital: { id: 1, name: '市第一人民医院' }, terminal: { id: 1, name: '门诊一楼 1号机' } },
-        { id: 1, at: '2026-11-25T09:00:00+08:00', action: 'scan', result: 'ok', hospital: { id: 1, name: '市第一人民医院' }, terminal: { id: 1, name: '门诊一楼 1号机' } },
+        {
+          id: 2,
+          at: '2026-11-25T01:05:00+00:00',
+          action: 'checkin',
+          result: 'qr_reused',
+          hospital: { id: 1, name: '市第一人民医院' },
+          terminal: { id: 1, name: '门诊一楼 1号机' },
+        },
+        {
+          id: 1,
+          at: '2026-11-25T09:00:00+08:00',
+          action: 'scan',
+          result: 'ok',
+          hospital: { id: 1, name: '市第一人民医院' },
+          terminal: { id: 1, name: '门诊一楼 1号机' },
+        },
       ],
     }),
   })

@@ -26,7 +26,10 @@ test('state-view: loading, error with retry, empty, then the content', async () 
 })
 
 test('card-picker: marks the chosen card and reports a tap', async () => {
-  const picker = renderComponent('components/card-picker/index', { cards: [F.selfCard, F.childCard], value: F.CHILD_ID })
+  const picker = renderComponent('components/card-picker/index', {
+    cards: [F.selfCard, F.childCard],
+    value: F.CHILD_ID,
+  })
   await settle()
   expect(text(picker)).toContain('张*本人')
   expect(text(picker)).toContain('张*宝子女')

@@ -55,7 +55,10 @@ test('adding a member: relation required, the code goes to the member phone, the
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
       'POST /sms/codes': { sent: true, retry_after: 60 },
-      'POST /family': ({ data }) => (data.sms_code === '000000' ? apiError(400, 'invalid_sms_code', { attempts_left: 4 }) : member(9, '2026-11-25T10:00:00+08:00', '2027-01-09T10:00:00+08:00')),
+      'POST /family': ({ data }) =>
+        data.sms_code === '000000'
+          ? apiError(400, 'invalid_sms_code', { attempts_left: 4 })
+          : member(9, '2026-11-25T10:00:00+08:00', '2027-01-09T10:00:00+08:00'),
     }),
   }))
   const page = await renderPage('pages/family/add/index')
@@ -67,7 +70,10 @@ test('adding a member: relation required, the code goes to the member phone, the
   expect(fake.calls.toasts.pop()).toBe('请选择与家人的关系')
   p.onRelation(ev('1'))
   await p.onSendCode()
-  expect(fake.calls.requests.find((r) => r.path === '/sms/codes').data).toEqual({ phone: '13900139000', purpose: 'add_family' })
+  expect(fake.calls.requests.find((r) => r.path === '/sms/codes').data).toEqual({
+    phone: '13900139000',
+    purpose: 'add_family',
+  })
   await settle()
   expect(text(page)).toContain('子女')
   p.onSmsCode(ev('000000'))
@@ -75,7 +81,13 @@ test('adding a member: relation required, the code goes to the member phone, the
   expect(fake.calls.toasts.pop()).toBe('短信验证码不正确，还可再试4次')
   p.onSmsCode(ev('654321'))
   await p.onSubmit()
-  expect(fake.calls.requests.filter((r) => r.path === '/family').pop().data).toEqual({ name: '张小宝', id_number: '110101201806010012', phone: '13900139000', relation: 'child', sms_code: '654321' })
+  expect(fake.calls.requests.filter((r) => r.path === '/family').pop().data).toEqual({
+    name: '张小宝',
+    id_number: '110101201806010012',
+    phone: '13900139000',
+    relation: 'child',
+    sms_code: '654321',
+  })
   expect(fake.calls.navigations).toEqual(['back'])
   p.onUnload()
 })

@@ -38,7 +38,8 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
           success({ statusCode: 404, data: { error: { code: 'not_found', message: `no route ${key}` } } })
           return
         }
-        const answer = typeof route === 'function' ? route({ path, query: Object.fromEntries(u.searchParams), data, header }) : route
+        const answer =
+          typeof route === 'function' ? route({ path, query: Object.fromEntries(u.searchParams), data, header }) : route
         if (answer === 'network-down') return fail({ errMsg: 'request:fail' })
         const { statusCode, body } = answer instanceof Reply ? answer : { statusCode: 200, body: answer }
         success({ statusCode, data: body === undefined ? '' : body })
@@ -74,7 +75,11 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
     setClipboardData: () => {},
     requestPayment: (opts) => {
       calls.payments.push(opts)
-      setTimeout(() => (fake.paymentOutcome === 'cancel' ? opts.fail({ errMsg: 'requestPayment:fail cancel' }) : opts.success({})), 0)
+      setTimeout(
+        () =>
+          fake.paymentOutcome === 'cancel' ? opts.fail({ errMsg: 'requestPayment:fail cancel' }) : opts.success({}),
+        0,
+      )
     },
     brightness: 0.5,
     setScreenBrightness: (o) => {

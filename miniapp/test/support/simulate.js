@@ -16,7 +16,10 @@ function fresh() {
 // Renders a page (`pages/cards/list/index`) and runs its onLoad with `query`.
 async function renderPage(page, query = {}) {
   fresh()
-  const id = simulate.load(path.join(ROOT, page), { rootPath: ROOT, usingComponents: Object.assign({}, APP.usingComponents) })
+  const id = simulate.load(path.join(ROOT, page), {
+    rootPath: ROOT,
+    usingComponents: Object.assign({}, APP.usingComponents),
+  })
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   if (typeof comp.instance.onLoad === 'function') await comp.instance.onLoad(query)

@@ -29,7 +29,9 @@ test('a missing file, a broken JSON, an unknown component and a bad require are 
   const problems = checkProject(dir).join('\n')
   expect(problems).toContain('page pages/family/add/index (pages/family/add/index) lacks .wxss')
   expect(problems).toMatch(/pages\/me\/index\/index\.json: does not parse as JSON/)
-  expect(problems).toContain('component <card-picker> of pages/booking/confirm/index (components/nope/index) lacks .js .json .wxml .wxss')
+  expect(problems).toContain(
+    'component <card-picker> of pages/booking/confirm/index (components/nope/index) lacks .js .json .wxml .wxss',
+  )
   expect(problems).toContain("pages/cards/list/index.js: require('../../../utils/gone') does not resolve")
   expect(problems).toContain("utils/qr-draw.js: require('qrcode-generator') does not resolve (run npm run build:npm)")
   fs.rmSync(dir, { recursive: true, force: true })
@@ -41,6 +43,8 @@ test('a page named in app.json but absent is reported', () => {
   const app = JSON.parse(fs.readFileSync(appPath, 'utf8'))
   app.subPackages[0].pages.push('ghost/index')
   fs.writeFileSync(appPath, JSON.stringify(app))
-  expect(checkProject(dir)).toEqual(['page pages/cards/ghost/index (pages/cards/ghost/index) lacks .js .json .wxml .wxss'])
+  expect(checkProject(dir)).toEqual([
+    'page pages/cards/ghost/index (pages/cards/ghost/index) lacks .js .json .wxml .wxss',
+  ])
   fs.rmSync(dir, { recursive: true, force: true })
 })

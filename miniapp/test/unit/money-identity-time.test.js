@@ -1,6 +1,12 @@
 const { fenToYuan, yuanToFen } = require('../../miniprogram/utils/money')
 const { checkIdNumber, checkDigit, checkPhone, checkName } = require('../../miniprogram/utils/identity')
-const { formatDateTime, shanghaiDate, dateChip, formatCountdown, secondsUntil } = require('../../miniprogram/utils/time')
+const {
+  formatDateTime,
+  shanghaiDate,
+  dateChip,
+  formatCountdown,
+  secondsUntil,
+} = require('../../miniprogram/utils/time')
 
 test('fen to yuan is exact integer arithmetic, returns and zero included', () => {
   expect(fenToYuan(0)).toBe('0.00')

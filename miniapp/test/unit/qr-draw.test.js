@@ -7,7 +7,11 @@ test('the matrix is a real QR code of the payload: finder patterns, size of its 
   const n = m.length
   expect((n - 17) % 4).toBe(0) // version v has 17 + 4v modules
   // the three finder patterns: 7x7 dark ring with a 3x3 dark centre
-  ;[[0, 0], [0, n - 7], [n - 7, 0]].forEach(([r0, c0]) => {
+  ;[
+    [0, 0],
+    [0, n - 7],
+    [n - 7, 0],
+  ].forEach(([r0, c0]) => {
     for (let i = 0; i < 7; i += 1) {
       expect(m[r0][c0 + i] && m[r0 + 6][c0 + i] && m[r0 + i][c0] && m[r0 + i][c0 + 6]).toBe(true)
     }
@@ -21,7 +25,12 @@ test('the matrix is a real QR code of the payload: finder patterns, size of its 
 test('painting fills one square per dark module inside a 4-module quiet zone', () => {
   const m = qrMatrix(PAYLOAD)
   const rects = []
-  const ctx = { fillRect: (...a) => rects.push(a), set fillStyle(v) { rects.push(v) } }
+  const ctx = {
+    fillRect: (...a) => rects.push(a),
+    set fillStyle(v) {
+      rects.push(v)
+    },
+  }
   paint(ctx, m, 300)
   const dark = m.flat().filter(Boolean).length
   const squares = rects.filter((r) => Array.isArray(r) && r[2] < 300)

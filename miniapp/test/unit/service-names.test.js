@@ -14,26 +14,30 @@ function normal(method, template) {
 
 function webEndpoints() {
   const found = {}
-  fs.readdirSync(WEB, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== 'admin').forEach((dir) => {
-    const file = path.join(WEB, dir.name, 'index.js')
-    if (!fs.existsSync(file)) return
-    const src = fs.readFileSync(file, 'utf8')
-    for (const m of src.matchAll(/export const (\w+) = \([^)]*\) =>\s*request\('(\w+)', [`']([^`']+)[`']/g)) {
-      found[normal(m[2], m[3])] = m[1]
-    }
-  })
+  fs.readdirSync(WEB, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== 'admin')
+    .forEach((dir) => {
+      const file = path.join(WEB, dir.name, 'index.js')
+      if (!fs.existsSync(file)) return
+      const src = fs.readFileSync(file, 'utf8')
+      for (const m of src.matchAll(/export const (\w+) = \([^)]*\) =>\s*request\('(\w+)', [`']([^`']+)[`']/g)) {
+        found[normal(m[2], m[3])] = m[1]
+      }
+    })
   return found
 }
 
 function miniappEndpoints() {
   const found = {}
   const METHOD = { get: 'GET', post: 'POST', put: 'PUT', del: 'DELETE' }
-  fs.readdirSync(MP).filter((f) => f.endsWith('.js')).forEach((f) => {
-    const src = fs.readFileSync(path.join(MP, f), 'utf8')
-    for (const m of src.matchAll(/^ {2}(\w+): (?:\([^)]*\)|\w+) =>\s*http\.(get|post|put|del)\([`']([^`']+)[`']/gm)) {
-      found[normal(METHOD[m[2]], m[3])] = m[1]
-    }
-  })
+  fs.readdirSync(MP)
+    .filter((f) => f.endsWith('.js'))
+    .forEach((f) => {
+      const src = fs.readFileSync(path.join(MP, f), 'utf8')
+      for (const m of src.matchAll(/^ {2}(\w+): (?:\([^)]*\)|\w+) =>\s*http\.(get|post|put|del)\([`']([^`']+)[`']/gm)) {
+        found[normal(METHOD[m[2]], m[3])] = m[1]
+      }
+    })
   return found
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from backend.booking import service as booking_service
+from backend.booking import bans as booking_bans
 from backend.booking.models import Booking, SweepMark
 from backend.booking.rules import BookingStatus
 from backend.catalog.models import Schedule
@@ -51,7 +51,7 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     assert await Booking.filter(status__in=(BookingStatus.CHECKED_IN, BookingStatus.CALLED)).count() == 10_000
 
     clock.freeze(at(date(2026, 12, 13), "13:00"))
-    assert await booking_service.mark_no_shows(deps) == 0  # first sweep: no confirmed booking, starts now
+    assert await booking_bans.mark_no_shows(deps) == 0  # first sweep: no confirmed booking, starts now
     assert (await SweepMark.get(name="no_show")).until == clock.now()
     fresh = await catalog.schedule(hospital=hospital, department=dept, day=D)
     late = await resident_with_card()
@@ -64,7 +64,7 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     caplog.clear()
     try:
         with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            assert await booking_service.mark_no_shows(deps) == 1
+            assert await booking_bans.mark_no_shows(deps) == 1
     finally:
         logger.setLevel(level)
     sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
@@ -83,7 +83,7 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     try:
         with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
             clock.advance(seconds=5)
-            assert await booking_service.mark_no_shows(deps) == 0  # nothing ended since
+            assert await booking_bans.mark_no_shows(deps) == 0  # nothing ended since
     finally:
         logger.setLevel(level)
     sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
@@ -98,8 +98,8 @@ async def test_the_first_sweep_catches_up_from_the_oldest_confirmed_booking(cata
     s = await catalog.schedule(hospital=hospital, department=dept, day=D)
     await booked(me, s)
     clock.freeze(at(D + timedelta(days=30), "09:00"))  # long after, and no sweep ever ran
-    assert await booking_service.mark_no_shows(deps) == 1
-    assert await booking_service.mark_no_shows(deps) == 0
+    assert await booking_bans.mark_no_shows(deps) == 1
+    assert await booking_bans.mark_no_shows(deps) == 0
 
 
 async def test_no_shows_spread_over_twelve_months_bar_booking(catalog, resident_with_card, booked, deps):
@@ -119,10 +119,10 @@ async def test_no_shows_spread_over_twelve_months_bar_booking(catalog, resident_
         await booked(me, session)
         if days_ago > 10:  # the sweep after the session finds it; the last one is found at `now`
             clock.freeze(at(day, "09:00"))
-            assert await booking_service.mark_no_shows(deps) == 1
+            assert await booking_bans.mark_no_shows(deps) == 1
             assert not await Ban.exists()
     clock.freeze(now)
-    assert await booking_service.mark_no_shows(deps) == 1
+    assert await booking_bans.mark_no_shows(deps) == 1
     assert [b.visit_date for b in await Booking.filter(status=BookingStatus.NO_SHOW).order_by("visit_date")] == [
         (now - timedelta(days=n)).date() for n in (300, 100, 10)
     ]

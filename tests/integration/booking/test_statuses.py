@@ -43,7 +43,7 @@ async def test_check_in_then_call_move_the_booking_and_a_checked_in_booking_cann
 
 
 async def test_checked_in_bookings_keep_their_slot_and_are_never_no_shows(catalog, resident_with_card, booked, terminal_for, deps):
-    from backend.booking import service as booking_service
+    from backend.booking import bans as booking_bans
 
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     hospital = await catalog.hospital()
@@ -58,7 +58,7 @@ async def test_checked_in_bookings_keep_their_slot_and_are_never_no_shows(catalo
     r = await third.post("/api/v1/holds", {"schedule_id": s["id"], "card_id": third.card_id})
     assert r.status == 409  # both slots stand: the session started (closed) or sold out
     clock.freeze(at(D, "09:00"))
-    assert await booking_service.mark_no_shows(deps) == 1
+    assert await booking_bans.mark_no_shows(deps) == 1
     statuses = dict(await Booking.all().values_list("id", "status"))
     assert statuses == {came_booking["id"]: "checked_in", missed_booking["id"]: "no_show"}
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend.booking import service as booking_service
+from backend.booking import bans as booking_bans
 from backend.booking.models import Booking
 from backend.clock import clock
 from tests.integration.conftest import at, dynamic_code
@@ -116,7 +116,7 @@ async def test_no_shows_are_marked_and_three_in_a_year_bar_booking(catalog, resi
     for s in sessions:
         await booked(me, s)
     clock.freeze(at(D, "09:00"))  # every session has ended, nobody came
-    assert await booking_service.mark_no_shows(deps) == 3
+    assert await booking_bans.mark_no_shows(deps) == 3
     assert {b.status for b in await Booking.filter(card__card_id=me.card_id)} == {"no_show"}
     await me.relogin()
     later = await catalog.schedule(hospital=hospital, day=D + timedelta(days=1))

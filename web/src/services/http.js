@@ -1,7 +1,10 @@
 // One fetch wrapper for every service: JSON in and out, errors as ApiError with the API's code.
 export class ApiError extends Error {
   constructor(status, body) {
-    const error = (body && body.error) || { code: status >= 500 ? 'internal' : 'invalid_request', message: `HTTP ${status}` }
+    const error = (body && body.error) || {
+      code: status >= 500 ? 'internal' : 'invalid_request',
+      message: `HTTP ${status}`,
+    }
     super(error.message)
     this.status = status
     this.code = error.code
@@ -14,7 +17,9 @@ export const API = '/api/v1'
 // Set by main.js: an expired resident or operator session (401 to a call that sent its token)
 // loses its stored token and goes back to its login page.
 let onUnauthorized = () => {}
-export function whenUnauthorized(handler) { onUnauthorized = handler }
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler
+}
 
 export async function request(method, path, { body, token, headers = {}, raw } = {}) {
   const init = { method, headers: { ...headers } }

@@ -26,10 +26,15 @@ export const updateDoctor = (id, form) => op('PATCH', `/doctors/${id}`, form)
 export const retireDoctor = (id) => op('POST', `/doctors/${id}/retire`)
 
 export const listSchedules = (hospitalId, params = {}) => op('GET', `/hospitals/${hospitalId}/schedules${qs(params)}`)
-export const importSchedules = (hospitalId, schedules) => op('POST', `/hospitals/${hospitalId}/schedules/import`, { schedules })
+export const importSchedules = (hospitalId, schedules) =>
+  op('POST', `/hospitals/${hospitalId}/schedules/import`, { schedules })
 // The CSV as it is (Content-Type: text/csv): the report then names the file's own line numbers.
 export const importSchedulesCsv = (hospitalId, csv) =>
-  request('POST', `/admin/hospitals/${hospitalId}/schedules/import`, { body: csv, token: operator.token, headers: { 'Content-Type': 'text/csv' } })
+  request('POST', `/admin/hospitals/${hospitalId}/schedules/import`, {
+    body: csv,
+    token: operator.token,
+    headers: { 'Content-Type': 'text/csv' },
+  })
 export const updateSchedule = (id, form) => op('PATCH', `/schedules/${id}`, form)
 export const retireSchedule = (id) => op('POST', `/schedules/${id}/retire`)
 export const suspendSchedule = (id, reason) => op('POST', `/schedules/${id}/suspend`, { reason })
@@ -47,4 +52,5 @@ export const listAudit = (params = {}) => op('GET', `/audit${qs(params)}`)
 export const listAccessLog = (params = {}) => op('GET', `/access-log${qs(params)}`)
 export const getFigures = (params = {}) => op('GET', `/figures${qs(params)}`)
 export const listOperatorActions = (params = {}) => op('GET', `/audit/actions${qs(params)}`)
-export const resetCardPhone = (cardId, phone, reason) => op('PUT', `/cards/${encodeURIComponent(cardId)}/phone`, { phone, reason })
+export const resetCardPhone = (cardId, phone, reason) =>
+  op('PUT', `/cards/${encodeURIComponent(cardId)}/phone`, { phone, reason })

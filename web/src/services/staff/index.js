@@ -6,7 +6,14 @@ async function signed(method, path, body) {
   const text = body === undefined ? '' : JSON.stringify(body)
   const key = await terminalKey()
   const send = async () => {
-    const headers = await signRequest({ terminalCode: terminal.code, key, method, path: API + path, body: text, timestamp: serviceNowSeconds() })
+    const headers = await signRequest({
+      terminalCode: terminal.code,
+      key,
+      method,
+      path: API + path,
+      body: text,
+      timestamp: serviceNowSeconds(),
+    })
     return request(method, path, { body: text || undefined, headers })
   }
   try {

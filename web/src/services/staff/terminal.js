@@ -10,7 +10,9 @@ import { getHealth } from '../health/index.js'
 import { importSecret } from './signing.js'
 
 const KEY = 'ehealth.terminal'
-const DB = 'ehealth-terminal', STORE = 'keys', RECORD = 'terminal'
+const DB = 'ehealth-terminal',
+  STORE = 'keys',
+  RECORD = 'terminal'
 
 export const terminal = reactive({ code: '', name: '', ready: false })
 let signingKey = null
@@ -34,7 +36,9 @@ async function inStore(mode, work) {
       tx.onerror = () => reject(tx.error)
       tx.onabort = () => reject(tx.error)
     })
-  } finally { db.close() }
+  } finally {
+    db.close()
+  }
 }
 const readKey = () => inStore('readonly', (s) => s.get(RECORD))
 const writeKey = (record) => inStore('readwrite', (s) => s.put(record, RECORD))
@@ -47,9 +51,13 @@ function remember(code, name) {
 // On load: the key from IndexedDB; an older version's secret text is imported, then erased.
 export const terminalLoaded = (async () => {
   let saved = {}
-  try { saved = JSON.parse(localStorage.getItem(KEY) || '{}') || {} } catch { saved = {} }
+  try {
+    saved = JSON.parse(localStorage.getItem(KEY) || '{}') || {}
+  } catch {
+    saved = {}
+  }
   const oldSecret = typeof saved.secret === 'string' ? saved.secret : ''
-  if ('secret' in saved) remember(saved.code || '', saved.name || '')  // the text goes at once
+  if ('secret' in saved) remember(saved.code || '', saved.name || '') // the text goes at once
   terminal.code = saved.code || ''
   terminal.name = saved.name || ''
   try {
@@ -60,7 +68,9 @@ export const terminalLoaded = (async () => {
       const record = await readKey()
       if (record && record.code === terminal.code) signingKey = record.key
     }
-  } catch { signingKey = null }
+  } catch {
+    signingKey = null
+  }
   terminal.ready = Boolean(terminal.code && signingKey)
 })()
 

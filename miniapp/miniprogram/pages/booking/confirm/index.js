@@ -13,8 +13,18 @@ const { fenToYuan } = require('../../../utils/money')
 
 Component({
   data: {
-    status: 'loading', error: '', scheduleId: 0, session: null, when: '', cards: [], cardId: '',
-    hold: null, holdLeft: 0, holdLeftText: '', expired: false, busy: false,
+    status: 'loading',
+    error: '',
+    scheduleId: 0,
+    session: null,
+    when: '',
+    cards: [],
+    cardId: '',
+    hold: null,
+    holdLeft: 0,
+    holdLeftText: '',
+    expired: false,
+    busy: false,
   },
   methods: {
     onLoad(query) {
@@ -31,7 +41,7 @@ Component({
           session: scheduleRow(schedule),
           when: `${dateChip(schedule.date).label} ${schedule.start}-${schedule.end}`,
           cards: list.filter((c) => c.status === 'active'),
-          cardId: this.data.cardId || ((list.find((c) => c.is_self) || list[0] || {}).card_id || ''),
+          cardId: this.data.cardId || (list.find((c) => c.is_self) || list[0] || {}).card_id || '',
         }),
       })
     },

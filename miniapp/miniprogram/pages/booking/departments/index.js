@@ -5,7 +5,10 @@ Component({
   data: { status: 'loading', error: '', hospitalId: 0, hospitalName: '', departments: [] },
   methods: {
     onLoad(query) {
-      this.setData({ hospitalId: Number(query.hospital_id), hospitalName: decodeURIComponent(query.hospital_name || '') })
+      this.setData({
+        hospitalId: Number(query.hospital_id),
+        hospitalName: decodeURIComponent(query.hospital_name || ''),
+      })
       return this.refresh()
     },
     onPullDownRefresh() {
@@ -20,7 +23,9 @@ Component({
     onPick(e) {
       const { id, name } = e.currentTarget.dataset
       const hospital = encodeURIComponent(this.data.hospitalName)
-      wx.navigateTo({ url: `/pages/booking/schedules/index?department_id=${id}&department_name=${encodeURIComponent(name)}&hospital_name=${hospital}` })
+      wx.navigateTo({
+        url: `/pages/booking/schedules/index?department_id=${id}&department_name=${encodeURIComponent(name)}&hospital_name=${hospital}`,
+      })
     },
   },
 })

@@ -30,7 +30,9 @@ Component({
       return this.refresh()
     },
     async refresh() {
-      const found = await load(this, () => booking.getBooking(this.data.id), { apply: (b) => ({ booking: bookingRow(b) }) })
+      const found = await load(this, () => booking.getBooking(this.data.id), {
+        apply: (b) => ({ booking: bookingRow(b) }),
+      })
       if (found) this.startQueue()
     },
     startQueue() {

@@ -18,7 +18,9 @@ Component({
     },
     onPick(e) {
       const { id, name } = e.currentTarget.dataset
-      wx.navigateTo({ url: `/pages/booking/departments/index?hospital_id=${id}&hospital_name=${encodeURIComponent(name)}` })
+      wx.navigateTo({
+        url: `/pages/booking/departments/index?hospital_id=${id}&hospital_name=${encodeURIComponent(name)}`,
+      })
     },
   },
 })

@@ -33,7 +33,11 @@ Component({
           return
         }
         if (payment.status !== 'created') {
-          this.setData({ status: 'ready', outcome: 'failed', paymentText: PAYMENT_STATUS[payment.status] || payment.status })
+          this.setData({
+            status: 'ready',
+            outcome: 'failed',
+            paymentText: PAYMENT_STATUS[payment.status] || payment.status,
+          })
           return
         }
         await new Promise((resolve) => setTimeout(resolve, POLL_MS))

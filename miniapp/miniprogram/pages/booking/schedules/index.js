@@ -9,7 +9,16 @@ const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 const DAYS_SHOWN = 10
 
 Component({
-  data: { status: 'loading', error: '', departmentId: 0, departmentName: '', hospitalName: '', dates: [], date: '', sessions: [] },
+  data: {
+    status: 'loading',
+    error: '',
+    departmentId: 0,
+    departmentName: '',
+    hospitalName: '',
+    dates: [],
+    date: '',
+    sessions: [],
+  },
   methods: {
     async onLoad(query) {
       await syncServerClock()

@@ -5,9 +5,18 @@ const { toastError, alertError } = require('../../../utils/page')
 
 Component({
   data: {
-    name: '', idNumber: '', phone: '', smsCode: '',
-    idHint: '', idOk: false, phoneHint: '', nameHint: '',
-    smsWait: 0, smsHint: '', submitting: false, agreed: false,
+    name: '',
+    idNumber: '',
+    phone: '',
+    smsCode: '',
+    idHint: '',
+    idOk: false,
+    phoneHint: '',
+    nameHint: '',
+    smsWait: 0,
+    smsHint: '',
+    submitting: false,
+    agreed: false,
   },
   methods: {
     onLoad() {},
@@ -62,7 +71,10 @@ Component({
       }
     },
     async onSubmit() {
-      const problem = this.validate() || (/^\d{6}$/.test(this.data.smsCode) ? '' : '请输入6位短信验证码') || (this.data.agreed ? '' : '请先阅读并同意实名领卡须知')
+      const problem =
+        this.validate() ||
+        (/^\d{6}$/.test(this.data.smsCode) ? '' : '请输入6位短信验证码') ||
+        (this.data.agreed ? '' : '请先阅读并同意实名领卡须知')
       if (problem) {
         wx.showToast({ title: problem, icon: 'none' })
         return

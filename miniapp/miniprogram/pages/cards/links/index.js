@@ -20,7 +20,12 @@ function linkRow(link) {
 
 Component({
   data: {
-    status: 'loading', error: '', cardId: '', card: null, links: [], ending: 0,
+    status: 'loading',
+    error: '',
+    cardId: '',
+    card: null,
+    links: [],
+    ending: 0,
     emptyText: '暂无其他账号使用您的卡',
   },
   methods: {

@@ -14,11 +14,13 @@ Component({
     refresh() {
       return load(this, () => cards.listCards(), {
         apply: (list) => ({
-          cards: list.map((c) => Object.assign({}, c, {
-            relationText: relationLabel(c.relation),
-            active: c.status === 'active',
-            own: c.owner === 'self' || (c.owner === undefined && c.is_self),
-          })),
+          cards: list.map((c) =>
+            Object.assign({}, c, {
+              relationText: relationLabel(c.relation),
+              active: c.status === 'active',
+              own: c.owner === 'self' || (c.owner === undefined && c.is_self),
+            }),
+          ),
           hasSelf: list.some((c) => c.is_self),
         }),
         isEmpty: (list) => list.length === 0,

@@ -9,8 +9,18 @@ const isOwn = (c) => c.owner === 'self' || (c.owner === undefined && c.is_self)
 
 Component({
   data: {
-    status: 'loading', error: '', cardId: '', card: null, own: false,
-    phone: '', phoneHint: '', smsCode: '', smsWait: 0, smsHint: '', submitting: false, formError: '',
+    status: 'loading',
+    error: '',
+    cardId: '',
+    card: null,
+    own: false,
+    phone: '',
+    phoneHint: '',
+    smsCode: '',
+    smsWait: 0,
+    smsHint: '',
+    submitting: false,
+    formError: '',
   },
   methods: {
     onLoad(query) {
@@ -47,7 +57,8 @@ Component({
     },
     async onSubmit() {
       const phone = checkPhone(this.data.phone)
-      const problem = (phone.ok ? '' : phone.message) || (/^\d{6}$/.test(this.data.smsCode) ? '' : '请输入6位短信验证码')
+      const problem =
+        (phone.ok ? '' : phone.message) || (/^\d{6}$/.test(this.data.smsCode) ? '' : '请输入6位短信验证码')
       if (problem) {
         wx.showToast({ title: problem, icon: 'none' })
         return

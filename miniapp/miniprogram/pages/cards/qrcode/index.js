@@ -10,8 +10,17 @@ const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 
 Component({
   data: {
-    status: 'loading', error: '', cardId: '', card: null, own: false, canReissue: false,
-    kind: 'dynamic', payload: '', refreshIn: 0, draws: 0, qrError: '',
+    status: 'loading',
+    error: '',
+    cardId: '',
+    card: null,
+    own: false,
+    canReissue: false,
+    kind: 'dynamic',
+    payload: '',
+    refreshIn: 0,
+    draws: 0,
+    qrError: '',
   },
   methods: {
     onLoad(query) {
@@ -91,7 +100,10 @@ Component({
       return this.loadCode()
     },
     async onShowStatic() {
-      const ok = await confirm('显示静态码', '静态码长期有效，仅用于识别身份，不能用于签到或支付。请勿随意转发或截图给他人。')
+      const ok = await confirm(
+        '显示静态码',
+        '静态码长期有效，仅用于识别身份，不能用于签到或支付。请勿随意转发或截图给他人。',
+      )
       if (!ok) return
       this.setData({ kind: 'static' })
       await this.loadCode()

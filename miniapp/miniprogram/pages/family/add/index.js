@@ -6,10 +6,19 @@ const { toastError, alertError } = require('../../../utils/page')
 
 Component({
   data: {
-    relations: RELATIONS, relationIndex: -1,
-    name: '', idNumber: '', phone: '', smsCode: '',
-    idHint: '', idOk: false, nameHint: '', phoneHint: '',
-    smsWait: 0, smsHint: '', submitting: false,
+    relations: RELATIONS,
+    relationIndex: -1,
+    name: '',
+    idNumber: '',
+    phone: '',
+    smsCode: '',
+    idHint: '',
+    idOk: false,
+    nameHint: '',
+    phoneHint: '',
+    smsWait: 0,
+    smsHint: '',
+    submitting: false,
   },
   methods: {
     onLoad() {},
@@ -27,7 +36,11 @@ Component({
     onIdNumber(e) {
       const idNumber = String(e.detail.value || '').toUpperCase()
       const check = checkIdNumber(idNumber)
-      this.setData({ idNumber, idOk: check.ok, idHint: !idNumber ? '' : check.ok ? '身份证号格式正确' : check.partial ? '' : check.message })
+      this.setData({
+        idNumber,
+        idOk: check.ok,
+        idHint: !idNumber ? '' : check.ok ? '身份证号格式正确' : check.partial ? '' : check.message,
+      })
     },
     onPhone(e) {
       const phone = e.detail.value

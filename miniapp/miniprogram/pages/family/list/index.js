@@ -63,7 +63,11 @@ Component({
         await this.refresh()
       } catch (err) {
         if (err.code === 'removal_locked' && err.details.removable_at) {
-          wx.showModal({ title: '暂不能解除', content: `为防止倒号，绑定满45天后才能解除。${formatDateTime(err.details.removable_at)} 起可解除。`, showCancel: false })
+          wx.showModal({
+            title: '暂不能解除',
+            content: `为防止倒号，绑定满45天后才能解除。${formatDateTime(err.details.removable_at)} 起可解除。`,
+            showCancel: false,
+          })
         } else {
           toastError(err)
         }

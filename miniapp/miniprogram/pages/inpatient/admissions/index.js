@@ -9,9 +9,16 @@ const { formatDate } = require('../../../utils/time')
 
 Component({
   data: {
-    status: 'loading', error: '', cards: [], cardId: '',
-    listStatus: 'loading', listError: '', admissions: [],
-    hospitals: [], hospitalIndex: -1, admissionNo: '',
+    status: 'loading',
+    error: '',
+    cards: [],
+    cardId: '',
+    listStatus: 'loading',
+    listError: '',
+    admissions: [],
+    hospitals: [],
+    hospitalIndex: -1,
+    admissionNo: '',
   },
   methods: {
     async onLoad() {
@@ -60,7 +67,9 @@ Component({
       this.openBill(hospital, no)
     },
     openBill(hospitalId, admissionNo) {
-      wx.navigateTo({ url: `/pages/inpatient/bill/index?hospital_id=${hospitalId}&card_id=${this.data.cardId}&admission_no=${encodeURIComponent(admissionNo)}` })
+      wx.navigateTo({
+        url: `/pages/inpatient/bill/index?hospital_id=${hospitalId}&card_id=${this.data.cardId}&admission_no=${encodeURIComponent(admissionNo)}`,
+      })
     },
     onHospital(e) {
       this.setData({ hospitalIndex: Number(e.detail.value) })

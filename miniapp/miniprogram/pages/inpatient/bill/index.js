@@ -6,7 +6,16 @@ const { load, toastError } = require('../../../utils/page')
 const { fenToYuan } = require('../../../utils/money')
 const { formatDate, dateChip } = require('../../../utils/time')
 
-const CATEGORIES = { drug: '药品', exam: '检查', lab: '检验', treatment: '治疗', nursing: '护理', bed: '床位', material: '材料', other: '其他' }
+const CATEGORIES = {
+  drug: '药品',
+  exam: '检查',
+  lab: '检验',
+  treatment: '治疗',
+  nursing: '护理',
+  bed: '床位',
+  material: '材料',
+  other: '其他',
+}
 const PAGE = 100
 
 function quantityText(q) {
@@ -57,7 +66,11 @@ Component({
   methods: {
     onLoad(query) {
       this.setData({
-        query: { hospitalId: Number(query.hospital_id), cardId: query.card_id, admissionNo: decodeURIComponent(query.admission_no || '') },
+        query: {
+          hospitalId: Number(query.hospital_id),
+          cardId: query.card_id,
+          admissionNo: decodeURIComponent(query.admission_no || ''),
+        },
       })
       return this.refresh()
     },
@@ -95,7 +108,9 @@ Component({
       if (!day || day.loading || day.nextOffset === null) return
       this.setData({ [`bill.days[${i}].loading`]: true })
       try {
-        const page = await inpatient.getBillDay(Object.assign({ date, offset: day.nextOffset, limit: PAGE }, this.data.query))
+        const page = await inpatient.getBillDay(
+          Object.assign({ date, offset: day.nextOffset, limit: PAGE }, this.data.query),
+        )
         const items = day.items.concat(page.items.map(itemView(date, page.offset)))
         this.setData({
           [`bill.days[${i}].items`]: items,

@@ -8,18 +8,38 @@ const PRESETS = [100000, 200000, 500000]
 const MAX_FEN = 5000000 // the service's default DEPOSIT_MAX_FEN (50,000 yuan); above it, pay at the hospital's desk
 
 Component({
-  data: { query: null, balance: '', amountText: '', presets: PRESETS.map((fen) => ({ fen, text: fenToYuan(fen).replace('.00', '') })), amountHint: '', paying: false, done: false },
+  data: {
+    query: null,
+    balance: '',
+    amountText: '',
+    presets: PRESETS.map((fen) => ({ fen, text: fenToYuan(fen).replace('.00', '') })),
+    amountHint: '',
+    paying: false,
+    done: false,
+  },
   methods: {
     onLoad(query) {
       this.setData({
-        query: { hospitalId: Number(query.hospital_id), cardId: query.card_id, admissionNo: decodeURIComponent(query.admission_no || '') },
+        query: {
+          hospitalId: Number(query.hospital_id),
+          cardId: query.card_id,
+          admissionNo: decodeURIComponent(query.admission_no || ''),
+        },
         balance: query.balance || '',
       })
     },
     onAmount(e) {
       const amountText = e.detail.value
       const fen = yuanToFen(amountText)
-      this.setData({ amountText, amountHint: amountText && (fen === null || fen <= 0) ? '请输入正确的金额，最多两位小数' : fen > MAX_FEN ? '单笔充值不超过5万元' : '' })
+      this.setData({
+        amountText,
+        amountHint:
+          amountText && (fen === null || fen <= 0)
+            ? '请输入正确的金额，最多两位小数'
+            : fen > MAX_FEN
+              ? '单笔充值不超过5万元'
+              : '',
+      })
     },
     onPreset(e) {
       this.setData({ amountText: fenToYuan(e.currentTarget.dataset.fen), amountHint: '' })
