@@ -65,8 +65,8 @@ async def _rebuild(settings) -> None:
 async def _reencrypt(settings) -> None:
     import json
 
-    from backend.privacy.crypto import from_settings
     from backend.cards.reencrypt import reencrypt_cards
+    from backend.privacy.crypto import from_settings
 
     await db.init(settings.database.url)
     try:

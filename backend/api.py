@@ -11,17 +11,17 @@ from backend.catalog.views import bp as catalog
 from backend.console.views import bp as console
 from backend.family.views import bp as family
 from backend.health import bp as health
+from backend.his.views import bp as his
 from backend.identity.views import bp as identity
+from backend.inpatient.views import bp as inpatient
 from backend.notifications.views import bp as notifications
+from backend.operators.views import bp as operators
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
 from backend.queueing.views import display_bp as queue_display
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
-from backend.his.views import bp as his
-from backend.inpatient.views import bp as inpatient
-from backend.operators.views import bp as operators
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:

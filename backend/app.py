@@ -11,20 +11,19 @@ from functools import partial
 from urllib.parse import unquote
 
 import ujson
-
 from sanic import Sanic
 from sanic_ext import Extend
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 from backend import db, edge, http, jobs, logs, metrics, openapi_doc, security_headers
-from backend.webapp import views as webapp
 from backend import redis as hot
 from backend.api import api_v1
 from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
 from backend.text import fold_digits
+from backend.webapp import views as webapp
 
 log = logging.getLogger("ehealth")
 _names = itertools.count()

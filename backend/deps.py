@@ -10,9 +10,9 @@ from backend.payments.purposes import Purposes
 from backend.privacy.crypto import PiiCipher, from_settings
 from backend.redis import KeySpace, Scripts
 from backend.sms.providers import SmsSender, make_sender
-from backend.wiring import wire
 from backend.wechat.login import WeChatLogin
 from backend.wechat.pay import make_pay
+from backend.wiring import wire
 
 BACKEND = Path(__file__).resolve().parent
 

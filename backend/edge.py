@@ -21,8 +21,8 @@ from backend.errors import (
     NotFound,
     TooManyRequests,
     Unauthorized,
-    Unprocessable,
     Unavailable,
+    Unprocessable,
     UnsupportedMediaType,
     UpstreamFailed,
 )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import os
 from contextvars import ContextVar
 from datetime import datetime, timezone
 

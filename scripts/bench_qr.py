@@ -188,7 +188,7 @@ def main() -> None:
             cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script), url, "--", str(file), "2"]
             cpu_before = cpu_seconds(server)
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-            data = json.loads(next(l for l in out.splitlines() if l.startswith("BENCH "))[6:])
+            data = json.loads(next(row for row in out.splitlines() if row.startswith("BENCH "))[6:])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
             cpu_after = cpu_seconds(server)
             data["cpu_us"] = cpu_per_request(cpu_before, cpu_after, data["requests"])

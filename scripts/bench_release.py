@@ -38,7 +38,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scripts._bench import REDIS_URL, cleanup, cpu_per_request, cpu_seconds, ensure_wrk, scratch_env, start_server, stop_server  # noqa: E402
+from scripts._bench import (  # noqa: E402
+    REDIS_URL,
+    cleanup,
+    cpu_per_request,
+    cpu_seconds,
+    ensure_wrk,
+    scratch_env,
+    start_server,
+    stop_server,
+)
 
 WRK_SCRIPT = r"""
 local threads = {}
@@ -151,7 +160,7 @@ def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode
            "--", path, str(datafile), str(threads), mode]
     cpu_before = cpu_seconds(server) if server else None
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("BENCH "))
+    line = next(row for row in out.splitlines() if row.startswith("BENCH "))
     data = json.loads(line[6:])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     if server:

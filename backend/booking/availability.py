@@ -4,9 +4,9 @@ backend/wiring.py), so catalog does not import booking."""
 
 from __future__ import annotations
 
-from backend.booking import store
 from tortoise.functions import Count
 
+from backend.booking import store
 from backend.booking.models import Booking, Referral
 from backend.booking.rules import STANDING
 from backend.booking.service import load_schedule

@@ -17,6 +17,7 @@ from backend.catalog.models import Department, Hospital
 from backend.clock import clock, iso, local_datetime, to_ms
 from backend.errors import BadRequest, NotFound
 
+
 async def cache_referral(deps, referral: Referral) -> None:
     field = f"d:{referral.department_id}" if referral.department_id else f"h:{referral.hospital_id}"
     valid_to = local_datetime(referral.valid_until + timedelta(days=1), "00:00")

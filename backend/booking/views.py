@@ -6,13 +6,22 @@ from sanic.response import empty
 from sanic_ext import openapi
 
 from backend.booking import referrals, service
+from backend.booking.models import Referral
+from backend.catalog.models import Schedule
 from backend.edge import refuses, status_of
-from backend.errors import AppError, BadRequest, Conflict, Forbidden, IllegalTransition, NotFound, TooManyRequests, Unauthorized
+from backend.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from backend.http import Input, body, client_ip, documents_body, json_body, query, validate_model
 from backend.identity.guards import resident
 from backend.identity.rules import bearer_token
-from backend.catalog.models import Schedule
-from backend.booking.models import Referral
 from backend.operators.guards import operator, platform_operator, require_hospital, require_object, scope_or
 
 bp = Blueprint("booking")

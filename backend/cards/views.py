@@ -1,8 +1,7 @@
 from pydantic import Field
 from sanic import Blueprint, Request, json
-from sanic_ext import openapi
-
 from sanic.response import empty
+from sanic_ext import openapi
 
 from backend.cards import links, service
 from backend.edge import refuses

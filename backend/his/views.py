@@ -113,10 +113,9 @@ async def refund_deposit(request: Request, hospital_code: str, deposit_id: int):
 @openapi.summary("HIS: push sessions (same rows and report as the console import: all or nothing, idempotent by external_id)")
 @hospital_system
 async def import_schedules(request: Request, hospital_code: str):
+    from backend.actions import service as actions
     from backend.catalog import service as catalog
     from backend.catalog.views import schedule_rows_from_request
-
-    from backend.actions import service as actions
 
     rows, lines = schedule_rows_from_request(request)
     with actions.acting_as(f"his:{request.ctx.hospital.code}"):  # the import's trail names the hospital's system

@@ -22,7 +22,7 @@ from backend.identity.models import Account
 from backend.payments import rules
 from backend.payments.models import Payment, Refund
 from backend.payments.purposes import Order, Refusal
-from backend.payments.rules import PAYMENT_MOVES, OPEN_REFUND, PaymentStatus, RefundStatus
+from backend.payments.rules import OPEN_REFUND, PAYMENT_MOVES, PaymentStatus, RefundStatus
 from backend.wechat.pay import InvalidNotification, PayError
 
 log = logging.getLogger("ehealth.payments")

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import WatchError
 
-from backend.clock import SHANGHAI, clock, iso_ms, to_ms
 from backend import metrics
+from backend.clock import SHANGHAI, clock, iso_ms, to_ms
 from backend.errors import AppError, BadRequest, TooManyRequests
 from backend.sms import rules
 from backend.sms.providers import SmsUnavailable

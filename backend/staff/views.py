@@ -5,12 +5,21 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from backend.edge import refuses
-from backend.errors import BadRequest, Conflict, Forbidden, Gone, IllegalTransition, NotFound, Unauthorized, Unprocessable
+from backend.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Gone,
+    IllegalTransition,
+    NotFound,
+    Unauthorized,
+    Unprocessable,
+)
 from backend.http import Input, body, query
 from backend.operators.guards import operator, require_hospital, require_object, scope_or
-from backend.staff.models import Terminal
 from backend.staff import service
 from backend.staff.guards import terminal
+from backend.staff.models import Terminal
 
 bp = Blueprint("staff")
 

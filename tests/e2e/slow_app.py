@@ -26,9 +26,10 @@ def main() -> None:
     settings = load_settings()
     logs.setup(settings.observability.log_level, settings.observability.log_format)
     asyncio.run(db.migrate(settings.database.url))
-    from backend import metrics
     import os
     import tempfile
+
+    from backend import metrics
 
     metrics.prepare_multiprocess(os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
     loader = AppLoader(factory=factory)

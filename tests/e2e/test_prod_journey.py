@@ -20,8 +20,8 @@ import asyncpg
 import httpx
 import pytest
 
-from backend.staff.signing import sign
 from backend.dev.standins.login import WeChatStandIn
+from backend.staff.signing import sign
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
 from tests.e2e.test_serve import _free_port
 from tests.standins.tencent_sms import TencentSmsStandIn

@@ -15,7 +15,15 @@ import redis.asyncio as aioredis
 
 from backend import redis as hot
 from backend.clock import clock
-from tests.faults.live import SHARED_REDIS, Service, hold_burst, redis_cli_binary, redis_server_binary, schedule_key, start_cluster
+from tests.faults.live import (
+    SHARED_REDIS,
+    Service,
+    hold_burst,
+    redis_cli_binary,
+    redis_server_binary,
+    schedule_key,
+    start_cluster,
+)
 
 SCHEDULES = 6
 MAX_PER_DAY = 3

@@ -8,11 +8,8 @@ import datetime as dt
 import json
 import re
 import secrets
-import subprocess
-import sys
 
 from backend.staff.rules import canonical, signature
-from tests.e2e.web.conftest import ROOT
 from tests.support import make_id_number, make_phone
 
 ADMIN = {"Authorization": "Bearer dev-admin-token"}

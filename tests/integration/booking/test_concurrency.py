@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 

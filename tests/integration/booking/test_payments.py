@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from backend.booking import store
 from backend.booking.models import Booking
 from backend.clock import clock
 from backend.notifications import service as notifications

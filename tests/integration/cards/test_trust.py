@@ -1,9 +1,7 @@
 """The registered phone proves the person: a name and an ID number (printed on every
 prescription) are not enough to reach someone's card. The owner sees and ends every link."""
 
-from datetime import date, timedelta
-
-import pytest
+from datetime import date
 
 from backend.cards.models import Card, FamilyLink
 from backend.clock import clock

@@ -51,7 +51,7 @@ API = "/api/v1"
 
 
 def table(w) -> dict:
-    X, Y = w["X"], w["Y"]
+    X = w["X"]
     hx, sx = X["hospital"]["id"], X["schedule"]["id"]
     code_x = X["hospital"]["code"]
     return {

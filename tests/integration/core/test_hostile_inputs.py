@@ -3,8 +3,8 @@ CSV quirks and sizes, kept as tests against the real app. Each answers a 4xx in 
 (never a 500), writes nothing it should not, and stores only what the rules allow."""
 
 import json as jsonlib
-from urllib.parse import quote
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import pytest
 

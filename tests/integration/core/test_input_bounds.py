@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
+from backend.catalog.models import Hospital
 from backend.clock import clock
 from backend.staff import rules as staff_rules
 from backend.staff.models import Terminal
-from backend.catalog.models import Hospital
 from tests.integration.conftest import ADMIN
 
 JSON = {"Content-Type": "application/json"}

@@ -1,5 +1,5 @@
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from backend.clock import SHANGHAI, clock
 from backend.family.models import FamilyLink

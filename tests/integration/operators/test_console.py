@@ -3,7 +3,7 @@
 from datetime import date
 
 from backend.clock import clock
-from tests.integration.conftest import at, dynamic_code
+from tests.integration.conftest import at
 
 D = date(2026, 12, 20)
 

@@ -1,12 +1,10 @@
 """A hospital admin reaches only their hospital, on every admin endpoint; platform-only endpoints
 refuse them even for their own hospital."""
 
-import re
 
 import pytest
 
 from backend.clock import clock
-from tests.integration.conftest import ADMIN
 
 
 @pytest.fixture
@@ -28,7 +26,6 @@ def other_hospital_requests(w) -> dict:
     o, own = w["other"], w["own"]
     oh, od, osch = o["hospital"]["id"], o["department"], o["id"]
     own_h = own["hospital"]["id"]
-    doctor_id = None  # filled by the test
     return {
         ("GET", "/admin/hospitals"): None,  # listed separately: answers only their own
         ("POST", "/admin/hospitals"): ("POST", "/admin/hospitals", {"code": "ZZZ", "name": "新医院"}),

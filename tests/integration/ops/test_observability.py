@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from backend import logs, metrics
+from backend import logs
 from backend import redis as hot
 from backend.app import create_app
 
@@ -59,11 +59,11 @@ async def test_metrics_count_requests_by_route_and_status(client, database):
     _, r = await client.get("/metrics")
     assert r.status == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
-    line = next(l for l in text.splitlines() if l.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in l and 'status="200"' in l)
+    line = next(row for row in text.splitlines() if row.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in row and 'status="200"' in row)
     before = float(line.rsplit(" ", 1)[1])
     await client.get("/api/v1/ping")
     _, r = await client.get("/metrics")
-    line = next(l for l in r.text.splitlines() if l.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in l and 'status="200"' in l)
+    line = next(row for row in r.text.splitlines() if row.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in row and 'status="200"' in row)
     assert float(line.rsplit(" ", 1)[1]) == before + 1
     assert "ehealth_http_request_duration_seconds_bucket" in r.text
     for name in ("ehealth_holds", "ehealth_payments", "ehealth_refunds", "ehealth_notifications", "ehealth_job_lag_seconds"):
@@ -72,7 +72,7 @@ async def test_metrics_count_requests_by_route_and_status(client, database):
 
 async def test_refused_holds_are_counted_by_their_code(client, database):
     def count(text):
-        line = next((l for l in text.splitlines() if l.startswith('ehealth_holds_total{outcome="invalid_token"}')), None)
+        line = next((row for row in text.splitlines() if row.startswith('ehealth_holds_total{outcome="invalid_token"}')), None)
         return float(line.rsplit(" ", 1)[1]) if line else 0.0
 
     _, r = await client.get("/metrics")

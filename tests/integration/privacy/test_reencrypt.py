@@ -1,12 +1,10 @@
 """Key rotation: cards written with the old key are rewritten with the new one, readable as before."""
 
-import base64
 import os
 
 from backend.cards.models import Card
-from backend.privacy.crypto import from_settings
 from backend.cards.reencrypt import reencrypt_cards
-from tests.support import make_id_number, make_phone
+from backend.privacy.crypto import from_settings
 
 
 async def test_rotation_rewrites_every_card_with_the_active_key(deps, database, resident_with_card):

@@ -11,7 +11,7 @@ from backend.audit.models import AccessLog
 from backend.clock import clock
 from backend.deps import build_deps
 from backend.staff.models import Terminal as TerminalRow
-from tests.integration.conftest import ADMIN, Terminal, dynamic_code
+from tests.integration.conftest import Terminal, dynamic_code
 
 pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: nonces, terminal generation, audit stream
 

@@ -40,8 +40,9 @@ async def test_requests_must_be_signed_fresh_and_never_replayed(catalog, termina
     r = await t.post("/api/v1/staff/scan", {"payload": payload}, **{"X-Signature": "0" * 64})
     assert r.status == 401 and r.json["error"]["code"] == "bad_signature"
     stale = int(clock.now().timestamp()) - 301
-    from backend.staff.signing import sign
     import json
+
+    from backend.staff.signing import sign
 
     body = json.dumps({"payload": payload}).encode()
     _, r = await client.post("/api/v1/staff/scan", content=body, headers={**sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=stale), "Content-Type": "application/json"})

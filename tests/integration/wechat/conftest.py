@@ -11,8 +11,8 @@ import pytest
 
 from backend.clock import clock
 from backend.config import load_settings
-from backend.wechat.pay import make_pay
 from backend.dev.standins.login import WeChatStandIn
+from backend.wechat.pay import make_pay
 
 
 def pay_settings(**overrides):

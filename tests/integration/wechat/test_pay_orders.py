@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from backend.clock import SHANGHAI, clock
-from backend.wechat.pay import OrderState, PayError
 from backend.dev.standins.pay import StandInError
+from backend.wechat.pay import OrderState, PayError
 from tests.integration.wechat.conftest import new_out_trade_no
 
 

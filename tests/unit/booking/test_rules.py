@@ -1,6 +1,13 @@
 from datetime import date, datetime, timedelta, timezone
 
-from backend.booking.rules import cancel_ban_until, cancel_deadline, hold_schedule_id, new_hold_id, no_show_ban_until, pick_visit_number
+from backend.booking.rules import (
+    cancel_ban_until,
+    cancel_deadline,
+    hold_schedule_id,
+    new_hold_id,
+    no_show_ban_until,
+    pick_visit_number,
+)
 from backend.clock import SHANGHAI
 from backend.payments.rules import new_out_refund_no, new_out_trade_no
 

@@ -5,7 +5,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from backend.catalog.rules import (
-    InvalidSchedule, SeenStatus, parse_hhmm, seen_status, validate_period, validate_release_time, validate_stock,
+    InvalidSchedule,
+    SeenStatus,
+    parse_hhmm,
+    seen_status,
+    validate_period,
+    validate_release_time,
+    validate_stock,
 )
 from backend.clock import SHANGHAI
 

@@ -5,7 +5,12 @@ from datetime import date, timedelta
 import pytest
 
 from backend.catalog.rules import (
-    InvalidSchedule, ScheduleRow, _csv_reason, _whole, parse_schedule_csv, parse_schedule_row,
+    InvalidSchedule,
+    ScheduleRow,
+    _csv_reason,
+    _whole,
+    parse_schedule_csv,
+    parse_schedule_row,
 )
 
 TODAY = date(2026, 12, 1)

@@ -113,6 +113,6 @@ def test_a_retired_qr_key_reused_elsewhere_is_refused():
     shared = key()
     env = good_env(QR_KEYS=f"2:{key()},1:{shared}@2026-01-01T00:00:00+08:00", TERMINAL_MASTER_KEY=shared)
     assert refusals(env) == [
-        f"TERMINAL_MASTER_KEY is the same key as QR_KEYS version 1: give each of "
-        f"CRYPTO_KEYS, QR_KEYS, INDEX_KEY, TERMINAL_MASTER_KEY its own key"
+        "TERMINAL_MASTER_KEY is the same key as QR_KEYS version 1: give each of "
+        "CRYPTO_KEYS, QR_KEYS, INDEX_KEY, TERMINAL_MASTER_KEY its own key"
     ]

@@ -1,7 +1,6 @@
 """Redis wiring without a server: the cluster URL, key names and hash tags, and which scripts
 may be sent to a cluster."""
 
-from pathlib import Path
 
 import pytest
 from redis.crc import key_slot

@@ -7,13 +7,21 @@ from datetime import datetime
 
 import pytest
 
-from backend.booking.rules import BOOKING_MOVES, HOLD_MOVES, STANDING, BookingStatus, HoldState, check_cancel, check_check_in
+from backend.booking.rules import (
+    BOOKING_MOVES,
+    HOLD_MOVES,
+    STANDING,
+    BookingStatus,
+    HoldState,
+    check_cancel,
+    check_check_in,
+)
 from backend.cards.rules import CARD_MOVES, CardStatus
 from backend.catalog.rules import SCHEDULE_MOVES, ScheduleStatus, SeenStatus, seen_status
 from backend.clock import SHANGHAI
 from backend.edge import status_of
-from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
 from backend.errors import IllegalTransition
+from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
 from backend.payments.rules import PAYMENT_MOVES, REFUND_MOVES, PaymentStatus, RefundStatus
 from backend.staff.rules import TERMINAL_MOVES, TerminalStatus
 

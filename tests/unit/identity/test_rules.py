@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from backend.identity.rules import bearer_token, is_live, new_token, token_hash, token_expiry
+from backend.identity.rules import bearer_token, is_live, new_token, token_expiry, token_hash
 
 
 def test_tokens_are_opaque_and_stored_hashed():

@@ -5,8 +5,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.qr.rules import (
-    DYNAMIC, EXPIRED, OK, STATIC, TAMPERED, Malformed, accepted_keys, dynamic_payload, expires_at_s, mac, parse,
-    refresh_in_s, static_payload, step_at, verify,
+    DYNAMIC,
+    EXPIRED,
+    OK,
+    STATIC,
+    TAMPERED,
+    Malformed,
+    accepted_keys,
+    dynamic_payload,
+    expires_at_s,
+    mac,
+    parse,
+    refresh_in_s,
+    static_payload,
+    step_at,
+    verify,
 )
 
 KEY = b"k" * 32

@@ -1,4 +1,16 @@
-from backend.sms.rules import DEAD, EXPIRED, MISSING, OK, WRONG, CodeState, Limits, SendState, check_code, decide_send, new_code
+from backend.sms.rules import (
+    DEAD,
+    EXPIRED,
+    MISSING,
+    OK,
+    WRONG,
+    CodeState,
+    Limits,
+    SendState,
+    check_code,
+    decide_send,
+    new_code,
+)
 
 L = Limits()
 

@@ -1,6 +1,15 @@
 import hashlib
 
-from backend.staff.rules import CODE_RE, NONCE_RE, canonical, derive_secret, fresh, new_terminal_code, secret_hash, signature
+from backend.staff.rules import (
+    CODE_RE,
+    NONCE_RE,
+    canonical,
+    derive_secret,
+    fresh,
+    new_terminal_code,
+    secret_hash,
+    signature,
+)
 
 
 def test_canonical_binds_method_path_time_nonce_and_body():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from backend.config import load_settings
-from backend.wechat.pay import WeChatPay
 from backend.dev.standins.login import WeChatStandIn
 from backend.dev.standins.pay import PayStandIn
+from backend.wechat.pay import WeChatPay
 
 
 def settings(**env):

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from backend.clock import clock
 from backend.config import ConfigError
-from backend.wechat.pay import GATEWAY, PayError, PayParams, WeChatPay, make_pay
 from backend.dev.standins.login import StandInRefused, WeChatStandIn
 from backend.dev.standins.pay import PayStandIn
+from backend.wechat.pay import GATEWAY, PayError, PayParams, WeChatPay, make_pay
 from tests.unit.wechat.conftest import settings
 
 
