@@ -50,10 +50,8 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize("redis_mode", ["redis", "cluster"], indirect=True)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups set here
 def pytest_collection_modifyitems(config, items):
-    """On a cluster, PostgreSQL only: the store is what differs there. Then the groups that
-    pytest-xdist (`scripts/test` runs `-n N --dist loadgroup`) keeps in one process."""
+    """On a cluster, PostgreSQL only: the store is what differs there."""
     def on_cluster_with_sqlite(item) -> bool:
         params = getattr(getattr(item, "callspec", None), "params", {})
         return params.get("redis_mode") == "cluster" and params.get("database") == "sqlite"
@@ -62,39 +60,44 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if not on_cluster_with_sqlite(item)]
-    for item in items:
-        group = xdist_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
-TESTS = os.path.dirname(os.path.abspath(__file__))
-
-
-def xdist_group(item) -> str | None:
-    """Which tests one xdist worker runs together, in their order; None: any worker, alone.
+def xdist_group(nodeid: str) -> str | None:
+    """Which tests one pytest-xdist worker runs together, one after another; None: any worker.
 
     - the browser tests: one dev server and one chromium for all of them (session and package
       fixtures), and the Playwright package fixture must not interleave with async tests;
     - the fault tests: each starts the service as production runs it, loads it with a burst of
       a thousand residents and breaks Redis, PostgreSQL or a worker under it: one at a time,
       so that their bursts never compete with each other for the two cores;
-    - a module with a module-scoped fixture (a server process of its own): all its tests in one
-      process, so that the server starts once, as in a run without xdist; one group per value
-      of a parametrised module fixture.
-    Everything else (function fixtures, and the session fixtures that every worker sets up for
-    itself: its own database, key prefix, WeChat stand-in, Redis Cluster) spreads freely."""
-    path = os.path.relpath(str(item.path), TESTS).replace(os.sep, "/")
-    if path.startswith("e2e/web/"):
+    - every other end-to-end module: its tests share a server process of the module's own,
+      started once, as in a run on one process.
+    Everything else spreads freely: the session fixtures (database, key prefix, WeChat
+    stand-in, Redis Cluster) are set up by each worker for itself."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/web/"):
         return "browser"
-    if path.startswith("faults/"):
+    if path.startswith("tests/faults/"):
         return "faults"
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    for name in item.fixturenames:
-        defs = item._fixtureinfo.name2fixturedefs.get(name)
-        if defs and defs[-1].scope in ("module", "package", "class"):
-            return path + (f"[{params[name]}]" if name in params else "")
+    if path.startswith("tests/e2e/"):
+        return path
     return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (scripts/test) with the groups of `xdist_group`. They are given here,
+    by node id, rather than by `xdist_group` marks: pytest-xdist 3.8 marks a group by rewriting
+    `item._nodeid`, which pytest 9's node ids no longer read, so the marks would be ignored."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Grouped(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid) or nodeid
+
+    return Grouped(config, log)
 
 
 def test_settings(**overrides):
