@@ -62,6 +62,44 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not on_cluster_with_sqlite(item)]
 
 
+def xdist_group(nodeid: str) -> str | None:
+    """Which tests one pytest-xdist worker runs together, one after another; None: any worker.
+
+    - the browser tests: one dev server and one chromium for all of them (session and package
+      fixtures), and the Playwright package fixture must not interleave with async tests;
+    - the fault tests: each starts the service as production runs it, loads it with a burst of
+      a thousand residents and breaks Redis, PostgreSQL or a worker under it: one at a time,
+      so that their bursts never compete with each other for the two cores;
+    - every other end-to-end module: its tests share a server process of the module's own,
+      started once, as in a run on one process.
+    Everything else spreads freely: the session fixtures (database, key prefix, WeChat
+    stand-in, Redis Cluster) are set up by each worker for itself."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/web/"):
+        return "browser"
+    if path.startswith("tests/faults/"):
+        return "faults"
+    if path.startswith("tests/e2e/"):
+        return path
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (scripts/test) with the groups of `xdist_group`. They are given here,
+    by node id, rather than by `xdist_group` marks: pytest-xdist 3.8 marks a group by rewriting
+    `item._nodeid`, which pytest 9's node ids no longer read, so the marks would be ignored."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class Grouped(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid) or nodeid
+
+    return Grouped(config, log)
+
+
 def test_settings(**overrides):
     """The test environment's settings, with overrides by section: `test_settings(redis={"url": ""})`."""
     env = {
