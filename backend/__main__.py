@@ -24,14 +24,20 @@ def _serve(settings, *, host: str, workers: int) -> None:
     # each worker is a process; their metrics meet in one directory (backend.metrics)
     from backend import metrics
 
-    metrics.prepare_multiprocess(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}"))
+    metrics.prepare_multiprocess(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        or os.path.join(tempfile.gettempdir(), f"ehealth-metrics-{os.getpid()}")
+    )
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(host=host, port=settings.app.port, workers=workers, access_log=settings.app.env != "prod", motd=False)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"\n  E-health service ({settings.app.env}) on http://{shown}:{settings.app.port}/\n"
-          f"  API docs:  http://{shown}:{settings.app.port}/docs\n"
-          f"  health:    http://{shown}:{settings.app.port}/api/v1/health\n", flush=True)
+    print(
+        f"\n  E-health service ({settings.app.env}) on http://{shown}:{settings.app.port}/\n"
+        f"  API docs:  http://{shown}:{settings.app.port}/docs\n"
+        f"  health:    http://{shown}:{settings.app.port}/api/v1/health\n",
+        flush=True,
+    )
     Sanic.serve(primary=app, app_loader=loader)
 
 
@@ -77,7 +83,9 @@ async def _reencrypt(settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock", "reencrypt"])
+    parser.add_argument(
+        "command", nargs="?", default="serve", choices=["serve", "migrate", "seed", "rebuild-stock", "reencrypt"]
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     args = parser.parse_args(argv)

@@ -25,7 +25,21 @@ from backend.staff.views import bp as staff
 
 
 def api_v1(*, dev_helpers: bool) -> Blueprint:
-    blueprints = [health, identity, sms, cards, family, qr, catalog, booking, payments, queueing, staff, audit, notifications]
+    blueprints = [
+        health,
+        identity,
+        sms,
+        cards,
+        family,
+        qr,
+        catalog,
+        booking,
+        payments,
+        queueing,
+        staff,
+        audit,
+        notifications,
+    ]
     blueprints += [inpatient, his, operators, console, queue_display]
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production

@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         "E-health card and appointment service",
         version="1",
         description="Residents' electronic health cards, family members, QR codes, appointments, "
-        "payments, queues and inpatient bills. Errors are `{\"error\": {\"code\", \"message\"}}`.",
+        'payments, queues and inpatient bills. Errors are `{"error": {"code", "message"}}`.',
     )
     app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer")
     edge.install(app)
@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         if settings.dev_helpers and not settings.wechat.api_base:
             from backend.dev.standins import WeChatStandIn  # dev/test only: never loaded in production
 
-            standin = WeChatStandIn(env=settings.app.env, appid=settings.wechat.appid, secret=settings.wechat.secret).start()
+            standin = WeChatStandIn(
+                env=settings.app.env, appid=settings.wechat.appid, secret=settings.wechat.secret
+            ).start()
         app.ctx.deps = build_deps(settings, client, standin=standin)
         await app.ctx.deps.scripts.load()
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the

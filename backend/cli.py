@@ -25,8 +25,12 @@ from backend.errors import AppError, BadRequest, NotFound
 
 CLI_ACTOR = "cli"
 ONBOARD_EXAMPLE = {
-    "code": "WHXH", "name": "武汉协和医院", "release_time": "13:00",
-    "departments": [{"code": "NEIKE", "name": "心血管内科", "doctors": [{"code": "D201", "name": "周明", "title": "主任医师"}]}],
+    "code": "WHXH",
+    "name": "武汉协和医院",
+    "release_time": "13:00",
+    "departments": [
+        {"code": "NEIKE", "name": "心血管内科", "doctors": [{"code": "D201", "name": "周明", "title": "主任医师"}]}
+    ],
 }
 
 
@@ -69,8 +73,9 @@ async def create_operator(deps, args) -> dict:
         if getpass.getpass("again: ") != password:
             raise BadRequest("the passwords differ", code="invalid_operator")
     hospital_id = await _hospital_id(args.hospital) if args.hospital else None
-    return await service.create_operator(username=args.username, password=password, role=args.role,
-        hospital_id=hospital_id, deps=deps)
+    return await service.create_operator(
+        username=args.username, password=password, role=args.role, hospital_id=hospital_id, deps=deps
+    )
 
 
 async def onboard_hospital(deps, args) -> dict:
@@ -81,11 +86,16 @@ async def onboard_hospital(deps, args) -> dict:
 
     spec = json.loads(Path(args.file).read_text(encoding="utf-8"))
     if not isinstance(spec, dict) or not {"code", "name"} <= set(spec):
-        raise BadRequest("the file must be a JSON object like " + json.dumps(ONBOARD_EXAMPLE, ensure_ascii=False), code="invalid_hospital")
+        raise BadRequest(
+            "the file must be a JSON object like " + json.dumps(ONBOARD_EXAMPLE, ensure_ascii=False),
+            code="invalid_hospital",
+        )
     made = {"hospital": None, "departments": 0, "doctors": 0}
     hospital = await Hospital.get_or_none(code=spec["code"])
     if hospital is None:
-        view = await service.create_hospital(code=spec["code"], name=spec["name"], release_time=spec.get("release_time", "13:00"))
+        view = await service.create_hospital(
+            code=spec["code"], name=spec["name"], release_time=spec.get("release_time", "13:00")
+        )
         hospital_id, made["hospital"] = view["id"], "created"
     else:
         hospital_id, made["hospital"] = hospital.id, "exists"
@@ -95,8 +105,13 @@ async def onboard_hospital(deps, args) -> dict:
             made["departments"] += 1
         for doctor in dept.get("doctors", []):
             if not await Doctor.exists(hospital_id=hospital_id, code=doctor["code"]):
-                await service.create_doctor(hospital_id=hospital_id, code=doctor["code"], name=doctor["name"],
-                                            title=doctor.get("title", ""), department_code=dept["code"])
+                await service.create_doctor(
+                    hospital_id=hospital_id,
+                    code=doctor["code"],
+                    name=doctor["name"],
+                    title=doctor.get("title", ""),
+                    department_code=dept["code"],
+                )
                 made["doctors"] += 1
     return {"hospital_id": hospital_id, "code": spec["code"], **made}
 
@@ -114,7 +129,9 @@ async def import_schedules(deps, args) -> dict:
     else:
         data = json.loads(text)
         rows, lines = (data["schedules"] if isinstance(data, dict) else data), None
-    return await service.import_schedules(deps=deps, hospital_id=await _hospital_id(args.hospital), rows=rows, lines=lines)
+    return await service.import_schedules(
+        deps=deps, hospital_id=await _hospital_id(args.hospital), rows=rows, lines=lines
+    )
 
 
 async def issue_intake_secret(deps, args) -> dict:
@@ -141,7 +158,9 @@ COMMANDS = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m backend.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m backend.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("create-operator", help="create an operator account")
     c.add_argument("username")

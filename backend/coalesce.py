@@ -48,7 +48,7 @@ class Coalescer(Generic[Group, Key, Value]):
         for group, by_key in waiting.items():
             keys = list(by_key)
             for start in range(0, len(keys), self._max_batch):
-                chunk = {k: by_key[k] for k in keys[start: start + self._max_batch]}
+                chunk = {k: by_key[k] for k in keys[start : start + self._max_batch]}
                 task = asyncio.ensure_future(self._answer(group, chunk))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)

@@ -226,7 +226,9 @@ class RedisSettings(Section):
 class CryptoSettings(Section):
     """Identity data encryption."""
 
-    suite: str = Field("aes", validation_alias="CRYPTO_SUITE")  # aes (AES-256-GCM + HMAC-SHA256) | sm (SM4-GCM + HMAC-SM3)
+    suite: str = Field(
+        "aes", validation_alias="CRYPTO_SUITE"
+    )  # aes (AES-256-GCM + HMAC-SHA256) | sm (SM4-GCM + HMAC-SM3)
     keys: Keyring = Field(validation_alias="CRYPTO_KEYS", repr=False)
     active_version: int | None = Field(None, validation_alias="CRYPTO_ACTIVE_VERSION")  # None: the highest
     index_key: bytes = Field(validation_alias="INDEX_KEY", repr=False)
@@ -508,7 +510,9 @@ def _replace(model: BaseModel, changes: Mapping[str, Any]) -> Any:
         if name not in fields:
             raise TypeError(f"{type(model).__name__} has no setting {name!r}")
         current = getattr(model, name)
-        update[name] = _replace(current, value) if isinstance(current, BaseModel) and isinstance(value, Mapping) else value
+        update[name] = (
+            _replace(current, value) if isinstance(current, BaseModel) and isinstance(value, Mapping) else value
+        )
     return model.model_copy(update=update)
 
 

@@ -19,15 +19,25 @@ from backend.privacy.crypto import from_settings
 log = logging.getLogger("ehealth.demo")
 
 HOSPITALS = [
-    ("WHCH", "武汉市中心医院", "13:00", [
-        ("NEIKE", "心血管内科", [("D001", "李明", "主任医师", 5000), ("D002", "王芳", "主治医师", 1500)]),
-        ("ERKE", "儿科", [("D003", "张伟", "副主任医师", 3000)]),
-        ("PIFU", "皮肤科", [("D004", "刘洋", "主治医师", 1500)]),
-    ]),
-    ("WHTJ", "同济社区卫生服务中心", "08:00", [
-        ("QUANKE", "全科", [("D101", "陈静", "主治医师", 1000)]),
-        ("ZHONGYI", "中医科", [("D102", "杨光", "副主任医师", 2000)]),
-    ]),
+    (
+        "WHCH",
+        "武汉市中心医院",
+        "13:00",
+        [
+            ("NEIKE", "心血管内科", [("D001", "李明", "主任医师", 5000), ("D002", "王芳", "主治医师", 1500)]),
+            ("ERKE", "儿科", [("D003", "张伟", "副主任医师", 3000)]),
+            ("PIFU", "皮肤科", [("D004", "刘洋", "主治医师", 1500)]),
+        ],
+    ),
+    (
+        "WHTJ",
+        "同济社区卫生服务中心",
+        "08:00",
+        [
+            ("QUANKE", "全科", [("D101", "陈静", "主治医师", 1000)]),
+            ("ZHONGYI", "中医科", [("D102", "杨光", "副主任医师", 2000)]),
+        ],
+    ),
 ]
 DEMO_HOSPITAL_CODES = [code for code, *_ in HOSPITALS]
 PERIODS = [("08:00", "09:00", 12), ("09:00", "10:00", 12), ("14:00", "15:00", 10)]
@@ -39,22 +49,37 @@ async def seed(settings) -> None:
         created = 0
         today = clock.today()
         for code, name, release_time, departments in HOSPITALS:
-            hospital, _ = await Hospital.get_or_create(code=code, defaults={"name": name, "release_time": release_time, "created_at": clock.now()})
+            hospital, _ = await Hospital.get_or_create(
+                code=code, defaults={"name": name, "release_time": release_time, "created_at": clock.now()}
+            )
             for dcode, dname, doctors in departments:
                 dept, _ = await Department.get_or_create(hospital=hospital, code=dcode, defaults={"name": dname})
                 for doc_code, doc_name, title, fee in doctors:
-                    doctor, _ = await Doctor.get_or_create(hospital=hospital, code=doc_code, defaults={"department": dept, "name": doc_name, "title": title})
+                    doctor, _ = await Doctor.get_or_create(
+                        hospital=hospital,
+                        code=doc_code,
+                        defaults={"department": dept, "name": doc_name, "title": title},
+                    )
                     for offset in range(0, 11):
                         day = today + timedelta(days=offset)
                         released = rules.release_times(day, hospital.release_time)
                         for start, end, capacity in PERIODS:
                             external_id = f"demo-{doc_code}-{day:%Y%m%d}-{start.replace(':', '')}"
                             _, made = await Schedule.get_or_create(
-                                hospital=hospital, external_id=external_id,
+                                hospital=hospital,
+                                external_id=external_id,
                                 defaults=dict(
-                                    department=dept, doctor=doctor, date=day, start=start, end=end, capacity=capacity,
-                                    referral_quota=2, fee_fen=fee, release_at=released.ordinary,
-                                    referral_release_at=released.referral, created_at=clock.now(),
+                                    department=dept,
+                                    doctor=doctor,
+                                    date=day,
+                                    start=start,
+                                    end=end,
+                                    capacity=capacity,
+                                    referral_quota=2,
+                                    fee_fen=fee,
+                                    release_at=released.ordinary,
+                                    referral_release_at=released.referral,
+                                    created_at=clock.now(),
                                 ),
                             )
                             created += made

@@ -47,17 +47,29 @@ async def bulk_residents(deps, n: int, *, batch: int = 1000) -> list[BulkResiden
     for i, account in enumerate(accounts):
         idn = _id_number(first_seq + i)
         phone = f"1{3 + i % 7}{(first_seq + i) % 10**9:09d}"
-        cards.append(Card(
-            card_id=secrets.token_hex(32), id_hash=deps.pii.index(idn, field="id_number"),
-            id_enc=deps.pii.encrypt(idn, field="id_number"), name_hash=name_hash, name_enc=name_enc,
-            phone_hash=deps.pii.index(phone, field="phone"), phone_enc=deps.pii.encrypt(phone, field="phone"),
-            pii_ref=deps.pii.ref, owner_id=account.id, created_at=now, card_id_issued_at=now,
-        ))
+        cards.append(
+            Card(
+                card_id=secrets.token_hex(32),
+                id_hash=deps.pii.index(idn, field="id_number"),
+                id_enc=deps.pii.encrypt(idn, field="id_number"),
+                name_hash=name_hash,
+                name_enc=name_enc,
+                phone_hash=deps.pii.index(phone, field="phone"),
+                phone_enc=deps.pii.encrypt(phone, field="phone"),
+                pii_ref=deps.pii.ref,
+                owner_id=account.id,
+                created_at=now,
+                card_id_issued_at=now,
+            )
+        )
         tokens.append(identity_rules.new_token())
     await Card.bulk_create(cards, batch_size=batch)
     expires = now + timedelta(days=7)
     await Session.bulk_create(
-        [Session(token_hash=identity_rules.token_hash(t), account_id=a.id, created_at=now, expires_at=expires) for t, a in zip(tokens, accounts)],
+        [
+            Session(token_hash=identity_rules.token_hash(t), account_id=a.id, created_at=now, expires_at=expires)
+            for t, a in zip(tokens, accounts)
+        ],
         batch_size=batch,
     )
     stored = {c.owner_id: c for c in await Card.filter(owner_id__in=[a.id for a in accounts])}
@@ -65,12 +77,14 @@ async def bulk_residents(deps, n: int, *, batch: int = 1000) -> list[BulkResiden
     ttl_ms = to_ms(expires) - to_ms(now)
     for start in range(0, len(residents), batch):
         pipe = deps.redis.pipeline(transaction=False)
-        for r in residents[start:start + batch]:
+        for r in residents[start : start + batch]:
             tok = deps.keys("tok", identity_rules.token_hash(r.token))
             pipe.hset(tok, mapping={"a": r.account_id, "e": to_ms(expires)})
             pipe.pexpire(tok, ttl_ms)
             pipe.hset(deps.keys("card", r.card_id), mapping={"pk": r.card_pk, "status": "active"})
             pipe.delete(account_cards_key(deps, r.account_id))
-            pipe.hset(account_cards_key(deps, r.account_id), mapping={OWNED_SENTINEL: "1", r.card_id: f"{r.card_pk}|active"})
+            pipe.hset(
+                account_cards_key(deps, r.account_id), mapping={OWNED_SENTINEL: "1", r.card_id: f"{r.card_pk}|active"}
+            )
         await pipe.execute()
     return residents

@@ -99,7 +99,13 @@ def handle_exception(request, exc: Exception):
     if outage is not None:
         # prooffaults: Redis or PostgreSQL unreachable (restart, failover, lost connection) is
         # the deployment's trouble, not a bug: a clean 503 the client may retry, no 500.
-        log.warning("%s unavailable on %s %s: %s", outage, request.method if request else "?", request.path if request else "?", type(exc).__name__)
+        log.warning(
+            "%s unavailable on %s %s: %s",
+            outage,
+            request.method if request else "?",
+            request.path if request else "?",
+            type(exc).__name__,
+        )
         code = "store_unavailable" if outage == "store" else "database_unavailable"
         response = error_response(503, code, "the service is briefly unavailable, try again shortly")
         response.headers["Retry-After"] = "2"
@@ -118,8 +124,16 @@ def _outage(exc: BaseException) -> str | None:
     import redis.exceptions as redis_errors
     from tortoise.exceptions import DBConnectionError
 
-    if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
-                        redis_errors.ClusterDownError, redis_errors.TryAgainError)):  # a cluster failing over
+    if isinstance(
+        exc,
+        (
+            redis_errors.ConnectionError,
+            redis_errors.TimeoutError,
+            redis_errors.BusyLoadingError,
+            redis_errors.ClusterDownError,
+            redis_errors.TryAgainError,
+        ),
+    ):  # a cluster failing over
         return "store"
     if isinstance(exc, DBConnectionError):
         return "database"
@@ -127,11 +141,13 @@ def _outage(exc: BaseException) -> str | None:
         import asyncpg
     except ImportError:  # SQLite-only installs
         return None
-    lost = (asyncpg.exceptions.PostgresConnectionError,      # class 08: connection failures
-            asyncpg.exceptions.OperatorInterventionError,    # class 57: terminated, shutting down
-            asyncpg.exceptions.ConnectionDoesNotExistError,  # the socket closed under a query
-            asyncpg.exceptions.TooManyConnectionsError,
-            asyncpg.exceptions.InternalClientError)          # a query sent on a connection being torn down
+    lost = (
+        asyncpg.exceptions.PostgresConnectionError,  # class 08: connection failures
+        asyncpg.exceptions.OperatorInterventionError,  # class 57: terminated, shutting down
+        asyncpg.exceptions.ConnectionDoesNotExistError,  # the socket closed under a query
+        asyncpg.exceptions.TooManyConnectionsError,
+        asyncpg.exceptions.InternalClientError,
+    )  # a query sent on a connection being torn down
     if isinstance(exc, lost):
         return "database"
     if isinstance(exc, (ConnectionRefusedError, ConnectionResetError)):  # no server at the address yet
@@ -141,8 +157,6 @@ def _outage(exc: BaseException) -> str | None:
 
 def install(app: Sanic) -> None:
     app.error_handler.add(Exception, handle_exception)
-
-
 
 
 def refuses(kinds: dict[type[AppError], tuple[str, ...] | list[str]]):
@@ -167,7 +181,9 @@ def refuses(kinds: dict[type[AppError], tuple[str, ...] | list[str]]):
                     }
                 },
             }
-            handler = openapi.response(status, {"application/json": schema}, description="error codes: " + ", ".join(codes))(handler)
+            handler = openapi.response(
+                status, {"application/json": schema}, description="error codes: " + ", ".join(codes)
+            )(handler)
         return handler
 
     return decorator

@@ -105,7 +105,9 @@ class IllegalTransition(Conflict):
 
     code = "illegal_transition"
 
-    def __init__(self, message: str, *, code: str | None = None, current: str | None = None, wanted: str | None = None, **details):
+    def __init__(
+        self, message: str, *, code: str | None = None, current: str | None = None, wanted: str | None = None, **details
+    ):
         super().__init__(message, code=code, **details)
         self.current = current
         self.wanted = wanted

@@ -17,7 +17,10 @@ async def health(request: Request):
     body = {
         "status": "ok" if database_ok and redis_ok else "degraded",
         "env": deps.settings.app.env,
-        "database": {"ok": database_ok, "engine": "postgresql" if db.is_postgres(deps.settings.database.url) else "sqlite"},
+        "database": {
+            "ok": database_ok,
+            "engine": "postgresql" if db.is_postgres(deps.settings.database.url) else "sqlite",
+        },
         "redis": {"ok": redis_ok, "mode": hot.mode(deps.redis)},
         "time": iso(clock.now()),
     }

@@ -91,7 +91,7 @@ def _describe(exc: ValidationError) -> tuple[str, list[dict]]:
         loc = ".".join(str(p) for p in err["loc"]) or "body"
         msg = err["msg"]
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         fields.append({"field": loc, "message": msg})
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
     return summary, fields

@@ -61,7 +61,9 @@ def start(app, deps) -> None:
     # A plain task rather than app.add_task: Sanic cancels its registered tasks as shutdown
     # begins, which would cut a step (a refund call, say) in half.
     app.ctx.jobs_stopping = asyncio.Event()
-    app.ctx.jobs_task = asyncio.get_running_loop().create_task(run_forever(deps, stopping=app.ctx.jobs_stopping), name=TASK_NAME)
+    app.ctx.jobs_task = asyncio.get_running_loop().create_task(
+        run_forever(deps, stopping=app.ctx.jobs_stopping), name=TASK_NAME
+    )
 
 
 async def stop(app, *, grace_s: float = STOP_GRACE_S) -> None:

@@ -137,7 +137,17 @@ def install(app, *, headers: tuple[tuple[str, str], ...] = ()) -> None:
         metrics.observe_request(request, route=route, status=response.status, seconds=seconds, response=response)
         if access.isEnabledFor(logging.INFO):
             access.info(
-                "%s %s %s", request.method, route, response.status,
-                extra={"fields": {"method": request.method, "route": route, "status": response.status,
-                                  "latency_ms": round(seconds * 1000, 2), "request_id": rid}},
+                "%s %s %s",
+                request.method,
+                route,
+                response.status,
+                extra={
+                    "fields": {
+                        "method": request.method,
+                        "route": route,
+                        "status": response.status,
+                        "latency_ms": round(seconds * 1000, 2),
+                        "request_id": rid,
+                    }
+                },
             )

@@ -30,18 +30,30 @@ from prometheus_client import (
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
-REQUESTS = Counter("ehealth_http_requests", "HTTP requests by route pattern, method and status", ["route", "method", "status"])
-LATENCY = Histogram("ehealth_http_request_duration_seconds", "HTTP request latency by route pattern", ["route"], buckets=LATENCY_BUCKETS)
+REQUESTS = Counter(
+    "ehealth_http_requests", "HTTP requests by route pattern, method and status", ["route", "method", "status"]
+)
+LATENCY = Histogram(
+    "ehealth_http_request_duration_seconds", "HTTP request latency by route pattern", ["route"], buckets=LATENCY_BUCKETS
+)
 HOLDS = Counter("ehealth_holds", "Hold attempts by outcome (placed, or the refusal code)", ["outcome"])
-PAYMENTS = Counter("ehealth_payments", "Settled payment notifications by outcome (booked, duplicate, refund reason)", ["outcome"])
+PAYMENTS = Counter(
+    "ehealth_payments", "Settled payment notifications by outcome (booked, duplicate, refund reason)", ["outcome"]
+)
 REFUNDS = Counter("ehealth_refunds", "Refund steps by resulting status", ["status"])
 NOTIFICATIONS = Counter("ehealth_notifications", "Subscribe messages by outcome (sent, retry, failed)", ["outcome"])
 SMS = Counter("ehealth_sms", "SMS sends by outcome (sent, failed)", ["outcome"])
-WECHAT_TOKEN_FETCHES = Counter("ehealth_wechat_token_fetches", "Access tokens fetched from WeChat (2,000 a day allowed)")
-JOB_LAG = Gauge("ehealth_job_lag_seconds", "How late the periodic jobs loop started its last round", multiprocess_mode="max")
+WECHAT_TOKEN_FETCHES = Counter(
+    "ehealth_wechat_token_fetches", "Access tokens fetched from WeChat (2,000 a day allowed)"
+)
+JOB_LAG = Gauge(
+    "ehealth_job_lag_seconds", "How late the periodic jobs loop started its last round", multiprocess_mode="max"
+)
 JOB_STEP = Histogram("ehealth_job_step_seconds", "Duration of one periodic job step", ["step"], buckets=LATENCY_BUCKETS)
 JOB_FAILURES = Counter("ehealth_job_failures", "Periodic job steps that raised", ["step"])
-AUDIT_BACKLOG = Gauge("ehealth_audit_backlog", "Scan audit rows acknowledged but not yet in the database", multiprocess_mode="max")
+AUDIT_BACKLOG = Gauge(
+    "ehealth_audit_backlog", "Scan audit rows acknowledged but not yet in the database", multiprocess_mode="max"
+)
 
 HOLD_ROUTE = "/api/v1/holds"
 
@@ -66,7 +78,11 @@ def observe_request(request, *, route: str, status: int, seconds: float, respons
     buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
     buckets[-1] += seconds
     if route == HOLD_ROUTE and request.method == "POST":
-        outcome = "placed" if status == 201 else getattr(getattr(request, "ctx", None), "refusal", None) or _error_code(response)
+        outcome = (
+            "placed"
+            if status == 201
+            else getattr(getattr(request, "ctx", None), "refusal", None) or _error_code(response)
+        )
         _holds[outcome] = _holds.get(outcome, 0) + 1
     if time.monotonic() - _flushed_at >= FLUSH_S:
         flush()

@@ -24,7 +24,11 @@ from sanic import Sanic, json
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 STRING_SEGMENT = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9_.-]+$"}
-PATH_TYPES = {"id": ID_SCHEMA, "ymd": {"type": "string", "format": "date"}, "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}}
+PATH_TYPES = {
+    "id": ID_SCHEMA,
+    "ymd": {"type": "string", "format": "date"},
+    "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+}
 
 ERROR = {
     "type": "object",
@@ -39,17 +43,32 @@ ERROR = {
 }
 
 SECURITY_SCHEMES = {
-    "bearer": {"type": "http", "scheme": "bearer", "description": "A resident's session token from `POST /auth/wx-login`."},
-    "operator": {"type": "http", "scheme": "bearer", "description": "An operator's console token from `POST /admin/login` (in dev and test also `dev-admin-token`)."},
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A resident's session token from `POST /auth/wx-login`.",
+    },
+    "operator": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An operator's console token from `POST /admin/login` (in dev and test also `dev-admin-token`).",
+    },
     "terminal": {
-        "type": "apiKey", "in": "header", "name": "X-Signature",
-        "description": "A clinic terminal signs every request: X-Terminal-Id (its code), X-Timestamp (unix seconds, within "
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Signature",
+        "description": "A clinic terminal signs every request: X-Terminal-Id (its code), X-Timestamp (unix "
+        "seconds, within "
         "300 s of the service clock), X-Nonce (16-64 of [A-Za-z0-9_-], never reused) and X-Signature = hex "
-        "HMAC-SHA256(secret, METHOD\\npath-with-query\\ntimestamp\\nnonce\\nhex SHA-256 of the body). See backend/staff/signing.py.",
+        "HMAC-SHA256(secret, METHOD\\npath-with-query\\ntimestamp\\nnonce\\nhex SHA-256 of the body). See "
+        "backend/staff/signing.py.",
     },
     "hospital_system": {
-        "type": "apiKey", "in": "header", "name": "X-Signature",
-        "description": "A hospital system (HIS) signs like a terminal, with its hospital's intake secret and three headers: "
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Signature",
+        "description": "A hospital system (HIS) signs like a terminal, with its hospital's intake secret and "
+        "three headers: "
         "X-Timestamp, X-Nonce, X-Signature (no X-Terminal-Id; the hospital is named in the path).",
     },
 }
@@ -68,9 +87,17 @@ UNAUTHORIZED_CODES = {
     "terminal": ["terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"],
     "hospital_system": ["his_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"],
 }
-FORBIDDEN_CODES = {"operator": ["forbidden", "outside_hospital", "platform_only"], "terminal": ["terminal_disabled", "forbidden"],
-                   "hospital_system": ["hospital_retired"]}
-GENERIC_CODES = {400: ["invalid_request"], 404: ["not_found"], 413: ["payload_too_large"], 415: ["unsupported_media_type"]}
+FORBIDDEN_CODES = {
+    "operator": ["forbidden", "outside_hospital", "platform_only"],
+    "terminal": ["terminal_disabled", "forbidden"],
+    "hospital_system": ["hospital_retired"],
+}
+GENERIC_CODES = {
+    400: ["invalid_request"],
+    404: ["not_found"],
+    413: ["payload_too_large"],
+    415: ["unsupported_media_type"],
+}
 # refusals of public operations that name a caller without a scheme
 EXTRA = {
     ("POST", "/api/v1/auth/wx-login"): {401: ["invalid_wx_code", "account_disabled"]},
@@ -84,32 +111,89 @@ ALWAYS = (400, 404, 409, 422, 429, 503)
 _ROW = {
     "type": "object",
     "properties": {
-        "department_code": {"type": "string", "maxLength": 32}, "doctor_code": {"type": "string", "maxLength": 32},
-        "date": {"type": "string", "format": "date"}, "start": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]$"},
-        "end": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]$"}, "capacity": {"type": "integer", "minimum": 1, "maximum": 500},
-        "referral_quota": {"type": "integer", "minimum": 0, "maximum": 500}, "fee_fen": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+        "department_code": {"type": "string", "maxLength": 32},
+        "doctor_code": {"type": "string", "maxLength": 32},
+        "date": {"type": "string", "format": "date"},
+        "start": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]$"},
+        "end": {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9]$"},
+        "capacity": {"type": "integer", "minimum": 1, "maximum": 500},
+        "referral_quota": {"type": "integer", "minimum": 0, "maximum": 500},
+        "fee_fen": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
         "external_id": {"type": "string", "maxLength": 64},
     },
 }
-_IMPORT = {"application/json": {"schema": {"type": "object", "required": ["schedules"], "properties": {"schedules": {"type": "array", "maxItems": 2000, "items": _ROW}}}}}
+_IMPORT = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["schedules"],
+            "properties": {"schedules": {"type": "array", "maxItems": 2000, "items": _ROW}},
+        }
+    }
+}
 # Bodies a view reads itself (several formats, or a provider's format), described here
 BODIES = {
     ("POST", "/api/v1/admin/hospitals/{hospital_id}/schedules/import"): {
-        **_IMPORT, "text/csv": {"schema": {"type": "string", "description": "a header line, then one session per line"}}},
+        **_IMPORT,
+        "text/csv": {"schema": {"type": "string", "description": "a header line, then one session per line"}},
+    },
     ("POST", "/api/v1/his/{hospital_code}/schedules/import"): _IMPORT,
-    ("PUT", "/api/v1/his/{hospital_code}/admissions/{admission_no}/days/{day}"): {"application/json": {"schema": {
-        "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "maxItems": 2000, "items": {
-            "type": "object", "required": ["item_code", "name", "category", "unit", "quantity", "unit_price_fen", "amount_fen"],
-            "properties": {
-                "item_code": {"type": "string", "maxLength": 32}, "name": {"type": "string", "maxLength": 128},
-                "category": {"type": "string", "maxLength": 16}, "unit": {"type": "string", "maxLength": 16},
-                "quantity": {"type": "number", "description": "at most 3 decimals; negative for a return"},
-                "unit_price_fen": {"type": "integer", "minimum": 0, "maximum": 10**9},
-                "amount_fen": {"type": "integer", "description": "quantity x unit_price_fen rounded half up", "minimum": -(10**11), "maximum": 10**11},
-            }}}}}}},
-    ("POST", "/api/v1/payments/wechat/notify"): {"application/json": {"schema": {
-        "type": "object", "description": "WeChat Pay's signed notification (Wechatpay-* headers), as WeChat sends it",
-        "properties": {"id": {"type": "string", "maxLength": 64}, "event_type": {"type": "string", "maxLength": 64}, "resource": {"type": "object"}}}}},
+    ("PUT", "/api/v1/his/{hospital_code}/admissions/{admission_no}/days/{day}"): {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["items"],
+                "properties": {
+                    "items": {
+                        "type": "array",
+                        "maxItems": 2000,
+                        "items": {
+                            "type": "object",
+                            "required": [
+                                "item_code",
+                                "name",
+                                "category",
+                                "unit",
+                                "quantity",
+                                "unit_price_fen",
+                                "amount_fen",
+                            ],
+                            "properties": {
+                                "item_code": {"type": "string", "maxLength": 32},
+                                "name": {"type": "string", "maxLength": 128},
+                                "category": {"type": "string", "maxLength": 16},
+                                "unit": {"type": "string", "maxLength": 16},
+                                "quantity": {
+                                    "type": "number",
+                                    "description": "at most 3 decimals; negative for a return",
+                                },
+                                "unit_price_fen": {"type": "integer", "minimum": 0, "maximum": 10**9},
+                                "amount_fen": {
+                                    "type": "integer",
+                                    "description": "quantity x unit_price_fen rounded half up",
+                                    "minimum": -(10**11),
+                                    "maximum": 10**11,
+                                },
+                            },
+                        },
+                    }
+                },
+            }
+        }
+    },
+    ("POST", "/api/v1/payments/wechat/notify"): {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "WeChat Pay's signed notification (Wechatpay-* headers), as WeChat sends it",
+                "properties": {
+                    "id": {"type": "string", "maxLength": 64},
+                    "event_type": {"type": "string", "maxLength": 64},
+                    "resource": {"type": "object"},
+                },
+            }
+        }
+    },
 }
 
 
@@ -218,13 +302,18 @@ def _complete_operation(operation: dict, route, handler, schemas: dict, extra: d
     for scheme in schemes:
         for header in HEADERS_OF.get(scheme, ()):
             if not any(p["name"] == header for p in params):
-                params.append({"name": header, "in": "header", "required": True, "schema": dict(SIGNING_HEADERS[header])})
+                params.append(
+                    {"name": header, "in": "header", "required": True, "schema": dict(SIGNING_HEADERS[header])}
+                )
     operation["parameters"] = params
     # --- body ---
     body_model = getattr(handler, "__body_model__", None)
     has_body = body_model is not None or "requestBody" in operation
     if body_model is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _model_schema(body_model, schemas)}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _model_schema(body_model, schemas)}},
+        }
     elif "requestBody" in operation:
         for media in operation["requestBody"].get("content", {}).values():
             if "schema" in media:
@@ -238,10 +327,26 @@ def _complete_operation(operation: dict, route, handler, schemas: dict, extra: d
     if success == 204:
         responses["204"] = {"description": "done"}
     elif path_is_stream(route):
-        responses["200"] = {"description": "server-sent events", "content": {"text/event-stream": {"schema": {
-            "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "retry": {"type": ["integer", "string"]}}}}}}
+        responses["200"] = {
+            "description": "server-sent events",
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "event": {"type": "string"},
+                            "data": {"type": "string"},
+                            "retry": {"type": ["integer", "string"]},
+                        },
+                    }
+                }
+            },
+        }
     else:
-        responses[str(success)] = {"description": "success", "content": {"application/json": {"schema": {"type": ["object", "array"]}}}}
+        responses[str(success)] = {
+            "description": "success",
+            "content": {"application/json": {"schema": {"type": ["object", "array"]}}},
+        }
     statuses = set(ALWAYS) | set(declared)
     if has_body:
         statuses |= {413, 415}
@@ -251,7 +356,9 @@ def _complete_operation(operation: dict, route, handler, schemas: dict, extra: d
         # codes are enumerated where they are known in full: those the view declared with
         # `refuses` (plus the generic one of its status) and the authentication refusals
         if status == 401:
-            codes = sorted(set(declared.get(401, [])) | {c for s in schemes for c in UNAUTHORIZED_CODES.get(s, [])}) or None
+            codes = (
+                sorted(set(declared.get(401, [])) | {c for s in schemes for c in UNAUTHORIZED_CODES.get(s, [])}) or None
+            )
         elif status == 403 and (403 in declared or all(s in FORBIDDEN_CODES for s in schemes)):
             # the guards' refusals (a disabled terminal, a hospital admin outside their hospital)
             # beside the view's own

@@ -1,7 +1,7 @@
 """Config for Tortoise's migrations CLI (pyproject: [tool.tortoise]); only the CLI imports this.
 
-    tortoise makemigrations   # after changing models
-    tortoise migrate          # or: python -m backend migrate
+tortoise makemigrations   # after changing models
+tortoise migrate          # or: python -m backend migrate
 """
 
 from backend.config import load_settings

@@ -93,9 +93,14 @@ def refusals(env: Mapping[str, str]) -> list[str]:
 
     database_url = get("DATABASE_URL")
     if not database_url:
-        out.append("DATABASE_URL is not set: production needs PostgreSQL (postgres://...), not the embedded SQLite file")
+        out.append(
+            "DATABASE_URL is not set: production needs PostgreSQL (postgres://...), not the embedded SQLite file"
+        )
     elif database_url.startswith("sqlite"):
-        out.append("DATABASE_URL points at SQLite: production needs PostgreSQL (postgres://...) shared by every worker and host")
+        out.append(
+            "DATABASE_URL points at SQLite: production needs PostgreSQL (postgres://...) shared by every worker "
+            "and host"
+        )
     if not get("REDIS_URL"):
         out.append("REDIS_URL is not set: the in-process store serves one worker only; production needs a shared Redis")
 
@@ -109,7 +114,10 @@ def refusals(env: Mapping[str, str]) -> list[str]:
 
     provider = get("SMS_PROVIDER") or "console"
     if provider == "console":
-        out.append("SMS_PROVIDER is 'console' (codes only go to the log): set SMS_PROVIDER=tencent and its TENCENT_SMS_* variables")
+        out.append(
+            "SMS_PROVIDER is 'console' (codes only go to the log): set SMS_PROVIDER=tencent and its "
+            "TENCENT_SMS_* variables"
+        )
     elif provider not in SMS_PROVIDERS:
         out.append(f"SMS_PROVIDER {provider!r} is unknown: use one of {', '.join(SMS_PROVIDERS)}")
     else:

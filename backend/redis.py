@@ -43,7 +43,9 @@ def connect(url: str, *, pool_size: int = 64) -> aioredis.Redis:
     try:
         import fakeredis
     except ImportError:  # production installs leave the embedded extra out
-        raise RuntimeError("REDIS_URL is not set and the embedded store is not installed: pip install '.[embedded]'") from None
+        raise RuntimeError(
+            "REDIS_URL is not set and the embedded store is not installed: pip install '.[embedded]'"
+        ) from None
 
     return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
 
@@ -120,11 +122,15 @@ def connect_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
     if parts.path not in ("", "/", "/0"):
         raise ValueError("REDIS_URL: a Redis Cluster has only database 0")
     return _WaitingCluster(
-        startup_nodes=nodes, username=unquote(username) or None, password=unquote(password) or None,
-        ssl=parts.scheme == "rediss+cluster", decode_responses=True,
+        startup_nodes=nodes,
+        username=unquote(username) or None,
+        password=unquote(password) or None,
+        ssl=parts.scheme == "rediss+cluster",
+        decode_responses=True,
         # up to pool_size commands and pipelines at a time (below); the rest of each node's pool
         # is for transactions between their WATCH and EXEC, which hold a connection meanwhile
-        max_connections=2 * pool_size, in_flight=pool_size,
+        max_connections=2 * pool_size,
+        in_flight=pool_size,
     )
 
 
@@ -240,7 +246,9 @@ class Scripts:
     sent to a cluster: `cluster` tells their callers to take the path in steps.)
     """
 
-    def __init__(self, client: aioredis.Redis, *, max_batch: int = 512, max_group: int = 256, in_flight: int = 4) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, max_batch: int = 512, max_group: int = 256, in_flight: int = 4
+    ) -> None:
         self._client = client
         self._groups: dict[tuple, list] = {}
         self._max_group = max_group
@@ -305,11 +313,11 @@ class Scripts:
             while self._pending or self._groups:
                 while len(self._sending) >= self._in_flight:  # calls meanwhile join the next batch
                     await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
-                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch:]
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 groups, self._groups = self._groups, {}
                 for (name, keys, common, _), members in groups.items():
                     for i in range(0, len(members), self._max_group):
-                        chunk = members[i: i + self._max_group]
+                        chunk = members[i : i + self._max_group]
                         all_keys, argv = list(keys), list(common)
                         for call_keys, args, _ in chunk:
                             all_keys.extend(call_keys)

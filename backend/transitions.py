@@ -25,7 +25,10 @@ class Transitions(Generic[S]):
         if not self.allowed(current, wanted):
             raise IllegalTransition(
                 message or f"a {self.name} that is {current} cannot become {wanted}",
-                code=code or self.refusal_code, current=str(current), wanted=str(wanted), status_now=str(current),
+                code=code or self.refusal_code,
+                current=str(current),
+                wanted=str(wanted),
+                status_now=str(current),
             )
 
     def sources(self, wanted: S) -> tuple[S, ...]:

@@ -48,7 +48,15 @@ def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
         except OSError:
             continue
         fields, comm = fields.split(), head.split("(", 1)[1]
-        group = "service" if int(fields[3]) == server.pid else "postgres" if comm == "postgres" else "redis" if comm.startswith("redis-server") else None
+        group = (
+            "service"
+            if int(fields[3]) == server.pid
+            else "postgres"
+            if comm == "postgres"
+            else "redis"
+            if comm.startswith("redis-server")
+            else None
+        )
         if group:
             total[group] += int(fields[11]) + int(fields[12])
     return {k: v / os.sysconf("SC_CLK_TCK") for k, v in total.items()}
@@ -62,16 +70,33 @@ def bench_env(db_url: str, prefix: str, port: int) -> dict:
     key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
     env = dict(os.environ)
     env.update(
-        APP_ENV="prod", PORT=str(port), DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix,
-        CRYPTO_KEYS=f"1:{key()}", INDEX_KEY=key(), QR_KEYS=f"1:{key()}", TERMINAL_MASTER_KEY=key(),
-        WECHAT_PAY_DISABLED="1", LOG_LEVEL="WARNING",
+        APP_ENV="prod",
+        PORT=str(port),
+        DATABASE_URL=db_url,
+        REDIS_URL=REDIS_URL,
+        REDIS_PREFIX=prefix,
+        CRYPTO_KEYS=f"1:{key()}",
+        INDEX_KEY=key(),
+        QR_KEYS=f"1:{key()}",
+        TERMINAL_MASTER_KEY=key(),
+        WECHAT_PAY_DISABLED="1",
+        LOG_LEVEL="WARNING",
         # a benchmark of the mechanism, not of the anti-scalper rules: each card may race for
         # every session, and all requests come from one address
-        BOOKING_MAX_PER_DAY="100000", BOOKING_MAX_PER_DEPARTMENT_DAY="100000",
-        HOLD_RATE_PER_ACCOUNT="100000000", HOLD_RATE_PER_IP="100000000", REDIS_POOL_SIZE="128",
+        BOOKING_MAX_PER_DAY="100000",
+        BOOKING_MAX_PER_DEPARTMENT_DAY="100000",
+        HOLD_RATE_PER_ACCOUNT="100000000",
+        HOLD_RATE_PER_IP="100000000",
+        REDIS_POOL_SIZE="128",
         # production refuses dev parts (backend/prod_checks.py); nothing here sends SMS or calls WeChat
-        SMS_PROVIDER="tencent", TENCENT_SMS_SECRET_ID="bench", TENCENT_SMS_SECRET_KEY="bench", TENCENT_SMS_SDK_APP_ID="1400000000",
-        TENCENT_SMS_SIGN_NAME="bench", TENCENT_SMS_TEMPLATE_ID="1", WECHAT_APPID="wxbench0000000001", WECHAT_SECRET=secrets.token_hex(16),
+        SMS_PROVIDER="tencent",
+        TENCENT_SMS_SECRET_ID="bench",
+        TENCENT_SMS_SECRET_KEY="bench",
+        TENCENT_SMS_SDK_APP_ID="1400000000",
+        TENCENT_SMS_SIGN_NAME="bench",
+        TENCENT_SMS_TEMPLATE_ID="1",
+        WECHAT_APPID="wxbench0000000001",
+        WECHAT_SECRET=secrets.token_hex(16),
     )
     return env
 
@@ -81,7 +106,9 @@ def scratch_env(name: str) -> tuple[str, dict]:
     import asyncpg
 
     db_name = f"{name}_{os.getpid()}"
-    env = bench_env(PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}?maxsize=20", f"{name.replace('_', '')}{os.getpid()}:", free_port())
+    env = bench_env(
+        PG_ADMIN.rsplit("/", 1)[0] + f"/{db_name}?maxsize=20", f"{name.replace('_', '')}{os.getpid()}:", free_port()
+    )
 
     async def create_db():
         conn = await asyncpg.connect(PG_ADMIN)
@@ -111,8 +138,14 @@ def start_server(env: dict, *, workers: int, work: Path) -> tuple[subprocess.Pop
     import httpx
 
     log = open(work / "server.log", "w")
-    server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "bench_server.py"), "--workers", str(workers)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "bench_server.py"), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{env['PORT']}"
     for _ in range(120):
         try:

@@ -48,8 +48,21 @@ def main() -> None:
             cards.append((token_hash, card_id))
         for sid in range(1, args.sessions + 1):
             key = f"{prefix}{{s{sid}}}:sched"
-            pipe.hset(key, mapping={"status": "open", "cap": args.cards, "rq": 0, "rel": now - 1000, "rrel": now - 1000,
-                                    "date": "2026-12-20", "dept": sid, "hosp": 1, "fee": 1500, "start": now + 10**8})
+            pipe.hset(
+                key,
+                mapping={
+                    "status": "open",
+                    "cap": args.cards,
+                    "rq": 0,
+                    "rel": now - 1000,
+                    "rrel": now - 1000,
+                    "date": "2026-12-20",
+                    "dept": sid,
+                    "hosp": 1,
+                    "fee": 1500,
+                    "start": now + 10**8,
+                },
+            )
             pipe.pexpire(key, 10**9)
         pipe.execute()
         sha = r.script_load(args.script.read_text())
@@ -62,7 +75,14 @@ def main() -> None:
             argv = list(common)
             for k in range(k, min(k + args.batch, total)):
                 token_hash, card_id = cards[(k // args.sessions) % args.cards]
-                argv += [now + int((time.time() - started) * 1000), token_hash, card_id, k % args.sessions + 1, "127.0.0.1", f"h{k:08d}"]
+                argv += [
+                    now + int((time.time() - started) * 1000),
+                    token_hash,
+                    card_id,
+                    k % args.sessions + 1,
+                    "127.0.0.1",
+                    f"h{k:08d}",
+                ]
             k += 1
             for reply in r.evalsha(sha, 0, *argv):
                 outcome = reply[0] if reply[0] == "ok" else f"{reply[0]} {reply[1]}"
@@ -74,9 +94,11 @@ def main() -> None:
     script = stats["cmdstat_evalsha"]
     inner = {name[8:]: v for name, v in stats.items() if name not in ("cmdstat_evalsha", "cmdstat_config|resetstat")}
     commands_us = sum(v["usec"] for v in inner.values())
-    print(f"{args.script.name}: {script['usec'] / total:.2f} us of Redis CPU per hold "
-          f"(commands {commands_us / total:.2f}, script and call overhead {(script['usec'] - commands_us) / total:.2f}); "
-          f"{total} holds in batches of {args.batch}: {outcomes}")
+    print(
+        f"{args.script.name}: {script['usec'] / total:.2f} us of Redis CPU per hold "
+        f"(commands {commands_us / total:.2f}, script and call overhead {(script['usec'] - commands_us) / total:.2f}); "
+        f"{total} holds in batches of {args.batch}: {outcomes}"
+    )
     print("calls per hold:", {name: round(v["calls"] / total, 2) for name, v in sorted(inner.items())})
 
 

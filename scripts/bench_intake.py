@@ -48,10 +48,17 @@ def make_items(n: int, seed: int) -> list[dict]:
     for i in range(n):
         quantity = Decimal(rng.randint(-2000, 20000)) / 1000 or Decimal(1)
         price = rng.randint(1, 500_000)
-        items.append({
-            "item_code": f"C{i:05d}", "name": f"项目{i}", "category": rng.choice(CATEGORIES), "unit": "个",
-            "quantity": str(quantity), "unit_price_fen": price, "amount_fen": amount_fen(quantity, price),
-        })
+        items.append(
+            {
+                "item_code": f"C{i:05d}",
+                "name": f"项目{i}",
+                "category": rng.choice(CATEGORIES),
+                "unit": "个",
+                "quantity": str(quantity),
+                "unit_price_fen": price,
+                "amount_fen": amount_fen(quantity, price),
+            }
+        )
     return items
 
 
@@ -77,8 +84,16 @@ async def seed(env: dict) -> str:
         await his.store_secret(deps, hospital_id=hospital.id, secret=SECRET)
         today = clock.today()
         await inpatient.put_admission(
-            deps=deps, hospital=hospital, admission_no=ADMISSION, id_number=make_id_number(), name="张三", ward="一病区", bed="1",
-            admitted_at=local_datetime(today - timedelta(days=1), "09:00"), discharged_at=None, deposit_fen=0,
+            deps=deps,
+            hospital=hospital,
+            admission_no=ADMISSION,
+            id_number=make_id_number(),
+            name="张三",
+            ward="一病区",
+            bed="1",
+            admitted_at=local_datetime(today - timedelta(days=1), "09:00"),
+            discharged_at=None,
+            deposit_fen=0,
         )
         return today.isoformat()
     finally:
@@ -114,8 +129,14 @@ def main() -> None:
     try:
         today = asyncio.run(seed(env))
         log = open(work / "server.log", "w")
-        server = subprocess.Popen([sys.executable, "-m", "backend", "--workers", str(args.workers)],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "backend", "--workers", str(args.workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
@@ -127,7 +148,10 @@ def main() -> None:
         else:
             sys.exit("server did not start:\n" + (work / "server.log").read_text()[-3000:])
 
-        bodies = [json.dumps({"items": make_items(args.items, seed)}, ensure_ascii=False).encode() for seed in range(args.rounds)]
+        bodies = [
+            json.dumps({"items": make_items(args.items, seed)}, ensure_ascii=False).encode()
+            for seed in range(args.rounds)
+        ]
         started = time.perf_counter()
         for body in bodies:
             items, problems = check_items(json.loads(body)["items"])
@@ -138,6 +162,7 @@ def main() -> None:
         feed_path = f"/api/v1/his/{HOSPITAL}/deposits"
         timings: dict[str, list[float]] = {"noop": [], "signed_noop": [], "day": []}
         with httpx.Client(base_url=base, timeout=30) as http:
+
             def signed(method: str, path: str, body: bytes = b""):
                 headers = sign("", SECRET, method, path, body, timestamp=int(time.time()))
                 headers.pop("X-Terminal-Id")
@@ -162,16 +187,28 @@ def main() -> None:
         worst = max(timings["day"]) * 1000
         print(f"no-op GET /ping          : median {ms['noop']:7.2f} ms", flush=True)
         print(f"signed GET deposits feed : median {ms['signed_noop']:7.2f} ms", flush=True)
-        print(f"{args.items}-item day PUT     : median {ms['day']:7.2f} ms, worst {worst:.2f} ms "
-              f"({args.items / (ms['day'] / 1000):,.0f} items/s); pure item check {check_ms:.2f} ms", flush=True)
-        print(json.dumps({
-            "bench": "intake", "items": args.items, "rounds": args.rounds, "workers": args.workers,
-            "day_median_ms": round(ms["day"], 2), "day_worst_ms": round(worst, 2),
-            "noop_median_ms": round(ms["noop"], 2), "signed_noop_median_ms": round(ms["signed_noop"], 2),
-            "ratio_day_to_noop": round(ms["day"] / ms["noop"], 1),
-            "ratio_day_to_signed_noop": round(ms["day"] / ms["signed_noop"], 1),
-            "item_check_ms": round(check_ms, 2),
-        }))
+        print(
+            f"{args.items}-item day PUT     : median {ms['day']:7.2f} ms, worst {worst:.2f} ms "
+            f"({args.items / (ms['day'] / 1000):,.0f} items/s); pure item check {check_ms:.2f} ms",
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "bench": "intake",
+                    "items": args.items,
+                    "rounds": args.rounds,
+                    "workers": args.workers,
+                    "day_median_ms": round(ms["day"], 2),
+                    "day_worst_ms": round(worst, 2),
+                    "noop_median_ms": round(ms["noop"], 2),
+                    "signed_noop_median_ms": round(ms["signed_noop"], 2),
+                    "ratio_day_to_noop": round(ms["day"] / ms["noop"], 1),
+                    "ratio_day_to_signed_noop": round(ms["day"] / ms["signed_noop"], 1),
+                    "item_check_ms": round(check_ms, 2),
+                }
+            )
+        )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -74,7 +74,8 @@ function done(summary, latency, requests)
   for code, n in pairs(agg) do table.insert(parts, '"' .. code .. '":' .. n) end
   io.write(string.format('BENCH {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d,"statuses":{%s}}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, table.concat(parts, ",")))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(parts, ",")))
 end
 """
 
@@ -131,7 +132,11 @@ async def seed(env: dict, *, cards: int) -> dict:
             await qr.resolve(deps, payloads[n % len(payloads)], consume=False)
             n += 1
         resolved = n / (time.perf_counter() - t0)
-        return {"terminal": terminal, "residents": [(r.token, r.card_id) for r in residents], "resolve_per_s": round(resolved)}
+        return {
+            "terminal": terminal,
+            "residents": [(r.token, r.card_id) for r in residents],
+            "resolve_per_s": round(resolved),
+        }
     finally:
         await hot.close(client)
         await db.close()
@@ -170,7 +175,10 @@ def main() -> None:
     import base64
 
     local = in_process()
-    print(f"in-process: {local['issue_per_s']} codes issued/s, {local['verify_per_s']} verified/s (pure rules)", flush=True)
+    print(
+        f"in-process: {local['issue_per_s']} codes issued/s, {local['verify_per_s']} verified/s (pure rules)",
+        flush=True,
+    )
 
     db_name, env = scratch_env("bench_qr")
     work = Path(tempfile.mkdtemp(prefix="bench_qr."))
@@ -185,15 +193,32 @@ def main() -> None:
         server, url = start_server(env, workers=args.workers, work=work)
 
         def run(name: str, file: Path) -> dict:
-            cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "-s", str(script), url, "--", str(file), "2"]
+            cmd = [
+                wrk,
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                url,
+                "--",
+                str(file),
+                "2",
+            ]
             cpu_before = cpu_seconds(server)
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             data = json.loads(next(row for row in out.splitlines() if row.startswith("BENCH "))[6:])
             data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
             cpu_after = cpu_seconds(server)
             data["cpu_us"] = cpu_per_request(cpu_before, cpu_after, data["requests"])
-            print(f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 {data['p99_us'] / 1000:6.2f} ms  "
-                  f"CPU us/req {data['cpu_us']}  {data['statuses']}", flush=True)
+            print(
+                f"{name:10}: {data['rps']:7.0f} req/s  p50 {data['p50_us'] / 1000:6.2f} ms  p99 "
+                f"{data['p99_us'] / 1000:6.2f} ms  "
+                f"CPU us/req {data['cpu_us']}  {data['statuses']}",
+                flush=True,
+            )
             return data
 
         run("warm-up", work / "ping.txt")
@@ -207,12 +232,22 @@ def main() -> None:
             prepare_scans(work / "scan.txt", seeded["terminal"], seeded["residents"], 120_000, qr_key)  # fresh nonces
             scan = run("scan", work / "scan.txt")
             rounds.append({"noop": noop, "qrcode": get, "scan": scan})
-            print(f"round {n + 1}: qrcode {get['rps'] / noop['rps']:.3f}x, scan {scan['rps'] / noop['rps']:.3f}x the no-op", flush=True)
+            print(
+                f"round {n + 1}: qrcode {get['rps'] / noop['rps']:.3f}x, scan {scan['rps'] / noop['rps']:.3f}x "
+                f"the no-op",
+                flush=True,
+            )
 
         def of(kind, field):
             return statistics.median([r[kind][field] for r in rounds])
 
-        cpu = {kind: {part: statistics.median([r[kind]["cpu_us"][part] for r in rounds]) for part in ("service", "postgres", "redis")} for kind in ("noop", "qrcode", "scan")}
+        cpu = {
+            kind: {
+                part: statistics.median([r[kind]["cpu_us"][part] for r in rounds])
+                for part in ("service", "postgres", "redis")
+            }
+            for kind in ("noop", "qrcode", "scan")
+        }
         result = {
             "issue_per_s_in_process": local["issue_per_s"],
             "verify_per_s_in_process": local["verify_per_s"],

@@ -78,7 +78,8 @@ function request()
   local card = (math.floor(k / s) % n) + 1
   k = k + nthreads
   local body = '{"schedule_id":' .. sched .. ',"card_id":"' .. cards[card] .. '"}'
-  return wrk.format("POST", path, {["Authorization"] = "Bearer " .. tokens[card], ["Content-Type"] = "application/json"}, body)
+  local headers = {["Authorization"] = "Bearer " .. tokens[card], ["Content-Type"] = "application/json"}
+  return wrk.format("POST", path, headers, body)
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -99,7 +100,9 @@ end
 """
 
 
-async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], datafiles: list[Path]) -> dict[int, int]:
+async def seed(
+    env: dict, *, cards: int, schedules: int, capacities: list[int], datafiles: list[Path]
+) -> dict[int, int]:
     """`schedules` fresh sessions per datafile, those of datafile n with capacities[n] slots;
     returns {schedule id: capacity}."""
     os.environ.update(env)
@@ -129,8 +132,16 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
             dept = await Department.create(hospital=hospital, code=f"D{i}", name=f"科室{i}")
             doctor = await Doctor.create(hospital=hospital, department=dept, code=f"DR{i}", name=f"医生{i}")
             s = await Schedule.create(
-                hospital=hospital, department=dept, doctor=doctor, date=day, start="08:00", end="12:00",
-                capacity=capacity, fee_fen=1500, release_at=released.ordinary, referral_release_at=released.referral,
+                hospital=hospital,
+                department=dept,
+                doctor=doctor,
+                date=day,
+                start="08:00",
+                end="12:00",
+                capacity=capacity,
+                fee_fen=1500,
+                release_at=released.ordinary,
+                referral_release_at=released.referral,
                 created_at=clock.now(),
             )
             ids.append(s.id)
@@ -141,12 +152,14 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
             from scripts.bench_server import TABLES
 
             await conn.execute(TABLES)
-            await conn.executemany("INSERT INTO bench_stock (schedule_id, capacity) VALUES ($1, $2)", list(capacity_of.items()))
+            await conn.executemany(
+                "INSERT INTO bench_stock (schedule_id, capacity) VALUES ($1, $2)", list(capacity_of.items())
+            )
         finally:
             await conn.close()
         for n, datafile in enumerate(datafiles):  # each round races for its own fresh sessions
             with datafile.open("w") as f:
-                f.write(",".join(map(str, ids[n * schedules:(n + 1) * schedules])) + "\n")
+                f.write(",".join(map(str, ids[n * schedules : (n + 1) * schedules])) + "\n")
                 for r in residents:
                     f.write(f"{r.token} {r.card_id}\n")
         return capacity_of
@@ -155,9 +168,35 @@ async def seed(env: dict, *, cards: int, schedules: int, capacities: list[int], 
         await db.close()
 
 
-def run_wrk(wrk: str, url: str, path: str, script: Path, datafile: Path, *, mode: str, connections: int, seconds: int, threads: int = 2, server=None) -> dict:
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url + path,
-           "--", path, str(datafile), str(threads), mode]
+def run_wrk(
+    wrk: str,
+    url: str,
+    path: str,
+    script: Path,
+    datafile: Path,
+    *,
+    mode: str,
+    connections: int,
+    seconds: int,
+    threads: int = 2,
+    server=None,
+) -> dict:
+    cmd = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url + path,
+        "--",
+        path,
+        str(datafile),
+        str(threads),
+        mode,
+    ]
     cpu_before = cpu_seconds(server) if server else None
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(row for row in out.splitlines() if row.startswith("BENCH "))
@@ -188,8 +227,15 @@ async def verify(env: dict, capacity_of: dict[int, int], ids: list[int], capacit
     pg_used = [row["used"] for row in await conn.fetch("SELECT used FROM bench_stock ORDER BY schedule_id")]
     pg_holds = await conn.fetchval("SELECT count(*) FROM bench_holds")
     await conn.close()
-    return {"redis_used": sum(used), "redis_max": max(used), "pg_used": sum(pg_used), "pg_max": max(pg_used), "pg_holds": pg_holds,
-            "capacity_each": capacity, "sessions_over_capacity": over}
+    return {
+        "redis_used": sum(used),
+        "redis_max": max(used),
+        "pg_used": sum(pg_used),
+        "pg_max": max(pg_used),
+        "pg_holds": pg_holds,
+        "capacity_each": capacity,
+        "sessions_over_capacity": over,
+    }
 
 
 def main() -> None:
@@ -216,28 +262,85 @@ def main() -> None:
     # slot, taken by the first request, so the runs measure sold-out refusals only)
     datafiles = [work / f"cards{n}.txt" for n in range(2 * rounds + 2)]
     capacities = [args.capacity] * (rounds + 1) + [cards] * rounds + [1]
-    granted_files, refused_file = datafiles[rounds + 1: 2 * rounds + 1], datafiles[-1]
+    granted_files, refused_file = datafiles[rounds + 1 : 2 * rounds + 1], datafiles[-1]
     script.write_text(WRK_SCRIPT)
     server = None
     try:
         t0 = time.time()
-        capacity_of = asyncio.run(seed(env, cards=cards, schedules=args.schedules, capacities=capacities, datafiles=datafiles))
+        capacity_of = asyncio.run(
+            seed(env, cards=cards, schedules=args.schedules, capacities=capacities, datafiles=datafiles)
+        )
         ids = list(capacity_of)[: rounds * args.schedules]
-        print(f"seeded {cards} cards, {len(capacity_of)} sessions ({args.schedules} per run; {args.capacity} slots, {cards} for the granted run, 1 for the refused run) in {time.time() - t0:.1f}s", flush=True)
+        print(
+            f"seeded {cards} cards, {len(capacity_of)} sessions ({args.schedules} per run; {args.capacity} "
+            f"slots, {cards} for the granted run, 1 for the refused run) in {time.time() - t0:.1f}s",
+            flush=True,
+        )
         server, url = start_server(env, workers=args.workers, work=work)
         conns = args.connections
         print(f"server up (prod, {args.workers} workers); wrk {conns} connections, {seconds}s per run", flush=True)
-        show = lambda name, r: print(f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  CPU us/req {r.get('cpu_us')}  {r['statuses']}", flush=True)  # noqa: E731
+
+        def show(name, r):
+            print(
+                f"{name:10}: {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} "
+                f"ms  CPU us/req {r.get('cpu_us')}  {r['statuses']}",
+                flush=True,
+            )
+
         run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=2)  # warm-up
         noops, races = [], []
         for n in range(rounds):  # alternate, so drift of the machine affects both alike
-            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[n], mode="get", connections=conns, seconds=seconds, server=server))
+            noops.append(
+                run_wrk(
+                    wrk,
+                    url,
+                    "/api/v1/ping",
+                    script,
+                    datafiles[n],
+                    mode="get",
+                    connections=conns,
+                    seconds=seconds,
+                    server=server,
+                )
+            )
             show("no-op", noops[-1])
-            races.append(run_wrk(wrk, url, "/api/v1/holds", script, datafiles[n], mode="post", connections=conns, seconds=seconds, server=server))
+            races.append(
+                run_wrk(
+                    wrk,
+                    url,
+                    "/api/v1/holds",
+                    script,
+                    datafiles[n],
+                    mode="post",
+                    connections=conns,
+                    seconds=seconds,
+                    server=server,
+                )
+            )
             show("holds", races[-1])
-        post_noop = run_wrk(wrk, url, "/bench/post-noop", script, datafiles[0], mode="post", connections=conns, seconds=seconds, server=server)
+        post_noop = run_wrk(
+            wrk,
+            url,
+            "/bench/post-noop",
+            script,
+            datafiles[0],
+            mode="post",
+            connections=conns,
+            seconds=seconds,
+            server=server,
+        )
         show("post no-op", post_noop)
-        baseline = run_wrk(wrk, url, "/bench/pg-hold", script, datafiles[rounds], mode="post", connections=conns, seconds=seconds, server=server)
+        baseline = run_wrk(
+            wrk,
+            url,
+            "/bench/pg-hold",
+            script,
+            datafiles[rounds],
+            mode="post",
+            connections=conns,
+            seconds=seconds,
+            server=server,
+        )
         show("pg-hold", baseline)
         # the success path and the sold-out path, each beside its own no-op run, in rounds (this
         # machine's speed drifts by 10-20% within a minute; alternating keeps the drift out of
@@ -245,19 +348,75 @@ def main() -> None:
         per_s = lambda run, code: run["statuses"].get(code, 0) / (run["duration_us"] / 1e6)  # noqa: E731
         granted_runs, refused_runs, pairs = [], [], []
         for granted_file in granted_files:
-            noops.append(run_wrk(wrk, url, "/api/v1/ping", script, datafiles[0], mode="get", connections=conns, seconds=seconds, server=server))
+            noops.append(
+                run_wrk(
+                    wrk,
+                    url,
+                    "/api/v1/ping",
+                    script,
+                    datafiles[0],
+                    mode="get",
+                    connections=conns,
+                    seconds=seconds,
+                    server=server,
+                )
+            )
             show("no-op", noops[-1])
-            granted_runs.append(run_wrk(wrk, url, "/api/v1/holds", script, granted_file, mode="post", connections=conns, seconds=seconds, server=server))
+            granted_runs.append(
+                run_wrk(
+                    wrk,
+                    url,
+                    "/api/v1/holds",
+                    script,
+                    granted_file,
+                    mode="post",
+                    connections=conns,
+                    seconds=seconds,
+                    server=server,
+                )
+            )
             show("granted", granted_runs[-1])
-            refused_runs.append(run_wrk(wrk, url, "/api/v1/holds", script, refused_file, mode="post", connections=conns, seconds=seconds, server=server))
+            refused_runs.append(
+                run_wrk(
+                    wrk,
+                    url,
+                    "/api/v1/holds",
+                    script,
+                    refused_file,
+                    mode="post",
+                    connections=conns,
+                    seconds=seconds,
+                    server=server,
+                )
+            )
             show("refused", refused_runs[-1])
-            pairs.append((round(per_s(granted_runs[-1], "201") / noops[-1]["rps"], 3), round(per_s(refused_runs[-1], "409") / noops[-1]["rps"], 3)))
+            pairs.append(
+                (
+                    round(per_s(granted_runs[-1], "201") / noops[-1]["rps"], 3),
+                    round(per_s(refused_runs[-1], "409") / noops[-1]["rps"], 3),
+                )
+            )
         noop = {"rps": sum(r["rps"] for r in noops) / len(noops)}
-        combined = lambda runs, code: sum(r["statuses"].get(code, 0) for r in runs) / (sum(r["duration_us"] for r in runs) / 1e6)  # noqa: E731
+
+        def combined(runs, code):
+            return sum(r["statuses"].get(code, 0) for r in runs) / (sum(r["duration_us"] for r in runs) / 1e6)
+
         granted_per_s, refused_per_s = combined(granted_runs, "201"), combined(refused_runs, "409")
-        merged = lambda runs: {"requests": sum(r["requests"] for r in runs), "duration_us": sum(r["duration_us"] for r in runs), "p99_us": max(r["p99_us"] for r in runs),  # noqa: E731
-                               "statuses": {c: sum(r["statuses"].get(c, 0) for r in runs) for c in {c for r in runs for c in r["statuses"]}},
-                               "cpu_us": {k: round(sum(r["cpu_us"][k] * r["requests"] for r in runs) / max(1, sum(r["requests"] for r in runs))) for k in runs[0]["cpu_us"]}}
+
+        def merged(runs):
+            requests = max(1, sum(r["requests"] for r in runs))
+            return {
+                "requests": sum(r["requests"] for r in runs),
+                "duration_us": sum(r["duration_us"] for r in runs),
+                "p99_us": max(r["p99_us"] for r in runs),
+                "statuses": {
+                    c: sum(r["statuses"].get(c, 0) for r in runs) for c in {c for r in runs for c in r["statuses"]}
+                },
+                "cpu_us": {
+                    k: round(sum(r["cpu_us"][k] * r["requests"] for r in runs) / requests) for k in runs[0]["cpu_us"]
+                },
+            }
+
         granted_run, refused_run = merged(granted_runs), merged(refused_runs)
         holds = {
             "rps": sum(r["rps"] for r in races) / rounds,
@@ -265,15 +424,22 @@ def main() -> None:
             "p99_us": max(r["p99_us"] for r in races),
             "requests": sum(r["requests"] for r in races),
             "errors": sum(r["errors"] for r in races),
-            "statuses": {code: sum(r["statuses"].get(code, 0) for r in races) for code in {c for r in races for c in r["statuses"]}},
+            "statuses": {
+                code: sum(r["statuses"].get(code, 0) for r in races)
+                for code in {c for r in races for c in r["statuses"]}
+            },
         }
         checked = asyncio.run(verify(env, capacity_of, ids, args.capacity))
         capacity = rounds * args.schedules * args.capacity
         granted = holds["statuses"].get("201", 0)
         # Redis must hold exactly what was granted (wrk stops counting replies still in flight at
         # the end of a run, which can only make `granted` smaller), and no session above capacity.
-        oversold = (checked["redis_max"] > args.capacity or checked["pg_max"] > args.capacity or checked["redis_used"] > capacity
-                    or checked["sessions_over_capacity"] > 0)
+        oversold = (
+            checked["redis_max"] > args.capacity
+            or checked["pg_max"] > args.capacity
+            or checked["redis_used"] > capacity
+            or checked["sessions_over_capacity"] > 0
+        )
         five_xx = sum(n for code, n in holds["statuses"].items() if code.startswith("5"))
         result = {
             "holds_per_s": round(holds["rps"]),
@@ -287,8 +453,18 @@ def main() -> None:
             "granted_vs_noop": round(granted_per_s / noop["rps"], 3),
             "refused_vs_noop": round(refused_per_s / noop["rps"], 3),
             "rounds_vs_noop": [{"granted": g, "refused": r} for g, r in pairs],  # each against its round's no-op
-            "granted_run": {"requests": granted_run["requests"], "statuses": granted_run["statuses"], "p99_ms": round(granted_run["p99_us"] / 1000, 2), "cpu_us": granted_run["cpu_us"]},
-            "refused_run": {"requests": refused_run["requests"], "statuses": refused_run["statuses"], "p99_ms": round(refused_run["p99_us"] / 1000, 2), "cpu_us": refused_run["cpu_us"]},
+            "granted_run": {
+                "requests": granted_run["requests"],
+                "statuses": granted_run["statuses"],
+                "p99_ms": round(granted_run["p99_us"] / 1000, 2),
+                "cpu_us": granted_run["cpu_us"],
+            },
+            "refused_run": {
+                "requests": refused_run["requests"],
+                "statuses": refused_run["statuses"],
+                "p99_ms": round(refused_run["p99_us"] / 1000, 2),
+                "cpu_us": refused_run["cpu_us"],
+            },
             "noop_cpu_us": noops[-1]["cpu_us"],
             "granted": granted,
             "capacity": capacity,
@@ -307,12 +483,20 @@ def main() -> None:
             "seconds_per_run": seconds,
             "cards": cards,
         }
-        print(f"granted {granted} of {capacity} slots; Redis holds {checked['redis_used']}, fullest session {checked['redis_max']}/{args.capacity}; "
-              f"baseline {checked['pg_used']} (fullest {checked['pg_max']}/{args.capacity}); oversold: {oversold}")
-        print(f"granted holds {result['granted_per_s']}/s ({result['granted_vs_noop']}x the no-op), sold-out refusals "
-              f"{result['refused_per_s']}/s ({result['refused_vs_noop']}x), targets >= 0.5x")
-        print(f"holds/no-op {result['holds_vs_noop']}x (target >= 0.5), holds/pg-baseline {result['holds_vs_pg_baseline']}x (target >= 3), "
-              f"p99 {result['p99_ms']} ms (target < 100)")
+        print(
+            f"granted {granted} of {capacity} slots; Redis holds {checked['redis_used']}, fullest session "
+            f"{checked['redis_max']}/{args.capacity}; "
+            f"baseline {checked['pg_used']} (fullest {checked['pg_max']}/{args.capacity}); oversold: {oversold}"
+        )
+        print(
+            f"granted holds {result['granted_per_s']}/s ({result['granted_vs_noop']}x the no-op), sold-out refusals "
+            f"{result['refused_per_s']}/s ({result['refused_vs_noop']}x), targets >= 0.5x"
+        )
+        print(
+            f"holds/no-op {result['holds_vs_noop']}x (target >= 0.5), holds/pg-baseline "
+            f"{result['holds_vs_pg_baseline']}x (target >= 3), "
+            f"p99 {result['p99_ms']} ms (target < 100)"
+        )
         print(json.dumps(result))
     finally:
         stop_server(server)

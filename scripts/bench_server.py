@@ -24,7 +24,8 @@ from backend.identity.rules import bearer_token, token_hash  # noqa: E402
 baseline = Blueprint("bench_baseline", url_prefix="/bench")
 
 TABLES = """
-CREATE TABLE IF NOT EXISTS bench_stock (schedule_id INT PRIMARY KEY, capacity INT NOT NULL, used INT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS bench_stock (schedule_id INT PRIMARY KEY, capacity INT NOT NULL,
+    used INT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS bench_holds (id SERIAL PRIMARY KEY, schedule_id INT NOT NULL, card_pk INT NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL, UNIQUE (schedule_id, card_pk));
 """
@@ -40,24 +41,32 @@ async def pg_hold(request: Request):
     async with request.app.ctx.pg.acquire() as conn:
         async with conn.transaction():
             account_id = await conn.fetchval(
-                "SELECT account_id FROM sessions WHERE token_hash=$1 AND revoked_at IS NULL AND expires_at > now()", token_hash(token)
+                "SELECT account_id FROM sessions WHERE token_hash=$1 AND revoked_at IS NULL AND expires_at > now()",
+                token_hash(token),
             )
             if account_id is None:
                 return json({"error": {"code": "unauthorized", "message": "token"}}, status=401)
             card_pk = await conn.fetchval(
-                "SELECT c.id FROM cards c WHERE c.card_id=$1 AND (c.owner_id=$2 OR EXISTS (SELECT 1 FROM family_links f "
-                "WHERE f.card_id=c.id AND f.account_id=$2 AND f.removed_at IS NULL))", card_id, account_id
+                "SELECT c.id FROM cards c WHERE c.card_id=$1 AND (c.owner_id=$2 OR EXISTS (SELECT 1 FROM "
+                "family_links f "
+                "WHERE f.card_id=c.id AND f.account_id=$2 AND f.removed_at IS NULL))",
+                card_id,
+                account_id,
             )
             if card_pk is None:
                 return json({"error": {"code": "card_not_found", "message": "card"}}, status=404)
             used = await conn.fetchval(
-                "UPDATE bench_stock SET used = used + 1 WHERE schedule_id=$1 AND used < capacity RETURNING used", schedule_id
+                "UPDATE bench_stock SET used = used + 1 WHERE schedule_id=$1 AND used < capacity RETURNING used",
+                schedule_id,
             )
             if used is None:
                 return json({"error": {"code": "sold_out", "message": "no slots left"}}, status=409)
             hold = await conn.fetchval(
-                "INSERT INTO bench_holds (schedule_id, card_pk, expires_at) VALUES ($1, $2, now() + interval '10 minutes') "
-                "ON CONFLICT DO NOTHING RETURNING id", schedule_id, card_pk
+                "INSERT INTO bench_holds (schedule_id, card_pk, expires_at) VALUES ($1, $2, now() + interval "
+                "'10 minutes') "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                schedule_id,
+                card_pk,
             )
             if hold is None:
                 raise AlreadyHeld()  # rolls the stock update back
@@ -71,8 +80,17 @@ async def post_noop(request: Request):
     from backend.http import validate_model
 
     body = validate_model(NewHold, request.json)
-    return json({"hold_id": "0" * 24, "expires_at": "2026-12-13T13:10:00+08:00", "amount_fen": 1500,
-                 "kind": "ordinary", "schedule_id": body.schedule_id, "card_id": body.card_id}, status=201)
+    return json(
+        {
+            "hold_id": "0" * 24,
+            "expires_at": "2026-12-13T13:10:00+08:00",
+            "amount_fen": 1500,
+            "kind": "ordinary",
+            "schedule_id": body.schedule_id,
+            "card_id": body.card_id,
+        },
+        status=201,
+    )
 
 
 class AlreadyHeld(Exception):
@@ -105,5 +123,7 @@ if __name__ == "__main__":
     workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 2
     loader = AppLoader(factory=make_app)
     app = loader.load()
-    app.prepare(host="127.0.0.1", port=int(os.environ.get("PORT", "8000")), workers=workers, access_log=False, motd=False)
+    app.prepare(
+        host="127.0.0.1", port=int(os.environ.get("PORT", "8000")), workers=workers, access_log=False, motd=False
+    )
     Sanic.serve(primary=app, app_loader=loader)

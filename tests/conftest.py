@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -24,8 +22,8 @@ from backend.app import create_app
 from backend.clock import clock
 from backend.config import load_settings
 from backend.deps import build_deps
-from backend.privacy.masking import install_log_scrubbing
 from backend.dev.standins.login import WeChatStandIn
+from backend.privacy.masking import install_log_scrubbing
 from tests.asgi import AppClient
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")
@@ -52,6 +50,7 @@ def pytest_generate_tests(metafunc):
 
 def pytest_collection_modifyitems(config, items):
     """On a cluster, PostgreSQL only: the store is what differs there."""
+
     def on_cluster_with_sqlite(item) -> bool:
         params = getattr(getattr(item, "callspec", None), "params", {})
         return params.get("redis_mode") == "cluster" and params.get("database") == "sqlite"
@@ -257,6 +256,7 @@ def make_client():
 
 # --- resident flows over HTTP -------------------------------------------------------------------
 
+
 class Resident:
     """A logged-in resident driving the API like the mini-program does."""
 
@@ -299,9 +299,13 @@ class Resident:
 
     async def claim(self, *, name: str, id_number: str, phone: str):
         code = await self.sms_code(phone, "claim_card")
-        return await self.post("/api/v1/cards", {"name": name, "id_number": id_number, "phone": phone, "sms_code": code})
+        return await self.post(
+            "/api/v1/cards", {"name": name, "id_number": id_number, "phone": phone, "sms_code": code}
+        )
 
-    async def add_member(self, *, name: str, id_number: str, phone: str, relation: str = "child", code: str | None = None):
+    async def add_member(
+        self, *, name: str, id_number: str, phone: str, relation: str = "child", code: str | None = None
+    ):
         code = code or await self.sms_code(phone, "add_family")
         return await self.post(
             "/api/v1/family",

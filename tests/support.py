@@ -10,7 +10,9 @@ from backend.cards.rules import check_digit
 _seq = itertools.count(1)
 
 
-def make_id_number(*, region: str = "420102", born: date = date(1990, 1, 1), seq: int | None = None, sex: str | None = None) -> str:
+def make_id_number(
+    *, region: str = "420102", born: date = date(1990, 1, 1), seq: int | None = None, sex: str | None = None
+) -> str:
     """A valid GB 11643 number; `seq` defaults to a fresh one so every call is a new person."""
     n = next(_seq) if seq is None else seq
     if seq is None:  # 999 sequence codes per birth date: move on to the next day after that

@@ -13,7 +13,9 @@ class OperatorAction(Model):
     at = fields.DatetimeField()
     operator = fields.ForeignKeyField("models.Operator", related_name="actions", null=True, on_delete=fields.SET_NULL)
     actor = fields.CharField(max_length=80)
-    hospital = fields.ForeignKeyField("models.Hospital", related_name="operator_actions", null=True, on_delete=fields.SET_NULL)
+    hospital = fields.ForeignKeyField(
+        "models.Hospital", related_name="operator_actions", null=True, on_delete=fields.SET_NULL
+    )
     action = fields.CharField(max_length=48)
     target_kind = fields.CharField(max_length=24)
     target_id = fields.CharField(max_length=64)

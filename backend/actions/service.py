@@ -74,17 +74,34 @@ def masked_phone(phone: str | None) -> str | None:
     return None if phone is None else mask_phone(phone)
 
 
-async def record(action: str, *, target: tuple[str, object], hospital_id: int | None = None, change: dict | None = None,
-                 reason: str | None = None, actor=None, using_db=None) -> OperatorAction:
+async def record(
+    action: str,
+    *,
+    target: tuple[str, object],
+    hospital_id: int | None = None,
+    change: dict | None = None,
+    reason: str | None = None,
+    actor=None,
+    using_db=None,
+) -> OperatorAction:
     who = actor_of(actor) if actor is not None else current()
     kind, target_id = target
     return await OperatorAction.create(
-        at=clock.now(), operator_id=who.operator_id, actor=who.name[:80], hospital_id=hospital_id, action=action,
-        target_kind=kind, target_id=str(target_id), change=_plain(change or {}), reason=reason, using_db=using_db,
+        at=clock.now(),
+        operator_id=who.operator_id,
+        actor=who.name[:80],
+        hospital_id=hospital_id,
+        action=action,
+        target_kind=kind,
+        target_id=str(target_id),
+        change=_plain(change or {}),
+        reason=reason,
+        using_db=using_db,
     )
 
 
 # --- the console's view --------------------------------------------------------------------------
+
 
 def view(row: OperatorAction) -> dict:
     return {
@@ -100,10 +117,19 @@ def view(row: OperatorAction) -> dict:
     }
 
 
-async def for_console(*, hospital_id: int | None, operator_id: int | None = None, actor: str | None = None,
-                      action: str | None = None, target_kind: str | None = None, target_id: str | None = None,
-                      since: datetime | None = None, until: datetime | None = None, before: int | None = None,
-                      limit: int = 50) -> dict:
+async def for_console(
+    *,
+    hospital_id: int | None,
+    operator_id: int | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    target_kind: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> dict:
     """Operator actions newest first, filtered, paged by a cursor (the last id of the previous
     page). With `hospital_id`, only that hospital's entries (platform-wide ones have none)."""
     query = OperatorAction.all()

@@ -7,8 +7,12 @@ class AccessLog(Model):
     by its master index, never by identity data."""
 
     id = fields.IntField(primary_key=True)
-    terminal = fields.ForeignKeyField("models.Terminal", related_name="access_logs", null=True, on_delete=fields.SET_NULL)
-    hospital = fields.ForeignKeyField("models.Hospital", related_name="access_logs", null=True, on_delete=fields.SET_NULL)
+    terminal = fields.ForeignKeyField(
+        "models.Terminal", related_name="access_logs", null=True, on_delete=fields.SET_NULL
+    )
+    hospital = fields.ForeignKeyField(
+        "models.Hospital", related_name="access_logs", null=True, on_delete=fields.SET_NULL
+    )
     card = fields.ForeignKeyField("models.Card", related_name="access_logs", null=True, on_delete=fields.SET_NULL)
     action = fields.CharField(max_length=16)
     result = fields.CharField(max_length=32)
@@ -17,4 +21,3 @@ class AccessLog(Model):
     class Meta:
         table = "access_logs"
         indexes = (("card_id", "at"), ("terminal_id", "at"))
-

@@ -19,7 +19,12 @@ async def record(*, terminal, card_pk: int | None, action: str, result: str, dep
         await stream.append(deps, terminal=terminal, card_pk=card_pk, action=action, result=result)
         return
     await AccessLog.create(
-        terminal_id=terminal.id, hospital_id=terminal.hospital_id, card_id=card_pk, action=action, result=result, at=clock.now()
+        terminal_id=terminal.id,
+        hospital_id=terminal.hospital_id,
+        card_id=card_pk,
+        action=action,
+        result=result,
+        at=clock.now(),
     )
 
 
@@ -41,7 +46,12 @@ async def for_resident(*, account_id: int, card_id: str, deps=None) -> list[dict
     if deps is not None:  # a scan shows up at once, not at the next drain
         await stream.drain(deps)
     card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
-    rows = await AccessLog.filter(card_id=card.id).order_by("-at", "-id").limit(MAX_ROWS).select_related("hospital", "terminal")
+    rows = (
+        await AccessLog.filter(card_id=card.id)
+        .order_by("-at", "-id")
+        .limit(MAX_ROWS)
+        .select_related("hospital", "terminal")
+    )
     return [_view(r, with_card=False) for r in rows]
 
 
@@ -64,7 +74,15 @@ def _filtered(*, hospital_id=None, card_pk=None, terminal_id=None, action=None, 
     return query
 
 
-async def for_operator(*, card_id: str | None, terminal_id: int | None, since: datetime | None, until: datetime | None, limit: int, deps=None) -> list[dict]:
+async def for_operator(
+    *,
+    card_id: str | None,
+    terminal_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    deps=None,
+) -> list[dict]:
     if deps is not None:
         await stream.drain(deps)
     card_pk = None
@@ -78,9 +96,19 @@ async def for_operator(*, card_id: str | None, terminal_id: int | None, since: d
     return [_view(r, with_card=True) for r in rows]
 
 
-async def for_console(*, hospital_id: int | None, card_id: str | None, terminal_id: int | None, action: str | None,
-                      result: str | None, since: datetime | None, until: datetime | None, before: int | None, limit: int,
-                      deps=None) -> dict:
+async def for_console(
+    *,
+    hospital_id: int | None,
+    card_id: str | None,
+    terminal_id: int | None,
+    action: str | None,
+    result: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before: int | None,
+    limit: int,
+    deps=None,
+) -> dict:
     """The scan log for the operator console, newest first, filtered and paged by a cursor (the
     last id of the previous page). `hospital_id` is forced for a hospital admin."""
     if deps is not None:  # scans still in the audit stream show up at once
@@ -89,9 +117,20 @@ async def for_console(*, hospital_id: int | None, card_id: str | None, terminal_
     if card_id:
         card = await Card.get_or_none(card_id=card_id)
         card_pk = card.id if card else 0  # an unknown card matches nothing
-    query = _filtered(hospital_id=hospital_id, card_pk=card_pk, terminal_id=terminal_id, action=action, result=result, since=since, until=until)
+    query = _filtered(
+        hospital_id=hospital_id,
+        card_pk=card_pk,
+        terminal_id=terminal_id,
+        action=action,
+        result=result,
+        since=since,
+        until=until,
+    )
     if before:
         query = query.filter(id__lt=before)
     rows = await query.order_by("-id").limit(limit + 1).select_related("hospital", "terminal", "card")
     page = rows[:limit]
-    return {"entries": [_view(r, with_card=True) for r in page], "next_cursor": str(page[-1].id) if len(rows) > limit else None}
+    return {
+        "entries": [_view(r, with_card=True) for r in page],
+        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+    }

@@ -55,8 +55,11 @@ def _row(fields: dict):
     from backend.audit.models import AccessLog
 
     return AccessLog(
-        terminal_id=int(fields["t"]), hospital_id=int(fields["h"]) if fields.get("h") else None,
-        card_id=int(fields["c"]) if fields.get("c") else None, action=fields["a"], result=fields["r"],
+        terminal_id=int(fields["t"]),
+        hospital_id=int(fields["h"]) if fields.get("h") else None,
+        card_id=int(fields["c"]) if fields.get("c") else None,
+        action=fields["a"],
+        result=fields["r"],
         at=from_ms(int(fields["at"])),
     )
 
@@ -78,7 +81,14 @@ async def _write(entries: list) -> None:
             await AccessLog.bulk_create([_row(fields) for _, fields in entries], using_db=tx)
         return
     values = [
-        (int(f["t"]), int(f["h"]) if f.get("h") else None, int(f["c"]) if f.get("c") else None, f["a"], f["r"], from_ms(int(f["at"])))
+        (
+            int(f["t"]),
+            int(f["h"]) if f.get("h") else None,
+            int(f["c"]) if f.get("c") else None,
+            f["a"],
+            f["r"],
+            from_ms(int(f["at"])),
+        )
         for _, f in entries
     ]
     async with conn.acquire_connection() as raw:
@@ -92,7 +102,9 @@ async def drain(deps, *, limit: int = 10_000) -> int:
     written = 0
     while written < limit:
         # entries a dead drainer left behind first, then new ones
-        claimed = await deps.redis.xautoclaim(key, GROUP, CONSUMER, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=BATCH)
+        claimed = await deps.redis.xautoclaim(
+            key, GROUP, CONSUMER, min_idle_time=CLAIM_IDLE_MS, start_id="0-0", count=BATCH
+        )
         entries = list(claimed[1]) if claimed and len(claimed) > 1 else []
         if not entries:
             got = await deps.redis.xreadgroup(GROUP, CONSUMER, {key: ">"}, count=BATCH)

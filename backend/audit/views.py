@@ -32,7 +32,9 @@ class LogQuery(BaseModel):
 @openapi.summary("Who scanned or viewed this card (hospital, terminal, time, result)")
 @resident
 async def card_access_log(request: Request, card_id: str):
-    return json(await service.for_resident(account_id=request.ctx.account_id, card_id=card_id, deps=request.app.ctx.deps))
+    return json(
+        await service.for_resident(account_id=request.ctx.account_id, card_id=card_id, deps=request.app.ctx.deps)
+    )
 
 
 @bp.get("/admin/access-log")
@@ -41,11 +43,32 @@ async def card_access_log(request: Request, card_id: str):
 @query(LogQuery)
 async def access_log(request: Request, query: LogQuery):
     if request.ctx.operator.scope is not None:  # a hospital admin: their hospital's entries only
-        return json((await service.for_console(
-            hospital_id=request.ctx.operator.scope, card_id=query.card_id, terminal_id=query.terminal_id, action=None, result=None,
-            since=query.from_, until=query.to, before=None, limit=query.limit, deps=request.app.ctx.deps,
-        ))["entries"])
-    return json(await service.for_operator(card_id=query.card_id, terminal_id=query.terminal_id, since=query.from_, until=query.to, limit=query.limit, deps=request.app.ctx.deps))
+        return json(
+            (
+                await service.for_console(
+                    hospital_id=request.ctx.operator.scope,
+                    card_id=query.card_id,
+                    terminal_id=query.terminal_id,
+                    action=None,
+                    result=None,
+                    since=query.from_,
+                    until=query.to,
+                    before=None,
+                    limit=query.limit,
+                    deps=request.app.ctx.deps,
+                )
+            )["entries"]
+        )
+    return json(
+        await service.for_operator(
+            card_id=query.card_id,
+            terminal_id=query.terminal_id,
+            since=query.from_,
+            until=query.to,
+            limit=query.limit,
+            deps=request.app.ctx.deps,
+        )
+    )
 
 
 class AuditQuery(BaseModel):
@@ -68,24 +91,37 @@ class AuditQuery(BaseModel):
 
 
 @bp.get("/admin/audit")
-@openapi.summary("OPERATOR: the scan log, filtered (hospital, card, terminal, action, result, time) and paged newest first")
+@openapi.summary(
+    "OPERATOR: the scan log, filtered (hospital, card, terminal, action, result, time) and paged newest first"
+)
 @operator
 @query(AuditQuery)
 async def audit_log(request: Request, query: AuditQuery):
-    return json(await service.for_console(
-        hospital_id=scope_or(request, query.hospital_id), card_id=query.card_id, terminal_id=query.terminal_id,
-        action=query.action, result=query.result, since=query.from_, until=query.to, before=query.before, limit=query.limit,
-        deps=request.app.ctx.deps,
-    ))
+    return json(
+        await service.for_console(
+            hospital_id=scope_or(request, query.hospital_id),
+            card_id=query.card_id,
+            terminal_id=query.terminal_id,
+            action=query.action,
+            result=query.result,
+            since=query.from_,
+            until=query.to,
+            before=query.before,
+            limit=query.limit,
+            deps=request.app.ctx.deps,
+        )
+    )
 
 
 class ActionQuery(BaseModel):
     hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    actor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@:-]{1,80}$",
-        description='a username, "cli", "his:<code>"')
-    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}\.[a-z_]{1,23}$",
-        description='e.g. "schedule.suspend"')
+    actor: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.@:-]{1,80}$", description='a username, "cli", "his:<code>"'
+    )
+    action: str | None = Field(
+        default=None, pattern=r"^[a-z_]{1,24}\.[a-z_]{1,23}$", description='e.g. "schedule.suspend"'
+    )
     target_kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}$", description='e.g. "schedule", "card"')
     target_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     from_: dt.datetime | None = Field(default=None, alias="from")
@@ -112,10 +148,17 @@ class ActionQuery(BaseModel):
 @operator
 @query(ActionQuery)
 async def operator_actions(request: Request, query: ActionQuery):
-    return json(await actions.for_console(
-        hospital_id=scope_or(request, query.hospital_id), operator_id=query.operator_id, actor=query.actor,
+    return json(
+        await actions.for_console(
+            hospital_id=scope_or(request, query.hospital_id),
+            operator_id=query.operator_id,
+            actor=query.actor,
             action=query.action,
-        target_kind=query.target_kind, target_id=query.target_id, since=query.from_, until=query.to,
+            target_kind=query.target_kind,
+            target_id=query.target_id,
+            since=query.from_,
+            until=query.to,
             before=query.before,
-        limit=query.limit,
-    ))
+            limit=query.limit,
+        )
+    )

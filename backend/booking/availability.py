@@ -33,8 +33,11 @@ class BookingStock:
         if not schedule_ids:
             return {}
         rows = await (
-            Booking.filter(schedule_id__in=schedule_ids, status__in=STANDING).using_db(using_db)
-            .annotate(n=Count("id")).group_by("schedule_id").values("schedule_id", "n")
+            Booking.filter(schedule_id__in=schedule_ids, status__in=STANDING)
+            .using_db(using_db)
+            .annotate(n=Count("id"))
+            .group_by("schedule_id")
+            .values("schedule_id", "n")
         )
         return {r["schedule_id"]: r["n"] for r in rows}
 
@@ -54,6 +57,7 @@ class BookingStock:
         if not card_ids:
             return []
         return list(
-            await Referral.filter(card__card_id__in=card_ids, revoked_at__isnull=True, valid_until__gte=clock.today())
-            .values_list("hospital_id", "department_id", "valid_until")
+            await Referral.filter(
+                card__card_id__in=card_ids, revoked_at__isnull=True, valid_until__gte=clock.today()
+            ).values_list("hospital_id", "department_id", "valid_until")
         )

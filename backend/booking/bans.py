@@ -16,6 +16,7 @@ from backend.clock import SHANGHAI, clock, iso, local_datetime, to_ms
 
 log = logging.getLogger("ehealth.booking")
 
+
 async def impose_ban(deps, *, card_pk: int, rule: str, until: datetime, now: datetime) -> None:
     if await Ban.filter(card_id=card_pk, rule=rule, until__gt=now).exists():
         return
@@ -27,7 +28,9 @@ async def impose_ban(deps, *, card_pk: int, rule: str, until: datetime, now: dat
 async def check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
     s = deps.settings
     month_start = now.astimezone(SHANGHAI).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    times = await Booking.filter(card_id=card_pk, cancel_reason="resident", cancelled_at__gte=month_start).values_list("cancelled_at", flat=True)
+    times = await Booking.filter(card_id=card_pk, cancel_reason="resident", cancelled_at__gte=month_start).values_list(
+        "cancelled_at", flat=True
+    )
     until = rules.cancel_ban_until(list(times), now=now, limit=s.booking.cancel_limit, ban_days=s.booking.ban_days)
     if until is not None:
         await impose_ban(deps, card_pk=card_pk, rule="cancel_ban", until=until, now=now)
@@ -36,7 +39,9 @@ async def check_cancel_ban(deps, *, card_pk: int, now: datetime) -> None:
 async def check_no_show_ban(deps, *, card_pk: int, now: datetime) -> None:
     s = deps.settings
     session_ends = []
-    for b in await Booking.filter(card_id=card_pk, status=BookingStatus.NO_SHOW, visit_date__gte=(now - timedelta(days=366)).date()).select_related("schedule"):
+    for b in await Booking.filter(
+        card_id=card_pk, status=BookingStatus.NO_SHOW, visit_date__gte=(now - timedelta(days=366)).date()
+    ).select_related("schedule"):
         session_ends.append(local_datetime(b.visit_date, b.schedule.end))
     until = rules.no_show_ban_until(session_ends, now=now, limit=s.booking.no_show_limit, ban_days=s.booking.ban_days)
     if until is not None:
@@ -58,17 +63,25 @@ async def mark_no_shows(deps) -> int:
     if mark is not None:
         since = mark.until
     else:
-        oldest = await Booking.filter(status=BookingStatus.CONFIRMED).order_by("visit_date").first().values_list("visit_date", flat=True)
+        oldest = (
+            await Booking.filter(status=BookingStatus.CONFIRMED)
+            .order_by("visit_date")
+            .first()
+            .values_list("visit_date", flat=True)
+        )
         since = local_datetime(oldest, "00:00") - timedelta(seconds=1) if oldest else now
     ended = [
-        sid for sid, day, end in await Schedule.filter(
+        sid
+        for sid, day, end in await Schedule.filter(
             date__gte=since.astimezone(SHANGHAI).date(), date__lte=now.astimezone(SHANGHAI).date()
         ).values_list("id", "date", "end")
         if since < local_datetime(day, end) <= now
     ]
     marked = 0
     if ended:
-        candidates = await Booking.filter(schedule_id__in=ended, status=BookingStatus.CONFIRMED).values_list("id", "card_id")
+        candidates = await Booking.filter(schedule_id__in=ended, status=BookingStatus.CONFIRMED).values_list(
+            "id", "card_id"
+        )
         sources = BOOKING_MOVES.sources(BookingStatus.NO_SHOW)
         for booking_id, card_pk in candidates:
             if await Booking.filter(id=booking_id, status__in=sources).update(

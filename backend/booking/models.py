@@ -52,7 +52,9 @@ class Referral(Model):
     id = fields.IntField(primary_key=True)
     card = fields.ForeignKeyField("models.Card", related_name="referrals", on_delete=fields.CASCADE)
     hospital = fields.ForeignKeyField("models.Hospital", related_name="referrals", on_delete=fields.CASCADE)
-    department = fields.ForeignKeyField("models.Department", related_name="referrals", null=True, on_delete=fields.CASCADE)
+    department = fields.ForeignKeyField(
+        "models.Department", related_name="referrals", null=True, on_delete=fields.CASCADE
+    )
     issued_by = fields.CharField(max_length=128)
     valid_until = fields.DateField()
     created_at = fields.DatetimeField()

@@ -34,7 +34,8 @@ class BookingPurpose(PaymentPurpose):
         return Order(
             subject=subject,
             amount_fen=int(record["fee"]),
-            description=f"挂号费 {schedule.hospital.name} {schedule.department.name} {schedule.date:%m-%d} {schedule.start}",
+            description=f"挂号费 {schedule.hospital.name} {schedule.department.name} {schedule.date:%m-%d} "
+            f"{schedule.start}",
             expires_at=from_ms(int(record["exp"])),
             card_id=int(record["pk"]),
             extra={"hold_id": subject, "schedule_id": schedule.id, "kind": record["kind"]},
@@ -43,24 +44,42 @@ class BookingPurpose(PaymentPurpose):
     async def on_paid(self, deps, conn, payment) -> None:
         try:
             await booking.confirm_hold(
-                deps, hold_id=payment.hold_id, schedule_id=payment.schedule_id, card_pk=payment.card_id,
-                expires_at=payment.hold_expires_at, kind=payment.kind,
+                deps,
+                hold_id=payment.hold_id,
+                schedule_id=payment.schedule_id,
+                card_pk=payment.card_id,
+                expires_at=payment.hold_expires_at,
+                kind=payment.kind,
             )
         except booking.BookingRefused as exc:
             raise Refusal(exc.reason) from None
         try:
             created = await booking.create_booking(
-                conn, hold_id=payment.hold_id, schedule_id=payment.schedule_id, card_pk=payment.card_id,
-                account_id=payment.account_id, kind=payment.kind, amount_fen=payment.amount_fen,
+                conn,
+                hold_id=payment.hold_id,
+                schedule_id=payment.schedule_id,
+                card_pk=payment.card_id,
+                account_id=payment.account_id,
+                kind=payment.kind,
+                amount_fen=payment.amount_fen,
             )
         except booking.BookingRefused as exc:
             # Redis granted the slot but the database (the last line) refused it: give it back,
             # unless the card stands booked in this schedule by another booking.
-            if not await Booking.filter(schedule_id=payment.schedule_id, card_id=payment.card_id, status__in=STANDING).using_db(conn).exists():
+            if (
+                not await Booking.filter(schedule_id=payment.schedule_id, card_id=payment.card_id, status__in=STANDING)
+                .using_db(conn)
+                .exists()
+            ):
                 schedule = await Schedule.get(id=payment.schedule_id).using_db(conn)
                 await store.release(
-                    deps, mode="booking", schedule_id=schedule.id, card_pk=payment.card_id,
-                    date=store.day_key(schedule.date), department_id=schedule.department_id, hold_id=payment.hold_id,
+                    deps,
+                    mode="booking",
+                    schedule_id=schedule.id,
+                    card_pk=payment.card_id,
+                    date=store.day_key(schedule.date),
+                    department_id=schedule.department_id,
+                    hold_id=payment.hold_id,
                 )
             log.error("database refused a slot Redis granted: order=%s reason=%s", payment.out_trade_no, exc.reason)
             raise Refusal(exc.reason) from None

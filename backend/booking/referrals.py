@@ -21,10 +21,14 @@ from backend.errors import BadRequest, NotFound
 async def cache_referral(deps, referral: Referral) -> None:
     field = f"d:{referral.department_id}" if referral.department_id else f"h:{referral.hospital_id}"
     valid_to = local_datetime(referral.valid_until + timedelta(days=1), "00:00")
-    await store.set_referral(deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to), now_ms=clock.now_ms())
+    await store.set_referral(
+        deps, card_pk=referral.card_id, field=field, valid_to_ms=to_ms(valid_to), now_ms=clock.now_ms()
+    )
 
 
-async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id: int | None, valid_until: date, issued_by: str) -> dict:
+async def issue_referral(
+    *, deps, card_id: str, hospital_id: int, department_id: int | None, valid_until: date, issued_by: str
+) -> dict:
     card = await Card.get_or_none(card_id=card_id) if cards.rules.is_card_id(card_id) else None
     if card is None:
         raise NotFound("no such card", code="card_not_found")
@@ -36,25 +40,46 @@ async def issue_referral(*, deps, card_id: str, hospital_id: int, department_id:
         raise BadRequest("valid_until: is in the past", code="invalid_referral")
     async with in_transaction() as conn:
         referral = await Referral.create(
-            card_id=card.id, hospital_id=hospital_id, department_id=department_id, issued_by=issued_by,
-            valid_until=valid_until, created_at=clock.now(), using_db=conn,
+            card_id=card.id,
+            hospital_id=hospital_id,
+            department_id=department_id,
+            issued_by=issued_by,
+            valid_until=valid_until,
+            created_at=clock.now(),
+            using_db=conn,
         )
         await actions.record(
-            "referral.issue", target=("referral", referral.id), hospital_id=hospital_id, using_db=conn,
-            change={"card_id": card.card_id, "department_id": department_id, "valid_until": valid_until,
-                "issued_by": issued_by},
+            "referral.issue",
+            target=("referral", referral.id),
+            hospital_id=hospital_id,
+            using_db=conn,
+            change={
+                "card_id": card.card_id,
+                "department_id": department_id,
+                "valid_until": valid_until,
+                "issued_by": issued_by,
+            },
         )
     await cache_referral(deps, referral)
     return {
-        "id": referral.id, "card_id": card.card_id, "hospital_id": hospital_id, "department_id": department_id,
-        "valid_until": valid_until.isoformat(), "issued_by": issued_by,
+        "id": referral.id,
+        "card_id": card.card_id,
+        "hospital_id": hospital_id,
+        "department_id": department_id,
+        "valid_until": valid_until.isoformat(),
+        "issued_by": issued_by,
     }
 
 
 def referral_view(r: Referral) -> dict:
     return {
-        "id": r.id, "card_id": r.card.card_id, "hospital_id": r.hospital_id, "department_id": r.department_id,
-        "valid_until": r.valid_until.isoformat(), "issued_by": r.issued_by, "created_at": iso(r.created_at),
+        "id": r.id,
+        "card_id": r.card.card_id,
+        "hospital_id": r.hospital_id,
+        "department_id": r.department_id,
+        "valid_until": r.valid_until.isoformat(),
+        "issued_by": r.issued_by,
+        "created_at": iso(r.created_at),
         "revoked_at": iso(r.revoked_at),
     }
 
@@ -74,9 +99,16 @@ async def revoke_referral(*, deps, referral_id: int) -> dict:
         referral.revoked_at = clock.now()
         async with in_transaction() as conn:
             await referral.save(using_db=conn, update_fields=["revoked_at"])
-            await actions.record("referral.revoke", target=("referral", referral.id), hospital_id=referral.hospital_id,
-                                 change={"revoked_at": [None, referral.revoked_at]}, using_db=conn)
+            await actions.record(
+                "referral.revoke",
+                target=("referral", referral.id),
+                hospital_id=referral.hospital_id,
+                change={"revoked_at": [None, referral.revoked_at]},
+                using_db=conn,
+            )
         await store.forget_referrals(deps, card_pk=referral.card_id)
-        for other in await Referral.filter(card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()):
+        for other in await Referral.filter(
+            card_id=referral.card_id, revoked_at__isnull=True, valid_until__gte=clock.today()
+        ):
             await cache_referral(deps, other)
     return referral_view(referral)

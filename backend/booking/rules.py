@@ -25,7 +25,12 @@ class BookingStatus(StrEnum):
 BOOKING_MOVES = Transitions(
     "booking",
     {
-        BookingStatus.CONFIRMED: {BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.SUSPENDED, BookingStatus.NO_SHOW},
+        BookingStatus.CONFIRMED: {
+            BookingStatus.CHECKED_IN,
+            BookingStatus.CANCELLED,
+            BookingStatus.SUSPENDED,
+            BookingStatus.NO_SHOW,
+        },
         BookingStatus.CHECKED_IN: {BookingStatus.CALLED, BookingStatus.SUSPENDED},
         BookingStatus.CALLED: set(),
         BookingStatus.NO_SHOW: set(),

@@ -31,14 +31,21 @@ PURPOSE = "booking"  # the payment purpose of holds (backend.booking.payment_pur
 
 # --- stock in Redis, from the database --------------------------------------------------------
 
+
 async def load_schedule(deps, schedule: Schedule) -> int:
     """Put a schedule's release data and standing bookings into the hold store."""
     booked = await Booking.filter(schedule_id=schedule.id, status__in=STANDING).values_list("card_id", "kind")
     visit_end = local_datetime(schedule.date, schedule.end)
-    ttl_ms = max(to_ms(visit_end) + 2 * 86_400_000 - clock.now_ms(), 86_400_000)  # no date arithmetic: 9999-12-31 loads too
+    ttl_ms = max(
+        to_ms(visit_end) + 2 * 86_400_000 - clock.now_ms(), 86_400_000
+    )  # no date arithmetic: 9999-12-31 loads too
     return await store.load(
-        deps, schedule=schedule, department_id=schedule.department_id, hospital_id=schedule.hospital_id,
-        booked=list(booked), ttl_ms=ttl_ms,
+        deps,
+        schedule=schedule,
+        department_id=schedule.department_id,
+        hospital_id=schedule.hospital_id,
+        booked=list(booked),
+        ttl_ms=ttl_ms,
     )
 
 
@@ -71,6 +78,7 @@ async def rebuild_stock(deps, *, only_missing: bool = False) -> dict:
 
 
 # --- holds -------------------------------------------------------------------------------------
+
 
 def _refusal(result: list) -> AppError:
     code = result[1]
@@ -178,8 +186,13 @@ async def live_hold(*, deps, account_id: int, hold_id: str) -> dict:
 async def release_hold(*, deps, account_id: int, hold_id: str) -> None:
     record = await _own_hold(deps, account_id=account_id, hold_id=hold_id)
     await store.release(
-        deps, mode="hold", schedule_id=int(record["sid"]), card_pk=int(record["pk"]), date=record["date"],
-        department_id=int(record["dept"]), hold_id=hold_id,
+        deps,
+        mode="hold",
+        schedule_id=int(record["sid"]),
+        card_pk=int(record["pk"]),
+        date=record["date"],
+        department_id=int(record["dept"]),
+        hold_id=hold_id,
     )
     await payments.close_open_orders(deps, purpose=PURPOSE, subjects=[hold_id])
 
@@ -208,6 +221,7 @@ async def release_account_holds_on_card(deps, *, account_id: int, card_pk: int) 
 
 # --- bookings ------------------------------------------------------------------------------------
 
+
 class BookingRefused(Exception):
     """The slot cannot be booked after all (the payment will be refunded)."""
 
@@ -220,8 +234,13 @@ async def confirm_hold(deps, *, hold_id: str, schedule_id: int, card_pk: int, ex
     """Claim the held slot in Redis for good, or raise BookingRefused."""
     schedule = await Schedule.get(id=schedule_id)
     args = dict(
-        hold_id=hold_id, schedule_id=schedule_id, card_pk=card_pk, expires_ms=to_ms(expires_at), kind=kind,
-        date=store.day_key(schedule.date), department_id=schedule.department_id,
+        hold_id=hold_id,
+        schedule_id=schedule_id,
+        card_pk=card_pk,
+        expires_ms=to_ms(expires_at),
+        kind=kind,
+        date=store.day_key(schedule.date),
+        department_id=schedule.department_id,
     )
     result = await store.confirm(deps, now_ms=clock.now_ms(), **args)
     if result[0] == "miss":
@@ -231,14 +250,18 @@ async def confirm_hold(deps, *, hold_id: str, schedule_id: int, card_pk: int, ex
         raise BookingRefused(result[1])
 
 
-async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, account_id: int, kind: str, amount_fen: int) -> Booking:
+async def create_booking(
+    conn, *, hold_id: str, schedule_id: int, card_pk: int, account_id: int, kind: str, amount_fen: int
+) -> Booking:
     """Write the booking with its visit number, inside the caller's transaction. The schedule
     row is locked so numbers and the capacity check are decided one confirmation at a time."""
     schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
     if schedule.status != ScheduleStatus.OPEN:
         raise BookingRefused("suspended")
     taken = set(
-        await Booking.filter(schedule_id=schedule_id, status__in=STANDING).using_db(conn).values_list("visit_number", flat=True)
+        await Booking.filter(schedule_id=schedule_id, status__in=STANDING)
+        .using_db(conn)
+        .values_list("visit_number", flat=True)
     )
     if len(taken) >= schedule.capacity:
         raise BookingRefused("sold_out")
@@ -247,9 +270,19 @@ async def create_booking(conn, *, hold_id: str, schedule_id: int, card_pk: int, 
         # a savepoint, so a unique violation does not abort the caller's whole transaction
         async with in_transaction() as inner:
             return await Booking.create(
-                schedule_id=schedule_id, card_id=card_pk, account_id=account_id, hold_id=hold_id, kind=kind,
-                visit_number=number, active_visit_number=number, active_card_id=card_pk, status=BookingStatus.CONFIRMED,
-                amount_fen=amount_fen, visit_date=schedule.date, created_at=clock.now(), using_db=inner,
+                schedule_id=schedule_id,
+                card_id=card_pk,
+                account_id=account_id,
+                hold_id=hold_id,
+                kind=kind,
+                visit_number=number,
+                active_visit_number=number,
+                active_card_id=card_pk,
+                status=BookingStatus.CONFIRMED,
+                amount_fen=amount_fen,
+                visit_date=schedule.date,
+                created_at=clock.now(),
+                using_db=inner,
             )
     except IntegrityError:
         raise BookingRefused("already_booked") from None
@@ -287,7 +320,8 @@ async def booking_view(booking: Booking, *, cancel_days_before: int) -> dict:
         "cancel_reason": booking.cancel_reason,
         "cancellable_until": (
             iso(rules.cancel_deadline(booking.visit_date, days_before=cancel_days_before))
-            if booking.status == BookingStatus.CONFIRMED else None
+            if booking.status == BookingStatus.CONFIRMED
+            else None
         ),
         "refund": refund,
     }
@@ -329,11 +363,21 @@ async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
         raise Conflict("the cancellation deadline has passed", code="cancel_deadline_passed", deadline=iso(deadline))
     refund_ids = []
     async with in_transaction() as conn:
-        updated = await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CANCELLED)).using_db(conn).update(
-            status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason="resident", active_card_id=None, active_visit_number=None
+        updated = (
+            await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CANCELLED))
+            .using_db(conn)
+            .update(
+                status=BookingStatus.CANCELLED,
+                cancelled_at=now,
+                cancel_reason="resident",
+                active_card_id=None,
+                active_visit_number=None,
+            )
         )
         if not updated:  # checked in (or cancelled) meanwhile: refuse with what it is now
-            rules.check_cancel(await Booking.filter(id=booking.id).using_db(conn).first().values_list("status", flat=True))
+            rules.check_cancel(
+                await Booking.filter(id=booking.id).using_db(conn).first().values_list("status", flat=True)
+            )
             raise Conflict("this booking was changed meanwhile", code="not_cancellable")
         refund = await payments.refund_paid(conn, purpose=PURPOSE, subject=booking.hold_id, reason="cancelled")
         if refund is not None:
@@ -350,12 +394,18 @@ async def cancel_booking(*, deps, account_id: int, booking_id: int) -> dict:
 async def _give_back(deps, booking: Booking) -> None:
     schedule = booking.schedule
     await store.release(
-        deps, mode="booking", schedule_id=schedule.id, card_pk=booking.card_id, date=store.day_key(schedule.date),
-        department_id=schedule.department_id, hold_id=booking.hold_id,
+        deps,
+        mode="booking",
+        schedule_id=schedule.id,
+        card_pk=booking.card_id,
+        date=store.day_key(schedule.date),
+        department_id=schedule.department_id,
+        hold_id=booking.hold_id,
     )
 
 
 # --- suspension (停诊) -----------------------------------------------------------------------------
+
 
 def _check_suspendable(schedule: Schedule) -> None:
     if schedule.status == ScheduleStatus.SUSPENDED:
@@ -374,28 +424,55 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
     async with in_transaction() as conn:
         locked = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
         _check_suspendable(locked)
-        await Schedule.filter(id=schedule_id).using_db(conn).update(status=ScheduleStatus.SUSPENDED, suspended_at=now, suspend_reason=reason)
-        bookings = await Booking.filter(schedule_id=schedule_id, status__in=BOOKING_MOVES.sources(BookingStatus.SUSPENDED)).using_db(conn)
+        await (
+            Schedule.filter(id=schedule_id)
+            .using_db(conn)
+            .update(status=ScheduleStatus.SUSPENDED, suspended_at=now, suspend_reason=reason)
+        )
+        bookings = await Booking.filter(
+            schedule_id=schedule_id, status__in=BOOKING_MOVES.sources(BookingStatus.SUSPENDED)
+        ).using_db(conn)
         for booking in bookings:
-            await Booking.filter(id=booking.id).using_db(conn).update(
-                status=BookingStatus.SUSPENDED, cancelled_at=now, cancel_reason="suspended", active_card_id=None, active_visit_number=None
+            await (
+                Booking.filter(id=booking.id)
+                .using_db(conn)
+                .update(
+                    status=BookingStatus.SUSPENDED,
+                    cancelled_at=now,
+                    cancel_reason="suspended",
+                    active_card_id=None,
+                    active_visit_number=None,
+                )
             )
             refund = await payments.refund_paid(conn, purpose=PURPOSE, subject=booking.hold_id, reason="suspended")
             if refund is not None:
                 refund_ids.append(refund.id)
             await notifications.enqueue(
-                conn, account_id=booking.account_id, kind="schedule_suspended",
+                conn,
+                account_id=booking.account_id,
+                kind="schedule_suspended",
                 payload={
-                    "booking_id": booking.id, "hospital": schedule.hospital.name, "department": schedule.department.name,
-                    "doctor": schedule.doctor.name, "date": schedule.date.isoformat(), "start": schedule.start,
-                    "reason": reason, "refund_fen": booking.amount_fen,
+                    "booking_id": booking.id,
+                    "hospital": schedule.hospital.name,
+                    "department": schedule.department.name,
+                    "doctor": schedule.doctor.name,
+                    "date": schedule.date.isoformat(),
+                    "start": schedule.start,
+                    "reason": reason,
+                    "refund_fen": booking.amount_fen,
                 },
             )
         await actions.record(
-            "schedule.suspend", target=("schedule", schedule_id), hospital_id=schedule.hospital_id, reason=reason,
-                using_db=conn,
-            change={"status": [str(locked.status), str(ScheduleStatus.SUSPENDED)], "bookings_cancelled": len(bookings),
-                    "refunds": len(refund_ids)},
+            "schedule.suspend",
+            target=("schedule", schedule_id),
+            hospital_id=schedule.hospital_id,
+            reason=reason,
+            using_db=conn,
+            change={
+                "status": [str(locked.status), str(ScheduleStatus.SUSPENDED)],
+                "bookings_cancelled": len(bookings),
+                "refunds": len(refund_ids),
+            },
         )
     # Live holds: marked suspended in Redis so a payment still on its way is refunded on arrival.
     live_holds = await store.suspend(deps, schedule_id=schedule_id, now_ms=to_ms(now))
@@ -404,6 +481,10 @@ async def suspend_schedule(*, deps, schedule_id: int, reason: str) -> dict:
         await payments.advance_refund(deps, refund_id=refund_id)
     log.info("schedule %s suspended: %s bookings, %s holds", schedule_id, len(bookings), len(live_holds))
     return {
-        "schedule_id": schedule_id, "status": ScheduleStatus.SUSPENDED, "bookings_cancelled": len(bookings),
-        "holds_cancelled": len(live_holds), "payments_closed": open_payments, "refunds": len(refund_ids),
+        "schedule_id": schedule_id,
+        "status": ScheduleStatus.SUSPENDED,
+        "bookings_cancelled": len(bookings),
+        "holds_cancelled": len(live_holds),
+        "payments_closed": open_payments,
+        "refunds": len(refund_ids),
     }

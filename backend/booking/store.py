@@ -55,7 +55,9 @@ async def take(deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str
             deps, token_hash=token_hash, card_id=card_id, schedule_id=schedule_id, ip=ip, now_ms=now_ms, hold_id=hold_id
         )
     return await deps.scripts.batched(
-        "booking.hold", common=_hold_settings(deps.settings), args=[now_ms, token_hash, card_id, schedule_id, ip, hold_id]
+        "booking.hold",
+        common=_hold_settings(deps.settings),
+        args=[now_ms, token_hash, card_id, schedule_id, ip, hold_id],
     )
 
 
@@ -68,10 +70,18 @@ def _hold_settings(settings) -> tuple:
     global _hold_settings_of
     if _hold_settings_of[0] is not settings:
         s = settings.booking
-        _hold_settings_of = (settings, (
-            settings.redis.prefix, s.hold_ttl_s * 1000, s.max_per_day, s.max_per_department_day,
-            s.hold_rate_per_account, s.hold_rate_per_ip, s.hold_rate_window_s * 1000,
-        ))
+        _hold_settings_of = (
+            settings,
+            (
+                settings.redis.prefix,
+                s.hold_ttl_s * 1000,
+                s.max_per_day,
+                s.max_per_department_day,
+                s.hold_rate_per_account,
+                s.hold_rate_per_ip,
+                s.hold_rate_window_s * 1000,
+            ),
+        )
     return _hold_settings_of[1]
 
 
@@ -79,7 +89,9 @@ async def _count(deps, key: str, window_ms: int) -> int:
     return int(await deps.scripts.batched("booking.rate", call_keys=[key], args=[window_ms * 2]))
 
 
-async def take_in_steps(deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str, now_ms: int, hold_id: str) -> list:
+async def take_in_steps(
+    deps, *, token_hash: str, card_id: str, schedule_id: int, ip: str, now_ms: int, hold_id: str
+) -> list:
     """hold.lua's decision and reply, for a Redis Cluster: the session, the account, the card and
     the schedule are in different slots, so the hold is four batched calls, each atomic on one
     slot, in three or four round trips:
@@ -132,16 +144,32 @@ async def take_in_steps(deps, *, token_hash: str, card_id: str, schedule_id: int
     card = await deps.scripts(
         "booking.card_hold",
         [card_key(deps, card_pk, "ban"), card_key(deps, card_pk, "ref"), *day_keys],
-        [now_ms, expires_ms, sid, s.max_per_day, s.max_per_department_day, status, rel, rrel, start,
-         dept, hosp, 1 if int(used) >= int(cap) else 0, max(int(keep), 0)],
+        [
+            now_ms,
+            expires_ms,
+            sid,
+            s.max_per_day,
+            s.max_per_department_day,
+            status,
+            rel,
+            rrel,
+            start,
+            dept,
+            hosp,
+            1 if int(used) >= int(cap) else 0,
+            max(int(keep), 0),
+        ],
     )
     if card[0] == "err":
         return card
     reserved, kind = card[0] == "reserved", card[1]
     deny = "" if reserved or not card[2] else f"{card[2]}|{card[3]}"
     result = await deps.scripts.batched(
-        "booking.take", keys=sched_keys, common=[s.hold_ttl_s * 1000, sid],
-        call_keys=[hold_key(deps, sid, hold_id)], args=[now_ms, card_pk, card_id, account_id, hold_id, kind, deny],
+        "booking.take",
+        keys=sched_keys,
+        common=[s.hold_ttl_s * 1000, sid],
+        call_keys=[hold_key(deps, sid, hold_id)],
+        args=[now_ms, card_pk, card_id, account_id, hold_id, kind, deny],
     )
     if result[0] == "ok":
         if not reserved:
@@ -153,21 +181,39 @@ async def take_in_steps(deps, *, token_hash: str, card_id: str, schedule_id: int
 
 
 async def _book_cards(deps, *, schedule_id: int, date: str, department_id: int, card_pks, keep_ms: int = 0) -> None:
-    await asyncio.gather(*[
-        deps.scripts("booking.card_book", _day_keys(deps, pk, date, department_id), [schedule_id, keep_ms]) for pk in card_pks
-    ])
+    await asyncio.gather(
+        *[
+            deps.scripts("booking.card_book", _day_keys(deps, pk, date, department_id), [schedule_id, keep_ms])
+            for pk in card_pks
+        ]
+    )
 
 
 async def _free_cards(deps, *, schedule_id: int, date: str, department_id: int, card_pks, which: object) -> None:
-    await asyncio.gather(*[
-        deps.scripts("booking.card_free", _day_keys(deps, pk, date, department_id), [schedule_id, which]) for pk in card_pks
-    ])
+    await asyncio.gather(
+        *[
+            deps.scripts("booking.card_free", _day_keys(deps, pk, date, department_id), [schedule_id, which])
+            for pk in card_pks
+        ]
+    )
 
 
-async def confirm(deps, *, hold_id: str, now_ms: int, schedule_id: int, card_pk: int, expires_ms: int, kind: str, date: str, department_id: int) -> list:
+async def confirm(
+    deps,
+    *,
+    hold_id: str,
+    now_ms: int,
+    schedule_id: int,
+    card_pk: int,
+    expires_ms: int,
+    kind: str,
+    date: str,
+    department_id: int,
+) -> list:
     sched, sh, shr, _ = _schedule_keys(deps, schedule_id)
     result = await deps.scripts(
-        "booking.confirm", [sched, sh, shr, hold_key(deps, schedule_id, hold_id)],
+        "booking.confirm",
+        [sched, sh, shr, hold_key(deps, schedule_id, hold_id)],
         [now_ms, schedule_id, card_pk, expires_ms, kind, date, department_id],
     )
     if result[0] == "ok":
@@ -175,12 +221,16 @@ async def confirm(deps, *, hold_id: str, now_ms: int, schedule_id: int, card_pk:
     return result
 
 
-async def release(deps, *, mode: str, schedule_id: int, card_pk: int, date: str, department_id: int, hold_id: str = "") -> int:
+async def release(
+    deps, *, mode: str, schedule_id: int, card_pk: int, date: str, department_id: int, hold_id: str = ""
+) -> int:
     _, sh, shr, _ = _schedule_keys(deps, schedule_id)
     result = await deps.scripts("booking.release", [sh, shr, hold_key(deps, schedule_id, hold_id)], [mode, card_pk])
     if not int(result[0]):
         return 0
-    await _free_cards(deps, schedule_id=schedule_id, date=date, department_id=department_id, card_pks=[card_pk], which=result[1])
+    await _free_cards(
+        deps, schedule_id=schedule_id, date=date, department_id=department_id, card_pks=[card_pk], which=result[1]
+    )
     return 1
 
 
@@ -191,24 +241,43 @@ async def suspend(deps, *, schedule_id: int, now_ms: int) -> list[str]:
     if not found:
         return []
     date, department_id, live = found[0], int(found[1]), list(found[2])
-    holders = await deps.scripts("booking.suspend_holds", [sh, shr, *[hold_key(deps, schedule_id, h) for h in live]], [])
-    await _free_cards(deps, schedule_id=schedule_id, date=date, department_id=department_id, card_pks=holders, which="any")
+    holders = await deps.scripts(
+        "booking.suspend_holds", [sh, shr, *[hold_key(deps, schedule_id, h) for h in live]], []
+    )
+    await _free_cards(
+        deps, schedule_id=schedule_id, date=date, department_id=department_id, card_pks=holders, which="any"
+    )
     return live
 
 
-async def load(deps, *, schedule, department_id: int, hospital_id: int, booked: list[tuple[int, str]], ttl_ms: int) -> int:
+async def load(
+    deps, *, schedule, department_id: int, hospital_id: int, booked: list[tuple[int, str]], ttl_ms: int
+) -> int:
     sched, sh, shr, _ = _schedule_keys(deps, schedule.id)
     date = day_key(schedule.date)
     args = [
-        ttl_ms, schedule.status, schedule.capacity, schedule.referral_quota,
-        to_ms(schedule.release_at), to_ms(schedule.referral_release_at), date,
-        department_id, hospital_id, schedule.fee_fen, to_ms(local_datetime(schedule.date, schedule.start)),
+        ttl_ms,
+        schedule.status,
+        schedule.capacity,
+        schedule.referral_quota,
+        to_ms(schedule.release_at),
+        to_ms(schedule.referral_release_at),
+        date,
+        department_id,
+        hospital_id,
+        schedule.fee_fen,
+        to_ms(local_datetime(schedule.date, schedule.start)),
     ]
     for card_pk, kind in booked:
         args += [card_pk, kind]
     count = await deps.scripts("booking.load", [sched, sh, shr], args)
     await _book_cards(
-        deps, schedule_id=schedule.id, date=date, department_id=department_id, card_pks=[pk for pk, _ in booked], keep_ms=ttl_ms
+        deps,
+        schedule_id=schedule.id,
+        date=date,
+        department_id=department_id,
+        card_pks=[pk for pk, _ in booked],
+        keep_ms=ttl_ms,
     )
     return count
 

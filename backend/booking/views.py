@@ -47,11 +47,16 @@ def _hold_request(request: Request) -> tuple[int, str]:
 
 @bp.post("/holds")
 @openapi.summary("Hold a slot (锁号) for 10 minutes; pay it to book")
-@refuses({
-    BadRequest: ("invalid_request",), Unauthorized: ("invalid_token",), Forbidden: ("not_released",),
-    NotFound: ("card_not_found", "schedule_not_found"), TooManyRequests: ("limit_exceeded",),
-    Conflict: ("sold_out", "already_held", "card_inactive", "schedule_suspended", "schedule_closed", "retry"),
-})
+@refuses(
+    {
+        BadRequest: ("invalid_request",),
+        Unauthorized: ("invalid_token",),
+        Forbidden: ("not_released",),
+        NotFound: ("card_not_found", "schedule_not_found"),
+        TooManyRequests: ("limit_exceeded",),
+        Conflict: ("sold_out", "already_held", "card_inactive", "schedule_suspended", "schedule_closed", "retry"),
+    }
+)
 @openapi.secured("bearer")
 @documents_body(NewHold.model_json_schema())
 async def place_hold(request: Request):
@@ -61,8 +66,11 @@ async def place_hold(request: Request):
     try:
         schedule_id, card_id = _hold_request(request)
         hold = await service.place_hold(
-            deps=request.app.ctx.deps, token=bearer_token(request.headers.get("authorization")),
-            card_id=card_id, schedule_id=schedule_id, ip=client_ip(request),
+            deps=request.app.ctx.deps,
+            token=bearer_token(request.headers.get("authorization")),
+            card_id=card_id,
+            schedule_id=schedule_id,
+            ip=client_ip(request),
         )
     except AppError as refused:
         request.ctx.refusal = refused.code  # for the holds metric, which would otherwise parse the body
@@ -97,18 +105,31 @@ async def list_bookings(request: Request):
 @openapi.summary("One booking")
 @resident
 async def get_booking(request: Request, booking_id: int):
-    return json(await service.get_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))
+    return json(
+        await service.get_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id)
+    )
 
 
 @bp.delete("/bookings/<booking_id:id>")
 @openapi.summary("Cancel (退号) until the deadline: refund to the original payment, slot back to stock")
-@refuses({NotFound: ("not_found",), IllegalTransition: ("booking_checked_in", "not_cancellable"), Conflict: ("cancel_deadline_passed",)})
+@refuses(
+    {
+        NotFound: ("not_found",),
+        IllegalTransition: ("booking_checked_in", "not_cancellable"),
+        Conflict: ("cancel_deadline_passed",),
+    }
+)
 @resident
 async def cancel_booking(request: Request, booking_id: int):
-    return json(await service.cancel_booking(deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id))
+    return json(
+        await service.cancel_booking(
+            deps=request.app.ctx.deps, account_id=request.ctx.account_id, booking_id=booking_id
+        )
+    )
 
 
 # --- operators ---------------------------------------------------------------------------------
+
 
 class Suspension(Input):
     reason: str = Field(min_length=1, max_length=200)
@@ -138,8 +159,12 @@ async def suspend(request: Request, schedule_id: int, body: Suspension):
 async def issue_referral(request: Request, body: NewReferral):
     require_hospital(request, body.hospital_id)
     referral = await referrals.issue_referral(
-        deps=request.app.ctx.deps, card_id=body.card_id, hospital_id=body.hospital_id,
-        department_id=body.department_id, valid_until=body.valid_until, issued_by=body.issued_by,
+        deps=request.app.ctx.deps,
+        card_id=body.card_id,
+        hospital_id=body.hospital_id,
+        department_id=body.department_id,
+        valid_until=body.valid_until,
+        issued_by=body.issued_by,
     )
     return json(referral, status=201)
 
@@ -155,7 +180,11 @@ class ReferralQuery(BaseModel):
 @operator
 @query(ReferralQuery)
 async def list_referrals(request: Request, query: ReferralQuery):
-    return json(await referrals.list_referrals(hospital_id=scope_or(request, query.hospital_id), limit=query.limit, offset=query.offset))
+    return json(
+        await referrals.list_referrals(
+            hospital_id=scope_or(request, query.hospital_id), limit=query.limit, offset=query.offset
+        )
+    )
 
 
 @bp.post("/admin/referrals/<referral_id:id>/revoke")

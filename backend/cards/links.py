@@ -49,7 +49,11 @@ async def _owned_card(account_id: int, card_id: str) -> Card:
 
 async def list_links(*, account_id: int, card_id: str) -> list[dict]:
     card = await _owned_card(account_id, card_id)
-    links = await FamilyLink.filter(card_id=card.id, removed_at__isnull=True).order_by("linked_at", "id").select_related("account")
+    links = (
+        await FamilyLink.filter(card_id=card.id, removed_at__isnull=True)
+        .order_by("linked_at", "id")
+        .select_related("account")
+    )
     return [link_view(link) for link in links]
 
 
@@ -59,12 +63,16 @@ async def end_link(deps, link: FamilyLink, *, by: str) -> bool:
     held on the card but had not paid for. Paid bookings stay with the card."""
     now = clock.now()
     async with in_transaction() as conn:
-        ended = await FamilyLink.filter(id=link.id, removed_at__isnull=True).using_db(conn).update(
-            removed_at=now, active_card_id=None, ended_by=by
+        ended = (
+            await FamilyLink.filter(id=link.id, removed_at__isnull=True)
+            .using_db(conn)
+            .update(removed_at=now, active_card_id=None, ended_by=by)
         )
         if ended and by == "owner":
             await notifications.enqueue(
-                conn, account_id=link.account_id, kind="card_link_ended",
+                conn,
+                account_id=link.account_id,
+                kind="card_link_ended",
                 payload={"relation": link.relation, "ended_by": by, "ended_at": iso(now)},
             )
     if not ended:

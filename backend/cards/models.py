@@ -19,9 +19,7 @@ class Card(Model):
     phone_enc = fields.TextField()
     pii_ref = fields.CharField(max_length=16)
     status = fields.CharField(max_length=16, default="active")
-    owner = fields.OneToOneField(
-        "models.Account", related_name="own_card", null=True, on_delete=fields.SET_NULL
-    )
+    owner = fields.OneToOneField("models.Account", related_name="own_card", null=True, on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField()
     card_id_issued_at = fields.DatetimeField()
 

@@ -21,9 +21,41 @@ _CHECK = "10X98765432"
 # First two digits of the administrative division code (GB/T 2260): provinces, municipalities,
 # autonomous regions, and the codes used for residents of Taiwan, Hong Kong and Macao.
 PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82", "83",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
 }
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -91,8 +123,8 @@ def normalize_phone(raw: str) -> str:
 # and 〇: millions of residents carry rare characters (生僻字) on their ID cards. Ranges rather
 # than unicodedata, whose tables (Unicode 14 in Python 3.11) predate Extensions H and I.
 CJK_IDEOGRAPH_RANGES = (
-    (0x4E00, 0x9FFF),    # CJK Unified Ideographs
-    (0x3400, 0x4DBF),    # Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0x3400, 0x4DBF),  # Extension A
     (0x20000, 0x2A6DF),  # Extension B
     (0x2A700, 0x2B73F),  # Extension C
     (0x2B740, 0x2B81F),  # Extension D
@@ -101,9 +133,9 @@ CJK_IDEOGRAPH_RANGES = (
     (0x2EBF0, 0x2EE5F),  # Extension I
     (0x30000, 0x3134F),  # Extension G
     (0x31350, 0x323AF),  # Extension H
-    (0xF900, 0xFAFF),    # Compatibility Ideographs
+    (0xF900, 0xFAFF),  # Compatibility Ideographs
     (0x2F800, 0x2FA1F),  # Compatibility Ideographs Supplement
-    (0x3007, 0x3007),    # 〇 (ideographic number zero)
+    (0x3007, 0x3007),  # 〇 (ideographic number zero)
 )
 COMPATIBILITY_RANGES = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
 # An ideographic variation sequence (a glyph variant registered for ID-card systems) is the
@@ -139,7 +171,10 @@ def name_characters(name: str) -> list[str]:
 def _normalize_keeping_ideographs(raw: str) -> str:
     # NFKC folds full-width letters and odd dots, but would also replace a compatibility
     # ideograph by its unified twin: the name would no longer be the one on the ID card.
-    return "".join(ch if _in(ch, COMPATIBILITY_RANGES) or is_variation_selector(ch) else unicodedata.normalize("NFKC", ch) for ch in raw)
+    return "".join(
+        ch if _in(ch, COMPATIBILITY_RANGES) or is_variation_selector(ch) else unicodedata.normalize("NFKC", ch)
+        for ch in raw
+    )
 
 
 def normalize_name(raw: str) -> str:

@@ -40,14 +40,18 @@ def validate_identity(*, name: str, id_number: str, phone: str) -> Identity:
             phone=rules.normalize_phone(phone),
         )
     except rules.InvalidIdentity as exc:
-        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+        raise BadRequest(
+            f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]
+        ) from None
 
 
 def validate_phone(phone: str) -> str:
     try:
         return rules.normalize_phone(phone)
     except rules.InvalidIdentity as exc:
-        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+        raise BadRequest(
+            f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]
+        ) from None
 
 
 def new_card_id() -> str:
@@ -56,13 +60,16 @@ def new_card_id() -> str:
 
 # --- the Redis view the hold path reads --------------------------------------------------------
 
+
 async def cache_card(deps, card: Card) -> None:
     await deps.redis.hset(deps.keys("card", card.card_id), mapping={"pk": card.id, "status": card.status})
 
 
 async def accessible_card_ids(account_id: int) -> list[str]:
     own = await Card.filter(owner_id=account_id).values_list("card_id", flat=True)
-    linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list("card__card_id", flat=True)
+    linked = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).values_list(
+        "card__card_id", flat=True
+    )
     return [*own, *linked]
 
 
@@ -112,6 +119,7 @@ async def usable_card(deps, *, account_id: int, card_id: str) -> tuple[int, str]
 
 # --- views ---------------------------------------------------------------------------------------
 
+
 def card_view(deps, card: Card, *, is_self: bool, relation: str) -> dict:
     return {
         "card_id": card.card_id,
@@ -139,6 +147,7 @@ def may_manage(card: Card, *, is_self: bool) -> bool:
 
 
 # --- use cases -----------------------------------------------------------------------------------
+
 
 def phone_matches(deps, card: Card, phone: str) -> bool:
     return hmac.compare_digest(card.phone_hash, deps.pii.index(phone, field="phone"))
@@ -203,7 +212,9 @@ async def find_or_create_card(deps, identity: Identity, *, owner_id: int | None)
     return card, False
 
 
-async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone: str, sms_code: str) -> tuple[dict, bool]:
+async def claim_card(
+    *, deps, account_id: int, name: str, id_number: str, phone: str, sms_code: str
+) -> tuple[dict, bool]:
     """Claim the caller's own card. Returns (card view, newly claimed by this account).
 
     An existing card (made by a family link, or this account's own) is reached only with the
@@ -220,7 +231,9 @@ async def claim_card(*, deps, account_id: int, name: str, id_number: str, phone:
             code="already_claimed",
         )
     if own is not None and (existing is None or existing.id != own.id):
-        raise Conflict("this account already has its own card; add other people as family members", code="self_card_exists")
+        raise Conflict(
+            "this account already has its own card; add other people as family members", code="self_card_exists"
+        )
 
     await consume_code(deps=deps, phone=identity.phone, purpose="claim_card", code=sms_code)
     already_mine = existing is not None and existing.owner_id == account_id
@@ -240,7 +253,11 @@ async def list_cards(*, deps, account_id: int) -> list[dict]:
     own = await Card.get_or_none(owner_id=account_id)
     if own is not None:
         views.append(card_view(deps, own, is_self=True, relation="self"))
-    links = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).order_by("linked_at", "id").select_related("card")
+    links = (
+        await FamilyLink.filter(account_id=account_id, removed_at__isnull=True)
+        .order_by("linked_at", "id")
+        .select_related("card")
+    )
     views += [card_view(deps, link.card, is_self=False, relation=link.relation) for link in links]
     return views
 
@@ -325,8 +342,10 @@ async def change_phone(*, deps, account_id: int, card_id: str, phone: str, sms_c
 
 # --- operators: the phone reset at a hospital counter ------------------------------------------
 
-async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str,
-    hospital_id: int | None = None) -> dict:
+
+async def reset_phone_by_operator(
+    deps, *, card_id: str, phone: str, reason: str, hospital_id: int | None = None
+) -> dict:
     """A new registered phone set by an operator who has seen the holder's ID document at a
     counter: for a resident who lost their owner account, or a card without an owner (a child's).
     Audited with the old and new phone masked, the reason and the counter's hospital."""
@@ -335,8 +354,9 @@ async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str
     try:
         new_phone = rules.normalize_phone(phone)
     except rules.InvalidIdentity as exc:
-        raise BadRequest(f"phone: {exc}", code="invalid_phone", fields=[{"field": "phone",
-            "message": str(exc)}]) from None
+        raise BadRequest(
+            f"phone: {exc}", code="invalid_phone", fields=[{"field": "phone", "message": str(exc)}]
+        ) from None
     found = await Card.get_or_none(card_id=card_id) if rules.is_card_id(card_id) else None
     if found is None:
         raise NotFound("no such card", code="card_not_found")
@@ -345,9 +365,15 @@ async def reset_phone_by_operator(deps, *, card_id: str, phone: str, reason: str
         old_phone = deps.pii.decrypt(card.phone_enc, field="phone")
         await card.save(using_db=conn, update_fields=write_phone(deps, card, new_phone))
         await actions.record(
-            "card.phone_reset", target=("card", card.card_id), hospital_id=hospital_id, reason=reason, using_db=conn,
-            change={"phone": [actions.masked_phone(old_phone), actions.masked_phone(new_phone)],
-                "had_owner": card.owner_id is not None},
+            "card.phone_reset",
+            target=("card", card.card_id),
+            hospital_id=hospital_id,
+            reason=reason,
+            using_db=conn,
+            change={
+                "phone": [actions.masked_phone(old_phone), actions.masked_phone(new_phone)],
+                "had_owner": card.owner_id is not None,
+            },
         )
     log.info("card %s phone reset by an operator", card.id)
     view = card_view(deps, card, is_self=False, relation="")

@@ -20,7 +20,9 @@ class ClaimCard(Input):
 
 
 class ChangePhone(Input):
-    phone: DigitText = Field(min_length=1, max_length=20, description="the new phone; the SMS code (purpose change_phone) goes there")
+    phone: DigitText = Field(
+        min_length=1, max_length=20, description="the new phone; the SMS code (purpose change_phone) goes there"
+    )
     sms_code: str = Field(pattern=r"^[0-9]{6}$")
 
 
@@ -30,8 +32,12 @@ class ChangePhone(Input):
     "A card that exists already (made by a family link, or this account's own) is reached only with the SMS code "
     "sent to its registered phone; another phone is refused with phone_mismatch and the registered phone masked."
 )
-@refuses({BadRequest: ("invalid_name", "invalid_id_number", "invalid_phone"),
-          Conflict: ("already_claimed", "self_card_exists", "identity_mismatch", "phone_mismatch")})
+@refuses(
+    {
+        BadRequest: ("invalid_name", "invalid_id_number", "invalid_phone"),
+        Conflict: ("already_claimed", "self_card_exists", "identity_mismatch", "phone_mismatch"),
+    }
+)
 @resident
 @body(ClaimCard)
 async def claim(request: Request, body: ClaimCard):
@@ -66,7 +72,9 @@ async def get_card(request: Request, card_id: str):
 @refuses({NotFound: ("not_found",), Forbidden: ("owner_only",)})
 @resident
 async def reissue(request: Request, card_id: str):
-    return json(await service.reissue_card(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id))
+    return json(
+        await service.reissue_card(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id)
+    )
 
 
 @bp.get("/<card_id:str>/links")
@@ -82,17 +90,25 @@ async def list_links(request: Request, card_id: str):
 @refuses({NotFound: ("not_found", "link_not_found")})
 @resident
 async def end_link(request: Request, card_id: str, link_id: int):
-    await links.end_link_as_owner(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id, link_id=link_id)
+    await links.end_link_as_owner(
+        deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id, link_id=link_id
+    )
     return empty()
 
 
 @bp.put("/<card_id:str>/phone")
 @openapi.summary("Move the caller's own card to a new phone, proven by the code sent to that phone")
-@refuses({NotFound: ("not_found",), Forbidden: ("owner_only",), BadRequest: ("invalid_phone",), Conflict: ("same_phone",)})
+@refuses(
+    {NotFound: ("not_found",), Forbidden: ("owner_only",), BadRequest: ("invalid_phone",), Conflict: ("same_phone",)}
+)
 @resident
 @body(ChangePhone)
 async def change_phone(request: Request, card_id: str, body: ChangePhone):
     card = await service.change_phone(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=card_id, phone=body.phone, sms_code=body.sms_code
+        deps=request.app.ctx.deps,
+        account_id=request.ctx.account_id,
+        card_id=card_id,
+        phone=body.phone,
+        sms_code=body.sms_code,
     )
     return json(card)

@@ -48,7 +48,9 @@ def validate_release_time(value: str) -> str:
     value = _digits(value or "", "release_time")
     parse_hhmm(value, field="release_time")
     if not EARLIEST_RELEASE <= value <= LATEST_RELEASE:
-        raise InvalidSchedule("release_time", f"must be between {EARLIEST_RELEASE} and {LATEST_RELEASE}; no releases at night")
+        raise InvalidSchedule(
+            "release_time", f"must be between {EARLIEST_RELEASE} and {LATEST_RELEASE}; no releases at night"
+        )
     return value
 
 
@@ -123,8 +125,15 @@ class SeenStatus(StrEnum):
 
 
 def seen_status(
-    *, stored: str, now: datetime, release_at: datetime, referral_release_at: datetime, closes_at: datetime,
-    remaining: int, referral_remaining: int = 0, has_referral: bool = False,
+    *,
+    stored: str,
+    now: datetime,
+    release_at: datetime,
+    referral_release_at: datetime,
+    closes_at: datetime,
+    remaining: int,
+    referral_remaining: int = 0,
+    has_referral: bool = False,
 ) -> SeenStatus:
     """Suspended and ended win (ended: the session has started, so it can no longer be booked -
     the hold store closes it at its start); before its release a session is not_released, except to a
@@ -146,7 +155,17 @@ def seen_status(
 
 # --- bulk schedule import ------------------------------------------------------------------------
 
-SCHEDULE_COLUMNS = ("external_id", "department_code", "doctor_code", "date", "start", "end", "capacity", "referral_quota", "fee_fen")
+SCHEDULE_COLUMNS = (
+    "external_id",
+    "department_code",
+    "doctor_code",
+    "date",
+    "start",
+    "end",
+    "capacity",
+    "referral_quota",
+    "fee_fen",
+)
 _OPTIONAL = {"external_id": None, "referral_quota": 0}
 _SCHEDULE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -193,7 +212,9 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
                 raise InvalidSchedule(field, "required")
             value = _OPTIONAL[field]
         values[field] = value
-    if values["external_id"] is not None and not (isinstance(values["external_id"], str) and _EXTERNAL_ID.match(values["external_id"])):
+    if values["external_id"] is not None and not (
+        isinstance(values["external_id"], str) and _EXTERNAL_ID.match(values["external_id"])
+    ):
         raise InvalidSchedule("external_id", "1-64 of letters, digits and _ . : -")
     for field in ("department_code", "doctor_code"):
         if not (isinstance(values[field], str) and _SCHEDULE_CODE.match(values[field])):
@@ -216,8 +237,13 @@ def parse_schedule_row(raw, *, today: date, horizon_days: int) -> ScheduleRow:
     numbers = {f: _whole(values[f], f) for f in ("capacity", "referral_quota", "fee_fen")}
     validate_stock(**numbers)
     return ScheduleRow(
-        external_id=values["external_id"], department_code=values["department_code"], doctor_code=values["doctor_code"],
-        date=day, start=values["start"], end=values["end"], **numbers,
+        external_id=values["external_id"],
+        department_code=values["department_code"],
+        doctor_code=values["doctor_code"],
+        date=day,
+        start=values["start"],
+        end=values["end"],
+        **numbers,
     )
 
 
@@ -255,9 +281,9 @@ def parse_schedule_csv(text: str, *, max_rows: int) -> tuple[list[dict], list[in
                 continue  # a blank line
             record = dict(zip(header, cells))
             if len(cells) < len(header):
-                record.update({name: None for name in header[len(cells):]})
+                record.update({name: None for name in header[len(cells) :]})
             elif len(cells) > len(header):  # more cells than header names
-                record["extra column"] = ",".join(cells[len(header):])
+                record["extra column"] = ",".join(cells[len(header) :])
             rows.append(record)
             lines.append(line)
             if len(rows) > max_rows:

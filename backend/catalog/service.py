@@ -32,7 +32,14 @@ def department_view(d: Department) -> dict:
 
 
 def doctor_view(d: Doctor) -> dict:
-    return {"id": d.id, "code": d.code, "name": d.name, "title": d.title, "department_id": d.department_id, "status": d.status}
+    return {
+        "id": d.id,
+        "code": d.code,
+        "name": d.name,
+        "title": d.title,
+        "department_id": d.department_id,
+        "status": d.status,
+    }
 
 
 def schedule_view(s: Schedule, *, remaining: int, status: str | None = None) -> dict:
@@ -56,6 +63,7 @@ def schedule_view(s: Schedule, *, remaining: int, status: str | None = None) -> 
 
 # --- operators -----------------------------------------------------------------------------------
 
+
 async def create_hospital(*, code: str, name: str, release_time: str = "13:00") -> dict:
     try:
         release_time = rules.validate_release_time(release_time)
@@ -63,10 +71,16 @@ async def create_hospital(*, code: str, name: str, release_time: str = "13:00") 
         raise _invalid(exc) from None
     try:
         async with in_transaction() as conn:
-            hospital = await Hospital.create(code=code, name=name, release_time=release_time, created_at=clock.now(),
-                using_db=conn)
-            await actions.record("hospital.create", target=("hospital", hospital.id), hospital_id=hospital.id,
-                                 change={"code": code, "name": name, "release_time": release_time}, using_db=conn)
+            hospital = await Hospital.create(
+                code=code, name=name, release_time=release_time, created_at=clock.now(), using_db=conn
+            )
+            await actions.record(
+                "hospital.create",
+                target=("hospital", hospital.id),
+                hospital_id=hospital.id,
+                change={"code": code, "name": name, "release_time": release_time},
+                using_db=conn,
+            )
     except IntegrityError:
         raise Conflict("a hospital with this code exists", code="duplicate") from None
     return hospital_view(hospital)
@@ -84,8 +98,13 @@ async def update_hospital(*, hospital_id: int, name: str | None, release_time: s
         hospital.name = name
     async with in_transaction() as conn:
         await hospital.save(using_db=conn)
-        await actions.record("hospital.update", target=("hospital", hospital.id), hospital_id=hospital.id,
-                             change=actions.diff(before, hospital_view(hospital)), using_db=conn)
+        await actions.record(
+            "hospital.update",
+            target=("hospital", hospital.id),
+            hospital_id=hospital.id,
+            change=actions.diff(before, hospital_view(hospital)),
+            using_db=conn,
+        )
     return hospital_view(hospital)
 
 
@@ -94,8 +113,13 @@ async def create_department(*, hospital_id: int, code: str, name: str) -> dict:
     try:
         async with in_transaction() as conn:
             dept = await Department.create(hospital_id=hospital_id, code=code, name=name, using_db=conn)
-            await actions.record("department.create", target=("department", dept.id), hospital_id=hospital_id,
-                                 change={"code": code, "name": name}, using_db=conn)
+            await actions.record(
+                "department.create",
+                target=("department", dept.id),
+                hospital_id=hospital_id,
+                change={"code": code, "name": name},
+                using_db=conn,
+            )
     except IntegrityError:
         raise Conflict("a department with this code exists in this hospital", code="duplicate") from None
     return department_view(dept)
@@ -108,11 +132,16 @@ async def create_doctor(*, hospital_id: int, code: str, name: str, title: str, d
         raise NotFound("no such department in this hospital", code="department_not_found")
     try:
         async with in_transaction() as conn:
-            doctor = await Doctor.create(hospital_id=hospital_id, department_id=dept.id, code=code, name=name,
-                title=title, using_db=conn)
-            await actions.record("doctor.create", target=("doctor", doctor.id), hospital_id=hospital_id,
-                                 change={"code": code, "name": name, "title": title, "department_id": dept.id},
-                                 using_db=conn)
+            doctor = await Doctor.create(
+                hospital_id=hospital_id, department_id=dept.id, code=code, name=name, title=title, using_db=conn
+            )
+            await actions.record(
+                "doctor.create",
+                target=("doctor", doctor.id),
+                hospital_id=hospital_id,
+                change={"code": code, "name": name, "title": title, "department_id": dept.id},
+                using_db=conn,
+            )
     except IntegrityError:
         raise Conflict("a doctor with this code exists in this hospital", code="duplicate") from None
     return doctor_view(doctor)
@@ -127,10 +156,19 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
     hospital = await _hospital(hospital_id)
     if not rows:
         raise BadRequest("no rows to import", code="invalid_schedules")
-    departments = {d.code: d for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)}
+    departments = {
+        d.code: d for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)
+    }
     doctors = {d.code: d for d in await Doctor.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE)}
     external_ids = [r.get("external_id") for r in rows if isinstance(r, dict) and isinstance(r.get("external_id"), str)]
-    existing = {s.external_id: s for s in await Schedule.filter(hospital_id=hospital_id, external_id__in=[e.strip() for e in external_ids])} if external_ids else {}
+    existing = (
+        {
+            s.external_id: s
+            for s in await Schedule.filter(hospital_id=hospital_id, external_id__in=[e.strip() for e in external_ids])
+        }
+        if external_ids
+        else {}
+    )
     today, horizon = clock.today(), deps.settings.schedules.horizon_days
     planned, problems, seen = [], [], set()
     for i, raw in enumerate(rows):
@@ -147,12 +185,20 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
                     raise rules.InvalidSchedule("external_id", "appears twice in this import")
                 seen.add(row.external_id)
             fields = dict(
-                department_id=dept.id, doctor_id=doctor.id, date=row.date, start=row.start, end=row.end,
-                capacity=row.capacity, referral_quota=row.referral_quota, fee_fen=row.fee_fen,
+                department_id=dept.id,
+                doctor_id=doctor.id,
+                date=row.date,
+                start=row.start,
+                end=row.end,
+                capacity=row.capacity,
+                referral_quota=row.referral_quota,
+                fee_fen=row.fee_fen,
             )
             known = existing.get(row.external_id) if row.external_id else None
             if known is not None and not all(getattr(known, k) == v for k, v in fields.items()):
-                raise rules.InvalidSchedule("external_id", "exists with other values; edit or suspend that schedule instead")
+                raise rules.InvalidSchedule(
+                    "external_id", "exists with other values; edit or suspend that schedule instead"
+                )
             planned.append((row, fields, known))
         except rules.InvalidSchedule as exc:
             problem = {"index": i, "field": exc.field, "reason": str(exc)}
@@ -162,8 +208,11 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
     if problems:
         shown, more = capped(problems)
         raise AppError(
-            f"{len(problems)} of {len(rows)} rows refused; nothing was imported", code="invalid_schedules", status=422,
-            rows=shown, **more,
+            f"{len(problems)} of {len(rows)} rows refused; nothing was imported",
+            code="invalid_schedules",
+            status=422,
+            rows=shown,
+            **more,
         )
     created, unchanged, ids = 0, 0, []
     async with in_transaction() as conn:
@@ -175,16 +224,26 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
             released = rules.release_times(row.date, hospital.release_time)
             try:
                 schedule = await Schedule.create(
-                    hospital_id=hospital_id, external_id=row.external_id, release_at=released.ordinary,
-                    referral_release_at=released.referral, created_at=clock.now(), using_db=conn, **fields,
+                    hospital_id=hospital_id,
+                    external_id=row.external_id,
+                    release_at=released.ordinary,
+                    referral_release_at=released.referral,
+                    created_at=clock.now(),
+                    using_db=conn,
+                    **fields,
                 )
             except IntegrityError:  # the same external_id imported at the same moment elsewhere
-                raise Conflict(f"schedule {row.external_id} was imported meanwhile; import again", code="schedule_conflict") from None
+                raise Conflict(
+                    f"schedule {row.external_id} was imported meanwhile; import again", code="schedule_conflict"
+                ) from None
             created += 1
             ids.append(schedule.id)
         made = [i for i, (_, _, known) in zip(ids, planned) if known is None]
         await actions.record(
-            "schedule.import", target=("hospital", hospital_id), hospital_id=hospital_id, using_db=conn,
+            "schedule.import",
+            target=("hospital", hospital_id),
+            hospital_id=hospital_id,
+            using_db=conn,
             change={"rows": len(rows), "created": created, "unchanged": unchanged, "created_ids": made[:500]},
         )
     await deps.stock.schedules_changed(deps, await Schedule.filter(id__in=ids))
@@ -194,13 +253,17 @@ async def import_schedules(*, deps, hospital_id: int, rows: list, lines: list[in
 
 # --- residents -----------------------------------------------------------------------------------
 
+
 async def list_hospitals() -> list[dict]:
     return [hospital_view(h) for h in await Hospital.filter(status=rules.CatalogStatus.ACTIVE).order_by("id")]
 
 
 async def list_departments(*, hospital_id: int) -> list[dict]:
     await _hospital(hospital_id)
-    return [department_view(d) for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE).order_by("id")]
+    return [
+        department_view(d)
+        for d in await Department.filter(hospital_id=hospital_id, status=rules.CatalogStatus.ACTIVE).order_by("id")
+    ]
 
 
 async def list_schedules(*, deps, department_id: int, day: date | None, account_id: int | None = None) -> list[dict]:
@@ -235,12 +298,18 @@ async def _with_remaining(deps, schedules: list[Schedule], *, account_id: int | 
     for s in schedules:
         remaining = max(0, s.capacity - used.get(s.id, 0)) if s.status == rules.ScheduleStatus.OPEN else 0
         has_referral = any(
-            hid == s.hospital_id and (did is None or did == s.department_id) and until >= s.date for hid, did, until in referrals
+            hid == s.hospital_id and (did is None or did == s.department_id) and until >= s.date
+            for hid, did, until in referrals
         )
         status = rules.seen_status(
-            stored=s.status, now=now, release_at=s.release_at, referral_release_at=s.referral_release_at,
-            closes_at=local_datetime(s.date, s.start), remaining=remaining,
-            referral_remaining=min(remaining, max(0, s.referral_quota - used.get(s.id, 0))), has_referral=has_referral,
+            stored=s.status,
+            now=now,
+            release_at=s.release_at,
+            referral_release_at=s.referral_release_at,
+            closes_at=local_datetime(s.date, s.start),
+            remaining=remaining,
+            referral_remaining=min(remaining, max(0, s.referral_quota - used.get(s.id, 0))),
+            has_referral=has_referral,
         )
         views.append(schedule_view(s, remaining=remaining, status=status))
     return views
@@ -255,6 +324,7 @@ async def _hospital(hospital_id: int) -> Hospital:
 
 # --- operator console: lists, edits, retirement ---------------------------------------------------
 
+
 async def admin_list_hospitals(*, hospital_id: int | None) -> list[dict]:
     query = Hospital.all() if hospital_id is None else Hospital.filter(id=hospital_id)
     return [hospital_view(h) for h in await query.order_by("id")]
@@ -267,8 +337,13 @@ async def retire_hospital(*, hospital_id: int) -> dict:
     hospital.status = rules.CatalogStatus.RETIRED
     async with in_transaction() as conn:
         await hospital.save(using_db=conn, update_fields=["status"])
-        await actions.record("hospital.retire", target=("hospital", hospital.id), hospital_id=hospital.id,
-                             change=actions.diff(before, hospital_view(hospital)), using_db=conn)
+        await actions.record(
+            "hospital.retire",
+            target=("hospital", hospital.id),
+            hospital_id=hospital.id,
+            change=actions.diff(before, hospital_view(hospital)),
+            using_db=conn,
+        )
     return hospital_view(hospital)
 
 
@@ -284,8 +359,13 @@ async def update_department(*, department_id: int, name: str | None) -> dict:
         dept.name = name
     async with in_transaction() as conn:
         await dept.save(using_db=conn, update_fields=["name"])
-        await actions.record("department.update", target=("department", dept.id), hospital_id=dept.hospital_id,
-                             change=actions.diff(before, department_view(dept)), using_db=conn)
+        await actions.record(
+            "department.update",
+            target=("department", dept.id),
+            hospital_id=dept.hospital_id,
+            change=actions.diff(before, department_view(dept)),
+            using_db=conn,
+        )
     return department_view(dept)
 
 
@@ -296,8 +376,13 @@ async def retire_department(*, department_id: int) -> dict:
     dept.status = rules.CatalogStatus.RETIRED
     async with in_transaction() as conn:
         await dept.save(using_db=conn, update_fields=["status"])
-        await actions.record("department.retire", target=("department", dept.id), hospital_id=dept.hospital_id,
-                             change=actions.diff(before, department_view(dept)), using_db=conn)
+        await actions.record(
+            "department.retire",
+            target=("department", dept.id),
+            hospital_id=dept.hospital_id,
+            change=actions.diff(before, department_view(dept)),
+            using_db=conn,
+        )
     return department_view(dept)
 
 
@@ -323,8 +408,13 @@ async def update_doctor(*, doctor_id: int, name: str | None, title: str | None, 
         doctor.title = title
     async with in_transaction() as conn:
         await doctor.save(using_db=conn, update_fields=["name", "title", "department_id"])
-        await actions.record("doctor.update", target=("doctor", doctor.id), hospital_id=doctor.hospital_id,
-                             change=actions.diff(before, doctor_view(doctor)), using_db=conn)
+        await actions.record(
+            "doctor.update",
+            target=("doctor", doctor.id),
+            hospital_id=doctor.hospital_id,
+            change=actions.diff(before, doctor_view(doctor)),
+            using_db=conn,
+        )
     return doctor_view(doctor)
 
 
@@ -334,13 +424,26 @@ async def retire_doctor(*, doctor_id: int) -> dict:
     doctor.status = rules.CatalogStatus.RETIRED
     async with in_transaction() as conn:
         await doctor.save(using_db=conn, update_fields=["status"])
-        await actions.record("doctor.retire", target=("doctor", doctor.id), hospital_id=doctor.hospital_id,
-                             change=actions.diff(before, doctor_view(doctor)), using_db=conn)
+        await actions.record(
+            "doctor.retire",
+            target=("doctor", doctor.id),
+            hospital_id=doctor.hospital_id,
+            change=actions.diff(before, doctor_view(doctor)),
+            using_db=conn,
+        )
     return doctor_view(doctor)
 
 
-async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None, date_to: date | None, department_id: int | None,
-                               limit: int, offset: int) -> dict:
+async def admin_list_schedules(
+    *,
+    deps,
+    hospital_id: int,
+    date_from: date | None,
+    date_to: date | None,
+    department_id: int | None,
+    limit: int,
+    offset: int,
+) -> dict:
     await _hospital(hospital_id)
     query = Schedule.filter(hospital_id=hospital_id)
     if date_from is not None:
@@ -359,7 +462,9 @@ async def admin_list_schedules(*, deps, hospital_id: int, date_from: date | None
     return {"schedules": views, "total": total, "limit": limit, "offset": offset}
 
 
-async def update_schedule(*, deps, schedule_id: int, capacity: int | None, referral_quota: int | None, fee_fen: int | None) -> dict:
+async def update_schedule(
+    *, deps, schedule_id: int, capacity: int | None, referral_quota: int | None, fee_fen: int | None
+) -> dict:
     """Change a session's stock or fee. Capacity never drops below what is booked (nor below
     the slots held right now); the hold store is refreshed at once."""
     async with in_transaction() as conn:
@@ -377,15 +482,22 @@ async def update_schedule(*, deps, schedule_id: int, capacity: int | None, refer
         in_use = await deps.stock.held_or_booked_now(deps, schedule_id)
         if new_capacity < max(booked, in_use):
             raise Conflict(
-                f"capacity cannot go below the {max(booked, in_use)} slots booked or held", code="capacity_below_booked",
-                booked=booked, in_use=in_use,
+                f"capacity cannot go below the {max(booked, in_use)} slots booked or held",
+                code="capacity_below_booked",
+                booked=booked,
+                in_use=in_use,
             )
         before = {"capacity": schedule.capacity, "referral_quota": schedule.referral_quota, "fee_fen": schedule.fee_fen}
         schedule.capacity, schedule.referral_quota, schedule.fee_fen = new_capacity, new_quota, new_fee
         await schedule.save(using_db=conn, update_fields=["capacity", "referral_quota", "fee_fen"])
         after = {"capacity": new_capacity, "referral_quota": new_quota, "fee_fen": new_fee}
-        await actions.record("schedule.update", target=("schedule", schedule.id), hospital_id=schedule.hospital_id,
-                             change=actions.diff(before, after), using_db=conn)
+        await actions.record(
+            "schedule.update",
+            target=("schedule", schedule.id),
+            hospital_id=schedule.hospital_id,
+            change=actions.diff(before, after),
+            using_db=conn,
+        )
     await deps.stock.schedules_changed(deps, [schedule])
     return await get_schedule(deps=deps, schedule_id=schedule_id)
 
@@ -396,12 +508,19 @@ async def retire_schedule(*, deps, schedule_id: int) -> dict:
     async with in_transaction() as conn:
         schedule = await Schedule.select_for_update().using_db(conn).get(id=schedule_id)
         if (await deps.stock.booked([schedule_id], using_db=conn)).get(schedule_id):
-            raise Conflict("this session has bookings; suspend it (停诊) to cancel and refund them", code="has_bookings")
+            raise Conflict(
+                "this session has bookings; suspend it (停诊) to cancel and refund them", code="has_bookings"
+            )
         rules.SCHEDULE_MOVES.check(schedule.status, rules.ScheduleStatus.RETIRED)
         before = schedule.status
         schedule.status = rules.ScheduleStatus.RETIRED
         await schedule.save(using_db=conn, update_fields=["status"])
-        await actions.record("schedule.retire", target=("schedule", schedule.id), hospital_id=schedule.hospital_id,
-                             change={"status": [str(before), str(schedule.status)]}, using_db=conn)
+        await actions.record(
+            "schedule.retire",
+            target=("schedule", schedule.id),
+            hospital_id=schedule.hospital_id,
+            change={"status": [str(before), str(schedule.status)]},
+            using_db=conn,
+        )
     await deps.stock.schedules_changed(deps, [schedule])  # the hold store refuses holds on it from now on
     return await get_schedule(deps=deps, schedule_id=schedule_id)

@@ -25,6 +25,7 @@ class Printable(Input):
                 raise ValueError(f"{name}: may not contain control characters")
         return self
 
+
 CODE = r"^[A-Za-z0-9_-]{1,32}$"
 HHMM = r"^[0-9]{2}:[0-9]{2}$"
 
@@ -50,7 +51,11 @@ async def list_departments(request: Request, hospital_id: int):
 @query(ScheduleQuery)
 async def list_schedules(request: Request, department_id: int, query: ScheduleQuery):
     viewer = await _viewer(request)
-    return json(await service.list_schedules(deps=request.app.ctx.deps, department_id=department_id, day=query.date, account_id=viewer))
+    return json(
+        await service.list_schedules(
+            deps=request.app.ctx.deps, department_id=department_id, day=query.date, account_id=viewer
+        )
+    )
 
 
 @bp.get("/schedules/<schedule_id:id>")
@@ -73,6 +78,7 @@ async def _viewer(request: Request) -> int | None:
 
 
 # --- operators ---------------------------------------------------------------------------------
+
 
 class NewHospital(Printable):
     code: str = Field(pattern=CODE)
@@ -138,13 +144,16 @@ def schedule_rows_from_request(request: Request) -> tuple[list, list[int] | None
             raise BadRequest("the CSV must be UTF-8", code="invalid_schedules") from None
         except rules.InvalidSchedule as exc:
             raise BadRequest(
-                f"the CSV (line {exc.line}) {exc}", code="invalid_schedules",
+                f"the CSV (line {exc.line}) {exc}",
+                code="invalid_schedules",
                 rows=[{"index": -1, "line": exc.line, "field": exc.field, "reason": str(exc)}],
             ) from None
     else:
         data = json_body(request)
         if not isinstance(data, dict) or set(data) != {"schedules"} or not isinstance(data["schedules"], list):
-            raise BadRequest('the body must be {"schedules": [...]} or a CSV (Content-Type: text/csv)', code="invalid_schedules")
+            raise BadRequest(
+                'the body must be {"schedules": [...]} or a CSV (Content-Type: text/csv)', code="invalid_schedules"
+            )
         rows, lines = data["schedules"], None
     if not rows:
         raise BadRequest("no rows to import", code="invalid_schedules")
@@ -165,7 +174,9 @@ async def admin_list_hospitals(request: Request):
 @platform_operator
 @body(NewHospital)
 async def create_hospital(request: Request, body: NewHospital):
-    return json(await service.create_hospital(code=body.code, name=body.name, release_time=body.release_time), status=201)
+    return json(
+        await service.create_hospital(code=body.code, name=body.name, release_time=body.release_time), status=201
+    )
 
 
 @bp.patch("/admin/hospitals/<hospital_id:id>")
@@ -233,7 +244,16 @@ async def admin_list_doctors(request: Request, hospital_id: int, query: DoctorQu
 @body(NewDoctor)
 async def create_doctor(request: Request, hospital_id: int, body: NewDoctor):
     require_hospital(request, hospital_id)
-    return json(await service.create_doctor(hospital_id=hospital_id, code=body.code, name=body.name, title=body.title, department_code=body.department_code), status=201)
+    return json(
+        await service.create_doctor(
+            hospital_id=hospital_id,
+            code=body.code,
+            name=body.name,
+            title=body.title,
+            department_code=body.department_code,
+        ),
+        status=201,
+    )
 
 
 @bp.patch("/admin/doctors/<doctor_id:id>")
@@ -242,7 +262,11 @@ async def create_doctor(request: Request, hospital_id: int, body: NewDoctor):
 @body(DoctorChange)
 async def update_doctor(request: Request, doctor_id: int, body: DoctorChange):
     await require_object(request, Doctor, doctor_id, what="doctor")
-    return json(await service.update_doctor(doctor_id=doctor_id, name=body.name, title=body.title, department_code=body.department_code))
+    return json(
+        await service.update_doctor(
+            doctor_id=doctor_id, name=body.name, title=body.title, department_code=body.department_code
+        )
+    )
 
 
 @bp.post("/admin/doctors/<doctor_id:id>/retire")
@@ -259,14 +283,24 @@ async def retire_doctor(request: Request, doctor_id: int):
 @query(AdminScheduleQuery)
 async def admin_list_schedules(request: Request, hospital_id: int, query: AdminScheduleQuery):
     require_hospital(request, hospital_id)
-    return json(await service.admin_list_schedules(
-        deps=request.app.ctx.deps, hospital_id=hospital_id, date_from=query.from_, date_to=query.to,
-        department_id=query.department_id, limit=query.limit, offset=query.offset,
-    ))
+    return json(
+        await service.admin_list_schedules(
+            deps=request.app.ctx.deps,
+            hospital_id=hospital_id,
+            date_from=query.from_,
+            date_to=query.to,
+            department_id=query.department_id,
+            limit=query.limit,
+            offset=query.offset,
+        )
+    )
 
 
 @bp.post("/admin/hospitals/<hospital_id:id>/schedules/import")
-@openapi.summary("OPERATOR: bulk import of sessions, JSON or CSV: every row checked, a report of every bad row, all or nothing; idempotent by external_id")
+@openapi.summary(
+    "OPERATOR: bulk import of sessions, JSON or CSV: every row checked, a report of every bad row, all or "
+    "nothing; idempotent by external_id"
+)
 @operator
 async def import_schedules(request: Request, hospital_id: int):
     require_hospital(request, hospital_id)
@@ -281,9 +315,15 @@ async def import_schedules(request: Request, hospital_id: int):
 @body(ScheduleChange)
 async def update_schedule(request: Request, schedule_id: int, body: ScheduleChange):
     await require_object(request, Schedule, schedule_id, what="schedule")
-    return json(await service.update_schedule(
-        deps=request.app.ctx.deps, schedule_id=schedule_id, capacity=body.capacity, referral_quota=body.referral_quota, fee_fen=body.fee_fen,
-    ))
+    return json(
+        await service.update_schedule(
+            deps=request.app.ctx.deps,
+            schedule_id=schedule_id,
+            capacity=body.capacity,
+            referral_quota=body.referral_quota,
+            fee_fen=body.fee_fen,
+        )
+    )
 
 
 @bp.post("/admin/schedules/<schedule_id:id>/retire")

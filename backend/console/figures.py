@@ -25,8 +25,12 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
         payments = payments.filter(schedule__hospital_id=hospital_id)
         refunds = refunds.filter(payment__schedule__hospital_id=hospital_id)
         checked_in = checked_in.filter(schedule__hospital_id=hospital_id)
-    per_day = await bookings.annotate(n=Count("id")).group_by("visit_date").order_by("visit_date").values("visit_date", "n")
-    by_status = {r["status"]: r["n"] for r in await bookings.annotate(n=Count("id")).group_by("status").values("status", "n")}
+    per_day = (
+        await bookings.annotate(n=Count("id")).group_by("visit_date").order_by("visit_date").values("visit_date", "n")
+    )
+    by_status = {
+        r["status"]: r["n"] for r in await bookings.annotate(n=Count("id")).group_by("status").values("status", "n")
+    }
     no_shows, attended = by_status.get("no_show", 0), await checked_in.count()
     paid_fen = await payments.values_list("paid_fen", flat=True)
     refund_rows = await refunds.values_list("amount_fen", "status")
@@ -41,7 +45,8 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
         "no_show_rate": round(no_shows / (no_shows + attended), 4) if no_shows + attended else None,
         "payments": {"count": len(paid_fen), "paid_fen": sum(fen or 0 for fen in paid_fen)},
         "refunds": {
-            "count": len(refund_rows), "amount_fen": sum(fen for fen, _ in refund_rows),
+            "count": len(refund_rows),
+            "amount_fen": sum(fen for fen, _ in refund_rows),
             "succeeded_fen": sum(fen for fen, status in refund_rows if status == "success"),
         },
     }

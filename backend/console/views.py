@@ -55,10 +55,16 @@ class FigureQuery(BaseModel):
 async def create_operator(request: Request, body: NewOperator):
     if body.hospital_id is not None and not await Hospital.exists(id=body.hospital_id):
         raise NotFound("no such hospital", code="hospital_not_found")
-    return json(await service.create_operator(
-        username=body.username, password=body.password, role=body.role, hospital_id=body.hospital_id,
+    return json(
+        await service.create_operator(
+            username=body.username,
+            password=body.password,
+            role=body.role,
+            hospital_id=body.hospital_id,
             deps=request.app.ctx.deps,
-    ), status=201)
+        ),
+        status=201,
+    )
 
 
 @bp.post("/hospitals/<hospital_id:id>/intake-secret")
@@ -78,14 +84,21 @@ async def issue_intake_secret(request: Request, hospital_id: int):
 @operator
 @body(PhoneReset)
 async def reset_phone(request: Request, card_id: str, body: PhoneReset):
-    return json(await cards.reset_phone_by_operator(
-        request.app.ctx.deps, card_id=card_id, phone=body.phone, reason=body.reason,
+    return json(
+        await cards.reset_phone_by_operator(
+            request.app.ctx.deps,
+            card_id=card_id,
+            phone=body.phone,
+            reason=body.reason,
             hospital_id=request.ctx.operator.hospital_id,
-    ))
+        )
+    )
 
 
 @bp.get("/figures")
-@openapi.summary("OPERATOR: cards issued, bookings per day, no-show rate, payments and refunds (a hospital admin: their hospital)")
+@openapi.summary(
+    "OPERATOR: cards issued, bookings per day, no-show rate, payments and refunds (a hospital admin: their hospital)"
+)
 @operator
 @query(FigureQuery)
 async def figures(request: Request, query: FigureQuery):
@@ -93,4 +106,8 @@ async def figures(request: Request, query: FigureQuery):
     date_from = query.from_ or date_to - dt.timedelta(days=29)
     if (date_to - date_from).days >= MAX_FIGURE_DAYS:
         raise BadRequest(f"at most {MAX_FIGURE_DAYS} days at once", code="invalid_range")
-    return json(await figures_service.figures(hospital_id=scope_or(request, query.hospital_id), date_from=date_from, date_to=date_to))
+    return json(
+        await figures_service.figures(
+            hospital_id=scope_or(request, query.hospital_id), date_from=date_from, date_to=date_to
+        )
+    )

@@ -33,7 +33,11 @@ def member_view(deps, link: FamilyLink) -> dict:
 
 
 async def list_members(*, deps, account_id: int) -> list[dict]:
-    links = await FamilyLink.filter(account_id=account_id, removed_at__isnull=True).order_by("linked_at", "id").select_related("card")
+    links = (
+        await FamilyLink.filter(account_id=account_id, removed_at__isnull=True)
+        .order_by("linked_at", "id")
+        .select_related("card")
+    )
     return [member_view(deps, link) for link in links]
 
 
@@ -44,7 +48,9 @@ async def _active_count(account_id: int, connection=None) -> int:
     return await query.count()
 
 
-async def add_member(*, deps, account_id: int, name: str, id_number: str, phone: str, relation: str, sms_code: str) -> dict:
+async def add_member(
+    *, deps, account_id: int, name: str, id_number: str, phone: str, relation: str, sms_code: str
+) -> dict:
 
     if relation not in RELATIONS:
         raise BadRequest(f"relation must be one of {', '.join(RELATIONS)}", code="invalid_relation")
@@ -75,8 +81,12 @@ async def add_member(*, deps, account_id: int, name: str, id_number: str, phone:
             raise Conflict(f"an account can link at most {limit} family members", code="family_full", limit=limit)
         try:
             link = await FamilyLink.create(
-                account_id=account_id, card_id=card.id, active_card_id=card.id, relation=relation,
-                linked_at=clock.now(), using_db=conn,
+                account_id=account_id,
+                card_id=card.id,
+                active_card_id=card.id,
+                relation=relation,
+                linked_at=clock.now(),
+                using_db=conn,
             )
         except IntegrityError:
             raise Conflict("this person is already a linked family member", code="already_linked") from None
@@ -84,8 +94,14 @@ async def add_member(*, deps, account_id: int, name: str, id_number: str, phone:
             # the owner is told of every new link, and can end it at once (cards.links)
             linker = await Account.get(id=account_id).using_db(conn)
             await notifications.enqueue(
-                conn, account_id=card.owner_id, kind="card_linked",
-                payload={"account_masked": links.account_masked(linker), "relation": relation, "linked_at": iso(link.linked_at)},
+                conn,
+                account_id=card.owner_id,
+                kind="card_linked",
+                payload={
+                    "account_masked": links.account_masked(linker),
+                    "relation": relation,
+                    "linked_at": iso(link.linked_at),
+                },
             )
     link.card = card
     await cards.refresh_account_cards(deps, account_id)

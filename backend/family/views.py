@@ -34,8 +34,13 @@ async def list_members(request: Request):
 @body(AddMember)
 async def add_member(request: Request, body: AddMember):
     member = await service.add_member(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, name=body.name,
-        id_number=body.id_number, phone=body.phone, relation=body.relation, sms_code=body.sms_code,
+        deps=request.app.ctx.deps,
+        account_id=request.ctx.account_id,
+        name=body.name,
+        id_number=body.id_number,
+        phone=body.phone,
+        relation=body.relation,
+        sms_code=body.sms_code,
     )
     return json(member, status=201)
 

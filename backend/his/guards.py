@@ -33,14 +33,20 @@ async def authenticate(request: Request, hospital_code: str) -> Hospital:
     deps = request.app.ctx.deps
     nonce = request.headers.get("x-nonce", "")
     if not (request.headers.get("x-timestamp") and rules.NONCE_RE.match(nonce) and request.headers.get("x-signature")):
-        raise Unauthorized("signed hospital-system headers required (X-Timestamp, X-Nonce, X-Signature)", code="his_unauthenticated")
+        raise Unauthorized(
+            "signed hospital-system headers required (X-Timestamp, X-Nonce, X-Signature)", code="his_unauthenticated"
+        )
     hospital = await Hospital.get_or_none(code=hospital_code) if len(hospital_code) <= 32 else None
     secret = await service.secret_of(deps, hospital.id) if hospital is not None else None
     if secret is None:
         raise Unauthorized("no intake credentials for this hospital", code="his_unauthenticated")
     await signing.verify(
-        request, deps=deps, secret=secret, nonce_key=deps.keys("hn", hospital.id, nonce),
-        nonce_ttl_s=NONCE_TTL_S, skew_s=TIMESTAMP_WINDOW_S,
+        request,
+        deps=deps,
+        secret=secret,
+        nonce_key=deps.keys("hn", hospital.id, nonce),
+        nonce_ttl_s=NONCE_TTL_S,
+        skew_s=TIMESTAMP_WINDOW_S,
     )
     if hospital.status != "active":
         raise Forbidden("this hospital is retired", code="hospital_retired")

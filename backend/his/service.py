@@ -28,7 +28,9 @@ async def store_secret(deps, *, hospital_id: int, secret: str) -> IntakeSecret:
         row = await IntakeSecret.select_for_update().using_db(conn).get_or_none(hospital_id=hospital_id)
         encrypted = deps.pii.encrypt(secret, field=FIELD)
         if row is None:
-            row = await IntakeSecret.create(hospital_id=hospital_id, secret_enc=encrypted, issued_at=clock.now(), using_db=conn)
+            row = await IntakeSecret.create(
+                hospital_id=hospital_id, secret_enc=encrypted, issued_at=clock.now(), using_db=conn
+            )
             action, change = "intake_secret.issue", {"version": [None, row.version]}
         else:
             change = {"version": [row.version, row.version + 1]}
@@ -36,8 +38,9 @@ async def store_secret(deps, *, hospital_id: int, secret: str) -> IntakeSecret:
             await row.save(using_db=conn, update_fields=["secret_enc", "version", "issued_at"])
             action = "intake_secret.rotate"
         # the version only: never the secret
-        await actions.record(action, target=("hospital", hospital_id), hospital_id=hospital_id, change=change,
-            using_db=conn)
+        await actions.record(
+            action, target=("hospital", hospital_id), hospital_id=hospital_id, change=change, using_db=conn
+        )
     return row
 
 
@@ -50,7 +53,13 @@ async def issue_secret(*, deps, hospital_id: int) -> dict:
     secret = secrets.token_urlsafe(32)
     row = await store_secret(deps, hospital_id=hospital_id, secret=secret)
     log.info("intake secret issued hospital=%s version=%s", hospital_id, row.version)
-    return {"hospital_id": hospital_id, "hospital_code": hospital.code, "secret": secret, "version": row.version, "issued_at": iso(row.issued_at)}
+    return {
+        "hospital_id": hospital_id,
+        "hospital_code": hospital.code,
+        "secret": secret,
+        "version": row.version,
+        "issued_at": iso(row.issued_at),
+    }
 
 
 async def secret_of(deps, hospital_id: int) -> str | None:

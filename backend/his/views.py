@@ -66,15 +66,24 @@ class Ack(Input):
 @body(AdmissionPush)
 async def put_admission(request: Request, hospital_code: str, admission_no: str, body: AdmissionPush):
     view, created = await inpatient.put_admission(
-        deps=request.app.ctx.deps, hospital=request.ctx.hospital, admission_no=_admission_no(admission_no),
-        id_number=body.id_number, name=body.name, ward=body.ward, bed=body.bed, admitted_at=body.admitted_at,
-        discharged_at=body.discharged_at, deposit_fen=body.deposit_fen,
+        deps=request.app.ctx.deps,
+        hospital=request.ctx.hospital,
+        admission_no=_admission_no(admission_no),
+        id_number=body.id_number,
+        name=body.name,
+        ward=body.ward,
+        bed=body.bed,
+        admitted_at=body.admitted_at,
+        discharged_at=body.discharged_at,
+        deposit_fen=body.deposit_fen,
     )
     return json(view, status=201 if created else 200)
 
 
 @bp.put("/<hospital_code:str>/admissions/<admission_no:str>/days/<day:ymd>")
-@openapi.summary("HIS: replace one day's items of an admission (all or nothing; 422 invalid_items lists every bad item)")
+@openapi.summary(
+    "HIS: replace one day's items of an admission (all or nothing; 422 invalid_items lists every bad item)"
+)
 @hospital_system
 async def put_day(request: Request, hospital_code: str, admission_no: str, day: dt.date):
     data = json_body(request)
@@ -106,11 +115,15 @@ async def acknowledge(request: Request, hospital_code: str, body: Ack):
 @openapi.summary("HIS: give an online top-up back to the resident's original payment (it stops counting in prepaid)")
 @hospital_system
 async def refund_deposit(request: Request, hospital_code: str, deposit_id: int):
-    return json(await inpatient.refund_deposit(deps=request.app.ctx.deps, hospital=request.ctx.hospital, deposit_id=deposit_id))
+    return json(
+        await inpatient.refund_deposit(deps=request.app.ctx.deps, hospital=request.ctx.hospital, deposit_id=deposit_id)
+    )
 
 
 @bp.post("/<hospital_code:str>/schedules/import")
-@openapi.summary("HIS: push sessions (same rows and report as the console import: all or nothing, idempotent by external_id)")
+@openapi.summary(
+    "HIS: push sessions (same rows and report as the console import: all or nothing, idempotent by external_id)"
+)
 @hospital_system
 async def import_schedules(request: Request, hospital_code: str):
     from backend.actions import service as actions
@@ -119,6 +132,7 @@ async def import_schedules(request: Request, hospital_code: str):
 
     rows, lines = schedule_rows_from_request(request)
     with actions.acting_as(f"his:{request.ctx.hospital.code}"):  # the import's trail names the hospital's system
-        result = await catalog.import_schedules(deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id,
-            rows=rows, lines=lines)
+        result = await catalog.import_schedules(
+            deps=request.app.ctx.deps, hospital_id=request.ctx.hospital.id, rows=rows, lines=lines
+        )
     return json(result, status=201)

@@ -70,7 +70,9 @@ async def check_login_rate(*, deps, ip: str) -> None:
         until = (window + 1) * window_ms
         raise TooManyRequests(
             "too many log-ins from this network, try again shortly",
-            rule="wx_login_ip", until=iso_ms(until), retry_after=max(1, -(-(until - now_ms) // 1000)),
+            rule="wx_login_ip",
+            until=iso_ms(until),
+            retry_after=max(1, -(-(until - now_ms) // 1000)),
         )
 
 
@@ -81,7 +83,9 @@ async def login_with_wechat(*, deps, code: str) -> dict:
     except tokens.TokenUnavailable:
         raise Unavailable("WeChat login is unavailable, try again shortly", code="wechat_unavailable") from None
     except LoginRejected:
-        raise Unauthorized("the WeChat login code is invalid, expired or already used", code="invalid_wx_code") from None
+        raise Unauthorized(
+            "the WeChat login code is invalid, expired or already used", code="invalid_wx_code"
+        ) from None
     except LoginUnavailable:
         raise Unavailable("WeChat login is unavailable, try again shortly", code="wechat_unavailable") from None
     openid = session.get("openid")

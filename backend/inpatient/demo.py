@@ -1,6 +1,7 @@
-"""Demo inpatient data for the embedded default (dev only): an ongoing admission of 张三 (ID 11010519491231002X, the README's demo
-resident) at 武汉市中心医院, admitted three days ago, with a realistic day of charges for every
-day up to today. Re-running adds the days that are missing, so the stay goes on."""
+"""Demo inpatient data for the embedded default (dev only): an ongoing admission of 张三
+(ID 11010519491231002X, the README's demo resident) at 武汉市中心医院, admitted three days ago,
+with a realistic day of charges for every day up to today. Re-running adds the days that are
+missing, so the stay goes on."""
 
 from __future__ import annotations
 
@@ -51,7 +52,15 @@ RETURN = [("YP021", "注射用头孢呋辛钠 1.5g(退药)", "drug", "支", "-1"
 
 def _items(rows) -> list[dict]:
     return [
-        {"item_code": c, "name": n, "category": cat, "unit": u, "quantity": q, "unit_price_fen": p, "amount_fen": amount_fen(Decimal(q), p)}
+        {
+            "item_code": c,
+            "name": n,
+            "category": cat,
+            "unit": u,
+            "quantity": q,
+            "unit_price_fen": p,
+            "amount_fen": amount_fen(Decimal(q), p),
+        }
         for c, n, cat, u, q, p in rows
     ]
 
@@ -74,8 +83,14 @@ async def seed(settings) -> None:
     admission = await Admission.get_or_none(hospital_id=hospital.id, admission_no=DEMO_ADMISSION)
     if admission is None:
         await service.put_admission(
-            deps=deps, hospital=hospital, admission_no=DEMO_ADMISSION, ward="心血管内科一病区", bed="12",
-            admitted_at=local_datetime(today - timedelta(days=3), "09:30"), discharged_at=None, deposit_fen=300000,
+            deps=deps,
+            hospital=hospital,
+            admission_no=DEMO_ADMISSION,
+            ward="心血管内科一病区",
+            bed="12",
+            admitted_at=local_datetime(today - timedelta(days=3), "09:30"),
+            discharged_at=None,
+            deposit_fen=300000,
             **DEMO_PATIENT,
         )
         admission = await Admission.get(hospital_id=hospital.id, admission_no=DEMO_ADMISSION)
@@ -87,7 +102,9 @@ async def seed(settings) -> None:
     day = first
     while day <= today:
         if day not in have:
-            await service.put_day(hospital=hospital, admission_no=DEMO_ADMISSION, day=day, raw_items=day_items((day - first).days))
+            await service.put_day(
+                hospital=hospital, admission_no=DEMO_ADMISSION, day=day, raw_items=day_items((day - first).days)
+            )
             added += 1
         day += timedelta(days=1)
     log.info("demo inpatient data: admission %s, %s new days", DEMO_ADMISSION, added)

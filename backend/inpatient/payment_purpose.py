@@ -33,7 +33,9 @@ class DepositPurpose(PaymentPurpose):
     async def prepare(self, deps, *, account_id: int, subject: str) -> Order:
         deposit = None
         if subject.isdigit() and len(subject) <= 10:
-            deposit = await Deposit.get_or_none(id=int(subject), account_id=account_id).select_related("admission__hospital")
+            deposit = await Deposit.get_or_none(id=int(subject), account_id=account_id).select_related(
+                "admission__hospital"
+            )
         if deposit is None:
             raise NotFound("no such deposit", code="deposit_not_found")
         if deposit.status != DepositStatus.CREATED:
@@ -41,16 +43,23 @@ class DepositPurpose(PaymentPurpose):
         admission = deposit.admission
         service.check_ongoing(admission)
         return Order(
-            subject=str(deposit.id), amount_fen=deposit.amount_fen,
+            subject=str(deposit.id),
+            amount_fen=deposit.amount_fen,
             description=f"住院预缴金 {admission.hospital.name} 住院号{admission.admission_no}",
-            expires_at=deposit.created_at + timedelta(minutes=DEPOSIT_PAY_MINUTES), card_id=deposit.card_id,
+            expires_at=deposit.created_at + timedelta(minutes=DEPOSIT_PAY_MINUTES),
+            card_id=deposit.card_id,
         )
 
     async def on_paid(self, deps, conn, payment) -> None:
         deposit = await Deposit.get(id=int(payment.subject)).using_db(conn)
         await service.record_paid_deposit(
-            admission_id=deposit.admission_id, amount_fen=payment.paid_fen, transaction_id=payment.transaction_id,
-            out_trade_no=payment.out_trade_no, paid_at=payment.paid_at, deposit_id=deposit.id, conn=conn,
+            admission_id=deposit.admission_id,
+            amount_fen=payment.paid_fen,
+            transaction_id=payment.transaction_id,
+            out_trade_no=payment.out_trade_no,
+            paid_at=payment.paid_at,
+            deposit_id=deposit.id,
+            conn=conn,
         )
 
     async def on_refunded(self, deps, payment, refund) -> None:

@@ -198,6 +198,7 @@ def balance_fen(*, prepaid_fen: int, total_fen: int) -> int:
 
 # --- online deposit top-ups (预缴金) ------------------------------------------------------------
 
+
 class DepositStatus(StrEnum):
     CREATED = "created"  # the top-up exists, its WeChat order is not paid yet
     PAID = "paid"  # counts in prepaid_fen; on the hospital's feed until acknowledged

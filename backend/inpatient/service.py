@@ -35,40 +35,81 @@ def _local_date(when: datetime) -> date:
 
 # --- hospital systems ----------------------------------------------------------------------------
 
+
 def _his_admission_view(a: Admission) -> dict:
     return {
-        "admission_no": a.admission_no, "ward": a.ward, "bed": a.bed, "admitted_at": iso(a.admitted_at),
-        "discharged_at": iso(a.discharged_at), "deposit_fen": a.deposit_fen, "updated_at": iso(a.updated_at),
+        "admission_no": a.admission_no,
+        "ward": a.ward,
+        "bed": a.bed,
+        "admitted_at": iso(a.admitted_at),
+        "discharged_at": iso(a.discharged_at),
+        "deposit_fen": a.deposit_fen,
+        "updated_at": iso(a.updated_at),
     }
 
 
-async def put_admission(*, deps, hospital: Hospital, admission_no: str, id_number: str, name: str, ward: str, bed: str,
-                        admitted_at: datetime, discharged_at: datetime | None, deposit_fen: int) -> tuple[dict, bool]:
+async def put_admission(
+    *,
+    deps,
+    hospital: Hospital,
+    admission_no: str,
+    id_number: str,
+    name: str,
+    ward: str,
+    bed: str,
+    admitted_at: datetime,
+    discharged_at: datetime | None,
+    deposit_fen: int,
+) -> tuple[dict, bool]:
     """Create or update an admission. Returns (view, created)."""
     try:
         parsed_id = card_rules.parse_id_number(id_number, today=clock.today()).value
         name = card_rules.normalize_name(name)
     except card_rules.InvalidIdentity as exc:
-        raise BadRequest(f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]) from None
+        raise BadRequest(
+            f"{exc.field}: {exc}", code=f"invalid_{exc.field}", fields=[{"field": exc.field, "message": str(exc)}]
+        ) from None
     if discharged_at is not None and discharged_at < admitted_at:
-        raise BadRequest("discharged_at: is before admitted_at", code="invalid_admission",
-                         fields=[{"field": "discharged_at", "message": "is before admitted_at"}])
+        raise BadRequest(
+            "discharged_at: is before admitted_at",
+            code="invalid_admission",
+            fields=[{"field": "discharged_at", "message": "is before admitted_at"}],
+        )
     fields = dict(
         patient_id_hash=deps.pii.index(parsed_id, field="id_number"),
         id_enc=deps.pii.encrypt(parsed_id, field="id_number"),
         name_enc=deps.pii.encrypt(name, field="name"),
-        pii_ref=deps.pii.ref, ward=ward, bed=bed, admitted_at=admitted_at, discharged_at=discharged_at,
-        deposit_fen=deposit_fen, updated_at=clock.now(),
+        pii_ref=deps.pii.ref,
+        ward=ward,
+        bed=bed,
+        admitted_at=admitted_at,
+        discharged_at=discharged_at,
+        deposit_fen=deposit_fen,
+        updated_at=clock.now(),
     )
     async with in_transaction() as conn:
-        existing = await Admission.select_for_update().using_db(conn).get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        existing = (
+            await Admission.select_for_update()
+            .using_db(conn)
+            .get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        )
         if existing is None:
             try:
                 async with in_transaction() as inner:
-                    admission = await Admission.create(hospital_id=hospital.id, admission_no=admission_no, created_at=clock.now(), using_db=inner, **fields)
+                    admission = await Admission.create(
+                        hospital_id=hospital.id,
+                        admission_no=admission_no,
+                        created_at=clock.now(),
+                        using_db=inner,
+                        **fields,
+                    )
                 created = True
             except IntegrityError:  # the same admission pushed twice at once: the other one made it
-                existing = await Admission.select_for_update().using_db(conn).get(hospital_id=hospital.id, admission_no=admission_no)
+                existing = (
+                    await Admission.select_for_update()
+                    .using_db(conn)
+                    .get(hospital_id=hospital.id, admission_no=admission_no)
+                )
         if existing is not None:
             first_day = await BillDay.filter(admission_id=existing.id).using_db(conn).order_by("date").first()
             last_day = await BillDay.filter(admission_id=existing.id).using_db(conn).order_by("-date").first()
@@ -91,20 +132,34 @@ async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items
     if problems:
         shown, more = capped(problems)
         raise AppError(
-            f"{len(problems)} item(s) refused; nothing was written", code="invalid_items", status=422,
-            items=[p.as_dict() for p in shown], **more,
+            f"{len(problems)} item(s) refused; nothing was written",
+            code="invalid_items",
+            status=422,
+            items=[p.as_dict() for p in shown],
+            **more,
         )
     subtotal = rules.subtotal_fen(items)
     now = clock.now()
     async with in_transaction() as conn:
         # the admission row is the lock: pushes of one admission are applied one after the other
-        admission = await Admission.select_for_update().using_db(conn).get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        admission = (
+            await Admission.select_for_update()
+            .using_db(conn)
+            .get_or_none(hospital_id=hospital.id, admission_no=admission_no)
+        )
         if admission is None:
             raise NotFound("no such admission at this hospital; push the admission first", code="admission_not_found")
         _check_day(admission, day)
         bill_day = await BillDay.get_or_none(admission_id=admission.id, date=day).using_db(conn)
         if bill_day is None:
-            bill_day = await BillDay.create(admission_id=admission.id, date=day, item_count=len(items), subtotal_fen=subtotal, received_at=now, using_db=conn)
+            bill_day = await BillDay.create(
+                admission_id=admission.id,
+                date=day,
+                item_count=len(items),
+                subtotal_fen=subtotal,
+                received_at=now,
+                using_db=conn,
+            )
         else:
             await BillItem.filter(day_id=bill_day.id).using_db(conn).delete()
             bill_day.item_count, bill_day.subtotal_fen, bill_day.received_at = len(items), subtotal, now
@@ -113,8 +168,15 @@ async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items
             await BillItem.bulk_create(
                 [
                     BillItem(
-                        day_id=bill_day.id, position=i, item_code=it.item_code, name=it.name, category=it.category, unit=it.unit,
-                        quantity=it.quantity, unit_price_fen=it.unit_price_fen, amount_fen=it.amount_fen,
+                        day_id=bill_day.id,
+                        position=i,
+                        item_code=it.item_code,
+                        name=it.name,
+                        category=it.category,
+                        unit=it.unit,
+                        quantity=it.quantity,
+                        unit_price_fen=it.unit_price_fen,
+                        amount_fen=it.amount_fen,
                     )
                     for i, it in enumerate(items)
                 ],
@@ -136,8 +198,17 @@ def _check_day(admission: Admission, day: date) -> None:
 
 # --- deposits on the hospital's feed -------------------------------------------------------------
 
-async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction_id: str, out_trade_no: str | None = None,
-                              paid_at: datetime | None = None, deposit_id: int | None = None, conn=None) -> tuple[Deposit, bool]:
+
+async def record_paid_deposit(
+    *,
+    admission_id: int,
+    amount_fen: int,
+    transaction_id: str,
+    out_trade_no: str | None = None,
+    paid_at: datetime | None = None,
+    deposit_id: int | None = None,
+    conn=None,
+) -> tuple[Deposit, bool]:
     """Count a paid top-up once: (deposit, newly counted). Idempotent by the row made when the
     payment started (`deposit_id`, or its `out_trade_no`) and by WeChat's transaction_id, also
     under concurrency: the status moves to paid in one conditional UPDATE (from created, or
@@ -158,7 +229,11 @@ async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction
         if out_trade_no is not None:
             paid["out_trade_no"] = out_trade_no
         try:
-            moved = await Deposit.filter(id=started.id, status__in=DEPOSIT_MOVES.sources(DepositStatus.PAID)).using_db(conn).update(**paid)
+            moved = (
+                await Deposit.filter(id=started.id, status__in=DEPOSIT_MOVES.sources(DepositStatus.PAID))
+                .using_db(conn)
+                .update(**paid)
+            )
         except IntegrityError:  # this transaction_id already counted on another row
             moved = 0
         if moved:
@@ -169,8 +244,14 @@ async def record_paid_deposit(*, admission_id: int, amount_fen: int, transaction
         return known, False
     try:
         deposit = await Deposit.create(
-            admission_id=admission_id, amount_fen=amount_fen, status=DepositStatus.PAID, out_trade_no=out_trade_no,
-            transaction_id=transaction_id, paid_at=paid_at, created_at=clock.now(), using_db=conn,
+            admission_id=admission_id,
+            amount_fen=amount_fen,
+            status=DepositStatus.PAID,
+            out_trade_no=out_trade_no,
+            transaction_id=transaction_id,
+            paid_at=paid_at,
+            created_at=clock.now(),
+            using_db=conn,
         )
     except IntegrityError:  # the same notification, processed at the same moment elsewhere
         return await Deposit.get(transaction_id=transaction_id).using_db(conn), False
@@ -188,14 +269,27 @@ def _parse_cursor(after: str | None) -> int:
 async def deposit_feed(*, hospital: Hospital, after: str | None, limit: int = FEED_PAGE) -> dict:
     """Paid, unacknowledged top-ups of the hospital's admissions, oldest first. Poll from the start
     (no `after`) and follow next_cursor until it is null; acknowledged ones leave the feed."""
-    rows = await Deposit.filter(
-        admission__hospital_id=hospital.id, status=DepositStatus.PAID, acknowledged_at__isnull=True, id__gt=_parse_cursor(after)
-    ).order_by("id").limit(limit + 1).values("id", "admission__admission_no", "amount_fen", "paid_at", "transaction_id")
+    rows = (
+        await Deposit.filter(
+            admission__hospital_id=hospital.id,
+            status=DepositStatus.PAID,
+            acknowledged_at__isnull=True,
+            id__gt=_parse_cursor(after),
+        )
+        .order_by("id")
+        .limit(limit + 1)
+        .values("id", "admission__admission_no", "amount_fen", "paid_at", "transaction_id")
+    )
     page = rows[:limit]
     return {
         "deposits": [
-            {"deposit_id": r["id"], "admission_no": r["admission__admission_no"], "amount_fen": r["amount_fen"],
-             "paid_at": iso(r["paid_at"]), "transaction_id": r["transaction_id"]}
+            {
+                "deposit_id": r["id"],
+                "admission_no": r["admission__admission_no"],
+                "amount_fen": r["amount_fen"],
+                "paid_at": iso(r["paid_at"]),
+                "transaction_id": r["transaction_id"],
+            }
             for r in page
         ],
         "next_cursor": str(page[-1]["id"]) if len(rows) > limit else None,
@@ -207,13 +301,20 @@ async def acknowledge_deposits(*, hospital: Hospital, deposit_ids: list[int]) ->
     paid deposits are listed back as unknown and left alone."""
     wanted = sorted(set(deposit_ids))
     own = set(
-        await Deposit.filter(id__in=wanted, admission__hospital_id=hospital.id, status=DepositStatus.PAID).values_list("id", flat=True)
+        await Deposit.filter(id__in=wanted, admission__hospital_id=hospital.id, status=DepositStatus.PAID).values_list(
+            "id", flat=True
+        )
     )
-    newly = await Deposit.filter(id__in=sorted(own), acknowledged_at__isnull=True).update(acknowledged_at=clock.now()) if own else 0
+    newly = (
+        await Deposit.filter(id__in=sorted(own), acknowledged_at__isnull=True).update(acknowledged_at=clock.now())
+        if own
+        else 0
+    )
     return {"acknowledged": sorted(own), "newly_acknowledged": newly, "unknown": [i for i in wanted if i not in own]}
 
 
 # --- residents -----------------------------------------------------------------------------------
+
 
 def _no_bill() -> NotFound:
     # One body for a card that is not the caller's and for an admission that does not exist.
@@ -223,26 +324,50 @@ def _no_bill() -> NotFound:
 async def _totals(admission_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     if not admission_ids:
         return {}, {}
-    billed = await BillDay.filter(admission_id__in=admission_ids).annotate(total=Sum("subtotal_fen")).group_by("admission_id").values("admission_id", "total")
-    paid = await Deposit.filter(admission_id__in=admission_ids, status=DepositStatus.PAID).annotate(total=Sum("amount_fen")).group_by("admission_id").values("admission_id", "total")
-    return ({r["admission_id"]: int(r["total"] or 0) for r in billed}, {r["admission_id"]: int(r["total"] or 0) for r in paid})
+    billed = (
+        await BillDay.filter(admission_id__in=admission_ids)
+        .annotate(total=Sum("subtotal_fen"))
+        .group_by("admission_id")
+        .values("admission_id", "total")
+    )
+    paid = (
+        await Deposit.filter(admission_id__in=admission_ids, status=DepositStatus.PAID)
+        .annotate(total=Sum("amount_fen"))
+        .group_by("admission_id")
+        .values("admission_id", "total")
+    )
+    return (
+        {r["admission_id"]: int(r["total"] or 0) for r in billed},
+        {r["admission_id"]: int(r["total"] or 0) for r in paid},
+    )
 
 
 def _resident_admission_view(deps, a: Admission, *, total: int, online: int) -> dict:
     prepaid = a.deposit_fen + online
     return {
-        "hospital_id": a.hospital_id, "hospital_name": a.hospital.name, "admission_no": a.admission_no, "ward": a.ward,
-        "bed": a.bed, "admitted_at": iso(a.admitted_at), "discharged_at": iso(a.discharged_at),
-        "discharged": a.discharged_at is not None, "total_fen": total, "prepaid_fen": prepaid,
+        "hospital_id": a.hospital_id,
+        "hospital_name": a.hospital.name,
+        "admission_no": a.admission_no,
+        "ward": a.ward,
+        "bed": a.bed,
+        "admitted_at": iso(a.admitted_at),
+        "discharged_at": iso(a.discharged_at),
+        "discharged": a.discharged_at is not None,
+        "total_fen": total,
+        "prepaid_fen": prepaid,
         "balance_fen": rules.balance_fen(prepaid_fen=prepaid, total_fen=total),
     }
 
 
 async def list_admissions(*, deps, account_id: int, card_id: str) -> list[dict]:
     card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
-    admissions = await Admission.filter(patient_id_hash=card.id_hash).select_related("hospital").order_by("-admitted_at", "-id")
+    admissions = (
+        await Admission.filter(patient_id_hash=card.id_hash).select_related("hospital").order_by("-admitted_at", "-id")
+    )
     billed, online = await _totals([a.id for a in admissions])
-    return [_resident_admission_view(deps, a, total=billed.get(a.id, 0), online=online.get(a.id, 0)) for a in admissions]
+    return [
+        _resident_admission_view(deps, a, total=billed.get(a.id, 0), online=online.get(a.id, 0)) for a in admissions
+    ]
 
 
 async def _resident_admission(*, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> Admission:
@@ -266,15 +391,22 @@ def _categories(amounts: dict[str, int]) -> list[dict]:
     return [{"category": c, "subtotal_fen": amounts[c]} for c in rules.CATEGORIES if c in amounts]
 
 
-async def _bill_view(deps, admission: Admission, days: list[dict], totals_by_category: dict[str, int], total: int) -> dict:
+async def _bill_view(
+    deps, admission: Admission, days: list[dict], totals_by_category: dict[str, int], total: int
+) -> dict:
     paid = await Deposit.filter(admission_id=admission.id, status=DepositStatus.PAID).order_by("paid_at", "id")
     online = sum(p.amount_fen for p in paid)
     prepaid = admission.deposit_fen + online
     return {
         "admission": {
-            "hospital_id": admission.hospital_id, "hospital_name": admission.hospital.name, "admission_no": admission.admission_no,
-            "ward": admission.ward, "bed": admission.bed, "admitted_at": iso(admission.admitted_at),
-            "discharged_at": iso(admission.discharged_at), "discharged": admission.discharged_at is not None,
+            "hospital_id": admission.hospital_id,
+            "hospital_name": admission.hospital.name,
+            "admission_no": admission.admission_no,
+            "ward": admission.ward,
+            "bed": admission.bed,
+            "admitted_at": iso(admission.admitted_at),
+            "discharged_at": iso(admission.discharged_at),
+            "discharged": admission.discharged_at is not None,
             "name_masked": mask_name(deps.pii.decrypt(admission.name_enc, field="name")),
         },
         "days": days,
@@ -298,10 +430,16 @@ ITEM_FIELDS = ("item_code", "name", "category", "unit", "quantity", "unit_price_
 async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str) -> dict:
     """The whole bill, every day with every item (the original contract; heavy for a long stay:
     get_bill_summary and get_bill_day are its light form)."""
-    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    admission = await _resident_admission(
+        account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no
+    )
     days = await BillDay.filter(admission_id=admission.id).order_by("date")
     items_by_day: dict[int, list[dict]] = defaultdict(list)
-    rows = await BillItem.filter(day__admission_id=admission.id).order_by("day_id", "position").values("day_id", *ITEM_FIELDS)
+    rows = (
+        await BillItem.filter(day__admission_id=admission.id)
+        .order_by("day_id", "position")
+        .values("day_id", *ITEM_FIELDS)
+    )
     for r in rows:
         items_by_day[r.pop("day_id")].append(r)
     day_views, totals_by_category = [], defaultdict(int)
@@ -312,7 +450,14 @@ async def get_bill(*, deps, account_id: int, hospital_id: int, card_id: str, adm
             _item_view(item)
             by_category[item["category"]] += item["amount_fen"]
             totals_by_category[item["category"]] += item["amount_fen"]
-        day_views.append({"date": d.date.isoformat(), "items": items, "subtotal_fen": d.subtotal_fen, "categories": _categories(by_category)})
+        day_views.append(
+            {
+                "date": d.date.isoformat(),
+                "items": items,
+                "subtotal_fen": d.subtotal_fen,
+                "categories": _categories(by_category),
+            }
+        )
     return await _bill_view(deps, admission, day_views, totals_by_category, sum(d.subtotal_fen for d in days))
 
 
@@ -320,17 +465,28 @@ async def get_bill_summary(*, deps, account_id: int, hospital_id: int, card_id: 
     """The bill without its items: each day's date, item count, subtotal and category subtotals
     (summed by the database), with the same totals, prepaid and balance as the whole bill. A
     two-month stay is a few kilobytes; a day's items come from get_bill_day when opened."""
-    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    admission = await _resident_admission(
+        account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no
+    )
     days = await BillDay.filter(admission_id=admission.id).order_by("date")
-    sums = await BillItem.filter(day__admission_id=admission.id).annotate(total=Sum("amount_fen")).group_by(
-        "day_id", "category").values("day_id", "category", "total")
+    sums = (
+        await BillItem.filter(day__admission_id=admission.id)
+        .annotate(total=Sum("amount_fen"))
+        .group_by("day_id", "category")
+        .values("day_id", "category", "total")
+    )
     by_day: dict[int, dict[str, int]] = defaultdict(dict)
     totals_by_category: dict[str, int] = defaultdict(int)
     for r in sums:
         by_day[r["day_id"]][r["category"]] = int(r["total"] or 0)
         totals_by_category[r["category"]] += int(r["total"] or 0)
     day_views = [
-        {"date": d.date.isoformat(), "item_count": d.item_count, "subtotal_fen": d.subtotal_fen, "categories": _categories(by_day[d.id])}
+        {
+            "date": d.date.isoformat(),
+            "item_count": d.item_count,
+            "subtotal_fen": d.subtotal_fen,
+            "categories": _categories(by_day[d.id]),
+        }
         for d in days
     ]
     return await _bill_view(deps, admission, day_views, totals_by_category, sum(d.subtotal_fen for d in days))
@@ -340,75 +496,132 @@ DAY_PAGE = 200
 MAX_DAY_PAGE = 500
 
 
-async def get_bill_day(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, day: date,
-                       offset: int = 0, limit: int = DAY_PAGE) -> dict:
+async def get_bill_day(
+    *,
+    deps,
+    account_id: int,
+    hospital_id: int,
+    card_id: str,
+    admission_no: str,
+    day: date,
+    offset: int = 0,
+    limit: int = DAY_PAGE,
+) -> dict:
     """One day's items, a page at a time in the hospital's order: {date, item_count, subtotal_fen,
     categories, items, offset, next_offset} (next_offset null on the last page). A day the
     hospital has not pushed is the same 404 as a bill that is not the caller's."""
-    admission = await _resident_admission(account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no)
+    admission = await _resident_admission(
+        account_id=account_id, hospital_id=hospital_id, card_id=card_id, admission_no=admission_no
+    )
     bill_day = await BillDay.get_or_none(admission_id=admission.id, date=day)
     if bill_day is None:
         raise NotFound("no such day in this bill", code="bill_day_not_found")
-    sums = await BillItem.filter(day_id=bill_day.id).annotate(total=Sum("amount_fen")).group_by("category").values("category", "total")
-    rows = await BillItem.filter(day_id=bill_day.id).order_by("position").offset(offset).limit(limit).values(*ITEM_FIELDS)
+    sums = (
+        await BillItem.filter(day_id=bill_day.id)
+        .annotate(total=Sum("amount_fen"))
+        .group_by("category")
+        .values("category", "total")
+    )
+    rows = (
+        await BillItem.filter(day_id=bill_day.id).order_by("position").offset(offset).limit(limit).values(*ITEM_FIELDS)
+    )
     following = offset + len(rows)
     return {
-        "date": bill_day.date.isoformat(), "item_count": bill_day.item_count, "subtotal_fen": bill_day.subtotal_fen,
+        "date": bill_day.date.isoformat(),
+        "item_count": bill_day.item_count,
+        "subtotal_fen": bill_day.subtotal_fen,
         "categories": _categories({r["category"]: int(r["total"] or 0) for r in sums}),
-        "items": [_item_view(r) for r in rows], "offset": offset, "limit": limit,
+        "items": [_item_view(r) for r in rows],
+        "offset": offset,
+        "limit": limit,
         "next_offset": following if following < bill_day.item_count else None,
     }
 
 
 # --- online top-ups (预缴金缴纳), paid through payments as the purpose "deposit" ------------------
 
+
 def check_ongoing(admission: Admission) -> None:
     """Top-ups are taken only while the patient is in hospital; after discharge the hospital
     settles the account at its own desk."""
     if admission.discharged_at is not None:
-        raise Conflict("the patient has been discharged; settle at the hospital", code="admission_discharged",
-                       discharged_at=iso(admission.discharged_at))
+        raise Conflict(
+            "the patient has been discharged; settle at the hospital",
+            code="admission_discharged",
+            discharged_at=iso(admission.discharged_at),
+        )
 
 
 def _deposit_view(deposit: Deposit) -> dict:
-    return {"deposit_id": deposit.id, "amount_fen": deposit.amount_fen, "status": deposit.status, "out_trade_no": deposit.out_trade_no,
-            "paid_at": iso(deposit.paid_at), "refund_reason": deposit.refund_reason, "refunded_at": iso(deposit.refunded_at)}
+    return {
+        "deposit_id": deposit.id,
+        "amount_fen": deposit.amount_fen,
+        "status": deposit.status,
+        "out_trade_no": deposit.out_trade_no,
+        "paid_at": iso(deposit.paid_at),
+        "refund_reason": deposit.refund_reason,
+        "refunded_at": iso(deposit.refunded_at),
+    }
 
 
-async def create_deposit(*, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, amount_fen: int) -> dict:
+async def create_deposit(
+    *, deps, account_id: int, hospital_id: int, card_id: str, admission_no: str, amount_fen: int
+) -> dict:
     """A top-up of an ongoing admission of the caller's own or a linked member's card, and its
     WeChat Pay order. Someone else's card and a wrong admission get the bill's 404."""
     problem = rules.check_deposit_amount(amount_fen, max_fen=deps.settings.payments.deposit_max_fen)
     if problem is not None:
-        raise BadRequest(f"amount_fen: {problem}", code="invalid_amount", max_fen=deps.settings.payments.deposit_max_fen,
-                         fields=[{"field": "amount_fen", "message": problem}])
+        raise BadRequest(
+            f"amount_fen: {problem}",
+            code="invalid_amount",
+            max_fen=deps.settings.payments.deposit_max_fen,
+            fields=[{"field": "amount_fen", "message": problem}],
+        )
     if not card_rules.is_card_id(card_id):
         raise _no_bill()
     try:
         card, _, _ = await cards.card_for_account(account_id=account_id, card_id=card_id)
     except NotFound:
         raise _no_bill() from None
-    admission = await Admission.get_or_none(hospital_id=hospital_id, admission_no=admission_no, patient_id_hash=card.id_hash)
+    admission = await Admission.get_or_none(
+        hospital_id=hospital_id, admission_no=admission_no, patient_id_hash=card.id_hash
+    )
     if admission is None:
         raise _no_bill()
     check_ongoing(admission)
-    deposit = await Deposit.create(admission_id=admission.id, account_id=account_id, card_id=card.id, amount_fen=amount_fen,
-                                   status=DepositStatus.CREATED, created_at=clock.now())
+    deposit = await Deposit.create(
+        admission_id=admission.id,
+        account_id=account_id,
+        card_id=card.id,
+        amount_fen=amount_fen,
+        status=DepositStatus.CREATED,
+        created_at=clock.now(),
+    )
     try:
-        started = await payments.start_payment(deps=deps, purpose="deposit", account_id=account_id, subject=str(deposit.id))
+        started = await payments.start_payment(
+            deps=deps, purpose="deposit", account_id=account_id, subject=str(deposit.id)
+        )
     except Exception:
         # no order came of it (WeChat Pay unavailable, say): the top-up is closed, not left open
         await Deposit.filter(id=deposit.id, status=DepositStatus.CREATED).update(status=DepositStatus.CLOSED)
         raise
     await Deposit.filter(id=deposit.id, out_trade_no__isnull=True).update(out_trade_no=started["out_trade_no"])
     log.info("deposit %s started admission=%s amount=%s", deposit.id, admission.id, amount_fen)
-    return {"deposit_id": deposit.id, "out_trade_no": started["out_trade_no"], "pay_params": started["pay_params"],
-            "amount_fen": amount_fen, "expires_at": started["expires_at"], "status": DepositStatus.CREATED.value}
+    return {
+        "deposit_id": deposit.id,
+        "out_trade_no": started["out_trade_no"],
+        "pay_params": started["pay_params"],
+        "amount_fen": amount_fen,
+        "expires_at": started["expires_at"],
+        "status": DepositStatus.CREATED.value,
+    }
 
 
 async def deposit_closed(*, deposit_id: int) -> None:
     """Its order expired or was closed unpaid."""
-    await Deposit.filter(id=deposit_id, status__in=DEPOSIT_MOVES.sources(DepositStatus.CLOSED)).update(status=DepositStatus.CLOSED)
+    await Deposit.filter(id=deposit_id, status__in=DEPOSIT_MOVES.sources(DepositStatus.CLOSED)).update(
+        status=DepositStatus.CLOSED
+    )
 
 
 async def deposit_refunded(*, deposit_id: int, refunded_at: datetime | None) -> None:
@@ -432,11 +645,17 @@ async def refund_deposit(*, deps, hospital: Hospital, deposit_id: int, reason: s
                 deposit = None
         if deposit is None:
             raise NotFound("no such deposit at this hospital", code="deposit_not_found")
-        DEPOSIT_MOVES.check(deposit.status, DepositStatus.REFUNDING, code="deposit_not_refundable",
-                            message=f"a top-up that is {deposit.status} cannot be refunded")
+        DEPOSIT_MOVES.check(
+            deposit.status,
+            DepositStatus.REFUNDING,
+            code="deposit_not_refundable",
+            message=f"a top-up that is {deposit.status} cannot be refunded",
+        )
         refund = await payments.refund_paid(conn, purpose="deposit", subject=str(deposit.id), reason=reason)
         if refund is None:  # recorded without an online payment of ours: nothing to give back here
-            raise Conflict("this top-up has no online payment to refund", code="deposit_not_refundable", status_now=deposit.status)
+            raise Conflict(
+                "this top-up has no online payment to refund", code="deposit_not_refundable", status_now=deposit.status
+            )
         deposit.status, deposit.refund_reason = DepositStatus.REFUNDING, reason
         await deposit.save(using_db=conn, update_fields=["status", "refund_reason"])
     log.info("deposit %s refund requested hospital=%s reason=%s", deposit.id, hospital.id, reason)

@@ -31,7 +31,11 @@ class BillQuery(BaseModel):
 @resident
 @query(AdmissionsQuery)
 async def list_admissions(request: Request, query: AdmissionsQuery):
-    return json(await service.list_admissions(deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=query.card_id))
+    return json(
+        await service.list_admissions(
+            deps=request.app.ctx.deps, account_id=request.ctx.account_id, card_id=query.card_id
+        )
+    )
 
 
 @bp.get("/bills")
@@ -39,23 +43,35 @@ async def list_admissions(request: Request, query: AdmissionsQuery):
 @resident
 @query(BillQuery)
 async def get_bill(request: Request, query: BillQuery):
-    return json(await service.get_bill(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
-        card_id=query.card_id, admission_no=query.admission_no,
-    ))
+    return json(
+        await service.get_bill(
+            deps=request.app.ctx.deps,
+            account_id=request.ctx.account_id,
+            hospital_id=query.hospital_id,
+            card_id=query.card_id,
+            admission_no=query.admission_no,
+        )
+    )
 
 
 @bp.get("/bills/summary")
-@openapi.summary("The bill of one admission without its items, light for a long stay: days with item counts, "
-                 "subtotals and category subtotals; total, prepaid, balance")
+@openapi.summary(
+    "The bill of one admission without its items, light for a long stay: days with item counts, "
+    "subtotals and category subtotals; total, prepaid, balance"
+)
 @refuses({NotFound: ("admission_not_found",)})
 @resident
 @query(BillQuery)
 async def get_bill_summary(request: Request, query: BillQuery):
-    return json(await service.get_bill_summary(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
-        card_id=query.card_id, admission_no=query.admission_no,
-    ))
+    return json(
+        await service.get_bill_summary(
+            deps=request.app.ctx.deps,
+            account_id=request.ctx.account_id,
+            hospital_id=query.hospital_id,
+            card_id=query.card_id,
+            admission_no=query.admission_no,
+        )
+    )
 
 
 class BillDayQuery(BillQuery):
@@ -69,17 +85,31 @@ class BillDayQuery(BillQuery):
 @resident
 @query(BillDayQuery)
 async def get_bill_day(request: Request, day: dt.date, query: BillDayQuery):
-    return json(await service.get_bill_day(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=query.hospital_id,
-        card_id=query.card_id, admission_no=query.admission_no, day=day, offset=query.offset, limit=query.limit,
-    ))
+    return json(
+        await service.get_bill_day(
+            deps=request.app.ctx.deps,
+            account_id=request.ctx.account_id,
+            hospital_id=query.hospital_id,
+            card_id=query.card_id,
+            admission_no=query.admission_no,
+            day=day,
+            offset=query.offset,
+            limit=query.limit,
+        )
+    )
 
 
 class DepositStart(Input):
     hospital_id: int = Field(ge=1, le=2**31 - 1)
     card_id: str = Field(min_length=1, max_length=64)
     admission_no: str = Field(pattern=ADMISSION_NO)
-    amount_fen: int = Field(strict=True, ge=-(2**63), le=2**63 - 1, description="positive, at most DEPOSIT_MAX_FEN (default 5,000,000 fen); checked by the service so the refusal names the limit")
+    amount_fen: int = Field(
+        strict=True,
+        ge=-(2**63),
+        le=2**63 - 1,
+        description="positive, at most DEPOSIT_MAX_FEN (default 5,000,000 fen); checked by the service so the "
+        "refusal names the limit",
+    )
 
 
 @bp.post("/deposits")
@@ -88,7 +118,11 @@ class DepositStart(Input):
 @body(DepositStart)
 async def create_deposit(request: Request, body: DepositStart):
     started = await service.create_deposit(
-        deps=request.app.ctx.deps, account_id=request.ctx.account_id, hospital_id=body.hospital_id, card_id=body.card_id,
-        admission_no=body.admission_no, amount_fen=body.amount_fen,
+        deps=request.app.ctx.deps,
+        account_id=request.ctx.account_id,
+        hospital_id=body.hospital_id,
+        card_id=body.card_id,
+        admission_no=body.admission_no,
+        amount_fen=body.amount_fen,
     )
     return json(started, status=201)

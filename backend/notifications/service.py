@@ -46,8 +46,14 @@ TEMPLATES = {
 }
 
 RELATION_LABELS = {
-    "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹", "grandparent": "祖父母",
-    "grandchild": "孙子女", "relative": "亲属", "other": "其他",
+    "spouse": "配偶",
+    "child": "子女",
+    "parent": "父母",
+    "sibling": "兄弟姐妹",
+    "grandparent": "祖父母",
+    "grandchild": "孙子女",
+    "relative": "亲属",
+    "other": "其他",
 }
 
 
@@ -63,7 +69,9 @@ async def enqueue(conn, *, account_id: int, kind: str, payload: dict) -> Notific
 def _send(deps, *, openid: str, kind: str, payload: dict, access_token: str | None = None) -> None:
     template = TEMPLATES[kind]
     client = deps.wechat.client(access_token=access_token)
-    client.wxa.send_subscribe_message(openid, template["template_id"], template["fields"](payload), page=template["page"])
+    client.wxa.send_subscribe_message(
+        openid, template["template_id"], template["fields"](payload), page=template["page"]
+    )
 
 
 async def dispatch(deps, *, limit: int = 100) -> int:
@@ -75,20 +83,26 @@ async def dispatch(deps, *, limit: int = 100) -> int:
         claim = deps.keys("notification", "claim", note.id)
         if not await deps.redis.set(claim, 1, nx=True, ex=CLAIM_TTL_S):
             continue
-        claimed = await Notification.filter(id=note.id, status="pending", attempts=note.attempts).update(attempts=note.attempts + 1)
+        claimed = await Notification.filter(id=note.id, status="pending", attempts=note.attempts).update(
+            attempts=note.attempts + 1
+        )
         if not claimed:
             continue
         token = None
         try:
             token = await tokens.for_deps(deps).current()
-            await asyncio.to_thread(_send, deps, openid=note.account.openid, kind=note.kind, payload=note.payload, access_token=token)
+            await asyncio.to_thread(
+                _send, deps, openid=note.account.openid, kind=note.kind, payload=note.payload, access_token=token
+            )
         except Exception as exc:  # WeChat refused or unreachable: retry a few times, then give up loudly
             if token and getattr(exc, "errcode", None) in tokens.STALE_TOKEN_ERRCODES:
                 await tokens.for_deps(deps).invalidate(token)
             failed = note.attempts + 1 >= MAX_ATTEMPTS
             metrics.NOTIFICATIONS.labels("failed" if failed else "retry").inc()
             await deps.redis.delete(claim)
-            await Notification.filter(id=note.id).update(status="failed" if failed else "pending", last_error=f"{type(exc).__name__}: {exc}"[:128])
+            await Notification.filter(id=note.id).update(
+                status="failed" if failed else "pending", last_error=f"{type(exc).__name__}: {exc}"[:128]
+            )
             log.warning("notification %s not sent: %s", note.id, type(exc).__name__)
             continue
         await Notification.filter(id=note.id).update(status="sent", sent_at=clock.now())
@@ -99,4 +113,7 @@ async def dispatch(deps, *, limit: int = 100) -> int:
 
 async def list_for_account(*, account_id: int, limit: int = 50) -> list[dict]:
     notes = await Notification.filter(account_id=account_id).order_by("-id").limit(limit)
-    return [{"id": n.id, "kind": n.kind, "payload": n.payload, "status": n.status, "created_at": iso(n.created_at)} for n in notes]
+    return [
+        {"id": n.id, "kind": n.kind, "payload": n.payload, "status": n.status, "created_at": iso(n.created_at)}
+        for n in notes
+    ]

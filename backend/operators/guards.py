@@ -27,7 +27,11 @@ async def authenticate(request: Request) -> rules.Principal:
     token = token.strip() if scheme.lower() == "bearer" else ""
     if not token or len(token) > 256:
         raise Unauthorized("operator credentials required", code="unauthorized")
-    if settings.dev_helpers and settings.app.dev_admin_token and hmac.compare_digest(token.encode(), settings.app.dev_admin_token.encode()):
+    if (
+        settings.dev_helpers
+        and settings.app.dev_admin_token
+        and hmac.compare_digest(token.encode(), settings.app.dev_admin_token.encode())
+    ):
         return rules.DEV_PLATFORM
     principal = await service.principal_for_token(token)
     if principal is None:

@@ -29,7 +29,9 @@ class KdfGate:
     async def run(self, fn: Callable[..., T], *args) -> T:
         if self.admitted >= self.concurrency + self.queue:
             raise Unavailable(
-                "too many log-ins are being checked right now; try again shortly", code="busy", retry_after=RETRY_AFTER_S
+                "too many log-ins are being checked right now; try again shortly",
+                code="busy",
+                retry_after=RETRY_AFTER_S,
             )
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.concurrency)

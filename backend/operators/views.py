@@ -24,12 +24,17 @@ class OperatorQuery(BaseModel):
 
 
 @bp.post("/login")
-@openapi.summary("Operator log-in -> bearer token for /admin (429 limit_exceeded with retry_after after too many "
-                 "failures per username or per address; 503 busy when too many log-ins are checked at once)")
+@openapi.summary(
+    "Operator log-in -> bearer token for /admin (429 limit_exceeded with retry_after after too many "
+    "failures per username or per address; 503 busy when too many log-ins are checked at once)"
+)
 @body(Login)
 async def login(request: Request, body: Login):
-    return json(await service.login(deps=request.app.ctx.deps, username=body.username, password=body.password,
-        ip=client_ip(request)))
+    return json(
+        await service.login(
+            deps=request.app.ctx.deps, username=body.username, password=body.password, ip=client_ip(request)
+        )
+    )
 
 
 @bp.post("/logout")
@@ -62,4 +67,3 @@ async def list_operators(request: Request, query: OperatorQuery):
 @platform_operator
 async def retire_operator(request: Request, operator_id: int):
     return json(await service.retire_operator(operator_id=operator_id))
-

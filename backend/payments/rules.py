@@ -43,7 +43,12 @@ class RefundStatus(StrEnum):
 REFUND_MOVES = Transitions(
     "refund",
     {
-        RefundStatus.PENDING: {RefundStatus.PROCESSING, RefundStatus.SUCCESS, RefundStatus.CLOSED, RefundStatus.ABNORMAL},
+        RefundStatus.PENDING: {
+            RefundStatus.PROCESSING,
+            RefundStatus.SUCCESS,
+            RefundStatus.CLOSED,
+            RefundStatus.ABNORMAL,
+        },
         RefundStatus.PROCESSING: {RefundStatus.SUCCESS, RefundStatus.CLOSED, RefundStatus.ABNORMAL},
         RefundStatus.SUCCESS: set(),
         RefundStatus.CLOSED: set(),
@@ -53,7 +58,11 @@ REFUND_MOVES = Transitions(
 
 OPEN_REFUND = (RefundStatus.PENDING, RefundStatus.PROCESSING)
 # WeChat's final refund states and ours
-WECHAT_FINAL_REFUND = {"SUCCESS": RefundStatus.SUCCESS, "CLOSED": RefundStatus.CLOSED, "ABNORMAL": RefundStatus.ABNORMAL}
+WECHAT_FINAL_REFUND = {
+    "SUCCESS": RefundStatus.SUCCESS,
+    "CLOSED": RefundStatus.CLOSED,
+    "ABNORMAL": RefundStatus.ABNORMAL,
+}
 
 
 def new_out_trade_no(now: datetime) -> str:

@@ -48,6 +48,7 @@ def payment_view(deps, payment: Payment) -> dict:
 
 # --- paying ------------------------------------------------------------------------------------
 
+
 async def start_payment(*, deps, purpose: str, account_id: int, subject: str) -> dict:
     """Create (or re-issue) the WeChat Pay order of `subject`; returns wx.requestPayment params.
     The purpose validates the subject and says what to charge."""
@@ -60,26 +61,42 @@ async def start_payment(*, deps, purpose: str, account_id: int, subject: str) ->
     if payment is None:
         try:
             payment = await Payment.create(
-                out_trade_no=rules.new_out_trade_no(now), purpose=purpose, subject=order.subject, account_id=account_id,
-                card_id=order.card_id, amount_fen=order.amount_fen, hold_expires_at=order.expires_at, created_at=now,
+                out_trade_no=rules.new_out_trade_no(now),
+                purpose=purpose,
+                subject=order.subject,
+                account_id=account_id,
+                card_id=order.card_id,
+                amount_fen=order.amount_fen,
+                hold_expires_at=order.expires_at,
+                created_at=now,
                 **order.extra,
             )
         except IntegrityError:  # the same subject paid from two taps at once
             payment = await Payment.get(purpose=purpose, subject=order.subject)
     if payment.status != PaymentStatus.CREATED:
         raise Conflict(f"this payment is {payment.status}", code="already_paid", payment=payment_view(deps, payment))
-    result = {"out_trade_no": payment.out_trade_no, "amount_fen": payment.amount_fen, "expires_at": iso(payment.hold_expires_at)}
+    result = {
+        "out_trade_no": payment.out_trade_no,
+        "amount_fen": payment.amount_fen,
+        "expires_at": iso(payment.hold_expires_at),
+    }
     if payment.amount_fen == 0:
         # Nothing to pay (a free session): the purpose takes it at once.
-        outcome = await settle_paid(deps, out_trade_no=payment.out_trade_no, transaction_id=None, paid_fen=0, paid_at=now)
+        outcome = await settle_paid(
+            deps, out_trade_no=payment.out_trade_no, transaction_id=None, paid_fen=0, paid_at=now
+        )
         payment = await Payment.get(id=payment.id)
         return {**result, "pay_params": None, "outcome": outcome, **payment_view(deps, payment)}
 
     account = await Account.get(id=account_id)
     try:
         params = await deps.pay.create_order(
-            out_trade_no=payment.out_trade_no, description=order.description[:127], amount_fen=payment.amount_fen,
-            openid=account.openid, time_expire=payment.hold_expires_at, attach=order.subject,
+            out_trade_no=payment.out_trade_no,
+            description=order.description[:127],
+            amount_fen=payment.amount_fen,
+            openid=account.openid,
+            time_expire=payment.hold_expires_at,
+            attach=order.subject,
         )
     except PayError as exc:
         log.warning("create_order failed for %s: %s", payment.out_trade_no, exc)
@@ -99,7 +116,10 @@ async def handle_notification(*, deps, headers, body: bytes) -> str:
     if note.event_type != "TRANSACTION.SUCCESS" or note.trade_state != "SUCCESS":
         return "ignored"
     return await settle_paid(
-        deps, out_trade_no=note.out_trade_no, transaction_id=note.transaction_id, paid_fen=note.amount_fen,
+        deps,
+        out_trade_no=note.out_trade_no,
+        transaction_id=note.transaction_id,
+        paid_fen=note.amount_fen,
         paid_at=note.success_time or clock.now(),
     )
 
@@ -160,7 +180,9 @@ async def payment_status(*, deps, account_id: int, out_trade_no: str) -> dict:
 
 async def close_open_orders(deps, *, purpose: str, subjects: list[str]) -> int:
     """Close the unpaid WeChat orders of subjects that can no longer be paid for."""
-    open_orders = await Payment.filter(purpose=purpose, subject__in=subjects, status=PaymentStatus.CREATED) if subjects else []
+    open_orders = (
+        await Payment.filter(purpose=purpose, subject__in=subjects, status=PaymentStatus.CREATED) if subjects else []
+    )
     closed = 0
     for payment in open_orders:
         try:
@@ -192,7 +214,9 @@ async def close_account_orders_for_card(deps, *, account_id: int, card_pk: int) 
 
 
 async def _close(deps, payment: Payment, *, note: str) -> bool:
-    if not await Payment.filter(id=payment.id, status=PaymentStatus.CREATED).update(status=PaymentStatus.CLOSED, note=note):
+    if not await Payment.filter(id=payment.id, status=PaymentStatus.CREATED).update(
+        status=PaymentStatus.CLOSED, note=note
+    ):
         return False
     await deps.purposes[payment.purpose].on_closed(deps, payment)
     return True
@@ -208,8 +232,11 @@ async def reconcile_payments(deps) -> dict:
             state = await deps.pay.query_order(out_trade_no=payment.out_trade_no)
             if state.trade_state == "SUCCESS":
                 await settle_paid(
-                    deps, out_trade_no=payment.out_trade_no, transaction_id=state.transaction_id,
-                    paid_fen=state.amount_fen or 0, paid_at=state.success_time or clock.now(),
+                    deps,
+                    out_trade_no=payment.out_trade_no,
+                    transaction_id=state.transaction_id,
+                    paid_fen=state.amount_fen or 0,
+                    paid_at=state.success_time or clock.now(),
                 )
                 settled += 1
                 continue
@@ -226,12 +253,18 @@ async def reconcile_payments(deps) -> dict:
 
 # --- refunds -----------------------------------------------------------------------------------
 
+
 async def _new_refund(conn, payment: Payment, *, amount_fen: int, reason: str) -> Refund:
     seq = await Refund.filter(payment_id=payment.id).using_db(conn).count() + 1
     now = clock.now()
     return await Refund.create(
-        out_refund_no=rules.new_out_refund_no(payment.out_trade_no, seq), payment_id=payment.id,
-        amount_fen=amount_fen, reason=reason, next_poll_at=now, created_at=now, using_db=conn,
+        out_refund_no=rules.new_out_refund_no(payment.out_trade_no, seq),
+        payment_id=payment.id,
+        amount_fen=amount_fen,
+        reason=reason,
+        next_poll_at=now,
+        created_at=now,
+        using_db=conn,
     )
 
 
@@ -266,8 +299,11 @@ async def advance_refund(deps, *, refund_id: int) -> str:
     try:
         if refund.status == RefundStatus.PENDING:
             state = await deps.pay.refund(
-                out_trade_no=payment.out_trade_no, out_refund_no=refund.out_refund_no, amount_fen=refund.amount_fen,
-                total_fen=payment.amount_fen, reason=handler.refund_text(refund.reason),  # the order's total
+                out_trade_no=payment.out_trade_no,
+                out_refund_no=refund.out_refund_no,
+                amount_fen=refund.amount_fen,
+                total_fen=payment.amount_fen,
+                reason=handler.refund_text(refund.reason),  # the order's total
             )
         else:
             state = await deps.pay.query_refund(out_refund_no=refund.out_refund_no)
@@ -286,7 +322,9 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         rules.REFUND_MOVES.check(refund.status, status)
     await Refund.filter(id=refund.id, status=refund.status).update(**updates)
     if status == RefundStatus.SUCCESS:
-        if await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(status=PaymentStatus.REFUNDED):
+        if await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
+            status=PaymentStatus.REFUNDED
+        ):
             await handler.on_refunded(deps, payment, refund)
     elif status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         log.error("refund %s ended %s: needs an operator", refund.out_refund_no, status)
@@ -294,7 +332,9 @@ async def advance_refund(deps, *, refund_id: int) -> str:
 
 
 async def poll_refunds(deps, *, limit: int = 100) -> int:
-    due = await Refund.filter(status__in=OPEN_REFUND, next_poll_at__lte=clock.now()).order_by("next_poll_at").limit(limit)
+    due = (
+        await Refund.filter(status__in=OPEN_REFUND, next_poll_at__lte=clock.now()).order_by("next_poll_at").limit(limit)
+    )
     for refund in due:
         await advance_refund(deps, refund_id=refund.id)
     return len(due)

@@ -12,20 +12,32 @@ bp = Blueprint("payments")
 
 @bp.post("/holds/<hold_id:str>/payment")
 @openapi.summary("Start paying a hold: returns pay_params for wx.requestPayment")
-@refuses({
-    NotFound: ("hold_not_found",), Conflict: ("hold_expired", "already_paid"), Unavailable: ("payment_unavailable",),
-    UpstreamFailed: ("payment_unavailable",),
-})
+@refuses(
+    {
+        NotFound: ("hold_not_found",),
+        Conflict: ("hold_expired", "already_paid"),
+        Unavailable: ("payment_unavailable",),
+        UpstreamFailed: ("payment_unavailable",),
+    }
+)
 @resident
 async def start_payment(request: Request, hold_id: str):
-    return json(await service.start_payment(deps=request.app.ctx.deps, purpose="booking", account_id=request.ctx.account_id, subject=hold_id))
+    return json(
+        await service.start_payment(
+            deps=request.app.ctx.deps, purpose="booking", account_id=request.ctx.account_id, subject=hold_id
+        )
+    )
 
 
 @bp.get("/payments/<out_trade_no:str>")
 @openapi.summary("A payment of the caller: poll after wx.requestPayment returns")
 @resident
 async def payment_status(request: Request, out_trade_no: str):
-    return json(await service.payment_status(deps=request.app.ctx.deps, account_id=request.ctx.account_id, out_trade_no=out_trade_no))
+    return json(
+        await service.payment_status(
+            deps=request.app.ctx.deps, account_id=request.ctx.account_id, out_trade_no=out_trade_no
+        )
+    )
 
 
 @bp.post("/payments/wechat/notify")

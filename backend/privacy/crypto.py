@@ -69,9 +69,7 @@ def _sm4_seal(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def _sm4_open(key: bytes, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
-    decryptor = Cipher(
-        algorithms.SM4(_sm4_key(key)), modes.GCM(nonce, sealed[-TAG_SIZE:])
-    ).decryptor()
+    decryptor = Cipher(algorithms.SM4(_sm4_key(key)), modes.GCM(nonce, sealed[-TAG_SIZE:])).decryptor()
     decryptor.authenticate_additional_data(aad)
     try:
         return decryptor.update(sealed[:-TAG_SIZE]) + decryptor.finalize()

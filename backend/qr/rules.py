@@ -95,7 +95,9 @@ def verify(card_id: str, code_mac: str, *, unix_s: float, keys: list[bytes]) -> 
     return Verdict(TAMPERED)
 
 
-def accepted_keys(keys: dict[int, bytes], *, active: int, retired_at: dict[int, datetime], now: datetime, grace: timedelta) -> list[bytes]:
+def accepted_keys(
+    keys: dict[int, bytes], *, active: int, retired_at: dict[int, datetime], now: datetime, grace: timedelta
+) -> list[bytes]:
     """The active key first, then every other key not past its grace (a key in the ring with no
     retirement time stays accepted until it is taken out of the ring)."""
     accepted = [keys[active]]

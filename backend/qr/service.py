@@ -32,7 +32,10 @@ class QrRefused(AppError):
 
 
 # one QrRefused subclass per kind of refusal, so callers catch QrRefused and the edge sees the kind
-_KIND = {kind: type(f"QrRefused{kind.__name__}", (QrRefused, kind), {}) for kind in (BadRequest, NotFound, Gone, Unprocessable, Conflict)}
+_KIND = {
+    kind: type(f"QrRefused{kind.__name__}", (QrRefused, kind), {})
+    for kind in (BadRequest, NotFound, Gone, Unprocessable, Conflict)
+}
 
 _REFUSALS = {
     "qr_malformed": (BadRequest, "this is not an e-health card code"),
@@ -56,7 +59,10 @@ def refuse(code: str, *, card: Card | None = None) -> QrRefused:
 def _keys(deps) -> list[bytes]:
     s = deps.settings
     return rules.accepted_keys(
-        s.qr.keys, active=s.qr.active_version, retired_at=s.qr.retired_at, now=clock.now(),
+        s.qr.keys,
+        active=s.qr.active_version,
+        retired_at=s.qr.retired_at,
+        now=clock.now(),
         grace=timedelta(seconds=s.qr.retired_grace_s),
     )
 
@@ -127,7 +133,11 @@ async def resolve(deps, payload: str, *, consume: bool, known_card: Card | None 
         code = rules.parse(payload)
     except rules.Malformed:
         raise refuse("qr_malformed") from None
-    card = known_card if known_card is not None and known_card.card_id == code.card_id else await card_by_card_id(code.card_id)
+    card = (
+        known_card
+        if known_card is not None and known_card.card_id == code.card_id
+        else await card_by_card_id(code.card_id)
+    )
     if card is None:
         revoked = await RevokedCardId.get_or_none(old_card_id=code.card_id).select_related("card")
         if revoked is not None:
@@ -167,7 +177,9 @@ async def card_for_fetch(deps, *, token: str | None, card_id: str) -> tuple[int,
         if deps.scripts.cluster:
             reply = await _fetch_in_steps(deps, th, card_id)
         else:
-            reply = await deps.scripts.batched("qr.fetch", common=[deps.settings.redis.prefix], args=[clock.now_ms(), th, card_id])
+            reply = await deps.scripts.batched(
+                "qr.fetch", common=[deps.settings.redis.prefix], args=[clock.now_ms(), th, card_id]
+            )
         if reply[0] == "ok":
             return int(reply[1]), reply[2]
         if reply[0] == "err":

@@ -34,7 +34,11 @@ async def qrcode_for_card(request: Request, card_id: str):
     # one batched Redis call (no database), and images are drawn off the event loop.
     deps = request.app.ctx.deps
     # the refresh every minute asks for the defaults: no validation to run for an empty query
-    query = DEFAULT_QUERY if not request.query_string else validate_model(QrQuery, {k: v[0] if len(v) == 1 else v for k, v in request.args.items()})
+    query = (
+        DEFAULT_QUERY
+        if not request.query_string
+        else validate_model(QrQuery, {k: v[0] if len(v) == 1 else v for k, v in request.args.items()})
+    )
     token = bearer_token(request.headers.get("authorization"))
     if not cards.rules.is_card_id(card_id):
         if token is None:

@@ -40,16 +40,30 @@ async def check_in(*, booking: Booking) -> dict:
         queue = await _locked_queue(conn, booking.schedule_id)
         if await QueueEntry.filter(booking_id=booking.id).using_db(conn).exists():
             raise Conflict("this booking is already checked in", code="already_checked_in")
-        taken = set(await QueueEntry.filter(schedule_id=booking.schedule_id).using_db(conn).values_list("rank", flat=True))
+        taken = set(
+            await QueueEntry.filter(schedule_id=booking.schedule_id).using_db(conn).values_list("rank", flat=True)
+        )
         rank = rules.check_in_rank(booking.visit_number, called_rank=queue.called_rank, taken=taken)
-        moved = await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CHECKED_IN)).using_db(conn).update(
-            status=BookingStatus.CHECKED_IN
+        moved = (
+            await Booking.filter(id=booking.id, status__in=BOOKING_MOVES.sources(BookingStatus.CHECKED_IN))
+            .using_db(conn)
+            .update(status=BookingStatus.CHECKED_IN)
         )
         if not moved:  # cancelled or checked in meanwhile
             check_check_in(await Booking.filter(id=booking.id).using_db(conn).first().values_list("status", flat=True))
-        await QueueEntry.create(booking_id=booking.id, schedule_id=booking.schedule_id, rank=rank, checked_in_at=clock.now(), using_db=conn)
-        waiting = await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").using_db(conn).values_list("rank", flat=True)
-    return {"booking_id": booking.id, "visit_number": booking.visit_number, "position": rules.ahead(rank, list(waiting)) + 1}
+        await QueueEntry.create(
+            booking_id=booking.id, schedule_id=booking.schedule_id, rank=rank, checked_in_at=clock.now(), using_db=conn
+        )
+        waiting = (
+            await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting")
+            .using_db(conn)
+            .values_list("rank", flat=True)
+        )
+    return {
+        "booking_id": booking.id,
+        "visit_number": booking.visit_number,
+        "position": rules.ahead(rank, list(waiting)) + 1,
+    }
 
 
 async def call_next(*, schedule_id: int) -> dict:
@@ -57,14 +71,26 @@ async def call_next(*, schedule_id: int) -> dict:
         queue = await _locked_queue(conn, schedule_id)
         now = clock.now()
         await QueueEntry.filter(schedule_id=schedule_id, status="called").using_db(conn).update(status="done")
-        entry = await QueueEntry.filter(schedule_id=schedule_id, status="waiting").using_db(conn).order_by("rank").select_related("booking").first()
+        entry = (
+            await QueueEntry.filter(schedule_id=schedule_id, status="waiting")
+            .using_db(conn)
+            .order_by("rank")
+            .select_related("booking")
+            .first()
+        )
         if entry is None:
             raise Conflict("nobody is waiting", code="queue_empty", called_number=queue.called_number)
         await QueueEntry.filter(id=entry.id).using_db(conn).update(status="called", called_at=now)
-        await Booking.filter(id=entry.booking_id, status__in=BOOKING_MOVES.sources(BookingStatus.CALLED)).using_db(conn).update(
-            status=BookingStatus.CALLED
+        await (
+            Booking.filter(id=entry.booking_id, status__in=BOOKING_MOVES.sources(BookingStatus.CALLED))
+            .using_db(conn)
+            .update(status=BookingStatus.CALLED)
         )
-        await ScheduleQueue.filter(id=queue.id).using_db(conn).update(called_number=entry.booking.visit_number, called_rank=entry.rank, updated_at=now)
+        await (
+            ScheduleQueue.filter(id=queue.id)
+            .using_db(conn)
+            .update(called_number=entry.booking.visit_number, called_rank=entry.rank, updated_at=now)
+        )
     log.info("schedule %s calls number %s", schedule_id, entry.booking.visit_number)
     return {"called_number": entry.booking.visit_number, "booking_id": entry.booking_id}
 
@@ -76,7 +102,9 @@ async def status_for_resident(*, account_id: int, booking_id: int) -> dict:
     queue = await ScheduleQueue.get_or_none(schedule_id=booking.schedule_id)
     called = queue.called_number if queue else None
     entry = await QueueEntry.get_or_none(booking_id=booking.id)
-    waiting = list(await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True))
+    waiting = list(
+        await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True)
+    )
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.SUSPENDED):
         status, ahead = "cancelled", 0
     elif entry is None:

@@ -41,8 +41,9 @@ class Gate:
     async def admit(self, deps, ip: str):
         settings = deps.settings.streams
         if self.open >= settings.max_per_worker:
-            raise Unavailable("this server has too many live displays open, try again shortly",
-                              code="streams_full", retry_after=5)
+            raise Unavailable(
+                "this server has too many live displays open, try again shortly", code="streams_full", retry_after=5
+            )
         self.open += 1
         try:
             key = deps.keys("sse", "ip", ip)
@@ -60,8 +61,12 @@ class Gate:
                 _, _, count, _ = await pipe.execute()
             if count > settings.max_per_ip:
                 await deps.redis.zrem(key, member)
-                raise TooManyRequests("too many live displays open from this network", rule="stream_ip",
-                                      limit=settings.max_per_ip, retry_after=settings.retry_after_s)
+                raise TooManyRequests(
+                    "too many live displays open from this network",
+                    rule="stream_ip",
+                    limit=settings.max_per_ip,
+                    retry_after=settings.retry_after_s,
+                )
         except BaseException:
             self.open -= 1
             raise

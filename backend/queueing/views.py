@@ -16,6 +16,7 @@ from backend.queueing import service, stream
 bp = Blueprint("queueing")
 display_bp = Blueprint("queue_display")
 
+
 @bp.get("/bookings/<booking_id:id>/queue")
 @openapi.summary("The queue for a booking: number being called, yours, how many ahead")
 @resident
@@ -37,8 +38,9 @@ async def queue_stream(request: Request, schedule_id: int):
     settings = deps.settings.streams
     gate, boards = _streams_of(request.app, settings)
     async with gate.admit(deps, client_ip(request)), boards.watching(schedule_id) as board:  # 429/503/404 first
-        response = await request.respond(content_type="text/event-stream",
-                                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        response = await request.respond(
+            content_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
         loop = asyncio.get_running_loop()
         started = loop.time()
         seen = board.version

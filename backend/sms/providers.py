@@ -37,8 +37,18 @@ class TencentSender:
 
     API_VERSION = "2021-01-11"
 
-    def __init__(self, *, secret_id: str, secret_key: str, sdk_app_id: str, sign_name: str, template_id: str,
-                 region: str = "ap-guangzhou", endpoint: str = "", timeout_s: int = 5) -> None:
+    def __init__(
+        self,
+        *,
+        secret_id: str,
+        secret_key: str,
+        sdk_app_id: str,
+        sign_name: str,
+        template_id: str,
+        region: str = "ap-guangzhou",
+        endpoint: str = "",
+        timeout_s: int = 5,
+    ) -> None:
         from tencentcloud.common import credential
         from tencentcloud.common.profile.client_profile import ClientProfile
         from tencentcloud.common.profile.http_profile import HttpProfile
@@ -57,9 +67,12 @@ class TencentSender:
     @classmethod
     def from_settings(cls, settings) -> "TencentSender":
         return cls(
-            secret_id=settings.sms.tencent.secret_id, secret_key=settings.sms.tencent.secret_key,
-            sdk_app_id=settings.sms.tencent.sdk_app_id, sign_name=settings.sms.tencent.sign_name,
-            template_id=settings.sms.tencent.template_id, region=settings.sms.tencent.region,
+            secret_id=settings.sms.tencent.secret_id,
+            secret_key=settings.sms.tencent.secret_key,
+            sdk_app_id=settings.sms.tencent.sdk_app_id,
+            sign_name=settings.sms.tencent.sign_name,
+            template_id=settings.sms.tencent.template_id,
+            region=settings.sms.tencent.region,
             endpoint=settings.sms.tencent.endpoint,
         )
 

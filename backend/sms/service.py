@@ -49,7 +49,10 @@ def _ms_to_next_day(now: datetime) -> int:
 
 async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
     if purpose not in rules.PURPOSES:
-        raise BadRequest(f"purpose must be one of {', '.join(rules.PURPOSES)}", fields=[{"field": "purpose", "message": "unknown purpose"}])
+        raise BadRequest(
+            f"purpose must be one of {', '.join(rules.PURPOSES)}",
+            fields=[{"field": "purpose", "message": "unknown purpose"}],
+        )
     try:
         phone = rules.normalize_phone(phone)
     except rules.InvalidPhone as exc:
@@ -71,7 +74,9 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
         until = (hour + 1) * 3_600_000
         raise TooManyRequests(
             "too many SMS requests from this network, try again later",
-            rule="sms_ip_hourly", until=iso_ms(until), retry_after=max(1, (until - now_ms) // 1000),
+            rule="sms_ip_hourly",
+            until=iso_ms(until),
+            retry_after=max(1, (until - now_ms) // 1000),
         )
 
     ref = _phone_ref(deps, phone)
@@ -108,19 +113,28 @@ async def send_code(*, deps, phone: str, purpose: str, ip: str) -> dict:
             else "this number has had too many codes today"
         )
         raise TooManyRequests(
-            message, rule=f"sms_{decision.reason}", until=iso_ms(now_ms + decision.retry_after_ms), retry_after=retry_after
+            message,
+            rule=f"sms_{decision.reason}",
+            until=iso_ms(now_ms + decision.retry_after_ms),
+            retry_after=retry_after,
         )
 
     minutes = str(max(1, settings.sms.code_ttl_s // 60))
     try:
-        await deps.sms.send(phone=phone, text=f"【电子健康卡】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。", params=[code, minutes])
+        await deps.sms.send(
+            phone=phone,
+            text=f"【电子健康卡】验证码 {code}，{minutes}分钟内有效，请勿告诉他人。",
+            params=[code, minutes],
+        )
     except SmsUnavailable as exc:
         # nothing reached the resident: give back what this send counted, so a gateway outage
         # does not use up the number's sends for the minute or the day
         await _undo_send(deps, last_key=last_key, previous_last=last, day_key=day_key, code_key=code_key, ip_key=ip_key)
         metrics.SMS.labels("failed").inc()
         log.warning("SMS not sent: %s", exc)
-        raise AppError("the SMS service is unavailable; try again in a moment", code="sms_unavailable", status=503) from None
+        raise AppError(
+            "the SMS service is unavailable; try again in a moment", code="sms_unavailable", status=503
+        ) from None
     metrics.SMS.labels("sent").inc()
     response = {"sent": True, "retry_after": settings.sms.resend_interval_s}
     if settings.dev_helpers:

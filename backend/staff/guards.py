@@ -48,7 +48,9 @@ async def authenticate(request: Request) -> Terminal:
         from_cache = False
         _check_signature(request, deps, entry, code=code, timestamp=timestamp, nonce=nonce, given=given)
     skew = deps.settings.terminals.clock_skew_s
-    fresh, generation = await terminal_cache.claim_nonce(deps, terminal_id=entry.terminal.id, nonce=nonce, ttl_s=skew * NONCE_TTL_FACTOR)
+    fresh, generation = await terminal_cache.claim_nonce(
+        deps, terminal_id=entry.terminal.id, nonce=nonce, ttl_s=skew * NONCE_TTL_FACTOR
+    )
     if from_cache and generation != entry.generation:
         # disabled, enabled or rotated since this worker cached it: decide on the stored row
         entry = await terminal_cache.load(deps, code)

@@ -37,7 +37,9 @@ def secret_hash(secret: str) -> str:
 
 
 def canonical(method: str, path_with_query: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-    return "\n".join([method.upper(), path_with_query, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode("utf-8", "surrogateescape")
+    return "\n".join([method.upper(), path_with_query, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode(
+        "utf-8", "surrogateescape"
+    )
 
 
 def signature(secret: str, message: bytes) -> str:

@@ -29,10 +29,16 @@ log = logging.getLogger("ehealth.staff")
 
 # --- operators: terminals --------------------------------------------------------------------
 
+
 def terminal_view(t: Terminal, *, secret: str | None = None) -> dict:
     view = {
-        "id": t.id, "terminal_code": t.terminal_code, "hospital_id": t.hospital_id, "name": t.name,
-        "status": t.status, "credential_version": t.credential_version, "created_at": iso(t.created_at),
+        "id": t.id,
+        "terminal_code": t.terminal_code,
+        "hospital_id": t.hospital_id,
+        "name": t.name,
+        "status": t.status,
+        "credential_version": t.credential_version,
+        "created_at": iso(t.created_at),
     }
     if secret is not None:
         view["secret"] = secret  # shown once; only its hash is kept
@@ -46,12 +52,20 @@ async def register_terminal(*, deps, hospital_id: int, name: str) -> dict:
     secret = rules.derive_secret(deps.settings.terminals.master_key, code, 1)
     async with in_transaction() as conn:
         terminal = await Terminal.create(
-            hospital_id=hospital_id, name=name, terminal_code=code, secret_hash=rules.secret_hash(secret),
-                created_at=clock.now(),
+            hospital_id=hospital_id,
+            name=name,
+            terminal_code=code,
+            secret_hash=rules.secret_hash(secret),
+            created_at=clock.now(),
             using_db=conn,
         )
-        await actions.record("terminal.register", target=("terminal", terminal.id), hospital_id=hospital_id,
-                             change={"name": name, "terminal_code": code}, using_db=conn)
+        await actions.record(
+            "terminal.register",
+            target=("terminal", terminal.id),
+            hospital_id=hospital_id,
+            change={"name": name, "terminal_code": code},
+            using_db=conn,
+        )
     log.info("terminal %s registered for hospital %s", terminal.id, hospital_id)
     return terminal_view(terminal, secret=secret)
 
@@ -78,8 +92,13 @@ async def set_terminal_status(*, terminal_id: int, active: bool, deps=None) -> d
     found.disabled_at = None if active else clock.now()
     async with in_transaction() as conn:
         await found.save(using_db=conn, update_fields=["status", "disabled_at"])
-        await actions.record("terminal.enable" if active else "terminal.disable", target=("terminal", found.id),
-                             hospital_id=found.hospital_id, change={"status": [before, str(wanted)]}, using_db=conn)
+        await actions.record(
+            "terminal.enable" if active else "terminal.disable",
+            target=("terminal", found.id),
+            hospital_id=found.hospital_id,
+            change={"status": [before, str(wanted)]},
+            using_db=conn,
+        )
     if deps is not None:  # every worker's cached copy is dropped at its next request
         await terminal_cache.bump(deps)
     log.info("terminal %s %s", terminal_id, found.status)
@@ -94,7 +113,10 @@ async def rotate_terminal(*, deps, terminal_id: int) -> dict:
     async with in_transaction() as conn:
         await found.save(using_db=conn, update_fields=["credential_version", "secret_hash"])
         await actions.record(  # the version only: never the secret nor its hash
-            "terminal.rotate_secret", target=("terminal", found.id), hospital_id=found.hospital_id, using_db=conn,
+            "terminal.rotate_secret",
+            target=("terminal", found.id),
+            hospital_id=found.hospital_id,
+            using_db=conn,
             change={"credential_version": [found.credential_version - 1, found.credential_version]},
         )
     await terminal_cache.bump(deps)
@@ -135,7 +157,7 @@ def _identity(deps, card) -> dict:
 # no query building (which cost more CPU than the database took to answer). A card without
 # bookings comes back as one row with empty booking columns.
 _CARDS_AND_BOOKINGS = (
-    'SELECT c.*, b.id AS b_id, b.schedule_id AS b_schedule_id, b.visit_number AS b_visit_number, '
+    "SELECT c.*, b.id AS b_id, b.schedule_id AS b_schedule_id, b.visit_number AS b_visit_number, "
     'b.status AS b_status, s.start AS b_start, s."end" AS b_end, d.name AS b_department, doc.name AS b_doctor '
     "FROM cards c LEFT JOIN bookings b ON b.card_id = c.id AND b.visit_date = {0} AND b.status IN ({2}) "
     "AND b.schedule_id IN (SELECT id FROM schedules WHERE hospital_id = {1}) "
@@ -145,7 +167,16 @@ _CARDS_AND_BOOKINGS = (
 )
 _STANDING_SQL = ", ".join(f"'{s.value}'" for s in STANDING)  # fixed enum values, not input
 _CARDS_AND_BOOKINGS_POSTGRES = _CARDS_AND_BOOKINGS.format("$1", "$2", _STANDING_SQL, "= ANY($3::text[])")
-_BOOKING_COLUMNS = ("b_id", "b_schedule_id", "b_visit_number", "b_status", "b_start", "b_end", "b_department", "b_doctor")
+_BOOKING_COLUMNS = (
+    "b_id",
+    "b_schedule_id",
+    "b_visit_number",
+    "b_status",
+    "b_start",
+    "b_end",
+    "b_department",
+    "b_doctor",
+)
 
 
 async def _cards_and_bookings(group: tuple[int, date], card_ids: list[str]) -> dict[str, tuple]:
@@ -160,17 +191,26 @@ async def _cards_and_bookings(group: tuple[int, date], card_ids: list[str]) -> d
         rows = await conn.execute_query_dict(_CARDS_AND_BOOKINGS_POSTGRES, [day, hospital_id, card_ids])
     else:
         in_list = "IN (" + ", ".join("?" * len(card_ids)) + ")"
-        rows = await conn.execute_query_dict(_CARDS_AND_BOOKINGS.format("?", "?", _STANDING_SQL, in_list), [day.isoformat(), hospital_id, *card_ids])
+        rows = await conn.execute_query_dict(
+            _CARDS_AND_BOOKINGS.format("?", "?", _STANDING_SQL, in_list), [day.isoformat(), hospital_id, *card_ids]
+        )
     found: dict[str, tuple] = {}
     for r in rows:
         if r["card_id"] not in found:
             found[r["card_id"]] = (Card._init_from_db(**{k: v for k, v in r.items() if k not in _BOOKING_COLUMNS}), [])
         if r["b_id"] is not None:
-            found[r["card_id"]][1].append({
-                "booking_id": r["b_id"], "schedule_id": r["b_schedule_id"], "department": r["b_department"],
-                "doctor": r["b_doctor"], "start": r["b_start"], "end": r["b_end"],
-                "visit_number": r["b_visit_number"], "status": r["b_status"],
-            })
+            found[r["card_id"]][1].append(
+                {
+                    "booking_id": r["b_id"],
+                    "schedule_id": r["b_schedule_id"],
+                    "department": r["b_department"],
+                    "doctor": r["b_doctor"],
+                    "start": r["b_start"],
+                    "end": r["b_end"],
+                    "visit_number": r["b_visit_number"],
+                    "status": r["b_status"],
+                }
+            )
     return found
 
 
@@ -199,7 +239,9 @@ async def scan(*, deps, terminal: Terminal, payload: str, purpose: str) -> dict:
         card, bookings = await _card_and_bookings_today(qr.rules.parse(payload).card_id, terminal.hospital_id)
     except qr.rules.Malformed:
         pass  # resolve refuses it, and logs the refusal
-    resolved = await _resolve_logged(deps, terminal, payload, action="scan", consume=purpose == "payment", known_card=card)
+    resolved = await _resolve_logged(
+        deps, terminal, payload, action="scan", consume=purpose == "payment", known_card=card
+    )
     await audit.record(terminal=terminal, card_pk=resolved.card.id, action="scan", result="ok", deps=deps)
     return {
         "card": _identity(deps, resolved.card),

@@ -6,7 +6,8 @@
 
 With curl, the same by hand:
     TS=$(date +%s); NONCE=$(openssl rand -hex 16); BODY='{"payload":"..."}'
-    SIG=$(printf 'POST\\n/api/v1/staff/scan\\n%s\\n%s\\n%s' "$TS" "$NONCE" "$(printf %s "$BODY" | sha256sum | cut -d' ' -f1)" \\
+    HASH=$(printf %s "$BODY" | sha256sum | cut -d' ' -f1)
+    SIG=$(printf 'POST\\n/api/v1/staff/scan\\n%s\\n%s\\n%s' "$TS" "$NONCE" "$HASH" \\
           | openssl dgst -sha256 -hmac "$SECRET" | cut -d' ' -f2)
     curl -XPOST $API/staff/scan -H "X-Terminal-Id: $CODE" -H "X-Timestamp: $TS" -H "X-Nonce: $NONCE" \\
          -H "X-Signature: $SIG" -H 'content-type: application/json' -d "$BODY"
@@ -24,7 +25,16 @@ from backend.staff import rules
 from backend.staff.rules import canonical, signature
 
 
-def sign(terminal_code: str, secret: str, method: str, path_with_query: str, body: bytes = b"", *, timestamp: int | None = None, nonce: str | None = None) -> dict:
+def sign(
+    terminal_code: str,
+    secret: str,
+    method: str,
+    path_with_query: str,
+    body: bytes = b"",
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_hex(16)
     return {
@@ -37,6 +47,7 @@ def sign(terminal_code: str, secret: str, method: str, path_with_query: str, bod
 
 # --- the service side: one verification for terminals and hospital systems (HIS) -------------
 
+
 def check(request, *, secret: str, skew_s: int) -> None:
     """The signature over method, path with query, timestamp, nonce and body hash, and the
     timestamp within `skew_s` of the service clock. Raises 401 bad_signature or stale_timestamp."""
@@ -45,7 +56,11 @@ def check(request, *, secret: str, skew_s: int) -> None:
     given = request.headers.get("x-signature", "")
     # Headers of any other shape (unicode digits, undecodable bytes) never reach the
     # arithmetic or the encoder, where they once made 500s
-    if not (rules.TIMESTAMP_RE.fullmatch(timestamp) and rules.NONCE_RE.fullmatch(nonce) and rules.SIGNATURE_RE.fullmatch(given)):
+    if not (
+        rules.TIMESTAMP_RE.fullmatch(timestamp)
+        and rules.NONCE_RE.fullmatch(nonce)
+        and rules.SIGNATURE_RE.fullmatch(given)
+    ):
         raise Unauthorized("the request signature does not verify", code="bad_signature")
     path = request.path + (f"?{request.query_string}" if request.query_string else "")
     expected = rules.signature(secret, rules.canonical(request.method, path, timestamp, nonce, request.body or b""))

@@ -45,28 +45,61 @@ class TerminalQuery(BaseModel):
 
 @bp.post("/staff/scan")
 @openapi.summary("TERMINAL: resolve a card code to the masked identity and today's bookings here")
-@refuses({Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"), NotFound: ("qr_unknown",), Gone: ("qr_expired", "qr_revoked"), Unprocessable: ("qr_tampered", "qr_static_not_allowed"), Conflict: ("qr_reused", "card_inactive")})
+@refuses(
+    {
+        Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"),
+        Forbidden: ("terminal_disabled",),
+        BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"),
+        NotFound: ("qr_unknown",),
+        Gone: ("qr_expired", "qr_revoked"),
+        Unprocessable: ("qr_tampered", "qr_static_not_allowed"),
+        Conflict: ("qr_reused", "card_inactive"),
+    }
+)
 @terminal
 @body(Scan)
 async def scan(request: Request, body: Scan):
-    return json(await service.scan(deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, purpose=body.purpose))
+    return json(
+        await service.scan(
+            deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, purpose=body.purpose
+        )
+    )
 
 
 @bp.post("/staff/checkins")
 @openapi.summary("TERMINAL: check a patient in with their dynamic code (single use)")
-@refuses({
-    Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"), Gone: ("qr_expired", "qr_revoked"), Unprocessable: ("qr_tampered", "qr_static_not_allowed"), NotFound: ("booking_not_found",),
-    Conflict: ("qr_reused", "card_inactive", "not_today"), IllegalTransition: ("already_checked_in", "not_checkinable"),
-})
+@refuses(
+    {
+        Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"),
+        Forbidden: ("terminal_disabled",),
+        BadRequest: ("invalid_request", "qr_malformed", "card_mismatch"),
+        Gone: ("qr_expired", "qr_revoked"),
+        Unprocessable: ("qr_tampered", "qr_static_not_allowed"),
+        NotFound: ("booking_not_found",),
+        Conflict: ("qr_reused", "card_inactive", "not_today"),
+        IllegalTransition: ("already_checked_in", "not_checkinable"),
+    }
+)
 @terminal
 @body(CheckIn)
 async def check_in(request: Request, body: CheckIn):
-    return json(await service.check_in(deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, booking_id=body.booking_id))
+    return json(
+        await service.check_in(
+            deps=request.app.ctx.deps, terminal=request.ctx.terminal, payload=body.payload, booking_id=body.booking_id
+        )
+    )
 
 
 @bp.post("/staff/schedules/<schedule_id:id>/call-next")
 @openapi.summary("TERMINAL: call the next checked-in patient of a session")
-@refuses({Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"), Forbidden: ("terminal_disabled",), NotFound: ("not_found",), Conflict: ("queue_empty",)})
+@refuses(
+    {
+        Unauthorized: ("terminal_unauthenticated", "bad_signature", "stale_timestamp", "replayed_nonce"),
+        Forbidden: ("terminal_disabled",),
+        NotFound: ("not_found",),
+        Conflict: ("queue_empty",),
+    }
+)
 @terminal
 async def call_next(request: Request, schedule_id: int):
     return json(await service.call_next(terminal=request.ctx.terminal, schedule_id=schedule_id))
@@ -78,7 +111,10 @@ async def call_next(request: Request, schedule_id: int):
 @body(NewTerminal)
 async def register(request: Request, body: NewTerminal):
     require_hospital(request, body.hospital_id)
-    return json(await service.register_terminal(deps=request.app.ctx.deps, hospital_id=body.hospital_id, name=body.name), status=201)
+    return json(
+        await service.register_terminal(deps=request.app.ctx.deps, hospital_id=body.hospital_id, name=body.name),
+        status=201,
+    )
 
 
 @bp.get("/admin/terminals")

@@ -20,7 +20,8 @@ SPA_PREFIXES = ("staff", "admin", "cards", "family", "book", "bookings", "bills"
 # no inline style: the Content-Security-Policy (backend/security_headers.py) would refuse it
 NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>电子健康卡</title>
 <body><h1>网页端尚未构建</h1>
-<p>Run <code>scripts/run</code> (it builds <code>web/</code>), or <code>cd web &amp;&amp; npm ci &amp;&amp; npx vite build</code>.</p>
+<p>Run <code>scripts/run</code> (it builds <code>web/</code>), or
+<code>cd web &amp;&amp; npm ci &amp;&amp; npx vite build</code>.</p>
 <p>API: <a href="/api/v1/health">/api/v1/health</a> · docs: <a href="/docs">/docs</a></p></body></html>"""
 
 
@@ -40,8 +41,12 @@ DOCS_PAGE_FILES = {"swagger-init.js": "text/javascript", "swagger-page.css": "te
 def install(app: Sanic, *, dist: Path = DIST) -> None:
     app.static("/docs/assets", SWAGGER, name="docs_assets")
     for filename, content_type in DOCS_PAGE_FILES.items():
-        app.static(f"/docs/page/{filename}", HERE / filename, name=f"docs_page_{filename.split('.')[0]}",
-                   content_type=content_type)
+        app.static(
+            f"/docs/page/{filename}",
+            HERE / filename,
+            name=f"docs_page_{filename.split('.')[0]}",
+            content_type=content_type,
+        )
     if (dist / "assets").is_dir():
         app.static("/assets", dist / "assets", name="web_assets")
     index = dist / "index.html"

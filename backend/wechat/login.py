@@ -46,7 +46,9 @@ class WeChatLogin:
     def client(self, access_token: str | None = None) -> WeChatClient:
         # One client per call: requests.Session is not meant to be shared between threads. The
         # access token comes from backend.wechat.tokens (shared by all workers through Redis).
-        client = WeChatClient(self.appid, self._secret, access_token=access_token or self._access_token, timeout=self._timeout)
+        client = WeChatClient(
+            self.appid, self._secret, access_token=access_token or self._access_token, timeout=self._timeout
+        )
         client.API_BASE_URL = self._api_base + "cgi-bin/"
         client.wxa.API_BASE_URL = self._api_base
         return client

@@ -57,6 +57,7 @@ _HEADER_NAMES = {
 
 # --- values ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PayParams:
     """What the mini-program passes to wx.requestPayment."""
@@ -136,8 +137,11 @@ class PayError(Exception):
     @property
     def retryable(self) -> bool:
         """Worth trying again later with the same parameters (network, 5xx, rate limit)."""
-        return self.status is None or self.status >= 500 or self.status == 429 or self.code in (
-            "SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR", "SYSTEMERROR"
+        return (
+            self.status is None
+            or self.status >= 500
+            or self.status == 429
+            or self.code in ("SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR", "SYSTEMERROR")
         )
 
     @property
@@ -150,6 +154,7 @@ class PayError(Exception):
 
 
 # --- the client --------------------------------------------------------------------------------
+
 
 def _rfc3339(when: datetime) -> str:
     if not isinstance(when, datetime) or when.tzinfo is None:
@@ -319,15 +324,17 @@ class WeChatPay:
         package = f"prepay_id={prepay_id}"
         pay_sign = self._wx.sign([self.appid, time_stamp, nonce_str, package])
         return PayParams(
-            time_stamp=time_stamp, nonce_str=nonce_str, package=package, sign_type="RSA", pay_sign=pay_sign,
+            time_stamp=time_stamp,
+            nonce_str=nonce_str,
+            package=package,
+            sign_type="RSA",
+            pay_sign=pay_sign,
             app_id=self.appid,
         )
 
     async def query_order(self, *, out_trade_no: str) -> OrderState:
         _check_out_trade_no(out_trade_no)
-        payload = await self._call(
-            f"query_order {out_trade_no}", lambda: self._wx.query(out_trade_no=out_trade_no)
-        )
+        payload = await self._call(f"query_order {out_trade_no}", lambda: self._wx.query(out_trade_no=out_trade_no))
         try:
             state = _order_state(payload or {})
         except (ValueError, TypeError, AttributeError) as exc:
@@ -526,6 +533,7 @@ def _notification_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 # --- construction ------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MerchantKeys:
     """One merchant's WeChat Pay v3 credentials and the gateway they are used at."""
@@ -557,14 +565,22 @@ def make_pay(settings, standin=None) -> WeChatPay:
         raise ConfigError("WeChat Pay needs WECHAT_PAY_GATEWAY and its keys, or the dev/test stand-in")
     else:
         try:
-            merchant = standin.pay_merchant(appid=settings.wechat.appid, mchid=settings.wechat_pay.mchid, notify_url=settings.wechat_pay.notify_url)
+            merchant = standin.pay_merchant(
+                appid=settings.wechat.appid, mchid=settings.wechat_pay.mchid, notify_url=settings.wechat_pay.notify_url
+            )
         except RuntimeError as exc:
             raise ConfigError(str(exc)) from None
     try:
         return WeChatPay(
-            appid=merchant.appid, mchid=merchant.mchid, private_key=merchant.private_key, cert_serial_no=merchant.cert_serial_no,
-            apiv3_key=merchant.apiv3_key, public_key=merchant.public_key, public_key_id=merchant.public_key_id,
-            notify_url=settings.wechat_pay.notify_url, gateway=merchant.gateway,
+            appid=merchant.appid,
+            mchid=merchant.mchid,
+            private_key=merchant.private_key,
+            cert_serial_no=merchant.cert_serial_no,
+            apiv3_key=merchant.apiv3_key,
+            public_key=merchant.public_key,
+            public_key_id=merchant.public_key_id,
+            notify_url=settings.wechat_pay.notify_url,
+            gateway=merchant.gateway,
         )
     except Exception as exc:
         raise ConfigError(f"WeChat Pay keys do not load: {exc}") from None
@@ -589,8 +605,12 @@ def _configured_merchant(settings) -> MerchantKeys:
     if settings.is_prod and not settings.wechat_pay.notify_url.startswith("https://"):
         raise ConfigError("WECHAT_PAY_NOTIFY_URL must be https in production")
     return MerchantKeys(
-        appid=settings.wechat.appid, mchid=settings.wechat_pay.mchid, private_key=settings.wechat_pay.private_key,
-        cert_serial_no=settings.wechat_pay.cert_serial, apiv3_key=settings.wechat_pay.apiv3_key,
-        public_key=settings.wechat_pay.public_key, public_key_id=settings.wechat_pay.public_key_id,
+        appid=settings.wechat.appid,
+        mchid=settings.wechat_pay.mchid,
+        private_key=settings.wechat_pay.private_key,
+        cert_serial_no=settings.wechat_pay.cert_serial,
+        apiv3_key=settings.wechat_pay.apiv3_key,
+        public_key=settings.wechat_pay.public_key,
+        public_key_id=settings.wechat_pay.public_key_id,
         gateway=settings.wechat_pay.gateway,
     )

@@ -108,6 +108,8 @@ def for_deps(deps) -> AccessTokens:
     """The worker's token keeper (made on first use, kept in deps.extras)."""
     tokens = deps.extras.get("wechat_tokens")
     if tokens is None:
-        tokens = AccessTokens(redis=deps.redis, keys=deps.keys, login=deps.wechat, fixed=deps.settings.wechat.access_token)
+        tokens = AccessTokens(
+            redis=deps.redis, keys=deps.keys, login=deps.wechat, fixed=deps.settings.wechat.access_token
+        )
         deps.extras["wechat_tokens"] = tokens
     return tokens

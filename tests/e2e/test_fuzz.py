@@ -65,7 +65,9 @@ class Signer(requests.auth.AuthBase):
             body = body.encode()
         now = int(time.time())  # the fuzzer keeps the service clock real (POST /dev/clock is sent `{}`)
         if self.scheme == "terminal":
-            headers = sign(self.world["terminal_code"], self.world["terminal_secret"], r.method, path, body, timestamp=now)
+            headers = sign(
+                self.world["terminal_code"], self.world["terminal_secret"], r.method, path, body, timestamp=now
+            )
         else:
             headers = sign("", self.world["his_secret"], r.method, path, body, timestamp=now)
             headers.pop("X-Terminal-Id")
@@ -87,10 +89,18 @@ def world(server):  # noqa: F811
         login = http.post("/auth/wx-login", json={"code": f"fuzzer#{uuid.uuid4().hex[:8]}"}).json()
         admin = {"Authorization": f"Bearer {ADMIN}"}
         hospital = http.get("/hospitals").json()[0]
-        terminal = http.post("/admin/terminals", headers=admin, json={"hospital_id": hospital["id"], "name": "fuzz"}).json()
+        terminal = http.post(
+            "/admin/terminals", headers=admin, json={"hospital_id": hospital["id"], "name": "fuzz"}
+        ).json()
         secret = http.post(f"/admin/hospitals/{hospital['id']}/intake-secret", headers=admin).json()["secret"]
-    return {"base": base, "token": login["token"], "terminal_code": terminal["terminal_code"], "terminal_secret": terminal["secret"],
-            "hospital_code": hospital["code"], "his_secret": secret}
+    return {
+        "base": base,
+        "token": login["token"],
+        "terminal_code": terminal["terminal_code"],
+        "terminal_secret": terminal["secret"],
+        "hospital_code": hospital["code"],
+        "his_secret": secret,
+    }
 
 
 def test_every_operation_survives_fuzzing(server, world):  # noqa: F811
@@ -110,18 +120,27 @@ def test_every_operation_survives_fuzzing(server, world):  # noqa: F811
             strategy = operation.as_strategy(generation_mode=mode)
 
             @given(case=strategy)
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 20,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=EXAMPLES <= 20,
+                suppress_health_check=list(HealthCheck),
+            )
             def fuzz(case):
                 nonlocal ran
                 # a fixed choice per case, so a failure replays: 1 in 5 keeps the fuzzed credentials
-                digest = hashlib.sha256(repr((case.path_parameters, case.query, case.headers, case.body)).encode()).digest()
+                digest = hashlib.sha256(
+                    repr((case.path_parameters, case.query, case.headers, case.body)).encode()
+                ).digest()
                 keep_fuzzed = digest[0] % 5 == 0
                 headers = {}
                 signer.scheme = None
                 if path in ("/api/v1/auth/logout",):
                     # a session of its own: logging out must not end the fuzzer's
-                    fresh = requests.post(base + "/api/v1/auth/wx-login", json={"code": f"fz#{uuid.uuid4().hex[:8]}"}).json()["token"]
+                    fresh = requests.post(
+                        base + "/api/v1/auth/wx-login", json={"code": f"fz#{uuid.uuid4().hex[:8]}"}
+                    ).json()["token"]
                     headers["Authorization"] = f"Bearer {fresh}"
                 elif path == "/api/v1/dev/clock" and case.method == "POST":
                     case.body = {}  # the clock stays real, so signatures stay fresh
@@ -145,7 +164,9 @@ def test_every_operation_survives_fuzzing(server, world):  # noqa: F811
                 try:
                     case.validate_response(response, checks=CHECKS)
                 except (Exception, BaseExceptionGroup) as exc:  # collect every failure, then report them all
-                    failures.append(f"{case.method} {path} [{mode}]: {response.status_code} {response.text[:150]} {_summary(exc)}")
+                    failures.append(
+                        f"{case.method} {path} [{mode}]: {response.status_code} {response.text[:150]} {_summary(exc)}"
+                    )
 
             try:
                 fuzz()
@@ -154,7 +175,7 @@ def test_every_operation_survives_fuzzing(server, world):  # noqa: F811
 
     print(f"\nfuzzed {len(operations)} operations, {ran} cases, statuses {dict(sorted(statuses.items()))}")
     log = (data / "server.log").read_text()
-    assert "unhandled error" not in log, log[log.index("unhandled error") - 200:][:3000]
+    assert "unhandled error" not in log, log[log.index("unhandled error") - 200 :][:3000]
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:60])
     assert len(operations) >= 80 and ran >= len(operations) * 2
 
@@ -176,7 +197,9 @@ def test_the_service_restarts_on_the_fuzzed_database(server):  # noqa: F811
     env.update(APP_ENV="dev", PORT=str(port), DATA_DIR=str(data))
     root = Path(__file__).resolve().parents[2]
     with open(data / "restart.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "backend"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backend"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             for _ in range(240):
                 try:

@@ -44,10 +44,21 @@ def prod_server(tmp_path_factory):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     env.update(
-        APP_ENV="prod", PORT=str(port), DATABASE_URL=db_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=f"tprod{uuid.uuid4().hex[:6]}:",
-        CRYPTO_KEYS=f"1:{_key()}", QR_KEYS=f"1:{_key()}", INDEX_KEY=_key(), TERMINAL_MASTER_KEY=_key(),
-        WECHAT_APPID=wechat.appid, WECHAT_SECRET=wechat.secret, WECHAT_API_BASE=wechat.base_url, WECHAT_PAY_DISABLED="1",
-        LOG_LEVEL="INFO", **sms.env(),
+        APP_ENV="prod",
+        PORT=str(port),
+        DATABASE_URL=db_url,
+        REDIS_URL=REDIS_URL,
+        REDIS_PREFIX=f"tprod{uuid.uuid4().hex[:6]}:",
+        CRYPTO_KEYS=f"1:{_key()}",
+        QR_KEYS=f"1:{_key()}",
+        INDEX_KEY=_key(),
+        TERMINAL_MASTER_KEY=_key(),
+        WECHAT_APPID=wechat.appid,
+        WECHAT_SECRET=wechat.secret,
+        WECHAT_API_BASE=wechat.base_url,
+        WECHAT_PAY_DISABLED="1",
+        LOG_LEVEL="INFO",
+        **sms.env(),
     )
 
     async def create_db():
@@ -58,16 +69,31 @@ def prod_server(tmp_path_factory):
             await conn.close()
 
     asyncio.run(create_db())
-    migrated = subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "backend", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert migrated.returncode == 0, migrated.stderr
     # production has no static operator token: the first operator comes from the CLI
     password = secrets.token_urlsafe(16)
-    created = subprocess.run([sys.executable, "-m", "backend.cli", "create-operator", "journey", "--role", "platform", "--password-stdin"],
-                             cwd=ROOT, env=env, input=password + "\n", capture_output=True, text=True, timeout=120)
+    created = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "create-operator", "journey", "--role", "platform", "--password-stdin"],
+        cwd=ROOT,
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert created.returncode == 0, created.stderr
     log_path = work / "server.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--workers", "1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend", "serve", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -111,13 +137,18 @@ def _forms(text: str) -> set[str]:
 def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
     base, sms = prod_server["base"], prod_server["sms"]
     admin = {"Authorization": f"Bearer {prod_server['admin']}"}
-    people = [("王𠈌", make_id_number(), make_phone()), ("李〇", make_id_number(born=date(2016, 5, 4)), make_phone()),
-              ("欧阳娜娜", make_id_number(born=date(1950, 2, 3)), make_phone())]
+    people = [
+        ("王𠈌", make_id_number(), make_phone()),
+        ("李〇", make_id_number(born=date(2016, 5, 4)), make_phone()),
+        ("欧阳娜娜", make_id_number(born=date(1950, 2, 3)), make_phone()),
+    ]
     (me_name, me_id, me_phone), (kid_name, kid_id, kid_phone), (other_name, other_id, other_phone) = people
     with httpx.Client(base_url=base + "/api/v1", timeout=20) as http:
         assert http.post("/dev/clock", json={}).status_code == 404  # no dev helpers in production
         login = http.post("/auth/wx-login", json={"code": "journey#1"}, headers={"X-Request-ID": "journey-login"})
-        assert login.status_code == 200 and login.headers["x-request-id"] == "journey-login", prod_server["log"].read_text()[-3000:]
+        assert login.status_code == 200 and login.headers["x-request-id"] == "journey-login", prod_server[
+            "log"
+        ].read_text()[-3000:]
         auth = {"Authorization": f"Bearer {login.json()['token']}"}
 
         def code_for(phone, purpose):
@@ -126,38 +157,92 @@ def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
             return sms.codes_for(phone)[-1]
 
         code = code_for(me_phone, "claim_card")
-        wrong = http.post("/cards", headers=auth, json={"name": me_name, "id_number": me_id, "phone": me_phone, "sms_code": "000000" if code != "000000" else "111111"})
+        wrong = http.post(
+            "/cards",
+            headers=auth,
+            json={
+                "name": me_name,
+                "id_number": me_id,
+                "phone": me_phone,
+                "sms_code": "000000" if code != "000000" else "111111",
+            },
+        )
         assert wrong.status_code == 400
-        bad_id = http.post("/cards", headers=auth, json={"name": me_name, "id_number": me_id[:-1] + ("0" if me_id[-1] != "0" else "1"), "phone": me_phone, "sms_code": code})
+        bad_id = http.post(
+            "/cards",
+            headers=auth,
+            json={
+                "name": me_name,
+                "id_number": me_id[:-1] + ("0" if me_id[-1] != "0" else "1"),
+                "phone": me_phone,
+                "sms_code": code,
+            },
+        )
         assert bad_id.status_code == 400 and me_id[:-1] not in bad_id.text
-        card = http.post("/cards", headers=auth, json={"name": me_name, "id_number": me_id, "phone": me_phone, "sms_code": code})
+        card = http.post(
+            "/cards", headers=auth, json={"name": me_name, "id_number": me_id, "phone": me_phone, "sms_code": code}
+        )
         assert card.status_code == 201, card.text
         assert card.json()["name_masked"] == "王*"
-        kid = http.post("/family", headers=auth, json={"name": kid_name, "id_number": kid_id, "phone": kid_phone, "relation": "child",
-                                                       "sms_code": code_for(kid_phone, "add_family")})
+        kid = http.post(
+            "/family",
+            headers=auth,
+            json={
+                "name": kid_name,
+                "id_number": kid_id,
+                "phone": kid_phone,
+                "relation": "child",
+                "sms_code": code_for(kid_phone, "add_family"),
+            },
+        )
         assert kid.status_code == 201, kid.text
         cards = http.get("/cards", headers=auth).json()
         assert [c["name_masked"] for c in cards] == ["王*", "李*"]
         # someone else tries the same ID number as their own card: refused, and the refusal logged
         other = http.post("/auth/wx-login", json={"code": "journey-other#1"}).json()
         oauth = {"Authorization": f"Bearer {other['token']}"}
-        taken = http.post("/cards", headers=oauth, json={"name": other_name, "id_number": me_id, "phone": other_phone,
-                                                         "sms_code": code_for(other_phone, "claim_card")})
+        taken = http.post(
+            "/cards",
+            headers=oauth,
+            json={
+                "name": other_name,
+                "id_number": me_id,
+                "phone": other_phone,
+                "sms_code": code_for(other_phone, "claim_card"),
+            },
+        )
         assert taken.status_code in (400, 409)
         # malformed JSON with identity data in it
-        assert http.post("/cards", headers={**auth, "Content-Type": "application/json"},
-                         content=f'{{"name": "{other_name}", "id_number": "{other_id}"'.encode()).status_code == 400
+        assert (
+            http.post(
+                "/cards",
+                headers={**auth, "Content-Type": "application/json"},
+                content=f'{{"name": "{other_name}", "id_number": "{other_id}"'.encode(),
+            ).status_code
+            == 400
+        )
         payload = http.get(f"/cards/{cards[0]['card_id']}/qrcode", headers=auth).json()["payload"]
         assert http.get(f"/cards/{cards[0]['card_id']}/qrcode?format=png", headers=auth).status_code == 200
-        terminal = http.post("/admin/terminals", headers=admin, json={"hospital_id": _hospital(http, admin), "name": "门诊一楼"}).json()
+        terminal = http.post(
+            "/admin/terminals", headers=admin, json={"hospital_id": _hospital(http, admin), "name": "门诊一楼"}
+        ).json()
         body = json.dumps({"payload": payload}).encode()
-        scanned = http.post("/staff/scan", content=body, headers={
-            **sign(terminal["terminal_code"], terminal["secret"], "POST", "/api/v1/staff/scan", body), "Content-Type": "application/json"})
+        scanned = http.post(
+            "/staff/scan",
+            content=body,
+            headers={
+                **sign(terminal["terminal_code"], terminal["secret"], "POST", "/api/v1/staff/scan", body),
+                "Content-Type": "application/json",
+            },
+        )
         assert scanned.status_code == 200 and scanned.json()["card"]["name_masked"] == "王*"
         history = http.get(f"/cards/{cards[0]['card_id']}/access-log", headers=auth).json()
         assert [h["result"] for h in history] == ["ok"]
         metrics = httpx.get(base + "/metrics", timeout=10)
-        assert metrics.status_code == 200 and 'ehealth_http_requests_total{method="POST",route="/api/v1/cards",status="201"}' in metrics.text
+        assert (
+            metrics.status_code == 200
+            and 'ehealth_http_requests_total{method="POST",route="/api/v1/cards",status="201"}' in metrics.text
+        )
 
     time.sleep(0.5)
     text = prod_server["log"].read_text()
@@ -172,8 +257,13 @@ def test_a_full_journey_leaves_no_identity_data_in_the_log(prod_server):
         record = json.loads(line)  # every JSON line parses
         if record.get("logger") == "ehealth.access":
             request_lines.append(record)
-    assert request_lines and all(r["request_id"] and (r["route"].startswith("/") or r["route"] == "unmatched") and isinstance(r["latency_ms"], float) for r in request_lines)
-    journey = request_lines[next(i for i, r in enumerate(request_lines) if r["request_id"] == "journey-login"):]
+    assert request_lines and all(
+        r["request_id"]
+        and (r["route"].startswith("/") or r["route"] == "unmatched")
+        and isinstance(r["latency_ms"], float)
+        for r in request_lines
+    )
+    journey = request_lines[next(i for i, r in enumerate(request_lines) if r["request_id"] == "journey-login") :]
     assert not [r for r in journey if r["status"] >= 500], text[-4000:]
     assert any(r["request_id"] == "journey-login" and r["route"] == "/api/v1/auth/wx-login" for r in request_lines)
 

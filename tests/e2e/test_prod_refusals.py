@@ -15,19 +15,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start(env: dict, *args: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
-    return subprocess.run([sys.executable, "-m", "backend", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize("change, variable", [
-    ({"SMS_PROVIDER": "console"}, "SMS_PROVIDER"),
-    ({"WECHAT_APPID": "wxdevappid00000001"}, "WECHAT_APPID"),
-    ({"WECHAT_SECRET": None}, "WECHAT_SECRET"),
-    ({"CRYPTO_KEYS": f"1:{DEV['CRYPTO_KEYS']}"}, "CRYPTO_KEYS"),
-    ({"INDEX_KEY": None}, "INDEX_KEY"),
-    ({"DATABASE_URL": "sqlite:///tmp/x.sqlite3"}, "DATABASE_URL"),
-    ({"REDIS_URL": None}, "REDIS_URL"),
-])
+@pytest.mark.parametrize(
+    "change, variable",
+    [
+        ({"SMS_PROVIDER": "console"}, "SMS_PROVIDER"),
+        ({"WECHAT_APPID": "wxdevappid00000001"}, "WECHAT_APPID"),
+        ({"WECHAT_SECRET": None}, "WECHAT_SECRET"),
+        ({"CRYPTO_KEYS": f"1:{DEV['CRYPTO_KEYS']}"}, "CRYPTO_KEYS"),
+        ({"INDEX_KEY": None}, "INDEX_KEY"),
+        ({"DATABASE_URL": "sqlite:///tmp/x.sqlite3"}, "DATABASE_URL"),
+        ({"REDIS_URL": None}, "REDIS_URL"),
+    ],
+)
 def test_prod_refuses_to_start(change, variable):
     done = start(good_env(**change))
     assert done.returncode == 2, done.stderr

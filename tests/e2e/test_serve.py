@@ -44,7 +44,10 @@ def server(tmp_path_factory):
                 raise RuntimeError((data / "server.log").read_text())
             time.sleep(0.25)
         else:
-            raise RuntimeError(f"server did not come up: {last!r} {getattr(last, 'text', '')}\n" + (data / "server.log").read_text()[-3000:])
+            raise RuntimeError(
+                f"server did not come up: {last!r} {getattr(last, 'text', '')}\n"
+                + (data / "server.log").read_text()[-3000:]
+            )
         yield base, data
     finally:
         proc.terminate()
@@ -58,7 +61,9 @@ def server(tmp_path_factory):
 def test_health_and_docs(server):
     base, data = server
     health = httpx.get(base + "/api/v1/health").json()
-    assert health["status"] == "ok" and health["database"]["engine"] == "sqlite" and health["redis"]["mode"] == "embedded"
+    assert (
+        health["status"] == "ok" and health["database"]["engine"] == "sqlite" and health["redis"]["mode"] == "embedded"
+    )
     assert (data / "ehealth.sqlite3").exists()
     assert httpx.get(base + "/docs").status_code == 200
     assert "/api/v1/cards" in httpx.get(base + "/docs/openapi.json").json()["paths"]
@@ -71,11 +76,23 @@ def test_readme_walkthrough(server):
         auth = {"Authorization": f"Bearer {login['token']}"}
         phone, idn = make_phone(), make_id_number()
         code = http.post("/sms/codes", json={"phone": phone, "purpose": "claim_card"}).json()["dev_code"]
-        card = http.post("/cards", headers=auth, json={"name": "张三", "id_number": idn, "phone": phone, "sms_code": code})
+        card = http.post(
+            "/cards", headers=auth, json={"name": "张三", "id_number": idn, "phone": phone, "sms_code": code}
+        )
         assert card.status_code == 201, card.text
         mphone = make_phone()
         mcode = http.post("/sms/codes", json={"phone": mphone, "purpose": "add_family"}).json()["dev_code"]
-        member = http.post("/family", headers=auth, json={"name": "张小宝", "id_number": make_id_number(born=__import__("datetime").date(2018, 6, 1)), "phone": mphone, "relation": "child", "sms_code": mcode})
+        member = http.post(
+            "/family",
+            headers=auth,
+            json={
+                "name": "张小宝",
+                "id_number": make_id_number(born=__import__("datetime").date(2018, 6, 1)),
+                "phone": mphone,
+                "relation": "child",
+                "sms_code": mcode,
+            },
+        )
         assert member.status_code == 201, member.text
         cards = http.get("/cards", headers=auth).json()
         assert [c["relation"] for c in cards] == ["self", "child"]
@@ -91,12 +108,19 @@ def test_booking_walkthrough(server):
         auth = {"Authorization": f"Bearer {token}"}
         phone = make_phone()
         code = http.post("/sms/codes", json={"phone": phone, "purpose": "claim_card"}).json()["dev_code"]
-        card = http.post("/cards", headers=auth, json={"name": "李四", "id_number": make_id_number(), "phone": phone, "sms_code": code}).json()
+        card = http.post(
+            "/cards",
+            headers=auth,
+            json={"name": "李四", "id_number": make_id_number(), "phone": phone, "sms_code": code},
+        ).json()
         hospital = http.get("/hospitals").json()[0]
         department = http.get(f"/hospitals/{hospital['id']}/departments").json()[0]
         now = http.get("/dev/clock").json()["now"]
-        sessions = [s for s in http.get(f"/departments/{department['id']}/schedules").json()
-                    if s["release_at"] <= now and s["date"] > now[:10] and s["remaining"] > 0]
+        sessions = [
+            s
+            for s in http.get(f"/departments/{department['id']}/schedules").json()
+            if s["release_at"] <= now and s["date"] > now[:10] and s["remaining"] > 0
+        ]
         assert sessions, "the demo data has released sessions after today"
         session = sessions[0]
         hold = http.post("/holds", headers=auth, json={"schedule_id": session["id"], "card_id": card["card_id"]})

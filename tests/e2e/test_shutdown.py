@@ -22,7 +22,9 @@ def test_sigterm_finishes_the_request_in_flight_and_stops_jobs(tmp_path):
     env.update(APP_ENV="dev", PORT=str(port), DATA_DIR=str(tmp_path), DEMO_DATA="0", LOG_LEVEL="INFO")
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.slow_app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.slow_app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):

@@ -94,10 +94,30 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
-        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", str(self.workdir), "--protected-mode", "no"]
+        args = [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+            "--protected-mode",
+            "no",
+        ]
         if self.cluster:
-            args += ["--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{self.port}.conf", "--cluster-node-timeout", "5000"]
+            args += [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                f"nodes-{self.port}.conf",
+                "--cluster-node-timeout",
+                "5000",
+            ]
         log = open(self.workdir / f"redis-{self.port}.log", "ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         for _ in range(100):
@@ -136,8 +156,20 @@ def start_cluster(workdir: Path, shards: int = 3) -> list[RedisServer]:
 
 def _join(nodes: list[RedisServer]) -> list[RedisServer]:
     cli = redis_cli_binary()
-    subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes], "--cluster-replicas", "0", "--cluster-yes"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            cli,
+            "--cluster",
+            "create",
+            *[f"127.0.0.1:{n.port}" for n in nodes],
+            "--cluster-replicas",
+            "0",
+            "--cluster-yes",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     for _ in range(200):
         out = subprocess.run([cli, "-p", str(nodes[0].port), "cluster", "info"], capture_output=True, text=True).stdout
         if "cluster_state:ok" in out and "cluster_slots_ok:16384" in out:
@@ -176,9 +208,21 @@ class Service:
 
     async def seed(self, *, cards: int, schedules: int = 1, capacity: int = 100, booked: int = 0) -> dict:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.faults.seed", "--cards", str(cards), "--schedules", str(schedules),
-            "--capacity", str(capacity), "--booked", str(booked), cwd=ROOT, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "tests.faults.seed",
+            "--cards",
+            str(cards),
+            "--schedules",
+            str(schedules),
+            "--capacity",
+            str(capacity),
+            "--booked",
+            str(booked),
+            cwd=ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
         if proc.returncode:
@@ -187,8 +231,14 @@ class Service:
 
     async def start(self) -> "Service":
         self.log = open(self.workdir / f"service-{self.port}.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--workers", str(self.workers)], cwd=ROOT,
-                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backend", "serve", "--workers", str(self.workers)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         async with httpx.AsyncClient(timeout=2) as http:
             for _ in range(240):
                 if self.proc.poll() is not None:
@@ -222,7 +272,9 @@ class Service:
         (from ss)."""
         import re
 
-        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"], capture_output=True, text=True
+        ).stdout
         return [(int(pid), int(line.split()[0])) for line in out.splitlines() for pid in re.findall(r"pid=(\d+)", line)]
 
     def connections_by_worker(self) -> dict[int, int]:
@@ -253,7 +305,9 @@ class Service:
 _TLS = ssl.create_default_context()
 
 
-async def hold_burst(base: str, attempts: list[tuple[str, str, int]], *, connections: int = 200) -> list[tuple[int, dict]]:
+async def hold_burst(
+    base: str, attempts: list[tuple[str, str, int]], *, connections: int = 200
+) -> list[tuple[int, dict]]:
     """POST /api/v1/holds for every (token, card_id, schedule_id), all at once: `connections`
     clients, each on its own connection, open it first (GET /ping), and once all are connected
     send their share back to back, so that `connections` requests are in flight from the first
@@ -266,7 +320,9 @@ async def hold_burst(base: str, attempts: list[tuple[str, str, int]], *, connect
     connected = asyncio.Barrier(clients)
 
     async def client():
-        async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1), verify=_TLS) as http:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=30, limits=httpx.Limits(max_connections=1), verify=_TLS
+        ) as http:
             try:
                 await http.get("/api/v1/ping")
             except httpx.HTTPError:
@@ -275,8 +331,11 @@ async def hold_burst(base: str, attempts: list[tuple[str, str, int]], *, connect
             for i in queue:
                 token, card_id, sid = attempts[i]
                 try:
-                    r = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": card_id},
-                                        headers={"Authorization": f"Bearer {token}"})
+                    r = await http.post(
+                        "/api/v1/holds",
+                        json={"schedule_id": sid, "card_id": card_id},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
                 except httpx.HTTPError:
                     continue
                 try:
@@ -358,7 +417,9 @@ class HoldStream:
     pool, the other clients' connections would take its requests instead). Without, every
     request opens a new connection, so they spread over the workers."""
 
-    def __init__(self, base: str, attempts: list[tuple[str, str, int]], *, concurrency: int = 20, keepalive: bool = True):
+    def __init__(
+        self, base: str, attempts: list[tuple[str, str, int]], *, concurrency: int = 20, keepalive: bool = True
+    ):
         self.base, self.attempts, self.concurrency = base, attempts, concurrency
         self.keepalive = keepalive
         self.results: list[tuple[int, dict] | None] = [None] * len(attempts)
@@ -377,8 +438,11 @@ class HoldStream:
             for i in queue:
                 token, card_id, sid = self.attempts[i]
                 try:
-                    r = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": card_id},
-                                        headers={"Authorization": f"Bearer {token}"})
+                    r = await http.post(
+                        "/api/v1/holds",
+                        json={"schedule_id": sid, "card_id": card_id},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
                     try:
                         result = (r.status_code, r.json())
                     except ValueError:

@@ -29,7 +29,9 @@ async def seed(cards: int, schedules: int, capacity: int, booked: int) -> dict:
     client = hot.connect(settings.redis.url)
     try:
         deps = build_deps(settings, client)
-        hospital = await Hospital.create(code="LIVE" + secrets.token_hex(2).upper(), name="故障测试医院", created_at=clock.now())
+        hospital = await Hospital.create(
+            code="LIVE" + secrets.token_hex(2).upper(), name="故障测试医院", created_at=clock.now()
+        )
         day = clock.today() + timedelta(days=1)
         released = rules.release_times(day, hospital.release_time)
         ids = []
@@ -37,8 +39,16 @@ async def seed(cards: int, schedules: int, capacity: int, booked: int) -> dict:
             dept = await Department.create(hospital=hospital, code=f"D{i}", name=f"科室{i}")
             doctor = await Doctor.create(hospital=hospital, department=dept, code=f"DR{i}", name=f"医生{i}")
             s = await Schedule.create(
-                hospital=hospital, department=dept, doctor=doctor, date=day, start="08:00", end="12:00",
-                capacity=capacity, fee_fen=1500, release_at=released.ordinary, referral_release_at=released.referral,
+                hospital=hospital,
+                department=dept,
+                doctor=doctor,
+                date=day,
+                start="08:00",
+                end="12:00",
+                capacity=capacity,
+                fee_fen=1500,
+                release_at=released.ordinary,
+                referral_release_at=released.referral,
                 created_at=clock.now(),
             )
             ids.append(s.id)
@@ -46,9 +56,18 @@ async def seed(cards: int, schedules: int, capacity: int, booked: int) -> dict:
         for sid in ids:
             for n, r in enumerate(residents[:booked], start=1):
                 await Booking.create(
-                    schedule_id=sid, card_id=r.card_pk, account_id=r.account_id, hold_id=secrets.token_hex(16), kind="ordinary",
-                    visit_number=n, active_visit_number=n, active_card_id=r.card_pk, status="confirmed", amount_fen=1500,
-                    visit_date=day, created_at=clock.now(),
+                    schedule_id=sid,
+                    card_id=r.card_pk,
+                    account_id=r.account_id,
+                    hold_id=secrets.token_hex(16),
+                    kind="ordinary",
+                    visit_number=n,
+                    active_visit_number=n,
+                    active_card_id=r.card_pk,
+                    status="confirmed",
+                    amount_fen=1500,
+                    visit_date=day,
+                    created_at=clock.now(),
                 )
         return {"schedules": ids, "residents": [[r.token, r.card_id] for r in residents]}
     finally:

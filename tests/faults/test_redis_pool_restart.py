@@ -140,8 +140,11 @@ def cluster(tmp_path_factory):
 
 def _cluster_ok(nodes) -> bool:
     cli = redis_cli_binary()
-    return all("cluster_state:ok" in subprocess.run([cli, "-p", str(n.port), "cluster", "info"], capture_output=True,
-                                                    text=True).stdout for n in nodes)
+    return all(
+        "cluster_state:ok"
+        in subprocess.run([cli, "-p", str(n.port), "cluster", "info"], capture_output=True, text=True).stdout
+        for n in nodes
+    )
 
 
 @pytest.fixture
@@ -159,6 +162,7 @@ def connection_failures(monkeypatch):
             except (RedisConnectionError, OSError) as exc:
                 failures.append(f"{method}: {exc!r}")
                 raise
+
         monkeypatch.setattr(Connection, method, wrapper)
 
     counting("read_response")

@@ -54,10 +54,10 @@ async def test_redis_restarted_during_a_release_burst(service, redis_server):
     sid = seeded["schedules"][0]
     residents = seeded["residents"]
     # 1. the burst begins: the stock was loaded from the database at start-up (20 booked)
-    first = await hold_burst(svc.base, [(t, c, sid) for t, c in residents[BOOKED:BOOKED + 50]])
+    first = await hold_burst(svc.base, [(t, c, sid) for t, c in residents[BOOKED : BOOKED + 50]])
     assert Counter(s for s, _ in first) == {201: 50}
     # 2. Redis dies mid-burst, after 30 more answers; requests keep arriving
-    stream = HoldStream(svc.base, [(t, c, sid) for t, c in residents[BOOKED + 50:BOOKED + 250]], concurrency=20)
+    stream = HoldStream(svc.base, [(t, c, sid) for t, c in residents[BOOKED + 50 : BOOKED + 250]], concurrency=20)
     await stream.answered(30)
     redis_server.kill()
     during = await stream.finished()
@@ -65,8 +65,11 @@ async def test_redis_restarted_during_a_release_burst(service, redis_server):
     assert set(statuses) <= {201, 409, 503}, errors(during)  # never a 500, never an unanswered request
     assert statuses[503] >= 100 and all(code == "store_unavailable" for (s, code) in errors(during) if s == 503)
     async with httpx.AsyncClient(base_url=svc.base, timeout=10) as http:
-        down = await http.post("/api/v1/holds", json={"schedule_id": sid, "card_id": residents[-1][1]},
-                               headers={"Authorization": f"Bearer {residents[-1][0]}"})
+        down = await http.post(
+            "/api/v1/holds",
+            json={"schedule_id": sid, "card_id": residents[-1][1]},
+            headers={"Authorization": f"Bearer {residents[-1][0]}"},
+        )
         assert down.status_code == 503 and down.json()["error"]["code"] == "store_unavailable"
         assert down.headers["Retry-After"]
         assert (await http.get("/api/v1/ready")).status_code == 503
@@ -81,14 +84,16 @@ async def test_redis_restarted_during_a_release_burst(service, redis_server):
             raise AssertionError("the service did not become ready again")
     # 4. the rest of the burst: sessions and cards come back from the database on first use, and
     # the stock is rebuilt from the database's 20 bookings (the holds Redis lost are gone with it)
-    after = await hold_burst(svc.base, [(t, c, sid) for t, c in residents[BOOKED + 250:]])
+    after = await hold_burst(svc.base, [(t, c, sid) for t, c in residents[BOOKED + 250 :]])
     statuses = Counter(s for s, _ in after)
     assert statuses[201] == CAPACITY - BOOKED, (statuses, errors(after))
     assert set(statuses) == {201, 409} and set(code for _, code in errors(after)) == {"sold_out"}, errors(after)
     assert await used_in_redis(redis_server.url, svc.env["REDIS_PREFIX"], sid) == CAPACITY
     # the database's bookings are known to the rebuilt stock: their cards are refused as booked
     booked_again = await hold_burst(svc.base, [(t, c, sid) for t, c in residents[:BOOKED]])
-    assert all(s == 409 and b["error"]["code"] == "already_held" and b["error"]["state"] == "booked" for s, b in booked_again)
+    assert all(
+        s == 409 and b["error"]["code"] == "already_held" and b["error"]["state"] == "booked" for s, b in booked_again
+    )
     async with httpx.AsyncClient(base_url=svc.base, timeout=10) as http:
         assert (await http.get(f"/api/v1/schedules/{sid}")).json()["remaining"] == 0
 
@@ -96,8 +101,12 @@ async def test_redis_restarted_during_a_release_burst(service, redis_server):
 async def _terminate_backends(db_name: str) -> int:
     conn = await asyncpg.connect(PG_ADMIN)
     try:
-        return len(await conn.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db_name))
+        return len(
+            await conn.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                db_name,
+            )
+        )
     finally:
         await conn.close()
 
@@ -124,6 +133,7 @@ async def test_postgres_connections_lost_and_back(relayed):
     token, card = seeded["residents"][-1]
     auth = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=svc.base, timeout=10, headers=auth) as http:
+
         async def bookings():  # a database read on every call
             return await http.get("/api/v1/bookings")
 

@@ -88,7 +88,7 @@ async def keys_by_node(svc: Service) -> dict[str, list[str]]:
 
 
 def tag_of(key: str) -> str | None:
-    return key[key.index("{") + 1:key.index("}")] if "{" in key else None
+    return key[key.index("{") + 1 : key.index("}")] if "{" in key else None
 
 
 async def test_1000_residents_on_100_slots_get_exactly_100(service):
@@ -135,7 +135,9 @@ async def test_sessions_on_every_shard_at_once_each_sell_exactly_their_slots(ser
     results = await hold_burst(svc.base, attempts, connections=300)
 
     granted = Counter(sid for (_, _, sid), (status, _) in zip(attempts, results) if status == 201)
-    refused = Counter((status, body["error"]["code"], body["error"].get("rule")) for status, body in results if status != 201)
+    refused = Counter(
+        (status, body["error"]["code"], body["error"].get("rule")) for status, body in results if status != 201
+    )
     assert granted == {sid: 100 for sid in sessions}, (granted, refused)
     assert set(refused) <= {(409, "sold_out", None), (429, "limit_exceeded", "daily_limit")}, refused
     for sid in sessions:
@@ -146,7 +148,9 @@ async def test_sessions_on_every_shard_at_once_each_sell_exactly_their_slots(ser
     r = hot.connect(svc.env["REDIS_URL"])
     try:
         for sid in seeded["schedules"]:
-            per_card.update(await r.zrangebyscore(schedule_key(svc.env["REDIS_PREFIX"], sid, "sh"), f"({clock.now_ms()}", "+inf"))
+            per_card.update(
+                await r.zrangebyscore(schedule_key(svc.env["REDIS_PREFIX"], sid, "sh"), f"({clock.now_ms()}", "+inf")
+            )
     finally:
         await r.aclose()
     assert max(per_card.values()) <= MAX_PER_DAY, per_card.most_common(3)
@@ -160,9 +164,16 @@ async def test_sessions_on_every_shard_at_once_each_sell_exactly_their_slots(ser
                 nodes_of[tag_of(k)].add(url)
     assert all(len(urls) == 1 for urls in nodes_of.values()), {t: u for t, u in nodes_of.items() if len(u) > 1}
     per_node = {url.rsplit(":", 1)[1].split("/")[0]: len(keys) for url, keys in after.items()}
-    sessions_per_node = Counter(next(iter(nodes_of[f"s{sid}"])).rsplit(":", 1)[1].split("/")[0] for sid in seeded["schedules"])
-    hold_records = {sid: sum(1 for keys in after.values() for k in keys if tag_of(k) == f"s{sid}" and ":hold:" in k) for sid in sessions}
+    sessions_per_node = Counter(
+        next(iter(nodes_of[f"s{sid}"])).rsplit(":", 1)[1].split("/")[0] for sid in seeded["schedules"]
+    )
+    hold_records = {
+        sid: sum(1 for keys in after.values() for k in keys if tag_of(k) == f"s{sid}" and ":hold:" in k)
+        for sid in sessions
+    }
     assert all(n >= 100 for n in hold_records.values()), hold_records
     mode = "cluster" if len(svc.node_urls) > 1 else "redis"
-    print(f"\n{mode}: granted {dict(granted)} of 1000 each; refusals {dict(refused)}; "
-          f"keys per shard (port: keys) {per_node}; sessions per shard {dict(sessions_per_node)}")
+    print(
+        f"\n{mode}: granted {dict(granted)} of 1000 each; refusals {dict(refused)}; "
+        f"keys per shard (port: keys) {per_node}; sessions per shard {dict(sessions_per_node)}"
+    )

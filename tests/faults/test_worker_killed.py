@@ -58,7 +58,9 @@ async def test_worker_killed_mid_burst(service):
         if svc.unread_requests(victim):
             break
         await asyncio.sleep(0.1)
-    assert svc.unread_requests(victim), f"no request reached the frozen worker ({stream.count} of {len(attempts)} answered)"
+    assert svc.unread_requests(victim), (
+        f"no request reached the frozen worker ({stream.count} of {len(attempts)} answered)"
+    )
     os.kill(victim, signal.SIGKILL)
     first = await stream.finished()
     statuses = Counter(s for s, _ in first)
@@ -82,4 +84,7 @@ async def test_worker_killed_mid_burst(service):
     # the service still answers on its port (the surviving worker, and Sanic's restart if any)
     again = await hold_burst(svc.base, attempts[:5])
     assert all(s == 409 for s, _ in again)
-    print(f"killed worker {victim}: {statuses[0]} requests lost in flight, {len(lost)} retried; workers now {svc.worker_pids()}")
+    print(
+        f"killed worker {victim}: {statuses[0]} requests lost in flight, {len(lost)} retried; workers now "
+        f"{svc.worker_pids()}"
+    )

@@ -27,27 +27,53 @@ class Catalog:
 
     async def hospital(self, *, release_time: str = "13:00") -> dict:
         n = next(_codes)
-        r = await self.admin("POST", "/admin/hospitals", {"code": f"H{n}", "name": f"第{n}人民医院", "release_time": release_time})
+        r = await self.admin(
+            "POST", "/admin/hospitals", {"code": f"H{n}", "name": f"第{n}人民医院", "release_time": release_time}
+        )
         assert r.status == 201, r.json
         return r.json
 
     async def department(self, hospital: dict) -> dict:
         n = next(_codes)
-        r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/departments", {"code": f"D{n}", "name": f"科室{n}"})
+        r = await self.admin(
+            "POST", f"/admin/hospitals/{hospital['id']}/departments", {"code": f"D{n}", "name": f"科室{n}"}
+        )
         assert r.status == 201, r.json
         dept = r.json
-        r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/doctors", {"code": f"DR{n}", "name": f"医生{n}", "title": "主任医师", "department_code": dept["code"]})
+        r = await self.admin(
+            "POST",
+            f"/admin/hospitals/{hospital['id']}/doctors",
+            {"code": f"DR{n}", "name": f"医生{n}", "title": "主任医师", "department_code": dept["code"]},
+        )
         assert r.status == 201, r.json
         dept["doctor_code"] = r.json["code"]
         return dept
 
-    async def schedule(self, *, hospital=None, department=None, day: date | None = None, start="08:00", end="08:30",
-                       capacity=10, referral_quota=0, fee_fen=1500) -> dict:
+    async def schedule(
+        self,
+        *,
+        hospital=None,
+        department=None,
+        day: date | None = None,
+        start="08:00",
+        end="08:30",
+        capacity=10,
+        referral_quota=0,
+        fee_fen=1500,
+    ) -> dict:
         hospital = hospital or await self.hospital()
         department = department or await self.department(hospital)
         day = day or clock.today() + timedelta(days=7)
-        item = {"department_code": department["code"], "doctor_code": department["doctor_code"], "date": day.isoformat(),
-                "start": start, "end": end, "capacity": capacity, "referral_quota": referral_quota, "fee_fen": fee_fen}
+        item = {
+            "department_code": department["code"],
+            "doctor_code": department["doctor_code"],
+            "date": day.isoformat(),
+            "start": start,
+            "end": end,
+            "capacity": capacity,
+            "referral_quota": referral_quota,
+            "fee_fen": fee_fen,
+        }
         r = await self.admin("POST", f"/admin/hospitals/{hospital['id']}/schedules/import", {"schedules": [item]})
         assert r.status == 201, r.json
         _, s = await self.client.get(f"/api/v1/schedules/{r.json['schedule_ids'][0]}")
@@ -92,7 +118,9 @@ class Payer:
         return await resident.post(f"/api/v1/holds/{hold_id}/payment")
 
     async def deliver(self, headers: dict, body: bytes):
-        _, r = await self.client.post("/api/v1/payments/wechat/notify", content=body, headers={**headers, "Content-Type": "application/json"})
+        _, r = await self.client.post(
+            "/api/v1/payments/wechat/notify", content=body, headers={**headers, "Content-Type": "application/json"}
+        )
         return r
 
     async def pay(self, resident, hold_id: str):

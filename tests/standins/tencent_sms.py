@@ -15,15 +15,29 @@ import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-AUTH_RE = re.compile(r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([a-z]+)/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})")
+AUTH_RE = re.compile(
+    r"TC3-HMAC-SHA256 Credential=([^/]+)/(\d{4}-\d{2}-\d{2})/([a-z]+)/tc3_request, SignedHeaders=([a-z0-9;-]+), "
+    r"Signature=([0-9a-f]{64})"
+)
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode(), hashlib.sha256).digest()
 
 
-def tc3_signature(secret_key: str, *, method: str, uri: str, query: str, headers: dict, signed: list[str],
-                  body: bytes, timestamp: str, date: str, service: str) -> str:
+def tc3_signature(
+    secret_key: str,
+    *,
+    method: str,
+    uri: str,
+    query: str,
+    headers: dict,
+    signed: list[str],
+    body: bytes,
+    timestamp: str,
+    date: str,
+    service: str,
+) -> str:
     canonical_headers = "".join(f"{name}:{headers[name].strip()}\n" for name in signed)
     canonical = "\n".join([method, uri, query, canonical_headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
     scope = f"{date}/{service}/tc3_request"
@@ -33,8 +47,15 @@ def tc3_signature(secret_key: str, *, method: str, uri: str, query: str, headers
 
 
 class TencentSmsStandIn:
-    def __init__(self, *, secret_id: str = "AKIDstandin0001", secret_key: str = "standin-secret-key",
-                 sdk_app_id: str = "1400000001", sign_name: str = "电子健康卡", template_id: str = "100001") -> None:
+    def __init__(
+        self,
+        *,
+        secret_id: str = "AKIDstandin0001",
+        secret_key: str = "standin-secret-key",
+        sdk_app_id: str = "1400000001",
+        sign_name: str = "电子健康卡",
+        template_id: str = "100001",
+    ) -> None:
         self.secret_id, self.secret_key = secret_id, secret_key
         self.sdk_app_id, self.sign_name, self.template_id = sdk_app_id, sign_name, template_id
         self.messages: list[dict] = []
@@ -48,9 +69,15 @@ class TencentSmsStandIn:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def env(self) -> dict:
-        return {"SMS_PROVIDER": "tencent", "TENCENT_SMS_SECRET_ID": self.secret_id, "TENCENT_SMS_SECRET_KEY": self.secret_key,
-                "TENCENT_SMS_SDK_APP_ID": self.sdk_app_id, "TENCENT_SMS_SIGN_NAME": self.sign_name,
-                "TENCENT_SMS_TEMPLATE_ID": self.template_id, "TENCENT_SMS_ENDPOINT": self.endpoint}
+        return {
+            "SMS_PROVIDER": "tencent",
+            "TENCENT_SMS_SECRET_ID": self.secret_id,
+            "TENCENT_SMS_SECRET_KEY": self.secret_key,
+            "TENCENT_SMS_SDK_APP_ID": self.sdk_app_id,
+            "TENCENT_SMS_SIGN_NAME": self.sign_name,
+            "TENCENT_SMS_TEMPLATE_ID": self.template_id,
+            "TENCENT_SMS_ENDPOINT": self.endpoint,
+        }
 
     def codes_for(self, phone: str) -> list[str]:
         return [m["TemplateParamSet"][0] for m in self.messages if m["PhoneNumberSet"] == ["+86" + phone]]
@@ -61,7 +88,9 @@ class TencentSmsStandIn:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                status, answer = standin.handle(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                status, answer = standin.handle(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -104,21 +133,55 @@ class TencentSmsStandIn:
         if datetime.fromtimestamp(int(timestamp), timezone.utc).strftime("%Y-%m-%d") != date or service != "sms":
             return self._error("AuthFailure.InvalidAuthorization", "credential scope does not match")
         uri, _, query = path.partition("?")
-        expected = tc3_signature(self.secret_key, method=method, uri=uri, query=query, headers=headers, signed=signed_headers,
-                                 body=body, timestamp=timestamp, date=date, service=service)
+        expected = tc3_signature(
+            self.secret_key,
+            method=method,
+            uri=uri,
+            query=query,
+            headers=headers,
+            signed=signed_headers,
+            body=body,
+            timestamp=timestamp,
+            date=date,
+            service=service,
+        )
         if not hmac.compare_digest(expected, given):
             return self._error("AuthFailure.SignatureFailure", "signature does not match")
         if headers.get("x-tc-action") != "SendSms" or headers.get("x-tc-version") != "2021-01-11":
             return self._error("InvalidAction", "only SendSms 2021-01-11")
         message = json.loads(body)
-        if (message.get("SmsSdkAppId"), message.get("SignName"), message.get("TemplateId")) != (self.sdk_app_id, self.sign_name, self.template_id):
-            return self._error("FailedOperation.SignatureIncorrectOrUnapproved", "app, signature or template not approved")
+        if (message.get("SmsSdkAppId"), message.get("SignName"), message.get("TemplateId")) != (
+            self.sdk_app_id,
+            self.sign_name,
+            self.template_id,
+        ):
+            return self._error(
+                "FailedOperation.SignatureIncorrectOrUnapproved", "app, signature or template not approved"
+            )
         phones = message.get("PhoneNumberSet") or []
         if self.fail_with:
-            status = {"Code": self.fail_with, "Message": "refused", "PhoneNumber": phones[0] if phones else "", "SerialNo": "", "Fee": 0, "SessionContext": "", "IsoCode": "CN"}
+            status = {
+                "Code": self.fail_with,
+                "Message": "refused",
+                "PhoneNumber": phones[0] if phones else "",
+                "SerialNo": "",
+                "Fee": 0,
+                "SessionContext": "",
+                "IsoCode": "CN",
+            }
             return 200, {"Response": {"SendStatusSet": [status], "RequestId": str(uuid.uuid4())}}
         with self._lock:
             self.messages.append(message)
-        statuses = [{"SerialNo": uuid.uuid4().hex, "PhoneNumber": p, "Fee": 1, "SessionContext": "", "Code": "Ok",
-                     "Message": "send success", "IsoCode": "CN"} for p in phones]
+        statuses = [
+            {
+                "SerialNo": uuid.uuid4().hex,
+                "PhoneNumber": p,
+                "Fee": 1,
+                "SessionContext": "",
+                "Code": "Ok",
+                "Message": "send success",
+                "IsoCode": "CN",
+            }
+            for p in phones
+        ]
         return 200, {"Response": {"SendStatusSet": statuses, "RequestId": str(uuid.uuid4())}}

@@ -147,7 +147,11 @@ class WeChatStandIn:
                 return 200, {}, {"errcode": 40163, "errmsg": "code been used"}
             self._used_codes.add(code)
         user = code.split("#", 1)[0]
-        return 200, {}, {"openid": self.openid_for(user), "session_key": base64.b64encode(secrets.token_bytes(16)).decode()}
+        return (
+            200,
+            {},
+            {"openid": self.openid_for(user), "session_key": base64.b64encode(secrets.token_bytes(16)).decode()},
+        )
 
     def _token(self, *, query, **_):
         if query.get("appid") != self.appid or query.get("secret") != self.secret:

@@ -218,9 +218,14 @@ class PayStandIn:
     def merchant(self) -> MerchantKeys:
         """What our WeChat Pay client needs to talk to this stand-in: its generated keys."""
         return MerchantKeys(
-            appid=self.appid, mchid=self.mchid, private_key=self.merchant_private_key_pem,
-            cert_serial_no=self.merchant_cert_serial, apiv3_key=self.apiv3_key, public_key=self.platform_public_key_pem,
-            public_key_id=self.public_key_id, gateway=self.standin.base_url,
+            appid=self.appid,
+            mchid=self.mchid,
+            private_key=self.merchant_private_key_pem,
+            cert_serial_no=self.merchant_cert_serial,
+            apiv3_key=self.apiv3_key,
+            public_key=self.platform_public_key_pem,
+            public_key_id=self.public_key_id,
+            gateway=self.standin.base_url,
         )
 
     # --- signing -----------------------------------------------------------------------------
@@ -249,7 +254,9 @@ class PayStandIn:
         headers["Content-Type"] = "application/json"
         return headers
 
-    def _signed_headers(self, body: bytes, *, timestamp: str, nonce=None, serial=None, private_key=None) -> dict[str, str]:
+    def _signed_headers(
+        self, body: bytes, *, timestamp: str, nonce=None, serial=None, private_key=None
+    ) -> dict[str, str]:
         nonce = nonce or _random(32).upper()
         message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
         return {
@@ -346,7 +353,9 @@ class PayStandIn:
         with self._lock:
             self._fail_next_refund = True
 
-    def fail_next(self, path_fragment: str, *, status: int = 500, code: str = "SYSTEM_ERROR", message: str = "系统错误") -> None:
+    def fail_next(
+        self, path_fragment: str, *, status: int = 500, code: str = "SYSTEM_ERROR", message: str = "系统错误"
+    ) -> None:
         """The next v3 request whose URL contains `path_fragment` is answered with this error
         (after its signature was checked), e.g. fail_next("/v3/refund/domestic/refunds")."""
         with self._lock:
@@ -542,7 +551,7 @@ class PayStandIn:
         return 200, {"prepay_id": order.prepay_id}
 
     def _order_from_path(self, path: str, suffix: str = "") -> StandInOrder:
-        rest = path[len("/v3/pay/transactions/out-trade-no/"):]
+        rest = path[len("/v3/pay/transactions/out-trade-no/") :]
         if suffix:
             if not rest.endswith(suffix):
                 raise _Reply(404, "NOT_FOUND", "no such API")
@@ -651,7 +660,7 @@ class PayStandIn:
             return 200, self._refund_view(refund)
 
     def _query_refund(self, *, path, **_):
-        out_refund_no = path[len("/v3/refund/domestic/refunds/"):]
+        out_refund_no = path[len("/v3/refund/domestic/refunds/") :]
         with self._lock:
             refund = self.refunds.get(out_refund_no)
             if refund is None:

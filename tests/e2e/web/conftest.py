@@ -30,7 +30,11 @@ def _free_port() -> int:
 
 
 def _has_chinese_font() -> bool:
-    found = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False) if shutil.which("fc-list") else None
+    found = (
+        subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+        if shutil.which("fc-list")
+        else None
+    )
     return bool(found and found.stdout.strip())
 
 
@@ -130,7 +134,10 @@ class Watched:
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self._failed(r))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status} {r.request.method} {r.url}"),
+        )
 
     def _failed(self, request):
         # a request cut short by leaving the page (the favicon, an EventSource) is not a failure
@@ -146,7 +153,10 @@ class Watched:
         except Exception:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-FAILED.png"), full_page=True)
-            raise AssertionError(f"{locator} never showed; the page said: {self.page.inner_text('body')[:2000]!r}; problems: {self.problems}") from None
+            raise AssertionError(
+                f"{locator} never showed; the page said: {self.page.inner_text('body')[:2000]!r}; problems: "
+                f"{self.problems}"
+            ) from None
 
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

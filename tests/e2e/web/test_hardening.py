@@ -44,7 +44,13 @@ def test_pages_and_docs_load_under_the_policy_without_a_violation(web_server, la
     browser = launch()
     context, page, console = _csp_page(browser, web_server)
     try:
-        checks = {"/": "电子健康卡", "/login": "登录", "/staff": "诊室终端", "/admin/login": "登录", "/staff/no-such-page": ""}
+        checks = {
+            "/": "电子健康卡",
+            "/login": "登录",
+            "/staff": "诊室终端",
+            "/admin/login": "登录",
+            "/staff/no-such-page": "",
+        }
         for path, text in checks.items():
             response = page.goto(path)
             assert "script-src 'self'" in response.headers["content-security-policy"], path
@@ -63,7 +69,8 @@ def test_pages_and_docs_load_under_the_policy_without_a_violation(web_server, la
         assert _violations(page, console) == [], _violations(page, console)
         # the watch does see what the policy refuses: an inline script planted in the page
         ran = page.evaluate("""() => { const s = document.createElement('script');
-            s.textContent = 'window.__inlineRan = true'; document.body.appendChild(s); return window.__inlineRan === true }""")
+            s.textContent = 'window.__inlineRan = true'; document.body.appendChild(s);
+            return window.__inlineRan === true }""")
         page.wait_for_timeout(300)
         assert ran is False
         assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
@@ -130,8 +137,14 @@ def test_the_terminal_secret_cannot_be_read_back_and_scans_still_verify(web_serv
         page.get_by_role("button", name="保存").click()
         page.get_by_text("扫码识别").wait_for()
         got = page.evaluate(READ_BACK, secret)
-        assert got == {"found": [], "isKey": True, "extractable": False, "usages": ["sign"], "exported": "InvalidAccessError",
-                       "html": False}, got
+        assert got == {
+            "found": [],
+            "isKey": True,
+            "extractable": False,
+            "usages": ["sign"],
+            "exported": "InvalidAccessError",
+            "html": False,
+        }, got
         _scan_verifies(page)
         page.reload()  # the key outlives the page
         page.get_by_text("扫码识别").wait_for()
@@ -140,9 +153,15 @@ def test_the_terminal_secret_cannot_be_read_back_and_scans_still_verify(web_serv
         page.screenshot(path=str(ARTIFACTS / "hardening-staff-signed-scan.png"))
 
         # an older version left the secret's text in localStorage: imported, then erased on load
-        page.evaluate("() => new Promise((ok) => { const r = indexedDB.deleteDatabase('ehealth-terminal'); r.onsuccess = r.onerror = ok })")
-        page.evaluate("([c, s]) => localStorage.setItem('ehealth.terminal', JSON.stringify({ code: c, secret: s, name: '旧版' }))",
-                      [code, secret])
+        page.evaluate(
+            "() => new Promise((ok) => { const r = indexedDB.deleteDatabase('ehealth-terminal'); r.onsuccess = "
+            "r.onerror = ok })"
+        )
+        page.evaluate(
+            "([c, s]) => localStorage.setItem('ehealth.terminal', "
+            "JSON.stringify({ code: c, secret: s, name: '旧版' }))",
+            [code, secret],
+        )
         page.reload()
         page.get_by_text("扫码识别").wait_for()
         got = page.evaluate(READ_BACK, secret)
@@ -181,12 +200,18 @@ def test_tokens_leave_storage_on_logout_and_on_401(web_server, api, launch):
 
         # an operator logs out: revoked and gone from storage
         username = f"hard{uuid.uuid4().hex[:6]}"
-        r = api.post("/admin/operators", headers=ADMIN, json={"username": username, "password": "correct horse 42", "role": "platform"})
+        r = api.post(
+            "/admin/operators",
+            headers=ADMIN,
+            json={"username": username, "password": "correct horse 42", "role": "platform"},
+        )
         assert r.status_code == 201, r.text
         login = api.post("/admin/login", json={"username": username, "password": "correct horse 42"}).json()
         op_token = login["token"]
-        page.evaluate("(o) => localStorage.setItem('ehealth.operator', JSON.stringify(o))",
-                      {"token": op_token, "username": username, "role": "platform"})
+        page.evaluate(
+            "(o) => localStorage.setItem('ehealth.operator', JSON.stringify(o))",
+            {"token": op_token, "username": username, "role": "platform"},
+        )
         page.goto("/admin/hospitals")
         page.get_by_role("button", name="退出").click()
         page.wait_for_url("**/admin/login**")
@@ -194,8 +219,10 @@ def test_tokens_leave_storage_on_logout_and_on_401(web_server, api, launch):
         with httpx.Client(base_url=web_server + "/api/v1") as raw:
             assert raw.get("/admin/me", headers={"Authorization": f"Bearer {op_token}"}).status_code == 401
         # a stale operator token: the 401 to the audit page's first call removes it
-        page.evaluate("(o) => localStorage.setItem('ehealth.operator', JSON.stringify(o))",
-                      {"token": op_token, "username": username, "role": "platform"})
+        page.evaluate(
+            "(o) => localStorage.setItem('ehealth.operator', JSON.stringify(o))",
+            {"token": op_token, "username": username, "role": "platform"},
+        )
         page.goto("/admin/audit")
         page.wait_for_url("**/admin/login**")
         assert not (_stored(page, "ehealth.operator") or {}).get("token")

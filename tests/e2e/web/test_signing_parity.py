@@ -29,12 +29,24 @@ def test_browser_signature_matches_backend():
     if (key.extractable) throw new Error('the key must not be extractable')
     const out = []
     for (const [method, path, body] of cases) {
-      out.push(await signRequest({ terminalCode: 'T0123456789ABCDEF', key, method, path, body, timestamp: 1767225600, nonce: 'n0nce_n0nce-0123' }))
+      const fixed = { terminalCode: 'T0123456789ABCDEF', timestamp: 1767225600, nonce: 'n0nce_n0nce-0123' }
+      out.push(await signRequest({ ...fixed, key, method, path, body }))
     }
     console.log(JSON.stringify(out))
     """
-    done = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(CASES)], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, json.dumps(CASES)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     for (method, path, body), headers in zip(CASES, json.loads(done.stdout)):
         expected = signature("s3cr3t-终端", canonical(method, path, "1767225600", "n0nce_n0nce-0123", body.encode()))
-        assert headers == {"X-Terminal-Id": "T0123456789ABCDEF", "X-Timestamp": "1767225600", "X-Nonce": "n0nce_n0nce-0123", "X-Signature": expected}
+        assert headers == {
+            "X-Terminal-Id": "T0123456789ABCDEF",
+            "X-Timestamp": "1767225600",
+            "X-Nonce": "n0nce_n0nce-0123",
+            "X-Signature": expected,
+        }

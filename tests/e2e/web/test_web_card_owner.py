@@ -33,8 +33,13 @@ def api_code(api, phone: str, purpose: str) -> str:
 
 
 def api_link(api, headers, *, name, id_number, phone, relation) -> dict:
-    body = {"name": name, "id_number": id_number, "phone": phone, "relation": relation,
-            "sms_code": api_code(api, phone, "add_family")}
+    body = {
+        "name": name,
+        "id_number": id_number,
+        "phone": phone,
+        "relation": relation,
+        "sms_code": api_code(api, phone, "add_family"),
+    }
     r = api.post("/family", headers=headers, json=body)
     assert r.status_code == 201, r.text
     return r.json()

@@ -47,13 +47,36 @@ def sessions(api):
     made = []
     for n, dept in enumerate(departments):
         code = f"WEB{n}"
-        r = api.post(f"/admin/hospitals/{hospital['id']}/doctors", headers=ADMIN, json={"code": code, "name": ["王晓东", "陈静"][n], "title": "主任医师", "department_code": dept["code"]})
+        r = api.post(
+            f"/admin/hospitals/{hospital['id']}/doctors",
+            headers=ADMIN,
+            json={"code": code, "name": ["王晓东", "陈静"][n], "title": "主任医师", "department_code": dept["code"]},
+        )
         assert r.status_code == 201, r.text
-        r = api.post(f"/admin/hospitals/{hospital['id']}/schedules/import", headers=ADMIN, json={"schedules": [
-            {"external_id": f"web-{n}", "department_code": dept["code"], "doctor_code": code, "date": day.isoformat(), "start": "08:00", "end": "08:30", "capacity": 5, "fee_fen": 2500 + n * 500},
-        ]})
+        r = api.post(
+            f"/admin/hospitals/{hospital['id']}/schedules/import",
+            headers=ADMIN,
+            json={
+                "schedules": [
+                    {
+                        "external_id": f"web-{n}",
+                        "department_code": dept["code"],
+                        "doctor_code": code,
+                        "date": day.isoformat(),
+                        "start": "08:00",
+                        "end": "08:30",
+                        "capacity": 5,
+                        "fee_fen": 2500 + n * 500,
+                    },
+                ]
+            },
+        )
         assert r.status_code == 201, r.text
-        listed = [s for s in api.get(f"/departments/{dept['id']}/schedules", params={"date": day.isoformat()}).json() if s["doctor"]["name"] == ["王晓东", "陈静"][n]]
+        listed = [
+            s
+            for s in api.get(f"/departments/{dept['id']}/schedules", params={"date": day.isoformat()}).json()
+            if s["doctor"]["name"] == ["王晓东", "陈静"][n]
+        ]
         made.append({"hospital": hospital, "department": dept, "schedule": listed[0]})
     release = dt.datetime.fromisoformat(made[0]["schedule"]["release_at"])
     assert release.astimezone(SH).date() == today + dt.timedelta(days=1)
@@ -213,8 +236,16 @@ def test_resident_staff_operator(web_server, api, launch, watch, sessions, tmp_p
         write_y4m(page.locator("[data-testid=qr]").screenshot(), video)
         (ARTIFACTS / "resident-qr.y4m").write_bytes(video.read_bytes()) if ARTIFACTS.exists() else None
 
-        camera = launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-        staff_ctx = camera.new_context(base_url=web_server, viewport={"width": 1280, "height": 800}, locale="zh-CN", permissions=["camera"])
+        camera = launch(
+            [
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ]
+        )
+        staff_ctx = camera.new_context(
+            base_url=web_server, viewport={"width": 1280, "height": 800}, locale="zh-CN", permissions=["camera"]
+        )
         sw = watch(staff_ctx.new_page(), "staff")
         st = sw.page
         st.goto("/staff")
@@ -269,7 +300,9 @@ def test_spa_fallback_and_offline_docs(web_server, launch, watch):
     browser = launch()
     context = browser.new_context(base_url=web_server)
     foreign: list[str] = []
-    context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: (foreign.append(route.request.url), route.abort()))
+    context.route(
+        re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: (foreign.append(route.request.url), route.abort())
+    )
     w = watch(context.new_page(), "docs")
     w.page.goto("/docs")
     w.page.get_by_text("E-health card and appointment service").first.wait_for(timeout=20000)

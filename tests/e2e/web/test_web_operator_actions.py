@@ -15,7 +15,11 @@ def claimed_card(api) -> tuple[str, str]:
     headers = {"Authorization": f"Bearer {r.json()['token']}"}
     phone = make_phone()
     code = api.post("/sms/codes", json={"phone": phone, "purpose": "claim_card"}, headers=headers).json()["dev_code"]
-    r = api.post("/cards", json={"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": code}, headers=headers)
+    r = api.post(
+        "/cards",
+        json={"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": code},
+        headers=headers,
+    )
     assert r.status_code == 201, r.text
     return r.json()["card_id"], phone
 

@@ -28,7 +28,9 @@ def operator_page(browser, base, watch, prefix):
 
 def test_operator_password_login(web_server, api, launch, watch):
     username, password = f"op{secrets.token_hex(3)}", "Web-console-" + secrets.token_urlsafe(9)
-    made = api.post("/admin/operators", headers=ADMIN, json={"username": username, "password": password, "role": "platform"})
+    made = api.post(
+        "/admin/operators", headers=ADMIN, json={"username": username, "password": password, "role": "platform"}
+    )
     assert made.status_code == 201, made.text
     w = watch(launch().new_context(base_url=web_server, locale="zh-CN").new_page(), "operator-login")
     w.page.goto("/admin/login")
@@ -54,7 +56,10 @@ def test_operator_catalog_audit_figures_intake(web_server, api, launch, watch):
     # an import with a bad row: the report names it and nothing is written
     department = api.get(f"/hospitals/{hospital['id']}/departments").json()[0]
     soon = dt.date.fromisoformat(api.get("/dev/clock").json()["now"][:10]) + dt.timedelta(days=20)
-    page.fill("textarea[name=csv]", f"department_code,doctor_code,date,start,end,capacity,fee_fen\n{department['code']},NO-SUCH-DOCTOR,{soon},08:00,08:30,5,1000\n")
+    page.fill(
+        "textarea[name=csv]",
+        f"department_code,doctor_code,date,start,end,capacity,fee_fen\n{department['code']},NO-SUCH-DOCTOR,{soon},08:00,08:30,5,1000\n",
+    )
     page.get_by_role("button", name="校验并导入").click()
     report = page.get_by_test_id("import-report")
     report.wait_for()
@@ -81,7 +86,10 @@ DEMO_PATIENT = ("张三", "11010519491231002X")  # the demo stay's patient (READ
 
 
 def test_inpatient_demo_bill_and_top_up(web_server, api, launch, watch):
-    w = watch(launch().new_context(base_url=web_server, viewport={"width": 390, "height": 844}, locale="zh-CN").new_page(), "bills")
+    w = watch(
+        launch().new_context(base_url=web_server, viewport={"width": 390, "height": 844}, locale="zh-CN").new_page(),
+        "bills",
+    )
     page = w.page
     page.goto("/login")
     page.fill("input[name=wx-user]", "demopatient")
@@ -101,7 +109,11 @@ def test_inpatient_demo_bill_and_top_up(web_server, api, launch, watch):
     auth = {"Authorization": f"Bearer {token}"}
     card_id = api.get("/cards", headers=auth).json()[0]["card_id"]
     admission = api.get("/inpatient/admissions", params={"card_id": card_id}, headers=auth).json()[0]
-    bill = api.get("/inpatient/bills", params={"hospital_id": admission["hospital_id"], "card_id": card_id, "admission_no": admission["admission_no"]}, headers=auth).json()
+    bill = api.get(
+        "/inpatient/bills",
+        params={"hospital_id": admission["hospital_id"], "card_id": card_id, "admission_no": admission["admission_no"]},
+        headers=auth,
+    ).json()
     items = [item for day in bill["days"] for item in day["items"]]
     assert items and all(sum(i["amount_fen"] for i in d["items"]) == d["subtotal_fen"] for d in bill["days"])
     total = sum(i["amount_fen"] for i in items)
@@ -127,8 +139,12 @@ def _his(api, method, path, body: dict, secret: str):
     now = int(dt.datetime.fromisoformat(api.get("/dev/clock").json()["now"]).timestamp())
     nonce = secrets.token_hex(16)
     full = "/api/v1" + path
-    headers = {"X-Timestamp": str(now), "X-Nonce": nonce, "Content-Type": "application/json",
-               "X-Signature": signature(secret, canonical(method, full, str(now), nonce, raw))}
+    headers = {
+        "X-Timestamp": str(now),
+        "X-Nonce": nonce,
+        "Content-Type": "application/json",
+        "X-Signature": signature(secret, canonical(method, full, str(now), nonce, raw)),
+    }
     response = api.request(method, path, content=raw, headers=headers)
     assert response.status_code in (200, 201), response.text
     return response.json()
@@ -140,23 +156,59 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
     secret = api.post(f"/admin/hospitals/{hospital['id']}/intake-secret", headers=ADMIN).json()["secret"]
     id_number, admission_no = make_id_number(born=dt.date(1960, 2, 2)), f"ZY{secrets.token_hex(3).upper()}"
     today = dt.date.fromisoformat(api.get("/dev/clock").json()["now"][:10])
-    _his(api, "PUT", f"/his/{hospital['code']}/admissions/{admission_no}", {
-        "id_number": id_number, "name": "刘建国", "ward": "心内科病区", "bed": "12",
-        "admitted_at": f"{today - dt.timedelta(days=2)}T09:00:00+08:00", "discharged_at": None, "deposit_fen": 300000}, secret)
+    _his(
+        api,
+        "PUT",
+        f"/his/{hospital['code']}/admissions/{admission_no}",
+        {
+            "id_number": id_number,
+            "name": "刘建国",
+            "ward": "心内科病区",
+            "bed": "12",
+            "admitted_at": f"{today - dt.timedelta(days=2)}T09:00:00+08:00",
+            "discharged_at": None,
+            "deposit_fen": 300000,
+        },
+        secret,
+    )
     days = {
-        today - dt.timedelta(days=2): [("D001", "阿司匹林肠溶片", "drug", "盒", "2", 1550), ("B001", "床位费", "bed", "天", "1", 6000)],
-        today - dt.timedelta(days=1): [("L001", "血常规", "lab", "次", "1", 2500), ("D001", "阿司匹林肠溶片", "drug", "盒", "-1", 1550), ("N001", "护理费", "nursing", "天", "1.5", 3333)],
+        today - dt.timedelta(days=2): [
+            ("D001", "阿司匹林肠溶片", "drug", "盒", "2", 1550),
+            ("B001", "床位费", "bed", "天", "1", 6000),
+        ],
+        today - dt.timedelta(days=1): [
+            ("L001", "血常规", "lab", "次", "1", 2500),
+            ("D001", "阿司匹林肠溶片", "drug", "盒", "-1", 1550),
+            ("N001", "护理费", "nursing", "天", "1.5", 3333),
+        ],
     }
     expected_total = 0
     for day, items in days.items():
         body = []
         for code, name, category, unit, qty, price in items:
-            amount = int((__import__("decimal").Decimal(qty) * price).quantize(__import__("decimal").Decimal("1"), rounding="ROUND_HALF_UP"))
+            amount = int(
+                (__import__("decimal").Decimal(qty) * price).quantize(
+                    __import__("decimal").Decimal("1"), rounding="ROUND_HALF_UP"
+                )
+            )
             expected_total += amount
-            body.append({"item_code": code, "name": name, "category": category, "unit": unit, "quantity": qty, "unit_price_fen": price, "amount_fen": amount})
+            body.append(
+                {
+                    "item_code": code,
+                    "name": name,
+                    "category": category,
+                    "unit": unit,
+                    "quantity": qty,
+                    "unit_price_fen": price,
+                    "amount_fen": amount,
+                }
+            )
         _his(api, "PUT", f"/his/{hospital['code']}/admissions/{admission_no}/days/{day}", {"items": body}, secret)
 
-    w = watch(launch().new_context(base_url=web_server, viewport={"width": 390, "height": 844}, locale="zh-CN").new_page(), "bills-his")
+    w = watch(
+        launch().new_context(base_url=web_server, viewport={"width": 390, "height": 844}, locale="zh-CN").new_page(),
+        "bills-his",
+    )
     page = w.page
     asked = []
     page.on("request", lambda request: asked.append(request.url))
@@ -184,6 +236,8 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
     page.locator(f".day[data-date='{first}'] .day-head").click()
     page.get_by_text("床位费").wait_for()
     bills = [u for u in asked if "/api/v1/inpatient/bills" in u]
-    assert any("/inpatient/bills/summary?" in u for u in bills) and any(f"/inpatient/bills/days/{last}?" in u for u in bills)
+    assert any("/inpatient/bills/summary?" in u for u in bills) and any(
+        f"/inpatient/bills/days/{last}?" in u for u in bills
+    )
     assert not any("/inpatient/bills?" in u for u in bills), bills
     w.shot("bill-pushed-by-his")

@@ -17,7 +17,9 @@ D = date(2026, 12, 20)
 
 async def _hold(client, resident, schedule_id, ip="127.0.0.1"):
     target = client if ip == "127.0.0.1" else client.from_ip(ip)
-    _, r = await target.post("/api/v1/holds", json={"schedule_id": schedule_id, "card_id": resident.card_id}, headers=resident.headers)
+    _, r = await target.post(
+        "/api/v1/holds", json={"schedule_id": schedule_id, "card_id": resident.card_id}, headers=resident.headers
+    )
     return r
 
 
@@ -51,7 +53,10 @@ async def test_one_card_firing_20_at_once_gets_one(deps, catalog, client):
 async def test_one_card_racing_across_sessions_of_a_day_gets_three(deps, catalog, client):
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     hospital = await catalog.hospital()
-    sessions = [await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=D) for _ in range(8)]
+    sessions = [
+        await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=D)
+        for _ in range(8)
+    ]
     (me,) = await bulk_residents(deps, 1)
     results = await asyncio.gather(*[_hold(client, me, s["id"]) for s in sessions])
     assert sorted(r.status for r in results) == [201] * 3 + [429] * 5
@@ -60,7 +65,9 @@ async def test_one_card_racing_across_sessions_of_a_day_gets_three(deps, catalog
 async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(deps, catalog, client):
     """Holds last 1 s here while waves of requests keep arriving for 3 s: a sampler reads the
     schedule's stock throughout and it must always be within [0, capacity]."""
-    deps.settings = deps.settings.with_overrides(booking={"hold_ttl_s": 1, "hold_rate_per_ip": 100_000, "hold_rate_per_account": 100_000})
+    deps.settings = deps.settings.with_overrides(
+        booking={"hold_ttl_s": 1, "hold_rate_per_ip": 100_000, "hold_rate_per_account": 100_000}
+    )
     clock.set(at(date(2026, 12, 13), "12:59"))  # running, not frozen: holds really expire
     capacity = 20
     s = await catalog.schedule(day=D, capacity=capacity)
@@ -80,7 +87,7 @@ async def test_expiring_holds_under_load_never_push_stock_outside_0_to_capacity(
     deadline = time.monotonic() + 3
     wave = 0
     while time.monotonic() < deadline:
-        batch = crowd[(wave * 60) % 300:(wave * 60) % 300 + 60]
+        batch = crowd[(wave * 60) % 300 : (wave * 60) % 300 + 60]
         results = await asyncio.gather(*[_hold(client, r, s["id"]) for r in batch])
         granted += sum(r.status == 201 for r in results)
         assert {r.status for r in results} <= {201, 409}

@@ -41,7 +41,9 @@ async def test_same_hold_semantics_in_process(embedded):
     people = await bulk_residents(deps, 6)
 
     async def hold(r):
-        _, resp = await client.post("/api/v1/holds", json={"schedule_id": s["id"], "card_id": r.card_id}, headers=r.headers)
+        _, resp = await client.post(
+            "/api/v1/holds", json={"schedule_id": s["id"], "card_id": r.card_id}, headers=r.headers
+        )
         return resp
 
     results = await asyncio.gather(*[hold(r) for r in people])

@@ -90,7 +90,9 @@ async def test_a_barred_card_is_refused_even_on_an_entry_already_there(deps, cat
     assert (await store.used_slots(deps, [s["id"]], to_ms(clock.now())))[s["id"]] == 0
 
 
-async def test_the_cards_sets_follow_the_session_booked_cancelled_suspended_rebuilt(deps, catalog, resident_with_card, payer):
+async def test_the_cards_sets_follow_the_session_booked_cancelled_suspended_rebuilt(
+    deps, catalog, resident_with_card, payer
+):
     """Confirming, cancelling, suspending and rebuilding run in steps everywhere (the schedule's
     slot, then the card's): the card's entries for the session follow."""
     from backend.booking.service import rebuild_stock

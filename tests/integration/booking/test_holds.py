@@ -66,10 +66,14 @@ async def test_a_hospital_created_without_a_release_time_releases_at_13_00(catal
 
 async def test_no_release_time_at_night(catalog):
     for bad in ("22:01", "23:00", "00:00", "05:59"):
-        r = await catalog.admin("POST", "/admin/hospitals", {"code": f"N{bad[:2]}{bad[3:]}", "name": "夜间医院", "release_time": bad})
+        r = await catalog.admin(
+            "POST", "/admin/hospitals", {"code": f"N{bad[:2]}{bad[3:]}", "name": "夜间医院", "release_time": bad}
+        )
         assert r.status == 400, bad
     for good in ("06:00", "22:00"):
-        r = await catalog.admin("POST", "/admin/hospitals", {"code": f"G{good[:2]}", "name": "白天医院", "release_time": good})
+        r = await catalog.admin(
+            "POST", "/admin/hospitals", {"code": f"G{good[:2]}", "name": "白天医院", "release_time": good}
+        )
         assert r.status == 201, good
     h = await catalog.hospital()
     r = await catalog.admin("PATCH", f"/admin/hospitals/{h['id']}", {"release_time": "23:30"})
@@ -83,9 +87,17 @@ async def test_referral_slots_open_three_days_earlier_for_referred_cards(catalog
     referred = [await resident_with_card() for _ in range(3)]
     plain = await resident_with_card()
     for r in referred:
-        resp = await catalog.admin("POST", "/admin/referrals", {
-            "card_id": r.card_id, "hospital_id": s["hospital"]["id"], "department_id": s["department_id"],
-            "valid_until": "2026-12-31", "issued_by": "社区卫生服务中心 王医生"})
+        resp = await catalog.admin(
+            "POST",
+            "/admin/referrals",
+            {
+                "card_id": r.card_id,
+                "hospital_id": s["hospital"]["id"],
+                "department_id": s["department_id"],
+                "valid_until": "2026-12-31",
+                "issued_by": "社区卫生服务中心 王医生",
+            },
+        )
         assert resp.status == 201, resp.json
     clock.freeze(at(date(2026, 12, 10), "12:59"))
     r = await hold(referred[0], s)
@@ -107,7 +119,11 @@ async def test_expired_referral_does_not_open_early(catalog, resident_with_card)
     s = await catalog.schedule(day=D, capacity=5, referral_quota=2)
     clock.freeze(at(date(2026, 12, 11), "09:00"))
     me = await resident_with_card()
-    r = await catalog.admin("POST", "/admin/referrals", {"card_id": me.card_id, "hospital_id": s["hospital"]["id"], "valid_until": "2026-12-19", "issued_by": "王医生"})
+    r = await catalog.admin(
+        "POST",
+        "/admin/referrals",
+        {"card_id": me.card_id, "hospital_id": s["hospital"]["id"], "valid_until": "2026-12-19", "issued_by": "王医生"},
+    )
     assert r.status == 201
     r = await hold(me, s)
     assert r.status == 403 and r.json["error"]["release_at"] == "2026-12-13T13:00:00+08:00"
@@ -213,7 +229,9 @@ async def test_rate_limit_per_ip(deps, catalog, resident_with_card, client):
     codes = [(await hold(p, s)).status for p in people]
     assert codes == [201, 201, 429]
     other_network = client.from_ip("10.1.2.3")
-    _, r = await other_network.post("/api/v1/holds", json={"schedule_id": s["id"], "card_id": people[2].card_id}, headers=people[2].headers)
+    _, r = await other_network.post(
+        "/api/v1/holds", json={"schedule_id": s["id"], "card_id": people[2].card_id}, headers=people[2].headers
+    )
     assert r.status == 201
 
 
@@ -233,11 +251,21 @@ async def test_bad_input_and_bad_tokens(catalog, resident_with_card, client):
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     s = await catalog.schedule(day=D)
     me = await resident_with_card()
-    for payload in [{}, {"schedule_id": "x", "card_id": me.card_id}, {"schedule_id": -1, "card_id": me.card_id}, {"schedule_id": 2**40, "card_id": me.card_id}, {"schedule_id": s["id"]}]:
+    for payload in [
+        {},
+        {"schedule_id": "x", "card_id": me.card_id},
+        {"schedule_id": -1, "card_id": me.card_id},
+        {"schedule_id": 2**40, "card_id": me.card_id},
+        {"schedule_id": s["id"]},
+    ]:
         assert (await me.post("/api/v1/holds", payload)).status == 400, payload
     _, r = await client.post("/api/v1/holds", json={"schedule_id": s["id"], "card_id": me.card_id})
     assert r.status == 401
-    _, r = await client.post("/api/v1/holds", json={"schedule_id": s["id"], "card_id": me.card_id}, headers={"Authorization": "Bearer " + "A" * 43})
+    _, r = await client.post(
+        "/api/v1/holds",
+        json={"schedule_id": s["id"], "card_id": me.card_id},
+        headers={"Authorization": "Bearer " + "A" * 43},
+    )
     assert r.status == 401
     await me.post("/api/v1/auth/logout")
     assert (await hold(me, s)).status == 401
@@ -288,7 +316,19 @@ async def test_remaining_is_live(catalog, resident_with_card, client):
     await hold(me, s)
     _, r = await client.get(f"/api/v1/departments/{s['department_id']}/schedules?date={D.isoformat()}")
     assert r.status == 200 and r.json[0]["remaining"] == 2
-    assert set(r.json[0]) >= {"id", "doctor", "date", "start", "end", "capacity", "remaining", "fee_fen", "release_at", "referral_release_at", "status"}
+    assert set(r.json[0]) >= {
+        "id",
+        "doctor",
+        "date",
+        "start",
+        "end",
+        "capacity",
+        "remaining",
+        "fee_fen",
+        "release_at",
+        "referral_release_at",
+        "status",
+    }
     _, r = await client.get(f"/api/v1/departments/{s['department_id']}/schedules?date=not-a-date")
     assert r.status == 400
 
@@ -305,9 +345,17 @@ async def test_every_key_a_hold_writes_has_a_lifetime(catalog, resident_with_car
     a, b = await resident_with_card(), await resident_with_card()
     assert (await hold(a, s)).status == 201
     assert (await hold(a, single)).status == 201
-    resp = await catalog.admin("POST", "/admin/referrals", {
-        "card_id": b.card_id, "hospital_id": referred_session["hospital"]["id"], "department_id": referred_session["department_id"],
-        "valid_until": "2026-12-31", "issued_by": "社区卫生服务中心 王医生"})
+    resp = await catalog.admin(
+        "POST",
+        "/admin/referrals",
+        {
+            "card_id": b.card_id,
+            "hospital_id": referred_session["hospital"]["id"],
+            "department_id": referred_session["department_id"],
+            "valid_until": "2026-12-31",
+            "issued_by": "社区卫生服务中心 王医生",
+        },
+    )
     assert resp.status == 201, resp.json
     clock.advance(minutes=11)  # a's holds have expired: b's holds sweep them out of every set they share
     assert (await hold(b, s)).status == 201
@@ -320,7 +368,9 @@ async def test_every_key_a_hold_writes_has_a_lifetime(catalog, resident_with_car
     for tag in sessions:
         assert {k.split("}:")[-1].split(":")[0] for k in written if tag in k} >= {"sched", "sh", "shid", "hold"}
     assert any(f"{sessions[2]}:shr" in k for k in written)
-    assert sum("}:cd:" in k for k in written) == 3 and sum("}:cdd:" in k for k in written) == 5  # a session, a department
+    assert (
+        sum("}:cd:" in k for k in written) == 3 and sum("}:cdd:" in k for k in written) == 5
+    )  # a session, a department
     lifetimes = {k: await deps.redis.pttl(k) for k in written}
     assert all(ms > 0 for ms in lifetimes.values()), {k: ms for k, ms in lifetimes.items() if ms <= 0}
 
@@ -344,5 +394,7 @@ async def test_a_payment_that_writes_the_session_again_gives_it_its_lifetime(cat
     _, booked = await client.get("/api/v1/bookings", headers=a.headers)
     assert [b["status"] for b in booked.json] == ["confirmed"]
     sh = store.schedule_key(deps, s["id"], "sh")
-    assert [score for _, score in await deps.redis.zrange(sh, 0, -1, withscores=True)] == [float("inf")]  # the booked slot
+    assert [score for _, score in await deps.redis.zrange(sh, 0, -1, withscores=True)] == [
+        float("inf")
+    ]  # the booked slot
     assert await deps.redis.pttl(sh) > 0

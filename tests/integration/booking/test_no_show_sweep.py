@@ -21,27 +21,49 @@ async def _history(catalog, resident_with_card, n_sessions: int, per_session: in
     clock.freeze(at(date(2026, 11, 1), "09:00"))
     hospital = await catalog.hospital()
     dept = await catalog.department(hospital)
-    template = await Schedule.get(id=(await catalog.schedule(hospital=hospital, department=dept, day=date(2026, 11, 2)))["id"])
+    template = await Schedule.get(
+        id=(await catalog.schedule(hospital=hospital, department=dept, day=date(2026, 11, 2)))["id"]
+    )
     me = await resident_with_card()
     from backend.cards.models import Card
 
     card = await Card.get(card_id=me.card_id)
     days = [date(2026, 11, 2) + timedelta(days=i % 28) for i in range(n_sessions)]
-    sessions = await Schedule.bulk_create([
-        Schedule(hospital_id=template.hospital_id, department_id=template.department_id, doctor_id=template.doctor_id, date=day,
-                 start=f"{8 + i // 28:02d}:00", end=f"{8 + i // 28:02d}:30", capacity=per_session, fee_fen=0,
-                 release_at=template.release_at, referral_release_at=template.referral_release_at, created_at=clock.now())
-        for i, day in enumerate(days)
-    ])
+    sessions = await Schedule.bulk_create(
+        [
+            Schedule(
+                hospital_id=template.hospital_id,
+                department_id=template.department_id,
+                doctor_id=template.doctor_id,
+                date=day,
+                start=f"{8 + i // 28:02d}:00",
+                end=f"{8 + i // 28:02d}:30",
+                capacity=per_session,
+                fee_fen=0,
+                release_at=template.release_at,
+                referral_release_at=template.referral_release_at,
+                created_at=clock.now(),
+            )
+            for i, day in enumerate(days)
+        ]
+    )
     sessions = await Schedule.filter(hospital_id=template.hospital_id).exclude(id=template.id)
     rows = []
     for s in sessions:
         for n in range(1, per_session + 1):
-            rows.append(Booking(
-                schedule_id=s.id, card_id=card.id, account_id=card.owner_id, hold_id=f"h{s.id:08d}{n:06d}",
-                visit_number=n, status=BookingStatus.CALLED if n % 2 else BookingStatus.CHECKED_IN, amount_fen=0,
-                visit_date=s.date, created_at=clock.now(),
-            ))
+            rows.append(
+                Booking(
+                    schedule_id=s.id,
+                    card_id=card.id,
+                    account_id=card.owner_id,
+                    hold_id=f"h{s.id:08d}{n:06d}",
+                    visit_number=n,
+                    status=BookingStatus.CALLED if n % 2 else BookingStatus.CHECKED_IN,
+                    amount_fen=0,
+                    visit_date=s.date,
+                    created_at=clock.now(),
+                )
+            )
     await Booking.bulk_create(rows, batch_size=2000)
     return hospital, dept
 
@@ -74,7 +96,9 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     assert len(sql) <= 10, sql
     # the only booking rows read were the fresh session's (its confirmed one, then the card's no-shows)
     sweep_read = next(q for q in booking_reads if '"schedule_id" IN' in q)
-    assert f"[{fresh['id']}" in sweep_read or f"({fresh['id']})" in sweep_read or f"[[{fresh['id']}" in sweep_read, sweep_read
+    assert f"[{fresh['id']}" in sweep_read or f"({fresh['id']})" in sweep_read or f"[[{fresh['id']}" in sweep_read, (
+        sweep_read
+    )
     assert await Booking.filter(status=BookingStatus.NO_SHOW).count() == 1
     assert await Booking.filter(status__in=(BookingStatus.CHECKED_IN, BookingStatus.CALLED)).count() == 10_000
 

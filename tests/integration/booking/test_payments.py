@@ -92,7 +92,9 @@ async def test_tampered_or_foreign_notifications_are_refused(catalog, resident_w
     headers, body = payer.standin.complete_payment(otn)
     flipped = body.replace(b'"ciphertext":"', b'"ciphertext":"A', 1)
     assert (await payer.deliver(headers, flipped)).status == 401
-    assert (await payer.deliver({**headers, "Wechatpay-Signature": "AAAA" + headers["Wechatpay-Signature"][4:]}, body)).status == 401
+    assert (
+        await payer.deliver({**headers, "Wechatpay-Signature": "AAAA" + headers["Wechatpay-Signature"][4:]}, body)
+    ).status == 401
     assert (await payer.deliver({k: v for k, v in headers.items() if k != "Wechatpay-Serial"}, body)).status == 401
     foreign_headers, foreign_body = payer.standin.notification_for(otn, apiv3_key="x" * 32)
     assert (await payer.deliver(foreign_headers, foreign_body)).status == 401
@@ -273,7 +275,12 @@ async def test_three_cancellations_in_a_month_bar_booking_for_30_days(catalog, r
     clock.freeze(RELEASE)
     hospital = await catalog.hospital()
     me = await resident_with_card()
-    sessions = [await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=-i)) for i in range(4)]
+    sessions = [
+        await catalog.schedule(
+            hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=-i)
+        )
+        for i in range(4)
+    ]
     for s in sessions[:3]:
         otn = await payer.pay(me, (await hold(me, s))["hold_id"])
         booking_id = (await Payment.get(out_trade_no=otn)).booking_id
@@ -363,7 +370,9 @@ async def test_lost_notification_is_reconciled(catalog, resident_with_card, paye
     assert payer.standin.orders[unpaid_otn].trade_state == "CLOSED"
 
 
-async def test_dev_endpoint_completes_a_payment_through_the_notification_path(catalog, resident_with_card, payer, client):
+async def test_dev_endpoint_completes_a_payment_through_the_notification_path(
+    catalog, resident_with_card, payer, client
+):
     clock.freeze(RELEASE)
     s = await catalog.schedule(day=D)
     me = await resident_with_card()

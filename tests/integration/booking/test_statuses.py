@@ -42,7 +42,9 @@ async def test_check_in_then_call_move_the_booking_and_a_checked_in_booking_cann
     assert (await me.get(f"/api/v1/bookings/{booking['id']}/queue")).json["status"] == "called"
 
 
-async def test_checked_in_bookings_keep_their_slot_and_are_never_no_shows(catalog, resident_with_card, booked, terminal_for, deps):
+async def test_checked_in_bookings_keep_their_slot_and_are_never_no_shows(
+    catalog, resident_with_card, booked, terminal_for, deps
+):
     from backend.booking import bans as booking_bans
 
     clock.freeze(at(date(2026, 12, 13), "13:00"))
@@ -69,10 +71,16 @@ async def test_schedule_status_as_each_caller_sees_it(catalog, resident_with_car
     dept = await catalog.department(hospital)
     s = await catalog.schedule(hospital=hospital, department=dept, day=D, capacity=1, referral_quota=1)
     holder, plain = await resident_with_card(), await resident_with_card()
-    r = await catalog.admin("POST", "/admin/referrals", {
-        "card_id": holder.card_id, "hospital_id": hospital["id"], "valid_until": (D + timedelta(days=5)).isoformat(),
-        "issued_by": "社区卫生服务中心",
-    })
+    r = await catalog.admin(
+        "POST",
+        "/admin/referrals",
+        {
+            "card_id": holder.card_id,
+            "hospital_id": hospital["id"],
+            "valid_until": (D + timedelta(days=5)).isoformat(),
+            "issued_by": "社区卫生服务中心",
+        },
+    )
     assert r.status == 201, r.json
 
     async def seen(resident=None):

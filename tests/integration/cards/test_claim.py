@@ -16,7 +16,16 @@ async def test_claim_then_list_shows_masked_card(login, database):
     r = await me.claim(name="张三丰", id_number=idn, phone=phone)
     assert r.status == 201, r.json
     card = r.json
-    assert set(card) == {"card_id", "name_masked", "id_masked", "phone_masked", "is_self", "relation", "owner", "status"}
+    assert set(card) == {
+        "card_id",
+        "name_masked",
+        "id_masked",
+        "phone_masked",
+        "is_self",
+        "relation",
+        "owner",
+        "status",
+    }
     assert card["owner"] == "self"
     assert len(card["card_id"]) == 64 and int(card["card_id"], 16) >= 0
     assert card["name_masked"] == "张*丰"
@@ -26,7 +35,11 @@ async def test_claim_then_list_shows_masked_card(login, database):
     listed = await me.get("/api/v1/cards")
     assert listed.status == 200 and listed.json == [card]
     one = (await me.get(f"/api/v1/cards/{card['card_id']}")).json
-    assert (one["name_masked"], one["id_masked"], one["phone_masked"]) == ("张*丰", masked_id_number(idn), masked_phone(phone))
+    assert (one["name_masked"], one["id_masked"], one["phone_masked"]) == (
+        "张*丰",
+        masked_id_number(idn),
+        masked_phone(phone),
+    )
 
 
 async def test_card_id_reveals_nothing_about_the_person(login, database):
@@ -123,7 +136,9 @@ async def test_sms_code_is_required_and_single_use(login, database):
     r = await me.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": phone, "sms_code": "000000"})
     assert r.status == 400 and r.json["error"]["code"] == "sms_code_expired"
     code = await me.sms_code(phone, "claim_card")
-    assert (await me.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": phone, "sms_code": code})).status == 201
+    assert (
+        await me.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": phone, "sms_code": code})
+    ).status == 201
     other = await login()
     r = await other.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": phone, "sms_code": code})
     assert r.status in (400, 409)
@@ -133,10 +148,14 @@ async def test_code_for_another_number_or_purpose_does_not_work(login, database)
     me = await login()
     phone, other_phone = make_phone(), make_phone()
     code = await me.sms_code(other_phone, "claim_card")
-    r = await me.post("/api/v1/cards", {"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": code})
+    r = await me.post(
+        "/api/v1/cards", {"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": code}
+    )
     assert r.status == 400
     family_code = await me.sms_code(phone, "add_family")
-    r = await me.post("/api/v1/cards", {"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": family_code})
+    r = await me.post(
+        "/api/v1/cards", {"name": "张三", "id_number": make_id_number(), "phone": phone, "sms_code": family_code}
+    )
     assert r.status == 400
 
 
@@ -179,10 +198,12 @@ async def test_concurrent_claims_of_one_id_make_one_card(login, database):
     idn = make_id_number()
     phones = [make_phone() for _ in residents]
     codes = [await r.sms_code(p, "claim_card") for r, p in zip(residents, phones)]
-    results = await asyncio.gather(*[
-        r.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": p, "sms_code": c})
-        for r, p, c in zip(residents, phones, codes)
-    ])
+    results = await asyncio.gather(
+        *[
+            r.post("/api/v1/cards", {"name": "张三", "id_number": idn, "phone": p, "sms_code": c})
+            for r, p, c in zip(residents, phones, codes)
+        ]
+    )
     statuses = sorted(x.status for x in results)
     assert statuses.count(201) == 1 and statuses.count(409) == 4, statuses
     assert await Card.all().count() == 1
@@ -190,9 +211,18 @@ async def test_concurrent_claims_of_one_id_make_one_card(login, database):
 
 async def test_malformed_bodies_are_400_never_500(login, database):
     me = await login()
-    for payload in [None, [], "x", {"name": 1}, {"name": "张三", "id_number": None, "phone": "1", "sms_code": "1"}, {"name": "张三" * 100, "id_number": "1" * 18, "phone": "13800000000", "sms_code": "123456"}]:
+    for payload in [
+        None,
+        [],
+        "x",
+        {"name": 1},
+        {"name": "张三", "id_number": None, "phone": "1", "sms_code": "1"},
+        {"name": "张三" * 100, "id_number": "1" * 18, "phone": "13800000000", "sms_code": "123456"},
+    ]:
         r = await me.post("/api/v1/cards", payload)
         assert r.status == 400, (payload, r.status, r.json)
         assert set(r.json["error"]) >= {"code", "message"}
-    _, r = await me.client.post("/api/v1/cards", content=b"{not json", headers={**me.headers, "content-type": "application/json"})
+    _, r = await me.client.post(
+        "/api/v1/cards", content=b"{not json", headers={**me.headers, "content-type": "application/json"}
+    )
     assert r.status == 400 and r.json["error"]["code"] == "invalid_request"

@@ -33,8 +33,11 @@ async def test_the_takeover_by_name_and_id_number_is_refused_at_each_step(reside
     r = await mallory.claim(name="张三", id_number=alice.id_number, phone=make_phone())
     assert r.status == 409 and r.json["error"]["code"] == "already_claimed"
     # 3. everything the card can do stays out of reach
-    for path in (f"/api/v1/cards/{alice.card_id}", f"/api/v1/cards/{alice.card_id}/qrcode?kind=dynamic",
-                 f"/api/v1/cards/{alice.card_id}/links"):
+    for path in (
+        f"/api/v1/cards/{alice.card_id}",
+        f"/api/v1/cards/{alice.card_id}/qrcode?kind=dynamic",
+        f"/api/v1/cards/{alice.card_id}/links",
+    ):
         assert (await mallory.get(path)).status == 404, path
     assert (await mallory.post(f"/api/v1/cards/{alice.card_id}/reissue")).status == 404
     assert (await mallory.get("/api/v1/cards")).json == []
@@ -59,8 +62,16 @@ async def test_a_childs_card_cannot_be_claimed_by_a_stranger_and_keeps_its_phone
 
 async def test_a_wrong_code_learns_nothing_of_the_registered_phone(resident_with_card, login):
     alice, mallory = await resident_with_card(), await login()
-    r = await mallory.post("/api/v1/family", {"name": "张三", "id_number": alice.id_number, "phone": make_phone(),
-                                              "relation": "parent", "sms_code": "000000"})
+    r = await mallory.post(
+        "/api/v1/family",
+        {
+            "name": "张三",
+            "id_number": alice.id_number,
+            "phone": make_phone(),
+            "relation": "parent",
+            "sms_code": "000000",
+        },
+    )
     assert r.status in (400, 409) and r.json["error"]["code"] != "phone_mismatch"
     assert "phone_masked" not in r.json["error"] and masked(alice.phone) not in str(r.json)
 
@@ -168,10 +179,14 @@ async def test_a_hold_for_a_member_is_not_payable_after_the_member_removed_the_l
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     s = await catalog.schedule(day=D, capacity=1)
     parent = await login()
-    child = (await parent.add_member(name="李小宝", id_number=make_id_number(born=date(2019, 1, 1)), phone=make_phone())).json
+    child = (
+        await parent.add_member(name="李小宝", id_number=make_id_number(born=date(2019, 1, 1)), phone=make_phone())
+    ).json
     hold = (await parent.post("/api/v1/holds", {"schedule_id": s["id"], "card_id": child["card"]["card_id"]})).json
     # the link ends behind the hold's back (here straight in the database, as a removal racing it would)
-    await FamilyLink.filter(id=child["member_id"]).update(removed_at=clock.now(), active_card_id=None, ended_by="member")
+    await FamilyLink.filter(id=child["member_id"]).update(
+        removed_at=clock.now(), active_card_id=None, ended_by="member"
+    )
     r = await payer.start(parent, hold["hold_id"])
     assert r.status == 404 and r.json["error"]["code"] == "card_not_found"
     assert await Payment.all().count() == 0
@@ -227,6 +242,10 @@ async def test_a_phone_change_needs_the_code_of_the_new_phone_and_the_owner(resi
 
 async def test_a_linked_account_cannot_change_the_phone(login):
     parent = await login()
-    child = (await parent.add_member(name="李小宝", id_number=make_id_number(born=date(2019, 1, 1)), phone=make_phone())).json
-    r = await parent.put(f"/api/v1/cards/{child['card']['card_id']}/phone", {"phone": make_phone(), "sms_code": "123456"})
+    child = (
+        await parent.add_member(name="李小宝", id_number=make_id_number(born=date(2019, 1, 1)), phone=make_phone())
+    ).json
+    r = await parent.put(
+        f"/api/v1/cards/{child['card']['card_id']}/phone", {"phone": make_phone(), "sms_code": "123456"}
+    )
     assert r.status == 403 and r.json["error"]["code"] == "owner_only"

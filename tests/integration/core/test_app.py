@@ -14,8 +14,11 @@ async def test_unknown_route_and_method_use_the_error_shape(client, database):
 
 @pytest.mark.parametrize("segment", ["0", "007", "99999999999999999999", "2147483648", "-1", "1e3"])
 async def test_path_ids_outside_the_id_columns_are_not_found(client, database, segment):
-    for path in [f"/api/v1/schedules/{segment}", f"/api/v1/hospitals/{segment}/departments",
-                 f"/api/v1/departments/{segment}/schedules"]:
+    for path in [
+        f"/api/v1/schedules/{segment}",
+        f"/api/v1/hospitals/{segment}/departments",
+        f"/api/v1/departments/{segment}/schedules",
+    ]:
         _, r = await client.get(path)
         assert r.status == 404 and r.json["error"]["code"] == "not_found", (path, r.status)
     _, r = await client.get("/api/v1/schedules/999999999")
@@ -26,7 +29,14 @@ async def test_openapi_document_lists_the_contract(client, database):
     _, r = await client.get("/docs/openapi.json")
     assert r.status == 200
     paths = r.json["paths"]
-    for path in ["/api/v1/auth/wx-login", "/api/v1/sms/codes", "/api/v1/cards", "/api/v1/family", "/api/v1/family/{member_id}", "/api/v1/health"]:
+    for path in [
+        "/api/v1/auth/wx-login",
+        "/api/v1/sms/codes",
+        "/api/v1/cards",
+        "/api/v1/family",
+        "/api/v1/family/{member_id}",
+        "/api/v1/health",
+    ]:
         assert path in paths, path
     _, page = await client.get("/docs")
     assert page.status == 200 and "html" in page.headers["content-type"]

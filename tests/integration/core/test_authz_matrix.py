@@ -60,86 +60,264 @@ def table(w) -> dict:
         ("GET", "/api/v1/health"): (ALL_OK, lambda: ("/health", None)),
         ("GET", "/api/v1/ready"): (ALL_OK, lambda: ("/ready", None)),
         ("GET", "/api/v1/hospitals"): (ALL_OK, lambda: ("/hospitals", None)),
-        ("GET", "/api/v1/hospitals/<hospital_id:id>/departments"): (ALL_OK, lambda: (f"/hospitals/{hx}/departments", None)),
-        ("GET", "/api/v1/departments/<department_id:id>/schedules"): (ALL_OK, lambda: (f"/departments/{X['department']['id']}/schedules", None)),
+        ("GET", "/api/v1/hospitals/<hospital_id:id>/departments"): (
+            ALL_OK,
+            lambda: (f"/hospitals/{hx}/departments", None),
+        ),
+        ("GET", "/api/v1/departments/<department_id:id>/schedules"): (
+            ALL_OK,
+            lambda: (f"/departments/{X['department']['id']}/schedules", None),
+        ),
         ("GET", "/api/v1/schedules/<schedule_id:id>"): (ALL_OK, lambda: (f"/schedules/{sx}", None)),
         ("GET", "/api/v1/schedules/<schedule_id:id>/queue"): (ALL_OK, lambda: (f"/schedules/{sx}/queue", None)),
-        ("GET", "/api/v1/schedules/<schedule_id:id>/queue/stream"): (ALL_OK, lambda: (f"/schedules/{sx}/queue/stream", None)),
-        ("POST", "/api/v1/auth/wx-login"): (ALL_OK, lambda: ("/auth/wx-login", {"code": f"matrix{next(_n)}#{uuid.uuid4().hex[:6]}"})),
-        ("POST", "/api/v1/sms/codes"): (ALL_OK, lambda: ("/sms/codes", {"phone": make_phone(), "purpose": "claim_card"})),
-        ("POST", "/api/v1/admin/login"): (ALL_OK, lambda: ("/admin/login", {"username": w["spare_operator"], "password": "correct horse 42"})),
+        ("GET", "/api/v1/schedules/<schedule_id:id>/queue/stream"): (
+            ALL_OK,
+            lambda: (f"/schedules/{sx}/queue/stream", None),
+        ),
+        ("POST", "/api/v1/auth/wx-login"): (
+            ALL_OK,
+            lambda: ("/auth/wx-login", {"code": f"matrix{next(_n)}#{uuid.uuid4().hex[:6]}"}),
+        ),
+        ("POST", "/api/v1/sms/codes"): (
+            ALL_OK,
+            lambda: ("/sms/codes", {"phone": make_phone(), "purpose": "claim_card"}),
+        ),
+        ("POST", "/api/v1/admin/login"): (
+            ALL_OK,
+            lambda: ("/admin/login", {"username": w["spare_operator"], "password": "correct horse 42"}),
+        ),
         # WeChat Pay's notifications are signed by WeChat: no caller of ours can make one
         ("POST", "/api/v1/payments/wechat/notify"): (NOBODY, lambda: ("/payments/wechat/notify", {"id": "x"})),
         # dev and test only (404 in production, tested elsewhere)
         ("GET", "/api/v1/dev/clock"): (ALL_OK, lambda: ("/dev/clock", None)),
-        ("POST", "/api/v1/dev/clock"): (ALL_OK, lambda: ("/dev/clock", {"now": clock.now().isoformat(), "frozen": False})),
-        ("POST", "/api/v1/dev/payments/<out_trade_no:str>/complete"): (ALL_OK, lambda: (f"/dev/payments/{w['spare_otn']}/complete", None)),
+        ("POST", "/api/v1/dev/clock"): (
+            ALL_OK,
+            lambda: ("/dev/clock", {"now": clock.now().isoformat(), "frozen": False}),
+        ),
+        ("POST", "/api/v1/dev/payments/<out_trade_no:str>/complete"): (
+            ALL_OK,
+            lambda: (f"/dev/payments/{w['spare_otn']}/complete", None),
+        ),
         # --- residents ------------------------------------------------------------------------
         ("GET", "/api/v1/auth/me"): (ANY_RESIDENT, lambda: ("/auth/me", None)),
         ("GET", "/api/v1/cards"): (ANY_RESIDENT, lambda: ("/cards", None)),
-        ("POST", "/api/v1/cards"): (ANY_RESIDENT, lambda: ("/cards", {"name": "张三", "id_number": "11010519491231002X", "phone": make_phone(), "sms_code": "000000"})),
+        ("POST", "/api/v1/cards"): (
+            ANY_RESIDENT,
+            lambda: (
+                "/cards",
+                {"name": "张三", "id_number": "11010519491231002X", "phone": make_phone(), "sms_code": "000000"},
+            ),
+        ),
         ("GET", "/api/v1/family"): (ANY_RESIDENT, lambda: ("/family", None)),
-        ("POST", "/api/v1/family"): (ANY_RESIDENT, lambda: ("/family", {"name": "张小宝", "id_number": "110101201806010012", "phone": make_phone(), "relation": "child", "sms_code": "000000"})),
-        ("DELETE", "/api/v1/family/<member_id:id>"): (row("401 404 404 ok 401 401 401 401 401 401 401"), lambda: (f"/family/{w['F_link']}", None)),
+        ("POST", "/api/v1/family"): (
+            ANY_RESIDENT,
+            lambda: (
+                "/family",
+                {
+                    "name": "张小宝",
+                    "id_number": "110101201806010012",
+                    "phone": make_phone(),
+                    "relation": "child",
+                    "sms_code": "000000",
+                },
+            ),
+        ),
+        ("DELETE", "/api/v1/family/<member_id:id>"): (
+            row("401 404 404 ok 401 401 401 401 401 401 401"),
+            lambda: (f"/family/{w['F_link']}", None),
+        ),
         ("GET", "/api/v1/cards/<card_id:str>"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}", None)),
-        ("GET", "/api/v1/cards/<card_id:str>/access-log"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}/access-log", None)),
-        ("GET", "/api/v1/cards/<card_id:str>/qrcode"): (A_AND_FAMILY, lambda: (f"/cards/{w['A'].card_id}/qrcode", None)),
+        ("GET", "/api/v1/cards/<card_id:str>/access-log"): (
+            A_AND_FAMILY,
+            lambda: (f"/cards/{w['A'].card_id}/access-log", None),
+        ),
+        ("GET", "/api/v1/cards/<card_id:str>/qrcode"): (
+            A_AND_FAMILY,
+            lambda: (f"/cards/{w['A'].card_id}/qrcode", None),
+        ),
         ("GET", "/api/v1/cards/<card_id:str>/links"): (A_ONLY, lambda: (f"/cards/{w['A'].card_id}/links", None)),
-        ("PUT", "/api/v1/cards/<card_id:str>/phone"): (OWNER_A, lambda: (f"/cards/{w['A'].card_id}/phone", {"phone": make_phone(), "sms_code": "000000"})),
+        ("PUT", "/api/v1/cards/<card_id:str>/phone"): (
+            OWNER_A,
+            lambda: (f"/cards/{w['A'].card_id}/phone", {"phone": make_phone(), "sms_code": "000000"}),
+        ),
         ("POST", "/api/v1/holds"): (A_AND_FAMILY, lambda: ("/holds", {"schedule_id": sx, "card_id": w["A"].card_id})),
         ("GET", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
         ("POST", "/api/v1/holds/<hold_id:str>/payment"): (A_ONLY, lambda: (f"/holds/{w['hold']}/payment", None)),
-        ("GET", "/api/v1/payments/<out_trade_no:str>"): (A_ONLY, lambda: (f"/payments/{w['booking']['out_trade_no']}", None)),
+        ("GET", "/api/v1/payments/<out_trade_no:str>"): (
+            A_ONLY,
+            lambda: (f"/payments/{w['booking']['out_trade_no']}", None),
+        ),
         ("GET", "/api/v1/bookings"): (ANY_RESIDENT, lambda: ("/bookings", None)),
         ("GET", "/api/v1/bookings/<booking_id:id>"): (A_AND_FAMILY, lambda: (f"/bookings/{w['booking']['id']}", None)),
-        ("GET", "/api/v1/bookings/<booking_id:id>/queue"): (A_AND_FAMILY, lambda: (f"/bookings/{w['booking']['id']}/queue", None)),
+        ("GET", "/api/v1/bookings/<booking_id:id>/queue"): (
+            A_AND_FAMILY,
+            lambda: (f"/bookings/{w['booking']['id']}/queue", None),
+        ),
         ("GET", "/api/v1/notifications"): (ANY_RESIDENT, lambda: ("/notifications", None)),
-        ("GET", "/api/v1/inpatient/admissions"): (A_AND_FAMILY, lambda: (f"/inpatient/admissions?card_id={w['A'].card_id}", None)),
-        ("POST", "/api/v1/inpatient/deposits"): (A_AND_FAMILY, lambda: ("/inpatient/deposits", {"hospital_id": hx, "card_id": w["A"].card_id, "admission_no": "ZYM1", "amount_fen": 100})),
-        ("GET", "/api/v1/inpatient/bills"): (A_AND_FAMILY, lambda: (f"/inpatient/bills?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
-        ("GET", "/api/v1/inpatient/bills/summary"): (A_AND_FAMILY, lambda: (f"/inpatient/bills/summary?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
-        ("GET", "/api/v1/inpatient/bills/days/<day:ymd>"): (A_AND_FAMILY, lambda: (
-            f"/inpatient/bills/days/{clock.today().isoformat()}?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None)),
+        ("GET", "/api/v1/inpatient/admissions"): (
+            A_AND_FAMILY,
+            lambda: (f"/inpatient/admissions?card_id={w['A'].card_id}", None),
+        ),
+        ("POST", "/api/v1/inpatient/deposits"): (
+            A_AND_FAMILY,
+            lambda: (
+                "/inpatient/deposits",
+                {"hospital_id": hx, "card_id": w["A"].card_id, "admission_no": "ZYM1", "amount_fen": 100},
+            ),
+        ),
+        ("GET", "/api/v1/inpatient/bills"): (
+            A_AND_FAMILY,
+            lambda: (f"/inpatient/bills?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None),
+        ),
+        ("GET", "/api/v1/inpatient/bills/summary"): (
+            A_AND_FAMILY,
+            lambda: (f"/inpatient/bills/summary?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1", None),
+        ),
+        ("GET", "/api/v1/inpatient/bills/days/<day:ymd>"): (
+            A_AND_FAMILY,
+            lambda: (
+                f"/inpatient/bills/days/{clock.today().isoformat()}?hospital_id={hx}&card_id={w['A'].card_id}&admission_no=ZYM1",
+                None,
+            ),
+        ),
         # --- clinic terminals -----------------------------------------------------------------
         ("POST", "/api/v1/staff/scan"): (TERMINAL_ANY, lambda: ("/staff/scan", {"payload": w["code"]})),
-        ("POST", "/api/v1/staff/checkins"): (TERMINAL_X, lambda: ("/staff/checkins", {"payload": w["code"], "booking_id": w["booking"]["id"]})),
-        ("POST", "/api/v1/staff/schedules/<schedule_id:id>/call-next"): (TERMINAL_X, lambda: (f"/staff/schedules/{sx}/call-next", None)),
+        ("POST", "/api/v1/staff/checkins"): (
+            TERMINAL_X,
+            lambda: ("/staff/checkins", {"payload": w["code"], "booking_id": w["booking"]["id"]}),
+        ),
+        ("POST", "/api/v1/staff/schedules/<schedule_id:id>/call-next"): (
+            TERMINAL_X,
+            lambda: (f"/staff/schedules/{sx}/call-next", None),
+        ),
         # --- hospital systems (X's code in the path) ------------------------------------------
-        ("PUT", "/api/v1/his/<hospital_code:str>/admissions/<admission_no:str>"): (HIS_X, lambda: (f"/his/{code_x}/admissions/ZYM1", w["admission"])),
-        ("PUT", "/api/v1/his/<hospital_code:str>/admissions/<admission_no:str>/days/<day:ymd>"): (HIS_X, lambda: (f"/his/{code_x}/admissions/ZYM1/days/{clock.today().isoformat()}", {"items": []})),
+        ("PUT", "/api/v1/his/<hospital_code:str>/admissions/<admission_no:str>"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/admissions/ZYM1", w["admission"]),
+        ),
+        ("PUT", "/api/v1/his/<hospital_code:str>/admissions/<admission_no:str>/days/<day:ymd>"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/admissions/ZYM1/days/{clock.today().isoformat()}", {"items": []}),
+        ),
         ("GET", "/api/v1/his/<hospital_code:str>/deposits"): (HIS_X, lambda: (f"/his/{code_x}/deposits", None)),
-        ("POST", "/api/v1/his/<hospital_code:str>/deposits/ack"): (HIS_X, lambda: (f"/his/{code_x}/deposits/ack", {"deposit_ids": [1]})),
-        ("POST", "/api/v1/his/<hospital_code:str>/deposits/<deposit_id:id>/refund"): (HIS_X_UNKNOWN, lambda: (f"/his/{code_x}/deposits/999999/refund", None)),
-        ("POST", "/api/v1/his/<hospital_code:str>/schedules/import"): (HIS_X, lambda: (f"/his/{code_x}/schedules/import", {"schedules": [{}]})),
+        ("POST", "/api/v1/his/<hospital_code:str>/deposits/ack"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/deposits/ack", {"deposit_ids": [1]}),
+        ),
+        ("POST", "/api/v1/his/<hospital_code:str>/deposits/<deposit_id:id>/refund"): (
+            HIS_X_UNKNOWN,
+            lambda: (f"/his/{code_x}/deposits/999999/refund", None),
+        ),
+        ("POST", "/api/v1/his/<hospital_code:str>/schedules/import"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/schedules/import", {"schedules": [{}]}),
+        ),
         # --- operators: the platform only -------------------------------------------------------
-        ("POST", "/api/v1/admin/hospitals"): (PLATFORM, lambda: ("/admin/hospitals", {"code": f"MX{next(_n)}", "name": "矩阵医院"})),
-        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/retire"): (PLATFORM, lambda: (f"/admin/hospitals/{w['spare_hospital']}/retire", None)),
-        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/intake-secret"): (PLATFORM, lambda: (f"/admin/hospitals/{w['spare_hospital']}/intake-secret", None)),
+        ("POST", "/api/v1/admin/hospitals"): (
+            PLATFORM,
+            lambda: ("/admin/hospitals", {"code": f"MX{next(_n)}", "name": "矩阵医院"}),
+        ),
+        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/retire"): (
+            PLATFORM,
+            lambda: (f"/admin/hospitals/{w['spare_hospital']}/retire", None),
+        ),
+        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/intake-secret"): (
+            PLATFORM,
+            lambda: (f"/admin/hospitals/{w['spare_hospital']}/intake-secret", None),
+        ),
         ("POST", "/api/v1/admin/stock/rebuild"): (PLATFORM, lambda: ("/admin/stock/rebuild", None)),
         ("GET", "/api/v1/admin/operators"): (PLATFORM, lambda: ("/admin/operators", None)),
-        ("POST", "/api/v1/admin/operators"): (PLATFORM, lambda: ("/admin/operators", {"username": f"mx{next(_n)}", "password": "correct horse 42", "role": "platform"})),
-        ("POST", "/api/v1/admin/operators/<operator_id:id>/retire"): (PLATFORM, lambda: (f"/admin/operators/{w['retirable_operator']}/retire", None)),
+        ("POST", "/api/v1/admin/operators"): (
+            PLATFORM,
+            lambda: (
+                "/admin/operators",
+                {"username": f"mx{next(_n)}", "password": "correct horse 42", "role": "platform"},
+            ),
+        ),
+        ("POST", "/api/v1/admin/operators/<operator_id:id>/retire"): (
+            PLATFORM,
+            lambda: (f"/admin/operators/{w['retirable_operator']}/retire", None),
+        ),
         # --- operators: hospital X's data ----------------------------------------------------------
-        ("PATCH", "/api/v1/admin/hospitals/<hospital_id:id>"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}", {"name": X["hospital"]["name"]})),
-        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/departments", None)),
-        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/departments", {"code": f"MD{next(_n)}", "name": "矩阵科"})),
-        ("PATCH", "/api/v1/admin/departments/<department_id:id>"): (HOSPITAL_X, lambda: (f"/admin/departments/{X['department']['id']}", {"name": X["department"]["name"]})),
+        ("PATCH", "/api/v1/admin/hospitals/<hospital_id:id>"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}", {"name": X["hospital"]["name"]}),
+        ),
+        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/departments", None),
+        ),
+        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/departments", {"code": f"MD{next(_n)}", "name": "矩阵科"}),
+        ),
+        ("PATCH", "/api/v1/admin/departments/<department_id:id>"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/departments/{X['department']['id']}", {"name": X["department"]["name"]}),
+        ),
         ("POST", "/api/v1/admin/departments/<department_id:id>/retire"): (HOSPITAL_X, "spare_department"),
-        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/doctors"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/doctors", None)),
-        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/doctors"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/doctors", {"code": f"MR{next(_n)}", "name": "矩阵医生", "department_code": X["department"]["code"]})),
-        ("PATCH", "/api/v1/admin/doctors/<doctor_id:id>"): (HOSPITAL_X, lambda: (f"/admin/doctors/{w['doctor_x']}", {"title": "主任医师"})),
+        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/doctors"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/doctors", None),
+        ),
+        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/doctors"): (
+            HOSPITAL_X,
+            lambda: (
+                f"/admin/hospitals/{hx}/doctors",
+                {"code": f"MR{next(_n)}", "name": "矩阵医生", "department_code": X["department"]["code"]},
+            ),
+        ),
+        ("PATCH", "/api/v1/admin/doctors/<doctor_id:id>"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/doctors/{w['doctor_x']}", {"title": "主任医师"}),
+        ),
         ("POST", "/api/v1/admin/doctors/<doctor_id:id>/retire"): (HOSPITAL_X, "spare_doctor"),
-        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/schedules"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/schedules", None)),
-        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/schedules/import"): (HOSPITAL_X, lambda: (f"/admin/hospitals/{hx}/schedules/import", {"schedules": [{}]})),
-        ("PATCH", "/api/v1/admin/schedules/<schedule_id:id>"): (HOSPITAL_X, lambda: (f"/admin/schedules/{sx}", {"capacity": X["schedule"]["capacity"]})),
+        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/schedules"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/schedules", None),
+        ),
+        ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/schedules/import"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/schedules/import", {"schedules": [{}]}),
+        ),
+        ("PATCH", "/api/v1/admin/schedules/<schedule_id:id>"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/schedules/{sx}", {"capacity": X["schedule"]["capacity"]}),
+        ),
         ("POST", "/api/v1/admin/schedules/<schedule_id:id>/retire"): (HOSPITAL_X, "spare_schedule"),
         ("POST", "/api/v1/admin/schedules/<schedule_id:id>/suspend"): (HOSPITAL_X, "spare_schedule_suspend"),
-        ("POST", "/api/v1/admin/terminals"): (HOSPITAL_X, lambda: ("/admin/terminals", {"hospital_id": hx, "name": "矩阵机"})),
-        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/disable"): (HOSPITAL_X, lambda: (f"/admin/terminals/{w['spare_terminal']}/disable", None)),
-        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/enable"): (HOSPITAL_X, lambda: (f"/admin/terminals/{w['spare_terminal']}/enable", None)),
-        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/rotate"): (HOSPITAL_X, lambda: (f"/admin/terminals/{w['spare_terminal']}/rotate", None)),
-        ("POST", "/api/v1/admin/referrals"): (HOSPITAL_X, lambda: ("/admin/referrals", {"card_id": w["B"].card_id, "hospital_id": hx, "valid_until": (clock.today() + timedelta(days=20)).isoformat(), "issued_by": "王医生"})),
-        ("POST", "/api/v1/admin/referrals/<referral_id:id>/revoke"): (HOSPITAL_X, lambda: (f"/admin/referrals/{w['referral']}/revoke", None)),
+        ("POST", "/api/v1/admin/terminals"): (
+            HOSPITAL_X,
+            lambda: ("/admin/terminals", {"hospital_id": hx, "name": "矩阵机"}),
+        ),
+        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/disable"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/terminals/{w['spare_terminal']}/disable", None),
+        ),
+        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/enable"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/terminals/{w['spare_terminal']}/enable", None),
+        ),
+        ("POST", "/api/v1/admin/terminals/<terminal_id:id>/rotate"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/terminals/{w['spare_terminal']}/rotate", None),
+        ),
+        ("POST", "/api/v1/admin/referrals"): (
+            HOSPITAL_X,
+            lambda: (
+                "/admin/referrals",
+                {
+                    "card_id": w["B"].card_id,
+                    "hospital_id": hx,
+                    "valid_until": (clock.today() + timedelta(days=20)).isoformat(),
+                    "issued_by": "王医生",
+                },
+            ),
+        ),
+        ("POST", "/api/v1/admin/referrals/<referral_id:id>/revoke"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/referrals/{w['referral']}/revoke", None),
+        ),
         # --- operators: lists and views scoped to the caller ---------------------------------------
         ("GET", "/api/v1/admin/hospitals"): (ANY_OPERATOR, lambda: ("/admin/hospitals", None)),
         ("GET", "/api/v1/admin/terminals"): (ANY_OPERATOR, lambda: ("/admin/terminals", None)),
@@ -148,26 +326,63 @@ def table(w) -> dict:
         ("GET", "/api/v1/admin/audit"): (ANY_OPERATOR, lambda: ("/admin/audit", None)),
         ("GET", "/api/v1/admin/audit/actions"): (ANY_OPERATOR, lambda: ("/admin/audit/actions", None)),
         # a card belongs to the region: any hospital's counter may reset its phone
-        ("PUT", "/api/v1/admin/cards/<card_id:str>/phone"): (ANY_OPERATOR, lambda: (f"/admin/cards/{w['B'].card_id}/phone", {"phone": make_phone(), "reason": "柜台核验身份证"})),
+        ("PUT", "/api/v1/admin/cards/<card_id:str>/phone"): (
+            ANY_OPERATOR,
+            lambda: (f"/admin/cards/{w['B'].card_id}/phone", {"phone": make_phone(), "reason": "柜台核验身份证"}),
+        ),
         ("GET", "/api/v1/admin/figures"): (ANY_OPERATOR, lambda: ("/admin/figures", None)),
         ("GET", "/api/v1/admin/me"): (ANY_OPERATOR, lambda: ("/admin/me", None)),
         # --- last: they change the caller's own session or card -------------------------------
-        ("DELETE", "/api/v1/cards/<card_id:str>/links/<link_id:id>"): (A_ONLY, lambda: (f"/cards/{w['A'].card_id}/links/{w['G_link']}", None)),
+        ("DELETE", "/api/v1/cards/<card_id:str>/links/<link_id:id>"): (
+            A_ONLY,
+            lambda: (f"/cards/{w['A'].card_id}/links/{w['G_link']}", None),
+        ),
         ("POST", "/api/v1/cards/<card_id:str>/reissue"): (OWNER_A, "reissue"),
         ("DELETE", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
-        ("DELETE", "/api/v1/bookings/<booking_id:id>"): (A_AND_FAMILY, lambda: (f"/bookings/{w['booking']['id']}", None)),
+        ("DELETE", "/api/v1/bookings/<booking_id:id>"): (
+            A_AND_FAMILY,
+            lambda: (f"/bookings/{w['booking']['id']}", None),
+        ),
         ("POST", "/api/v1/auth/logout"): (ANY_RESIDENT, lambda: ("/auth/logout", None)),
         ("POST", "/api/v1/admin/logout"): (ANY_OPERATOR, lambda: ("/admin/logout", None)),
     }
 
 
 # Pages and files outside the API: the same for every caller (the pages ask the API for data).
-PUBLIC_PAGES = {"/", "/admin", "/admin/<rest:path>", "/assets/<__file_uri__:path>", "/bills", "/bills/<rest:path>", "/book",
-                "/book/<rest:path>", "/bookings", "/bookings/<rest:path>", "/cards", "/cards/<rest:path>", "/docs",
-                "/docs/assets/<__file_uri__:path>", "/docs/oauth2-redirect.html", "/docs/openapi.json",
-                "/docs/page/swagger-init.js", "/docs/page/swagger-page.css", "/docs/swagger", "/docs/swagger-config", "/family",
-                "/family/<rest:path>", "/favicon.svg", "/login", "/login/<rest:path>",
-                "/messages", "/messages/<rest:path>", "/metrics", "/scans", "/scans/<rest:path>", "/staff", "/staff/<rest:path>"}
+PUBLIC_PAGES = {
+    "/",
+    "/admin",
+    "/admin/<rest:path>",
+    "/assets/<__file_uri__:path>",
+    "/bills",
+    "/bills/<rest:path>",
+    "/book",
+    "/book/<rest:path>",
+    "/bookings",
+    "/bookings/<rest:path>",
+    "/cards",
+    "/cards/<rest:path>",
+    "/docs",
+    "/docs/assets/<__file_uri__:path>",
+    "/docs/oauth2-redirect.html",
+    "/docs/openapi.json",
+    "/docs/page/swagger-init.js",
+    "/docs/page/swagger-page.css",
+    "/docs/swagger",
+    "/docs/swagger-config",
+    "/family",
+    "/family/<rest:path>",
+    "/favicon.svg",
+    "/login",
+    "/login/<rest:path>",
+    "/messages",
+    "/messages/<rest:path>",
+    "/metrics",
+    "/scans",
+    "/scans/<rest:path>",
+    "/staff",
+    "/staff/<rest:path>",
+}
 
 
 def routes(app) -> set[tuple[str, str]]:
@@ -181,7 +396,11 @@ def routes(app) -> set[tuple[str, str]]:
 
 async def operator(client, *, role: str, hospital_id: int | None = None) -> tuple[int, str]:
     username = f"mxop{next(_n)}"
-    _, r = await client.post(API + "/admin/operators", json={"username": username, "password": "correct horse 42", "role": role, "hospital_id": hospital_id}, headers=ADMIN)
+    _, r = await client.post(
+        API + "/admin/operators",
+        json={"username": username, "password": "correct horse 42", "role": role, "hospital_id": hospital_id},
+        headers=ADMIN,
+    )
     assert r.status == 201, r.json
     _, login = await client.post(API + "/admin/login", json={"username": username, "password": "correct horse 42"})
     assert login.status == 200, login.json
@@ -196,8 +415,12 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
     for name in ("X", "Y"):
         hospital = await catalog.hospital()
         schedule = await catalog.schedule(hospital=hospital, day=today, start="08:00", end="11:30", capacity=20)
-        w[name] = {"hospital": hospital, "department": schedule["department"], "schedule": schedule,
-                   "terminal": await terminal_for(hospital)}
+        w[name] = {
+            "hospital": hospital,
+            "department": schedule["department"],
+            "schedule": schedule,
+            "terminal": await terminal_for(hospital),
+        }
         r = await catalog.admin("POST", f"/admin/hospitals/{hospital['id']}/intake-secret")
         assert r.status == 201, r.json
         w[name]["his_secret"] = r.json["secret"]
@@ -222,31 +445,72 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
     started = await payer.start(spare, r.json["hold_id"])
     w["spare_otn"] = started.json["out_trade_no"]
     w["code"] = await dynamic_code(w["A"])
-    w["admission"] = {"id_number": w["A"].id_number, "name": "张三", "ward": "一病区", "bed": "3", "admitted_at": at(today, "06:00").isoformat()}
+    w["admission"] = {
+        "id_number": w["A"].id_number,
+        "name": "张三",
+        "ward": "一病区",
+        "bed": "3",
+        "admitted_at": at(today, "06:00").isoformat(),
+    }
     w["spare_hospital"] = (await catalog.hospital())["id"]
     w["spare_terminal"] = (await terminal_for(w["X"]["hospital"])).id
     r = await catalog.admin("GET", f"/admin/hospitals/{w['X']['hospital']['id']}/doctors")
     w["doctor_x"] = r.json[0]["id"]
-    r = await catalog.admin("POST", "/admin/referrals", {"card_id": w["A"].card_id, "hospital_id": w["X"]["hospital"]["id"],
-                                                        "valid_until": (today + timedelta(days=20)).isoformat(), "issued_by": "王医生"})
+    r = await catalog.admin(
+        "POST",
+        "/admin/referrals",
+        {
+            "card_id": w["A"].card_id,
+            "hospital_id": w["X"]["hospital"]["id"],
+            "valid_until": (today + timedelta(days=20)).isoformat(),
+            "issued_by": "王医生",
+        },
+    )
     assert r.status == 201, r.json
     w["referral"] = r.json["id"]
     w["retirable_operator"], _ = await operator(client, role="platform")
     w["spare_operator"] = f"mxop{next(_n)}"
-    _, r = await client.post(API + "/admin/operators", json={"username": w["spare_operator"], "password": "correct horse 42", "role": "platform"}, headers=ADMIN)
+    _, r = await client.post(
+        API + "/admin/operators",
+        json={"username": w["spare_operator"], "password": "correct horse 42", "role": "platform"},
+        headers=ADMIN,
+    )
     assert r.status == 201
     _, w["aX"] = await operator(client, role="hospital_admin", hospital_id=w["X"]["hospital"]["id"])
     _, w["aY"] = await operator(client, role="hospital_admin", hospital_id=w["Y"]["hospital"]["id"])
     # the bill of A's stay at X exists, so A and the family see it and B is told it does not
     path = f"{API}/his/{w['X']['hospital']['code']}/admissions/ZYM1"
     body = jsonlib.dumps(w["admission"]).encode()
-    _, r = await client.request("PUT", path, content=body, headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"})
+    _, r = await client.request(
+        "PUT",
+        path,
+        content=body,
+        headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"},
+    )
     assert r.status in (200, 201), r.json
     # and one day of it, which A and the family can open item by item
     path += f"/days/{clock.today().isoformat()}"
-    body = jsonlib.dumps({"items": [{"item_code": "BED", "name": "床位费", "category": "bed", "unit": "天", "quantity": 1,
-                                      "unit_price_fen": 6000, "amount_fen": 6000}]}).encode()
-    _, r = await client.request("PUT", path, content=body, headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"})
+    body = jsonlib.dumps(
+        {
+            "items": [
+                {
+                    "item_code": "BED",
+                    "name": "床位费",
+                    "category": "bed",
+                    "unit": "天",
+                    "quantity": 1,
+                    "unit_price_fen": 6000,
+                    "amount_fen": 6000,
+                }
+            ]
+        }
+    ).encode()
+    _, r = await client.request(
+        "PUT",
+        path,
+        content=body,
+        headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"},
+    )
     assert r.status == 200, r.json
     return w
 
@@ -282,10 +546,22 @@ async def fresh(catalog, w, kind: str):
         r = await catalog.admin("GET", f"/admin/hospitals/{hx['id']}/doctors")
         return f"/admin/doctors/{next(d['id'] for d in r.json if d['code'] == dept['doctor_code'])}/retire", None
     if kind == "spare_schedule":
-        s = await catalog.schedule(hospital=hx, department=w["X"]["department"], day=clock.today() + timedelta(days=3), start=f"{8 + next(_n) % 8:02d}:00", end="17:00")
+        s = await catalog.schedule(
+            hospital=hx,
+            department=w["X"]["department"],
+            day=clock.today() + timedelta(days=3),
+            start=f"{8 + next(_n) % 8:02d}:00",
+            end="17:00",
+        )
         return f"/admin/schedules/{s['id']}/retire", None
     if kind == "spare_schedule_suspend":
-        s = await catalog.schedule(hospital=hx, department=w["X"]["department"], day=clock.today() + timedelta(days=4), start=f"{8 + next(_n) % 8:02d}:00", end="17:00")
+        s = await catalog.schedule(
+            hospital=hx,
+            department=w["X"]["department"],
+            day=clock.today() + timedelta(days=4),
+            start=f"{8 + next(_n) % 8:02d}:00",
+            end="17:00",
+        )
         return f"/admin/schedules/{s['id']}/suspend", {"reason": "矩阵停诊"}
     if kind == "reissue":
         cards = (await w["A"].get(API + "/cards")).json
@@ -303,8 +579,14 @@ def plain_identity(w, payload) -> dict[str, str]:
     plain = {}
     for who, name in (("A", "张三"), ("B", "李四")):
         resident = w[who]
-        plain.update({f"{who} ID number": resident.id_number, f"{who} birth date digits": resident.id_number[6:14],
-                      f"{who} phone": resident.phone, f"{who} name": name})
+        plain.update(
+            {
+                f"{who} ID number": resident.id_number,
+                f"{who} birth date digits": resident.id_number[6:14],
+                f"{who} phone": resident.phone,
+                f"{who} name": name,
+            }
+        )
     if isinstance(payload, dict) and ("id_number" in payload or "phone" in payload):
         plain.update({f"sent {k}": str(payload[k]) for k in IDENTITY_FIELDS if payload.get(k)})
     return plain
@@ -332,9 +614,13 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
     w = world
     cases = table(w)
     api_routes = {r for r in routes(app) if r[1].startswith(API + "/")}
-    assert api_routes == set(cases), f"missing from the table: {sorted(api_routes - set(cases))}; not routes: {sorted(set(cases) - api_routes)}"
+    assert api_routes == set(cases), (
+        f"missing from the table: {sorted(api_routes - set(cases))}; not routes: {sorted(set(cases) - api_routes)}"
+    )
     pages = {r for r in routes(app) if not r[1].startswith(API + "/")}
-    assert {p for _, p in pages} <= PUBLIC_PAGES, f"pages missing from the table: {sorted({p for _, p in pages} - PUBLIC_PAGES)}"
+    assert {p for _, p in pages} <= PUBLIC_PAGES, (
+        f"pages missing from the table: {sorted({p for _, p in pages} - PUBLIC_PAGES)}"
+    )
 
     wrong, leaked, checked = [], [], 0
     for key, (expected, build) in cases.items():
@@ -346,13 +632,18 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
                 path, payload = await fresh(catalog, w, build)
             full = API + path
             body = b"" if payload is None else jsonlib.dumps(payload, ensure_ascii=False).encode()
-            headers = {**headers_of(w, actor, key[0], full, body), **({"Content-Type": "application/json"} if body else {})}
+            headers = {
+                **headers_of(w, actor, key[0], full, body),
+                **({"Content-Type": "application/json"} if body else {}),
+            }
             _, r = await client.request(key[0], full, content=body, headers=headers)
             got = outcome(r.status)
             checked += 1
             found = leaks(r, plain_identity(w, payload))
             if found:
-                leaked.append(f"{key[0]} {key[1]} as {actor} ({r.status}) holds plain {', '.join(found)}: {r.text[:160]}")
+                leaked.append(
+                    f"{key[0]} {key[1]} as {actor} ({r.status}) holds plain {', '.join(found)}: {r.text[:160]}"
+                )
             if got != expected[actor]:
                 wrong.append(f"{key[0]} {key[1]} as {actor}: expected {expected[actor]}, got {r.status} {r.text[:160]}")
     assert not wrong, f"{len(wrong)} of {checked} cells wrong:\n" + "\n".join(wrong)

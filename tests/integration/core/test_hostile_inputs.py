@@ -34,6 +34,7 @@ def refused(r, status: int = 400, code: str | None = None) -> None:
 
 # --- 1. digits that are not ASCII -----------------------------------------------------------------
 
+
 async def test_the_same_person_in_full_width_digits_is_the_same_card(login):
     id_number, phone = make_id_number(), make_phone()
     me = await login()
@@ -58,9 +59,15 @@ async def test_other_scripts_digits_in_an_id_number_or_phone_are_refused(login):
     r = await me.post("/api/v1/sms/codes", {"phone": phone.translate(ARABIC_INDIC), "purpose": "claim_card"})
     refused(r, 400)
     code = await me.sms_code(phone, "claim_card")
-    r = await me.post("/api/v1/cards", {"name": "张三", "id_number": id_number.translate(ARABIC_INDIC), "phone": phone, "sms_code": code})
+    r = await me.post(
+        "/api/v1/cards",
+        {"name": "张三", "id_number": id_number.translate(ARABIC_INDIC), "phone": phone, "sms_code": code},
+    )
     refused(r, 400)
-    r = await me.post("/api/v1/cards", {"name": "张三", "id_number": id_number, "phone": phone, "sms_code": code.translate(ARABIC_INDIC)})
+    r = await me.post(
+        "/api/v1/cards",
+        {"name": "张三", "id_number": id_number, "phone": phone, "sms_code": code.translate(ARABIC_INDIC)},
+    )
     refused(r, 400)
     assert (await me.get("/api/v1/cards")).json == []
 
@@ -79,7 +86,10 @@ async def test_a_full_width_sms_code_is_the_code(login):
     me = await login()
     id_number, phone = make_id_number(), make_phone()
     code = await me.sms_code(phone, "claim_card")
-    r = await me.post("/api/v1/cards", {"name": "张三", "id_number": id_number, "phone": phone, "sms_code": code.translate(FULL_WIDTH)})
+    r = await me.post(
+        "/api/v1/cards",
+        {"name": "张三", "id_number": id_number, "phone": phone, "sms_code": code.translate(FULL_WIDTH)},
+    )
     assert r.status == 201, r.json
 
 
@@ -95,6 +105,7 @@ async def test_release_times_in_other_digits_keep_the_night_rule_and_are_stored_
 
 
 # --- 2. numbers as strings ---------------------------------------------------------------------------
+
 
 async def _admitted(his_for, resident_with_card, admission_no="ZYH1"):
     his = await his_for()
@@ -119,7 +130,9 @@ async def test_a_full_width_quantity_reads_as_its_number(his_for, resident_with_
     assert r.status == 200 and r.json["subtotal_fen"] == 700, r.json
 
 
-@pytest.mark.parametrize("cursor, status", [("²", 200), ("①", 200), ("１２", 200), ("٣", 400), ("-1", 400), ("1" * 13, 400)])
+@pytest.mark.parametrize(
+    "cursor, status", [("²", 200), ("①", 200), ("１２", 200), ("٣", 400), ("-1", 400), ("1" * 13, 400)]
+)
 async def test_feed_cursors_in_unicode_digits_are_read_or_refused(his_for, cursor, status):
     his = await his_for()
     r = await his.request("GET", his.path(f"/deposits?after={quote(cursor)}"))  # signed as sent
@@ -141,7 +154,9 @@ SURROGATE_BODIES = [
 @pytest.mark.parametrize("body", SURROGATE_BODIES)
 async def test_a_lone_surrogate_anywhere_in_a_body_is_a_400(client, login, body):
     me = await login()
-    _, r = await client.post("/api/v1/sms/codes", content=body, headers={**me.headers, "Content-Type": "application/json"})
+    _, r = await client.post(
+        "/api/v1/sms/codes", content=body, headers={**me.headers, "Content-Type": "application/json"}
+    )
     refused(r, 400, "invalid_request")
     assert "\\ud" not in r.body.decode().lower()
 
@@ -155,12 +170,16 @@ async def test_lone_surrogates_in_bill_items_and_schedule_imports_are_a_400(his_
     schedules = jsonlib.dumps({"schedules": [{"external_id": "\ud800", "department_code": "D"}]}).encode()
     r = await his.request("POST", his.path("/schedules/import"), raw=schedules)
     refused(r, 400, "invalid_request")
-    _, r = await catalog.client.post(f"/api/v1/admin/hospitals/{his.hospital['id']}/schedules/import", content=schedules,
-                                     headers={**ADMIN, "Content-Type": "application/json"})
+    _, r = await catalog.client.post(
+        f"/api/v1/admin/hospitals/{his.hospital['id']}/schedules/import",
+        content=schedules,
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
     refused(r, 400, "invalid_request")
 
 
 # --- 4. sizes ----------------------------------------------------------------------------------------
+
 
 async def test_ten_thousand_bad_items_answer_a_small_report_with_the_count(his_for, resident_with_card):
     his, _ = await _admitted(his_for, resident_with_card)
@@ -179,8 +198,11 @@ async def _csv_targets(his_for, catalog):
     his = await his_for()
 
     async def console(text: bytes):
-        _, r = await catalog.client.post(f"/api/v1/admin/hospitals/{his.hospital['id']}/schedules/import", content=text,
-                                         headers={**ADMIN, "Content-Type": "text/csv"})
+        _, r = await catalog.client.post(
+            f"/api/v1/admin/hospitals/{his.hospital['id']}/schedules/import",
+            content=text,
+            headers={**ADMIN, "Content-Type": "text/csv"},
+        )
         return r
 
     async def hospital_system(text: bytes):
@@ -192,15 +214,18 @@ async def _csv_targets(his_for, catalog):
     return his, (("console", console), ("his", hospital_system))
 
 
-@pytest.mark.parametrize("quirk, body", [
-    ("a cell over 128 kB", CSV_HEADER + "E1," + "x" * 140_000 + ",DR1,2026-12-12,08:00,08:30,10,0,500\n"),
-    ("a bare carriage return", CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10\r,0,500\n"),
-    ("a NUL", CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\x00\n"),
-    ("an open quote", CSV_HEADER + "\"E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
-    ("text after a closing quote", CSV_HEADER + "\"E1\"x,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
-    ("a byte order mark inside", CSV_HEADER + "\ufeffE1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
-    ("a second byte order mark", "\ufeff\ufeff" + CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
-])
+@pytest.mark.parametrize(
+    "quirk, body",
+    [
+        ("a cell over 128 kB", CSV_HEADER + "E1," + "x" * 140_000 + ",DR1,2026-12-12,08:00,08:30,10,0,500\n"),
+        ("a bare carriage return", CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10\r,0,500\n"),
+        ("a NUL", CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\x00\n"),
+        ("an open quote", CSV_HEADER + '"E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n'),
+        ("text after a closing quote", CSV_HEADER + '"E1"x,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n'),
+        ("a byte order mark inside", CSV_HEADER + "\ufeffE1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
+        ("a second byte order mark", "\ufeff\ufeff" + CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\n"),
+    ],
+)
 async def test_csv_quirks_are_a_validation_report_on_both_imports(his_for, catalog, quirk, body):
     _, targets = await _csv_targets(his_for, catalog)
     before = await Schedule.all().count()
@@ -217,8 +242,13 @@ async def test_csv_quirks_are_a_validation_report_on_both_imports(his_for, catal
 async def test_a_csv_in_full_width_digits_imports_in_ascii_and_a_leading_bom_is_fine(his_for, catalog):
     his, targets = await _csv_targets(his_for, catalog)
     department = await catalog.department(his.hospital)
-    doctor = (await catalog.admin("POST", f"/admin/hospitals/{his.hospital['id']}/doctors",
-                                  {"code": "DRW", "name": "王医生", "department_code": department["code"]})).json
+    doctor = (
+        await catalog.admin(
+            "POST",
+            f"/admin/hospitals/{his.hospital['id']}/doctors",
+            {"code": "DRW", "name": "王医生", "department_code": department["code"]},
+        )
+    ).json
     day = (TODAY + timedelta(days=2)).isoformat()
     line = f"EW1,{department['code']},{doctor['code']},{day},０８:００,０８:３０,１０,０,５００\n"
     r = await targets[0][1](("\ufeff" + CSV_HEADER + line).encode("utf-8"))

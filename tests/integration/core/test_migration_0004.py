@@ -38,29 +38,40 @@ async def test_existing_deposits_survive_and_gain_empty_columns(kind, tmp_path):
             now = datetime(2026, 12, 13, 5, tzinfo=timezone.utc)
             now = now if mark == "$" else now.isoformat(" ")
             await conn.execute_query(
-                "INSERT INTO hospitals (code, name, release_time, status, created_at) VALUES ('H', 'h', '13:00', 'active', " + p(1) + ")", [now]
+                "INSERT INTO hospitals (code, name, release_time, status, created_at) VALUES ('H', 'h', "
+                "'13:00', 'active', " + p(1) + ")",
+                [now],
             )
             await conn.execute_query(
-                "INSERT INTO admissions (hospital_id, admission_no, patient_id_hash, id_enc, name_enc, pii_ref, ward, bed, admitted_at,"
-                f" deposit_fen, created_at, updated_at) VALUES (1, 'ZY1', 'h', 'e', 'e', 'aes/1', 'w', '1', {p(1)}, 100000, {p(2)}, {p(3)})",
+                "INSERT INTO admissions (hospital_id, admission_no, patient_id_hash, id_enc, name_enc, pii_ref, "
+                "ward, bed, admitted_at,"
+                f" deposit_fen, created_at, updated_at) VALUES (1, 'ZY1', 'h', 'e', 'e', 'aes/1', 'w', '1', "
+                f"{p(1)}, 100000, {p(2)}, {p(3)})",
                 [now, now, now],
             )
             await conn.execute_query(
-                f"INSERT INTO bill_days (admission_id, date, item_count, subtotal_fen, received_at) VALUES (1, '2026-12-13', 0, 0, {p(1)})", [now]
+                f"INSERT INTO bill_days (admission_id, date, item_count, subtotal_fen, received_at) VALUES (1, "
+                f"'2026-12-13', 0, 0, {p(1)})",
+                [now],
             )
             await conn.execute_query(
-                "INSERT INTO inpatient_deposits (admission_id, amount_fen, status, out_trade_no, transaction_id, paid_at, acknowledged_at, created_at)"
-                f" VALUES (1, 50000, 'paid', 'EH1', '4200001', {p(1)}, {p(2)}, {p(3)})", [now, now, now],
+                "INSERT INTO inpatient_deposits (admission_id, amount_fen, status, out_trade_no, "
+                "transaction_id, paid_at, acknowledged_at, created_at)"
+                f" VALUES (1, 50000, 'paid', 'EH1', '4200001', {p(1)}, {p(2)}, {p(3)})",
+                [now, now, now],
             )
             await conn.execute_query(
-                f"INSERT INTO inpatient_deposits (admission_id, amount_fen, status, created_at) VALUES (1, 20000, 'created', {p(1)})", [now]
+                f"INSERT INTO inpatient_deposits (admission_id, amount_fen, status, created_at) VALUES (1, "
+                f"20000, 'created', {p(1)})",
+                [now],
             )
         await db.migrate(url)  # the rest, as `python -m backend migrate` does (its own context)
         async with TortoiseContext() as ctx:
             await ctx.init(config=config)
             conn = ctx.connections.get("default")
             _, rows = await conn.execute_query(
-                "SELECT admission_id, amount_fen, status, out_trade_no, transaction_id, account_id, card_id, refund_reason, refunded_at"
+                "SELECT admission_id, amount_fen, status, out_trade_no, transaction_id, account_id, card_id, "
+                "refund_reason, refunded_at"
                 " FROM inpatient_deposits ORDER BY id"
             )
             assert [tuple(dict(r).values()) for r in rows] == [

@@ -4,22 +4,40 @@ when one lacks its parameters' schemas, its body, its security or its responses.
 API = "/api/v1"
 # operations anyone may call: everything else must name a security scheme
 PUBLIC = {
-    ("get", "/api/v1/ping"), ("get", "/api/v1/health"), ("get", "/api/v1/ready"), ("get", "/api/v1/hospitals"),
-    ("get", "/api/v1/hospitals/{hospital_id}/departments"), ("get", "/api/v1/departments/{department_id}/schedules"),
-    ("get", "/api/v1/schedules/{schedule_id}"), ("get", "/api/v1/schedules/{schedule_id}/queue"),
-    ("get", "/api/v1/schedules/{schedule_id}/queue/stream"), ("post", "/api/v1/auth/wx-login"), ("post", "/api/v1/sms/codes"),
-    ("post", "/api/v1/admin/login"), ("post", "/api/v1/payments/wechat/notify"),
-    ("get", "/api/v1/dev/clock"), ("post", "/api/v1/dev/clock"), ("post", "/api/v1/dev/payments/{out_trade_no}/complete"),
+    ("get", "/api/v1/ping"),
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/ready"),
+    ("get", "/api/v1/hospitals"),
+    ("get", "/api/v1/hospitals/{hospital_id}/departments"),
+    ("get", "/api/v1/departments/{department_id}/schedules"),
+    ("get", "/api/v1/schedules/{schedule_id}"),
+    ("get", "/api/v1/schedules/{schedule_id}/queue"),
+    ("get", "/api/v1/schedules/{schedule_id}/queue/stream"),
+    ("post", "/api/v1/auth/wx-login"),
+    ("post", "/api/v1/sms/codes"),
+    ("post", "/api/v1/admin/login"),
+    ("post", "/api/v1/payments/wechat/notify"),
+    ("get", "/api/v1/dev/clock"),
+    ("post", "/api/v1/dev/clock"),
+    ("post", "/api/v1/dev/payments/{out_trade_no}/complete"),
 }
 # writes that take no body (the path says it all)
 BODYLESS = {
-    "/api/v1/auth/logout", "/api/v1/admin/logout", "/api/v1/admin/stock/rebuild", "/api/v1/cards/{card_id}/reissue",
-    "/api/v1/holds/{hold_id}/payment", "/api/v1/staff/schedules/{schedule_id}/call-next",
-    "/api/v1/dev/payments/{out_trade_no}/complete", "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
+    "/api/v1/auth/logout",
+    "/api/v1/admin/logout",
+    "/api/v1/admin/stock/rebuild",
+    "/api/v1/cards/{card_id}/reissue",
+    "/api/v1/holds/{hold_id}/payment",
+    "/api/v1/staff/schedules/{schedule_id}/call-next",
+    "/api/v1/dev/payments/{out_trade_no}/complete",
+    "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
     "/api/v1/his/{hospital_code}/deposits/{deposit_id}/refund",
 }
 BODYLESS_ENDINGS = ("/retire", "/revoke", "/enable", "/disable", "/rotate")
-SIGNING_HEADERS = {"terminal": {"X-Terminal-Id", "X-Timestamp", "X-Nonce"}, "hospital_system": {"X-Timestamp", "X-Nonce"}}
+SIGNING_HEADERS = {
+    "terminal": {"X-Terminal-Id", "X-Timestamp", "X-Nonce"},
+    "hospital_system": {"X-Timestamp", "X-Nonce"},
+}
 
 
 def _resolve(spec, schema):
@@ -120,13 +138,25 @@ async def test_every_operation_is_fully_described(client):
 async def test_the_codes_a_view_declares_are_in_its_responses(client):
     spec = (await client.get("/docs/openapi.json"))[1].json
     hold = spec["paths"]["/api/v1/holds"]["post"]["responses"]
-    assert "sold_out" in hold["409"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert (
+        "sold_out"
+        in hold["409"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    )
     scan = spec["paths"]["/api/v1/staff/scan"]["post"]["responses"]
-    assert {"bad_signature", "replayed_nonce"} <= set(scan["401"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"])
+    assert {"bad_signature", "replayed_nonce"} <= set(
+        scan["401"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    )
     # the guards' 403s are listed beside the view's own
-    assert "terminal_disabled" in scan["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert (
+        "terminal_disabled"
+        in scan["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"]
+    )
     import_schedules = spec["paths"]["/api/v1/admin/hospitals/{hospital_id}/schedules/import"]["post"]["responses"]
-    assert {"outside_hospital"} <= set(import_schedules["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"])
+    assert {"outside_hospital"} <= set(
+        import_schedules["403"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"][
+            "enum"
+        ]
+    )
 
 
 async def test_the_docs_page_loads_nothing_from_another_host(client):

@@ -22,7 +22,9 @@ async def test_operations_list_their_error_codes(deps, database, make_client):
     assert {"sold_out", "already_held"} <= _codes(doc, "/api/v1/holds", "post", 409)
     assert _codes(doc, "/api/v1/holds", "post", 403) == {"not_released"}
     assert _codes(doc, "/api/v1/holds", "post", 429) == {"limit_exceeded"}
-    assert {"booking_checked_in", "cancel_deadline_passed"} <= _codes(doc, "/api/v1/bookings/{booking_id}", "delete", 409)
+    assert {"booking_checked_in", "cancel_deadline_passed"} <= _codes(
+        doc, "/api/v1/bookings/{booking_id}", "delete", 409
+    )
     assert {"qr_reused", "already_checked_in"} <= _codes(doc, "/api/v1/staff/checkins", "post", 409)
     assert {"bad_signature", "stale_timestamp", "replayed_nonce"} <= _codes(doc, "/api/v1/staff/checkins", "post", 401)
     assert _codes(doc, "/api/v1/family/{member_id}", "delete", 409) == {"removal_locked"}

@@ -19,10 +19,12 @@ async def test_a_burst_beyond_the_pool_waits_for_connections(redis_cluster_url):
         await asyncio.gather(*[client.set(k, i, ex=60) for i, k in enumerate(keys)])
         values = await asyncio.gather(*[client.get(k) for k in keys])
         assert values == [str(i) for i in range(300)]
+
         async def piped(i):
             async with client.pipeline(transaction=False) as pipe:
                 pipe.get(keys[i]).get(keys[-1 - i])
                 return await pipe.execute()
+
         assert await asyncio.gather(*[piped(i) for i in range(100)]) == [[str(i), str(299 - i)] for i in range(100)]
         assert max(len(node._connections) for node in client.get_nodes()) <= 8
     finally:

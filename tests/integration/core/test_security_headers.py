@@ -9,13 +9,33 @@ from backend.app import create_app
 from backend.security_headers import CONTENT_SECURITY_POLICY
 
 POLICY = {
-    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data: blob:",
-    "connect-src": "'self'", "object-src": "'none'", "base-uri": "'none'", "frame-ancestors": "'none'",
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
     "form-action": "'self'",
 }
-PATHS = ("/", "/staff", "/admin/schedules", "/docs", "/docs/", "/docs/swagger", "/docs/openapi.json",
-         "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css", "/docs/page/swagger-init.js",
-         "/docs/page/swagger-page.css", "/api/v1/health", "/api/v1/no-such-route", "/api/v1/auth/me", "/metrics/")
+PATHS = (
+    "/",
+    "/staff",
+    "/admin/schedules",
+    "/docs",
+    "/docs/",
+    "/docs/swagger",
+    "/docs/openapi.json",
+    "/docs/assets/swagger-ui-bundle.js",
+    "/docs/assets/swagger-ui.css",
+    "/docs/page/swagger-init.js",
+    "/docs/page/swagger-page.css",
+    "/api/v1/health",
+    "/api/v1/no-such-route",
+    "/api/v1/auth/me",
+    "/metrics/",
+)
 
 
 def directives(policy: str) -> dict[str, str]:

@@ -17,14 +17,20 @@ async def test_add_list_and_cards_order(login, database):
     assert set(member) == {"member_id", "card", "relation", "linked_at", "removable_at"}
     assert member["relation"] == "child" and member["card"]["is_self"] is False
     assert member["card"]["name_masked"] == "张*宝"
-    assert member["card"]["id_masked"] == masked_id_number(idn) and member["card"]["phone_masked"] == masked_phone(phone)
+    assert member["card"]["id_masked"] == masked_id_number(idn) and member["card"]["phone_masked"] == masked_phone(
+        phone
+    )
     assert member["linked_at"] == "2026-03-01T09:00:00+08:00"
     assert member["removable_at"] == "2026-04-15T00:00:00+08:00"
     assert (await me.get("/api/v1/family")).json == [member]
     cards = (await me.get("/api/v1/cards")).json
     assert [c["card_id"] for c in cards] == [own["card_id"], member["card"]["card_id"]]
     assert cards[1]["relation"] == "child"
-    assert (cards[1]["name_masked"], cards[1]["id_masked"], cards[1]["phone_masked"]) == ("张*宝", masked_id_number(idn), masked_phone(phone))
+    assert (cards[1]["name_masked"], cards[1]["id_masked"], cards[1]["phone_masked"]) == (
+        "张*宝",
+        masked_id_number(idn),
+        masked_phone(phone),
+    )
 
 
 async def test_eleventh_member_is_409(login, database):
@@ -53,10 +59,15 @@ async def test_concurrent_adds_never_exceed_ten(login, database):
         assert (await me.add_member(name=NAMES[i], id_number=make_id_number(), phone=make_phone())).status == 201
     phones = [make_phone() for _ in range(6)]
     codes = [await me.sms_code(p, "add_family") for p in phones]
-    results = await asyncio.gather(*[
-        me.post("/api/v1/family", {"name": "孙悟空", "id_number": make_id_number(), "phone": p, "relation": "other", "sms_code": c})
-        for p, c in zip(phones, codes)
-    ])
+    results = await asyncio.gather(
+        *[
+            me.post(
+                "/api/v1/family",
+                {"name": "孙悟空", "id_number": make_id_number(), "phone": p, "relation": "other", "sms_code": c},
+            )
+            for p, c in zip(phones, codes)
+        ]
+    )
     assert sorted(r.status for r in results) == [201, 201, 409, 409, 409, 409]
     assert await FamilyLink.filter(account_id=me.account_id, removed_at__isnull=True).count() == 10
 
@@ -126,6 +137,15 @@ async def test_bad_input_is_400_and_nothing_written(login, database):
     me = await login()
     r = await me.add_member(name="王芳", id_number="110101199003074471", phone=make_phone())
     assert r.status == 400 and r.json["error"]["code"] == "invalid_id_number"
-    r = await me.post("/api/v1/family", {"name": "王芳", "id_number": make_id_number(), "phone": make_phone(), "relation": "boss", "sms_code": "123456"})
+    r = await me.post(
+        "/api/v1/family",
+        {
+            "name": "王芳",
+            "id_number": make_id_number(),
+            "phone": make_phone(),
+            "relation": "boss",
+            "sms_code": "123456",
+        },
+    )
     assert r.status == 400
     assert await FamilyLink.all().count() == 0

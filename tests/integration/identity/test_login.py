@@ -51,7 +51,12 @@ async def test_malformed_code_is_refused_and_nothing_written(client, database):
 
 
 async def test_missing_bad_expired_and_logged_out_tokens_get_401(client, database, login):
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer " + "x" * 43}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer " + "x" * 43},
+    ):
         _, r = await client.get("/api/v1/cards", headers=headers)
         assert r.status == 401, headers
         assert r.json["error"]["code"] in ("unauthorized", "invalid_token")
@@ -88,7 +93,6 @@ async def test_wechat_unreachable_is_503_not_500(deps, database, make_client):
     assert r.status == 503 and r.json["error"]["code"] == "wechat_unavailable"
 
 
-
 async def test_wx_login_is_rate_limited_per_address(deps, database, make_client):
     """WX_LOGIN_RATE_PER_IP attempts per window and address, counted in Redis before WeChat is
     asked; beyond it 429 limit_exceeded with when to retry (body and Retry-After), nothing
@@ -123,6 +127,8 @@ async def test_wx_login_limit_holds_under_concurrent_attempts(deps, database, ma
     clock.freeze(datetime(2026, 12, 13, 5, 0, 10, tzinfo=timezone.utc))
     deps.settings = deps.settings.with_overrides(tokens={"wx_login_rate_per_ip": 5})
     one = (await make_client(create_app(deps=deps))).from_ip("198.51.100.9")
-    results = await asyncio.gather(*[one.post("/api/v1/auth/wx-login", json={"code": wx_code(f"crowd{i}")}) for i in range(20)])
+    results = await asyncio.gather(
+        *[one.post("/api/v1/auth/wx-login", json={"code": wx_code(f"crowd{i}")}) for i in range(20)]
+    )
     statuses = sorted(r.status for _, r in results)
     assert statuses == [200] * 5 + [429] * 15

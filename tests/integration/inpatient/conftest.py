@@ -23,24 +23,51 @@ class HospitalSystem:
         return {**signed, "Content-Type": "application/json"}
 
     async def request(self, method: str, path: str, payload=None, *, raw: bytes | None = None, **overrides):
-        body = raw if raw is not None else (b"" if payload is None else jsonlib.dumps(payload, ensure_ascii=False).encode())
-        _, r = await self.client.request(method, path, content=body, headers=self.headers(method, path, body, **overrides))
+        body = (
+            raw
+            if raw is not None
+            else (b"" if payload is None else jsonlib.dumps(payload, ensure_ascii=False).encode())
+        )
+        _, r = await self.client.request(
+            method, path, content=body, headers=self.headers(method, path, body, **overrides)
+        )
         return r
 
     def path(self, tail: str) -> str:
         return f"/api/v1/his/{self.code}{tail}"
 
-    async def admit(self, admission_no: str, *, id_number: str, name: str = "张三", admitted: date | None = None, deposit_fen: int = 0,
-                    discharged_at: str | None = None, ward: str = "心内科一病区", bed: str = "12"):
+    async def admit(
+        self,
+        admission_no: str,
+        *,
+        id_number: str,
+        name: str = "张三",
+        admitted: date | None = None,
+        deposit_fen: int = 0,
+        discharged_at: str | None = None,
+        ward: str = "心内科一病区",
+        bed: str = "12",
+    ):
         admitted = admitted or clock.today()
         when = datetime(admitted.year, admitted.month, admitted.day, 9, 30, tzinfo=SHANGHAI).isoformat()
-        return await self.request("PUT", self.path(f"/admissions/{admission_no}"), {
-            "id_number": id_number, "name": name, "ward": ward, "bed": bed, "admitted_at": when,
-            "discharged_at": discharged_at, "deposit_fen": deposit_fen,
-        })
+        return await self.request(
+            "PUT",
+            self.path(f"/admissions/{admission_no}"),
+            {
+                "id_number": id_number,
+                "name": name,
+                "ward": ward,
+                "bed": bed,
+                "admitted_at": when,
+                "discharged_at": discharged_at,
+                "deposit_fen": deposit_fen,
+            },
+        )
 
     async def push_day(self, admission_no: str, day: date, items: list):
-        return await self.request("PUT", self.path(f"/admissions/{admission_no}/days/{day.isoformat()}"), {"items": items})
+        return await self.request(
+            "PUT", self.path(f"/admissions/{admission_no}/days/{day.isoformat()}"), {"items": items}
+        )
 
 
 def item(code="X001", name="氯化钠注射液", category="drug", unit="瓶", quantity=1, price=350, amount=None) -> dict:
@@ -48,8 +75,15 @@ def item(code="X001", name="氯化钠注射液", category="drug", unit="瓶", qu
 
     from backend.inpatient.rules import amount_fen
 
-    return {"item_code": code, "name": name, "category": category, "unit": unit, "quantity": quantity,
-            "unit_price_fen": price, "amount_fen": amount_fen(Decimal(str(quantity)), price) if amount is None else amount}
+    return {
+        "item_code": code,
+        "name": name,
+        "category": category,
+        "unit": unit,
+        "quantity": quantity,
+        "unit_price_fen": price,
+        "amount_fen": amount_fen(Decimal(str(quantity)), price) if amount is None else amount,
+    }
 
 
 @pytest.fixture

@@ -22,11 +22,16 @@ def _q(his, me, admission_no) -> str:
 
 
 async def _long_stay(his, me, admission_no, *, days: int, items_per_day: int) -> None:
-    r = await his.admit(admission_no, id_number=me.id_number, admitted=TODAY - timedelta(days=days - 1), deposit_fen=100000)
+    r = await his.admit(
+        admission_no, id_number=me.id_number, admitted=TODAY - timedelta(days=days - 1), deposit_fen=100000
+    )
     assert r.status == 201, r.json
     for n in range(days):
         day = TODAY - timedelta(days=days - 1 - n)
-        items = [item(f"D{i}", name=f"药品{i}", category="drug" if i % 2 else "lab", quantity=1, price=100 + i) for i in range(items_per_day)]
+        items = [
+            item(f"D{i}", name=f"药品{i}", category="drug" if i % 2 else "lab", quantity=1, price=100 + i)
+            for i in range(items_per_day)
+        ]
         r = await his.push_day(admission_no, day, items)
         assert r.status == 200, r.json
 
@@ -44,7 +49,15 @@ async def test_the_summary_has_every_day_and_the_totals_of_the_whole_bill_but_no
     assert [d["item_count"] for d in summary["days"]] == [5] * 4
     assert [d["subtotal_fen"] for d in summary["days"]] == [d["subtotal_fen"] for d in whole["days"]]
     assert [d["categories"] for d in summary["days"]] == [d["categories"] for d in whole["days"]]
-    for key in ("admission", "categories", "total_fen", "prepaid_fen", "hospital_deposit_fen", "online_deposits", "balance_fen"):
+    for key in (
+        "admission",
+        "categories",
+        "total_fen",
+        "prepaid_fen",
+        "hospital_deposit_fen",
+        "online_deposits",
+        "balance_fen",
+    ):
         assert summary[key] == whole[key], key
 
 
@@ -54,7 +67,9 @@ async def test_a_day_s_items_come_in_pages_in_the_hospital_s_order(his_for, resi
     await _long_stay(his, me, "ZYL2", days=1, items_per_day=7)
     seen, offset, pages = [], 0, 0
     while offset is not None:
-        r = await me.get(f"/api/v1/inpatient/bills/days/{TODAY.isoformat()}?{_q(his, me, 'ZYL2')}&limit=3&offset={offset}")
+        r = await me.get(
+            f"/api/v1/inpatient/bills/days/{TODAY.isoformat()}?{_q(his, me, 'ZYL2')}&limit=3&offset={offset}"
+        )
         assert r.status == 200, r.json
         assert r.json["item_count"] == 7 and r.json["date"] == TODAY.isoformat()
         assert r.json["subtotal_fen"] == sum(100 + i for i in range(7))
@@ -87,8 +102,10 @@ async def test_someone_else_s_bill_days_and_a_day_not_pushed_are_404(his_for, re
     other = await resident_with_card()
     await _long_stay(his, me, "ZYL4", days=2, items_per_day=1)
     theirs = f"hospital_id={his.hospital['id']}&card_id={other.card_id}&admission_no=ZYL4"
-    for path in (f"/api/v1/inpatient/bills/summary?{_q(his, me, 'ZYL4')}",
-                 f"/api/v1/inpatient/bills/days/{TODAY.isoformat()}?{_q(his, me, 'ZYL4')}"):
+    for path in (
+        f"/api/v1/inpatient/bills/summary?{_q(his, me, 'ZYL4')}",
+        f"/api/v1/inpatient/bills/days/{TODAY.isoformat()}?{_q(his, me, 'ZYL4')}",
+    ):
         r = await other.get(path.replace(_q(his, me, "ZYL4"), theirs))
         assert r.status == 404 and r.json["error"]["code"] == "admission_not_found"
         r = await other.get(path)  # the card is not theirs: the same 404

@@ -26,7 +26,9 @@ def _frozen():
 async def _stay(his, admission_no, id_number, *, deposit_fen=100000):
     r = await his.admit(admission_no, id_number=id_number, admitted=TODAY, deposit_fen=deposit_fen)
     assert r.status == 201, r.json
-    r = await his.push_day(admission_no, TODAY, [item("BED", name="床位费", category="bed", unit="天", quantity=1, price=DAY_FEN)])
+    r = await his.push_day(
+        admission_no, TODAY, [item("BED", name="床位费", category="bed", unit="天", quantity=1, price=DAY_FEN)]
+    )
     assert r.status == 200, r.json
 
 
@@ -35,9 +37,15 @@ def _bill_path(his, card_id, admission_no):
 
 
 async def _top_up(me, his, admission_no, amount_fen, *, card_id=None):
-    return await me.post("/api/v1/inpatient/deposits", {
-        "hospital_id": his.hospital["id"], "card_id": card_id or me.card_id, "admission_no": admission_no, "amount_fen": amount_fen,
-    })
+    return await me.post(
+        "/api/v1/inpatient/deposits",
+        {
+            "hospital_id": his.hospital["id"],
+            "card_id": card_id or me.card_id,
+            "admission_no": admission_no,
+            "amount_fen": amount_fen,
+        },
+    )
 
 
 async def _prepaid(me, his, admission_no, card_id=None):
@@ -46,7 +54,9 @@ async def _prepaid(me, his, admission_no, card_id=None):
     return r.json["prepaid_fen"]
 
 
-async def test_a_paid_top_up_counts_in_prepaid_and_is_on_the_feed_until_acknowledged(his_for, resident_with_card, payer):
+async def test_a_paid_top_up_counts_in_prepaid_and_is_on_the_feed_until_acknowledged(
+    his_for, resident_with_card, payer
+):
     his = await his_for()
     me = await resident_with_card()
     await _stay(his, "ZY200", me.id_number, deposit_fen=100000)
@@ -56,7 +66,12 @@ async def test_a_paid_top_up_counts_in_prepaid_and_is_on_the_feed_until_acknowle
     assert set(started) >= {"deposit_id", "out_trade_no", "pay_params"}
     assert started["pay_params"]["package"].startswith("prepay_id=") and started["pay_params"]["signType"] == "RSA"
     payment = await Payment.get(out_trade_no=started["out_trade_no"])
-    assert (payment.purpose, payment.subject, payment.amount_fen, payment.hold_id) == ("deposit", str(started["deposit_id"]), 50000, None)
+    assert (payment.purpose, payment.subject, payment.amount_fen, payment.hold_id) == (
+        "deposit",
+        str(started["deposit_id"]),
+        50000,
+        None,
+    )
     assert payment.card_id == (await Deposit.get(id=started["deposit_id"])).card_id is not None
     # not paid yet: neither counted nor offered to the hospital
     assert await _prepaid(me, his, "ZY200") == 100000
@@ -65,17 +80,33 @@ async def test_a_paid_top_up_counts_in_prepaid_and_is_on_the_feed_until_acknowle
     headers, body = payer.standin.complete_payment(started["out_trade_no"])
     assert (await payer.deliver(headers, body)).status == 204
     bill = (await me.get(_bill_path(his, me.card_id, "ZY200"))).json
-    assert (bill["prepaid_fen"], bill["hospital_deposit_fen"], bill["balance_fen"]) == (150000, 100000, 150000 - DAY_FEN)
+    assert (bill["prepaid_fen"], bill["hospital_deposit_fen"], bill["balance_fen"]) == (
+        150000,
+        100000,
+        150000 - DAY_FEN,
+    )
     assert [d["deposit_id"] for d in bill["online_deposits"]] == [started["deposit_id"]]
     [adm] = (await me.get(f"/api/v1/inpatient/admissions?card_id={me.card_id}")).json
     assert adm["prepaid_fen"] == 150000 and adm["balance_fen"] == 150000 - DAY_FEN
     r = await me.get(f"/api/v1/payments/{started['out_trade_no']}")
-    assert r.json["status"] == "paid" and r.json["deposit_id"] == started["deposit_id"] and r.json["purpose"] == "deposit"
+    assert (
+        r.json["status"] == "paid" and r.json["deposit_id"] == started["deposit_id"] and r.json["purpose"] == "deposit"
+    )
 
     feed = (await his.request("GET", his.path("/deposits"))).json
     paid = await Deposit.get(id=started["deposit_id"])
-    assert feed == {"deposits": [{"deposit_id": paid.id, "admission_no": "ZY200", "amount_fen": 50000,
-                                  "paid_at": "2026-12-10T10:00:00+08:00", "transaction_id": paid.transaction_id}], "next_cursor": None}
+    assert feed == {
+        "deposits": [
+            {
+                "deposit_id": paid.id,
+                "admission_no": "ZY200",
+                "amount_fen": 50000,
+                "paid_at": "2026-12-10T10:00:00+08:00",
+                "transaction_id": paid.transaction_id,
+            }
+        ],
+        "next_cursor": None,
+    }
     assert paid.transaction_id.startswith("4200") and paid.status == "paid"
     r = await his.request("POST", his.path("/deposits/ack"), {"deposit_ids": [paid.id]})
     assert r.status == 200 and r.json["acknowledged"] == [paid.id]
@@ -98,7 +129,9 @@ async def test_a_linked_member_s_admission_can_be_topped_up(his_for, resident_wi
     assert await _prepaid(me, his, "ZY210", child_card) == 30000
 
 
-async def test_someone_else_s_card_and_a_wrong_admission_get_the_bill_s_404_and_nothing_is_written(his_for, resident_with_card):
+async def test_someone_else_s_card_and_a_wrong_admission_get_the_bill_s_404_and_nothing_is_written(
+    his_for, resident_with_card
+):
     his = await his_for()
     owner, stranger = await resident_with_card(), await resident_with_card()
     await _stay(his, "ZY220", owner.id_number)
@@ -107,8 +140,15 @@ async def test_someone_else_s_card_and_a_wrong_admission_get_the_bill_s_404_and_
     others_card = await _top_up(stranger, his, "ZY220", 10000, card_id=owner.card_id)
     wrong_no = await _top_up(stranger, his, "ZY220", 10000)  # the owner's admission with the stranger's own card
     unknown_card = await _top_up(stranger, his, "ZY221", 10000, card_id="ab" * 32)
-    r = await stranger.post("/api/v1/inpatient/deposits", {"hospital_id": his.hospital["id"] + 1000, "card_id": stranger.card_id,
-                                                           "admission_no": "ZY221", "amount_fen": 10000})
+    r = await stranger.post(
+        "/api/v1/inpatient/deposits",
+        {
+            "hospital_id": his.hospital["id"] + 1000,
+            "card_id": stranger.card_id,
+            "admission_no": "ZY221",
+            "amount_fen": 10000,
+        },
+    )
     for refused in (others_card, wrong_no, unknown_card, r):
         assert refused.status == 404 and refused.content == bill_404.content
     _, anonymous = await owner.client.post("/api/v1/inpatient/deposits", json={})
@@ -143,8 +183,12 @@ async def test_the_maximum_is_the_configured_one(his_for, resident_with_card, de
 async def test_a_discharged_admission_takes_no_top_up(his_for, resident_with_card):
     his = await his_for()
     me = await resident_with_card()
-    r = await his.admit("ZY240", id_number=me.id_number, admitted=TODAY - timedelta(days=3),
-                        discharged_at=datetime(2026, 12, 9, 16, 0, tzinfo=SHANGHAI).isoformat())
+    r = await his.admit(
+        "ZY240",
+        id_number=me.id_number,
+        admitted=TODAY - timedelta(days=3),
+        discharged_at=datetime(2026, 12, 9, 16, 0, tzinfo=SHANGHAI).isoformat(),
+    )
     assert r.status == 201, r.json
     r = await _top_up(me, his, "ZY240", 10000)
     assert r.status == 409 and r.json["error"]["code"] == "admission_discharged"
@@ -160,12 +204,16 @@ async def test_a_top_up_paid_after_the_patient_was_discharged_still_counts(his_f
     await _stay(his, "ZY250", me.id_number, deposit_fen=0)
     started = (await _top_up(me, his, "ZY250", 40000)).json
     clock.advance(minutes=5)
-    r = await his.admit("ZY250", id_number=me.id_number, admitted=TODAY, deposit_fen=0, discharged_at=clock.now().isoformat())
+    r = await his.admit(
+        "ZY250", id_number=me.id_number, admitted=TODAY, deposit_fen=0, discharged_at=clock.now().isoformat()
+    )
     assert r.status == 200, r.json
     headers, body = payer.standin.complete_payment(started["out_trade_no"])
     assert (await payer.deliver(headers, body)).status == 204
     assert await _prepaid(me, his, "ZY250") == 40000
-    assert [d["deposit_id"] for d in (await his.request("GET", his.path("/deposits"))).json["deposits"]] == [started["deposit_id"]]
+    assert [d["deposit_id"] for d in (await his.request("GET", his.path("/deposits"))).json["deposits"]] == [
+        started["deposit_id"]
+    ]
     assert (await Payment.get(out_trade_no=started["out_trade_no"])).status == "paid"
     assert not await Refund.exists()
     # and no new top-up once discharged
@@ -227,14 +275,20 @@ async def test_the_hospital_has_a_top_up_refunded_to_the_original_payment(his_fo
     assert await _prepaid(me, his, "ZY280") == 25000
     # another hospital cannot reach it; an unknown id is the same 404; an id past the id column
     # does not even match the route (404 as for every id path)
-    for refused in (await other.request("POST", other.path(f"/deposits/{deposit_id}/refund")),
-                    await his.request("POST", his.path("/deposits/999999/refund"))):
+    for refused in (
+        await other.request("POST", other.path(f"/deposits/{deposit_id}/refund")),
+        await his.request("POST", his.path("/deposits/999999/refund")),
+    ):
         assert refused.status == 404 and refused.json["error"]["code"] == "deposit_not_found"
     assert (await his.request("POST", his.path("/deposits/99999999999/refund"))).status == 404
 
     r = await his.request("POST", his.path(f"/deposits/{deposit_id}/refund"))
     assert r.status == 200, r.json
-    assert r.json["deposit_id"] == deposit_id and r.json["status"] == "refunding" and r.json["refund_reason"] == "hospital_request"
+    assert (
+        r.json["deposit_id"] == deposit_id
+        and r.json["status"] == "refunding"
+        and r.json["refund_reason"] == "hospital_request"
+    )
     # no longer counted, no longer offered; a second request is refused
     assert await _prepaid(me, his, "ZY280") == 0
     assert (await his.request("GET", his.path("/deposits"))).json["deposits"] == []
@@ -244,7 +298,9 @@ async def test_the_hospital_has_a_top_up_refunded_to_the_original_payment(his_fo
     payment = await Payment.get(out_trade_no=started["out_trade_no"])
     [refund] = await Refund.filter(payment_id=payment.id)
     assert (refund.amount_fen, refund.reason) == (25000, "hospital_request")
-    assert deps.standin.pay.refunds[refund.out_refund_no].out_trade_no == started["out_trade_no"]  # the original payment
+    assert (
+        deps.standin.pay.refunds[refund.out_refund_no].out_trade_no == started["out_trade_no"]
+    )  # the original payment
     for _ in range(3):
         clock.advance(seconds=11)
         await payments.poll_refunds(deps)

@@ -29,7 +29,9 @@ async def test_an_admission_is_created_then_updated(his_for):
     r = await his.admit("ZY001", id_number=make_id_number(), deposit_fen=300000, admitted=TODAY - timedelta(days=2))
     assert r.status == 201, r.json
     assert r.json["deposit_fen"] == 300000 and r.json["admitted_at"] == "2026-12-08T09:30:00+08:00"
-    r = await his.admit("ZY001", id_number=make_id_number(), deposit_fen=500000, admitted=TODAY - timedelta(days=2), bed="15")
+    r = await his.admit(
+        "ZY001", id_number=make_id_number(), deposit_fen=500000, admitted=TODAY - timedelta(days=2), bed="15"
+    )
     assert r.status == 200 and r.json["bed"] == "15" and r.json["deposit_fen"] == 500000
     assert await Admission.filter(hospital_id=his.hospital["id"]).count() == 1
 
@@ -53,8 +55,12 @@ async def test_identity_is_encrypted_and_bad_admissions_are_refused(his_for):
 async def test_a_day_is_stored_with_exact_sums_and_replaced_when_sent_again(his_for):
     his = await his_for()
     await his.admit("ZY010", id_number=make_id_number(), admitted=TODAY - timedelta(days=1))
-    items = [item("D1", quantity=2, price=1250), item("L1", category="lab", quantity=1, price=8000),
-             item("D2", quantity="0.333", price=101), item("D1", quantity=-1, price=1250)]
+    items = [
+        item("D1", quantity=2, price=1250),
+        item("L1", category="lab", quantity=1, price=8000),
+        item("D2", quantity="0.333", price=101),
+        item("D1", quantity=-1, price=1250),
+    ]
     r = await his.push_day("ZY010", TODAY, items)
     assert r.status == 200, r.json
     assert r.json == {"date": "2026-12-10", "item_count": 4, "subtotal_fen": 2500 + 8000 + 34 - 1250}
@@ -70,16 +76,21 @@ async def test_one_bad_item_refuses_the_whole_batch_and_lists_every_bad_item(his
     assert (await his.push_day("ZY020", TODAY, [item("OLD", quantity=1, price=100)])).status == 200
     good = [item(f"G{i}", quantity=1, price=100 + i) for i in range(50)]
     batch = list(good)
-    batch[3] = item("A", quantity=3, price=333, amount=998)           # 999 is right
+    batch[3] = item("A", quantity=3, price=333, amount=998)  # 999 is right
     batch[10] = {**item("B"), "category": "food"}
-    batch[20] = item("C", quantity="1.0005", price=10)                 # 4 decimals
+    batch[20] = item("C", quantity="1.0005", price=10)  # 4 decimals
     batch[30] = {**item("D"), "unit_price_fen": 12.5}
     batch[40] = {k: v for k, v in item("E").items() if k != "name"}
     batch[45] = {**item("F"), "colour": "red"}
     r = await his.push_day("ZY020", TODAY, batch)
     assert r.status == 422 and r.json["error"]["code"] == "invalid_items"
     assert [(p["index"], p["field"]) for p in r.json["error"]["items"]] == [
-        (3, "amount_fen"), (10, "category"), (20, "quantity"), (30, "unit_price_fen"), (40, "name"), (45, "colour"),
+        (3, "amount_fen"),
+        (10, "category"),
+        (20, "quantity"),
+        (30, "unit_price_fen"),
+        (40, "name"),
+        (45, "colour"),
     ]
     assert "999" in r.json["error"]["items"][0]["reason"]
     day = await BillDay.get(admission__admission_no="ZY020", date=TODAY)
@@ -101,8 +112,16 @@ async def test_days_outside_the_stay_are_refused(his_for):
 async def test_signatures_stale_timestamps_and_replays_are_refused_with_the_spec_codes(his_for, client):
     his = await his_for()
     path = his.path("/admissions/ZY040")
-    body = json.dumps({"id_number": make_id_number(), "name": "张三", "ward": "一病区", "bed": "1",
-                       "admitted_at": "2026-12-09T08:00:00+08:00", "deposit_fen": 0}).encode()
+    body = json.dumps(
+        {
+            "id_number": make_id_number(),
+            "name": "张三",
+            "ward": "一病区",
+            "bed": "1",
+            "admitted_at": "2026-12-09T08:00:00+08:00",
+            "deposit_fen": 0,
+        }
+    ).encode()
     # no headers
     _, r = await client.put(path, content=body)
     assert r.status == 401 and r.json["error"]["code"] == "his_unauthenticated"
@@ -213,7 +232,13 @@ async def test_rotating_the_secret_replaces_it_and_it_is_stored_encrypted(his_fo
     assert r.status == 201 and r.json["version"] == 2 and r.json["secret"] != his.secret
     r = await his.admit("ZY060", id_number=make_id_number())
     assert r.status == 401 and r.json["error"]["code"] == "bad_signature"
-    fresh = HospitalSystem(his.client, his.hospital, r_secret := (await catalog.admin("POST", f"/admin/hospitals/{his.hospital['id']}/intake-secret")).json["secret"])
+    fresh = HospitalSystem(
+        his.client,
+        his.hospital,
+        r_secret := (await catalog.admin("POST", f"/admin/hospitals/{his.hospital['id']}/intake-secret")).json[
+            "secret"
+        ],
+    )
     assert r_secret and (await fresh.admit("ZY060", id_number=make_id_number())).status == 201
 
 
@@ -246,18 +271,32 @@ async def test_a_2000_item_day_is_accepted_quickly(his_for):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=15), children, max_size=3),
     max_leaves=8,
 )
-item_like = st.fixed_dictionaries({}, optional={
-    "item_code": json_values | st.text(max_size=40), "name": json_values | st.text(max_size=200), "category": json_values | st.sampled_from(["drug", "lab"]),
-    "unit": json_values, "quantity": json_values | st.decimals(allow_nan=True).map(str), "unit_price_fen": json_values,
-    "amount_fen": json_values, "extra": json_values,
-})
+item_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "item_code": json_values | st.text(max_size=40),
+        "name": json_values | st.text(max_size=200),
+        "category": json_values | st.sampled_from(["drug", "lab"]),
+        "unit": json_values,
+        "quantity": json_values | st.decimals(allow_nan=True).map(str),
+        "unit_price_fen": json_values,
+        "amount_fen": json_values,
+        "extra": json_values,
+    },
+)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(items=st.lists(item_like | json_values, max_size=5))
 async def test_any_items_get_a_clear_answer_never_a_500(his_for, items):
     clock.freeze(at(TODAY, "10:00"))
@@ -272,26 +311,52 @@ async def test_any_items_get_a_clear_answer_never_a_500(his_for, items):
 async def test_admissions_with_out_of_range_times_or_control_characters_are_refused(his_for):
     his = await his_for()
     for name, admitted in (("张三", "0001-01-01T00:00:00+08:00"), ("张\x00三", "2026-12-01T00:00:00+08:00")):
-        r = await his.request("PUT", his.path("/admissions/ZY098"), {
-            "id_number": make_id_number(), "name": name, "ward": "一病区", "bed": "1", "admitted_at": admitted, "deposit_fen": 0})
+        r = await his.request(
+            "PUT",
+            his.path("/admissions/ZY098"),
+            {
+                "id_number": make_id_number(),
+                "name": name,
+                "ward": "一病区",
+                "bed": "1",
+                "admitted_at": admitted,
+                "deposit_fen": 0,
+            },
+        )
         assert r.status == 400, r.json
     assert (await his.admit("ZY097", id_number=make_id_number(), admitted=TODAY)).status == 201
     r = await his.push_day("ZY097", TODAY, [item(name="氯化钠\x00")])
-    assert r.status == 422 and r.json["error"]["items"] == [{"index": 0, "field": "name", "reason": "may not contain control characters"}]
+    assert r.status == 422 and r.json["error"]["items"] == [
+        {"index": 0, "field": "name", "reason": "may not contain control characters"}
+    ]
 
 
 async def test_a_hospital_system_pushes_its_own_schedules(his_for, catalog):
     his = await his_for()
     dept = await catalog.department(his.hospital)
-    row = {"external_id": "his-1", "department_code": dept["code"], "doctor_code": dept["doctor_code"], "date": "2026-12-15",
-           "start": "08:00", "end": "08:30", "capacity": 8, "fee_fen": 1000}
+    row = {
+        "external_id": "his-1",
+        "department_code": dept["code"],
+        "doctor_code": dept["doctor_code"],
+        "date": "2026-12-15",
+        "start": "08:00",
+        "end": "08:30",
+        "capacity": 8,
+        "fee_fen": 1000,
+    }
     r = await his.request("POST", his.path("/schedules/import"), {"schedules": [row]})
     assert r.status == 201 and r.json["created"] == 1, r.json
-    r = await his.request("POST", his.path("/schedules/import"), {"schedules": [row, {**row, "external_id": "his-2", "date": "9999-12-31"}]})
+    r = await his.request(
+        "POST",
+        his.path("/schedules/import"),
+        {"schedules": [row, {**row, "external_id": "his-2", "date": "9999-12-31"}]},
+    )
     assert r.status == 422 and r.json["error"]["rows"][0]["index"] == 1
     other = await his_for()
     r = await other.request("POST", other.path("/schedules/import"), {"schedules": [row]})
-    assert r.status == 422 and r.json["error"]["rows"][0]["field"] == "department_code"  # not the other hospital's departments
+    assert (
+        r.status == 422 and r.json["error"]["rows"][0]["field"] == "department_code"
+    )  # not the other hospital's departments
 
 
 @pytest.mark.postgres_only

@@ -25,25 +25,51 @@ def exact_amount(q: Decimal, p: int) -> int:
     return whole if exact >= 0 else -whole
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(days=st.lists(st.lists(st.tuples(quantities, prices, st.sampled_from(rules.CATEGORIES)), min_size=200, max_size=600), min_size=2, max_size=4))
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    days=st.lists(
+        st.lists(st.tuples(quantities, prices, st.sampled_from(rules.CATEGORIES)), min_size=200, max_size=600),
+        min_size=2,
+        max_size=4,
+    )
+)
 async def test_bill_sums_are_exact_over_random_items(his_for, resident_with_card, days):
     clock.freeze(at(TODAY, "10:00"))
     his = await his_for()
     me = await resident_with_card()
     admission_no = f"P{make_id_number()[-8:]}"
-    r = await his.admit(admission_no, id_number=me.id_number, admitted=TODAY - timedelta(days=len(days) - 1), deposit_fen=12345)
+    r = await his.admit(
+        admission_no, id_number=me.id_number, admitted=TODAY - timedelta(days=len(days) - 1), deposit_fen=12345
+    )
     assert r.status == 201
     expected_days = []
     for n, items in enumerate(days):
         day = TODAY - timedelta(days=len(days) - 1 - n)
-        payload = [{"item_code": f"I{i}", "name": "项目", "category": c, "unit": "个", "quantity": str(q), "unit_price_fen": p,
-                    "amount_fen": exact_amount(q, p)} for i, (q, p, c) in enumerate(items)]
+        payload = [
+            {
+                "item_code": f"I{i}",
+                "name": "项目",
+                "category": c,
+                "unit": "个",
+                "quantity": str(q),
+                "unit_price_fen": p,
+                "amount_fen": exact_amount(q, p),
+            }
+            for i, (q, p, c) in enumerate(items)
+        ]
         r = await his.push_day(admission_no, day, payload)
         assert r.status == 200, r.json
         expected_days.append(sum(exact_amount(q, p) for q, p, _ in items))
         assert r.json["subtotal_fen"] == expected_days[-1]
-    bill = (await me.get(f"/api/v1/inpatient/bills?hospital_id={his.hospital['id']}&card_id={me.card_id}&admission_no={admission_no}")).json
+    bill = (
+        await me.get(
+            f"/api/v1/inpatient/bills?hospital_id={his.hospital['id']}&card_id={me.card_id}&admission_no={admission_no}"
+        )
+    ).json
     assert [d["subtotal_fen"] for d in bill["days"]] == expected_days
     assert all(sum(i["amount_fen"] for i in d["items"]) == d["subtotal_fen"] for d in bill["days"])
     assert bill["total_fen"] == sum(expected_days) and bill["balance_fen"] == 12345 - sum(expected_days)

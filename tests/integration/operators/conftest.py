@@ -21,7 +21,9 @@ class Console:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def call(self, method: str, path: str, json=None, **kw):
-        _, r = await self.client.request(method, "/api/v1" + path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+        _, r = await self.client.request(
+            method, "/api/v1" + path, json=json, headers={**self.headers, **kw.pop("headers", {})}, **kw
+        )
         return r
 
 
@@ -29,7 +31,11 @@ class Console:
 def operator_login(client):
     async def make(*, role: str = "platform", hospital_id: int | None = None) -> Console:
         username = f"op{next(_names)}"
-        _, r = await client.post("/api/v1/admin/operators", json={"username": username, "password": PASSWORD, "role": role, "hospital_id": hospital_id}, headers=ADMIN)
+        _, r = await client.post(
+            "/api/v1/admin/operators",
+            json={"username": username, "password": PASSWORD, "role": role, "hospital_id": hospital_id},
+            headers=ADMIN,
+        )
         assert r.status == 201, r.json
         _, r = await client.post("/api/v1/admin/login", json={"username": username, "password": PASSWORD})
         assert r.status == 200, r.json

@@ -29,7 +29,9 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer_and_failures_
     console = await operator_login()
     name = console.info["username"]
     _, wrong = await client.post("/api/v1/admin/login", json={"username": name, "password": "wrong password 1"})
-    _, unknown = await client.post("/api/v1/admin/login", json={"username": "nobody-here", "password": "wrong password 1"})
+    _, unknown = await client.post(
+        "/api/v1/admin/login", json={"username": "nobody-here", "password": "wrong password 1"}
+    )
     assert wrong.status == unknown.status == 401 and wrong.content == unknown.content
     for _ in range(9):
         await client.post("/api/v1/admin/login", json={"username": name, "password": "wrong password 1"})
@@ -43,8 +45,16 @@ async def test_weak_passwords_bad_roles_and_duplicates_are_refused(client, catal
         ({"username": "weakling", "password": "short1", "role": "platform"}, 400, "weak_password"),
         ({"username": "digits", "password": "1234567890123", "role": "platform"}, 400, "weak_password"),
         ({"username": "nohosp", "password": PASSWORD, "role": "hospital_admin"}, 400, "invalid_operator"),
-        ({"username": "twohats", "password": PASSWORD, "role": "platform", "hospital_id": h["id"]}, 400, "invalid_operator"),
-        ({"username": "ghost", "password": PASSWORD, "role": "hospital_admin", "hospital_id": 999999}, 404, "hospital_not_found"),
+        (
+            {"username": "twohats", "password": PASSWORD, "role": "platform", "hospital_id": h["id"]},
+            400,
+            "invalid_operator",
+        ),
+        (
+            {"username": "ghost", "password": PASSWORD, "role": "hospital_admin", "hospital_id": 999999},
+            404,
+            "hospital_not_found",
+        ),
     ]
     for body, status, code in cases:
         _, r = await client.post("/api/v1/admin/operators", json=body, headers=ADMIN)

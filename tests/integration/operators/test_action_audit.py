@@ -69,8 +69,16 @@ def _secrets_in(value) -> list[str]:
 
 def _valid_import(w) -> tuple[str, dict]:
     dept = w["X"]["department"]
-    row = {"department_code": dept["code"], "doctor_code": dept["doctor_code"], "date": (clock.today() + timedelta(days=5)).isoformat(),
-           "start": "09:00", "end": "09:30", "capacity": 5, "referral_quota": 0, "fee_fen": 100}
+    row = {
+        "department_code": dept["code"],
+        "doctor_code": dept["doctor_code"],
+        "date": (clock.today() + timedelta(days=5)).isoformat(),
+        "start": "09:00",
+        "end": "09:30",
+        "capacity": 5,
+        "referral_quota": 0,
+        "fee_fen": 100,
+    }
     return f"/admin/hospitals/{w['X']['hospital']['id']}/schedules/import", {"schedules": [row]}
 
 
@@ -82,7 +90,9 @@ async def test_every_mutating_console_route_writes_one_entry_without_secrets(app
         f"routes without an expected audit action: {sorted(set(mutating) - set(EXPECTED))}; "
         f"not routes: {sorted(set(EXPECTED) - set(mutating))}"
     )
-    _, r = await client.post(API + "/admin/login", json={"username": w["spare_operator"], "password": "correct horse 42"})
+    _, r = await client.post(
+        API + "/admin/login", json={"username": w["spare_operator"], "password": "correct horse 42"}
+    )
     own_session = r.json["token"]  # for the log-out, which ends the caller's own session
     wrong = []
     for key in mutating:
@@ -102,11 +112,15 @@ async def test_every_mutating_console_route_writes_one_entry_without_secrets(app
             wrong.append(f"{key}: wrote {[e.action for e in new]}, expected [{EXPECTED[key]}]")
             continue
         entry = new[0]
-        text = jsonlib.dumps({"change": entry.change, "reason": entry.reason, "target": entry.target_id}, ensure_ascii=False)
+        text = jsonlib.dumps(
+            {"change": entry.change, "reason": entry.reason, "target": entry.target_id}, ensure_ascii=False
+        )
         leaked = [s for s in _secrets_in(r.json if r.content else None) if s in text]
         if leaked:
             wrong.append(f"{key}: the entry holds a secret of the answer")
-        if not key[1].endswith("/login") and entry.actor != ("dev-admin-token" if headers == ADMIN else w["spare_operator"]):
+        if not key[1].endswith("/login") and entry.actor != (
+            "dev-admin-token" if headers == ADMIN else w["spare_operator"]
+        ):
             wrong.append(f"{key}: actor {entry.actor}")
     assert not wrong, "\n".join(wrong)
 
@@ -139,7 +153,9 @@ async def test_the_entry_and_the_change_commit_or_roll_back_together(client, cat
     monkeypatch.setattr(actions.OperatorAction, "create", written_then_failing)
     _, r = await client.request("PATCH", f"{API}/admin/hospitals/{h['id']}", json={"name": "改名未成"}, headers=ADMIN)
     assert r.status == 500
-    _, r = await client.request("POST", f"{API}/admin/hospitals", json={"code": "ROLLBK", "name": "回滚医院"}, headers=ADMIN)
+    _, r = await client.request(
+        "POST", f"{API}/admin/hospitals", json={"code": "ROLLBK", "name": "回滚医院"}, headers=ADMIN
+    )
     assert r.status == 500
     monkeypatch.undo()
     assert (await Hospital.get(id=h["id"])).name == h["name"]
@@ -154,23 +170,44 @@ async def test_command_line_changes_are_recorded_as_the_cli(deps, client, monkey
 
     monkeypatch.setattr(cli, "_deps", test_deps)
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse 42\n"))
-    spec = {"code": "CLIH", "name": "命令行医院", "departments": [{"code": "NK", "name": "内科", "doctors": [{"code": "D1", "name": "周明"}]}]}
+    spec = {
+        "code": "CLIH",
+        "name": "命令行医院",
+        "departments": [{"code": "NK", "name": "内科", "doctors": [{"code": "D1", "name": "周明"}]}],
+    }
     (tmp_path / "h.json").write_text(jsonlib.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    rows = [{"department_code": "NK", "doctor_code": "D1", "date": (clock.today() + timedelta(days=3)).isoformat(), "start": "09:00",
-             "end": "09:30", "capacity": 5, "referral_quota": 0, "fee_fen": 100}]
+    rows = [
+        {
+            "department_code": "NK",
+            "doctor_code": "D1",
+            "date": (clock.today() + timedelta(days=3)).isoformat(),
+            "start": "09:00",
+            "end": "09:30",
+            "capacity": 5,
+            "referral_quota": 0,
+            "fee_fen": 100,
+        }
+    ]
     (tmp_path / "s.json").write_text(jsonlib.dumps({"schedules": rows}), encoding="utf-8")
     commands = [
         argparse.Namespace(command="onboard-hospital", file=str(tmp_path / "h.json")),
         argparse.Namespace(command="import-schedules", hospital="CLIH", file=str(tmp_path / "s.json")),
         argparse.Namespace(command="issue-intake-secret", hospital="CLIH"),
-        argparse.Namespace(command="create-operator", username="cli-made", role="platform", hospital=None, password_stdin=True),
+        argparse.Namespace(
+            command="create-operator", username="cli-made", role="platform", hospital=None, password_stdin=True
+        ),
         argparse.Namespace(command="rebuild-stock"),
     ]
     for args in commands:
         await cli.run(args, deps.settings)
     entries = await OperatorAction.filter(actor="cli").order_by("id")
     assert [e.action for e in entries] == [
-        "hospital.create", "department.create", "doctor.create", "schedule.import", "intake_secret.issue", "operator.create",
+        "hospital.create",
+        "department.create",
+        "doctor.create",
+        "schedule.import",
+        "intake_secret.issue",
+        "operator.create",
         "stock.rebuild",
     ]
     assert all(e.operator_id is None for e in entries)

@@ -37,7 +37,10 @@ async def test_a_hospital_admin_sees_only_their_hospitals_entries(client, catalo
     assert entries and all(e["hospital"] and e["hospital"]["id"] == x["id"] for e in entries)
     mine = next(e for e in entries if e["action"] == "hospital.update")
     assert mine["operator"]["username"] == ax.info["username"] and mine["actor"] == ax.info["username"]
-    assert mine["change"]["name"] == [x["name"], "改名甲"] and mine["target"] == {"kind": "hospital", "id": str(x["id"])}
+    assert mine["change"]["name"] == [x["name"], "改名甲"] and mine["target"] == {
+        "kind": "hospital",
+        "id": str(x["id"]),
+    }
     assert (await ax.call("GET", f"/admin/audit/actions?hospital_id={y['id']}")).status == 403
 
     r = await platform.call("GET", "/admin/audit/actions?limit=500")
@@ -78,13 +81,16 @@ async def test_the_filters_and_the_cursor(client, catalog, operator_login):
         assert (await console.call("GET", f"/admin/audit/actions?{bad}")).status == 400, bad
 
 
-async def test_a_counter_resets_a_cards_phone_with_a_reason_and_it_is_audited_masked(client, deps, resident_with_card, catalog,
-                                                                                   operator_login):
+async def test_a_counter_resets_a_cards_phone_with_a_reason_and_it_is_audited_masked(
+    client, deps, resident_with_card, catalog, operator_login
+):
     me = await resident_with_card()
     h = await catalog.hospital()
     counter = await operator_login(role="hospital_admin", hospital_id=h["id"])
     new_phone = make_phone()
-    r = await counter.call("PUT", f"/admin/cards/{me.card_id}/phone", {"phone": new_phone, "reason": "柜台核验身份证原件"})
+    r = await counter.call(
+        "PUT", f"/admin/cards/{me.card_id}/phone", {"phone": new_phone, "reason": "柜台核验身份证原件"}
+    )
     assert r.status == 200, r.json
     assert r.json["card_id"] == me.card_id and r.json["phone_masked"] == new_phone[:3] + "****" + new_phone[-4:]
     assert new_phone not in r.text and me.phone not in r.text
@@ -95,7 +101,11 @@ async def test_a_counter_resets_a_cards_phone_with_a_reason_and_it_is_audited_ma
     assert view.json["phone_masked"] == r.json["phone_masked"]
 
     entry = await OperatorAction.get(action="card.phone_reset", target_id=me.card_id)
-    assert entry.hospital_id == h["id"] and entry.operator_id == counter.info["id"] and entry.reason == "柜台核验身份证原件"
+    assert (
+        entry.hospital_id == h["id"]
+        and entry.operator_id == counter.info["id"]
+        and entry.reason == "柜台核验身份证原件"
+    )
     assert entry.change["phone"] == [me.phone[:3] + "****" + me.phone[-4:], new_phone[:3] + "****" + new_phone[-4:]]
     stored = jsonlib.dumps(entry.change)
     assert me.phone not in stored and new_phone not in stored
@@ -105,10 +115,10 @@ async def test_the_phone_reset_refuses_bad_input_and_unknown_cards(client, resid
     me = await resident_with_card()
     path = f"/admin/cards/{me.card_id}/phone"
     cases = [
-        ({"phone": make_phone()}, 400),                                   # no reason
-        ({"phone": make_phone(), "reason": "   "}, 400),                  # an empty reason
-        ({"phone": make_phone(), "reason": "因" * 201}, 400),              # too long
-        ({"phone": "12345", "reason": "柜台"}, 400),                       # not a mobile number
+        ({"phone": make_phone()}, 400),  # no reason
+        ({"phone": make_phone(), "reason": "   "}, 400),  # an empty reason
+        ({"phone": make_phone(), "reason": "因" * 201}, 400),  # too long
+        ({"phone": "12345", "reason": "柜台"}, 400),  # not a mobile number
         ({"phone": make_phone(), "reason": "柜台", "extra": 1}, 400),
     ]
     for payload, status in cases:

@@ -46,7 +46,11 @@ async def test_figures_count_bookings_payments_no_shows_and_cards(catalog, resid
     f = r.json
     assert f["bookings_per_day"] == [{"date": "2026-12-20", "bookings": 3}]
     assert f["bookings_by_status"] == {"confirmed": 2, "cancelled": 1}
-    assert f["payments"] == {"count": 3, "paid_fen": 4500} and f["refunds"]["count"] == 1 and f["refunds"]["amount_fen"] == 1500
+    assert (
+        f["payments"] == {"count": 3, "paid_fen": 4500}
+        and f["refunds"]["count"] == 1
+        and f["refunds"]["amount_fen"] == 1500
+    )
     assert f["no_show_rate"] is None and f["cards_with_bookings"] == 3
     region = (await catalog.admin("GET", "/admin/figures?from=2026-12-01&to=2026-12-31")).json
     assert region["cards_issued"] >= 3 and region["hospital_id"] is None
@@ -60,7 +64,11 @@ async def test_referrals_are_listed_and_revoked(catalog, resident_with_card):
     clock.freeze(at(date(2026, 12, 1), "09:00"))
     s = await catalog.schedule(day=D, capacity=5, referral_quota=2)
     me = await resident_with_card()
-    r = await catalog.admin("POST", "/admin/referrals", {"card_id": me.card_id, "hospital_id": s["hospital"]["id"], "valid_until": "2026-12-31", "issued_by": "王医生"})
+    r = await catalog.admin(
+        "POST",
+        "/admin/referrals",
+        {"card_id": me.card_id, "hospital_id": s["hospital"]["id"], "valid_until": "2026-12-31", "issued_by": "王医生"},
+    )
     assert r.status == 201
     referral = r.json
     listed = (await catalog.admin("GET", f"/admin/referrals?hospital_id={s['hospital']['id']}")).json

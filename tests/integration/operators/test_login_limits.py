@@ -50,7 +50,9 @@ def with_settings(app, deps, **operators):
 
 
 async def make_operator(client, name: str) -> None:
-    _, r = await client.post("/api/v1/admin/operators", json={"username": name, "password": PASSWORD, "role": "platform"}, headers=ADMIN)
+    _, r = await client.post(
+        "/api/v1/admin/operators", json={"username": name, "password": PASSWORD, "role": "platform"}, headers=ADMIN
+    )
     assert r.status == 201, r.json
 
 
@@ -116,7 +118,9 @@ async def test_a_refusal_by_the_account_limit_does_not_count_against_the_address
     assert (await login(client, "free-op", PASSWORD)).status == 200
 
 
-async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_told_to_retry(app, deps, client, monkeypatch):
+async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_told_to_retry(
+    app, deps, client, monkeypatch
+):
     with_settings(app, deps, login_failures_per_ip=1000, kdf_concurrency=1, kdf_queue=2)
     names = [f"gate-op{i}" for i in range(8)]
     for name in names:
@@ -136,7 +140,9 @@ async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_to
 
 
 async def test_a_burst_of_log_ins_does_not_stall_other_requests(app, deps, client):
-    with_settings(app, deps, login_failures_per_account=1000, login_failures_per_ip=1000, kdf_concurrency=2, kdf_queue=100)
+    with_settings(
+        app, deps, login_failures_per_account=1000, login_failures_per_ip=1000, kdf_concurrency=2, kdf_queue=100
+    )
     await make_operator(client, "burst-op")
     # one log-in's time here (argon2 dominates it), and an idle ping's
     singles = []

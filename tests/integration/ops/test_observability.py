@@ -59,20 +59,36 @@ async def test_metrics_count_requests_by_route_and_status(client, database):
     _, r = await client.get("/metrics")
     assert r.status == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text
-    line = next(row for row in text.splitlines() if row.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in row and 'status="200"' in row)
+    line = next(
+        row
+        for row in text.splitlines()
+        if row.startswith("ehealth_http_requests_total{") and 'route="/api/v1/ping"' in row and 'status="200"' in row
+    )
     before = float(line.rsplit(" ", 1)[1])
     await client.get("/api/v1/ping")
     _, r = await client.get("/metrics")
-    line = next(row for row in r.text.splitlines() if row.startswith('ehealth_http_requests_total{') and 'route="/api/v1/ping"' in row and 'status="200"' in row)
+    line = next(
+        row
+        for row in r.text.splitlines()
+        if row.startswith("ehealth_http_requests_total{") and 'route="/api/v1/ping"' in row and 'status="200"' in row
+    )
     assert float(line.rsplit(" ", 1)[1]) == before + 1
     assert "ehealth_http_request_duration_seconds_bucket" in r.text
-    for name in ("ehealth_holds", "ehealth_payments", "ehealth_refunds", "ehealth_notifications", "ehealth_job_lag_seconds"):
+    for name in (
+        "ehealth_holds",
+        "ehealth_payments",
+        "ehealth_refunds",
+        "ehealth_notifications",
+        "ehealth_job_lag_seconds",
+    ):
         assert f"# TYPE {name}" in r.text, name
 
 
 async def test_refused_holds_are_counted_by_their_code(client, database):
     def count(text):
-        line = next((row for row in text.splitlines() if row.startswith('ehealth_holds_total{outcome="invalid_token"}')), None)
+        line = next(
+            (row for row in text.splitlines() if row.startswith('ehealth_holds_total{outcome="invalid_token"}')), None
+        )
         return float(line.rsplit(" ", 1)[1]) if line else 0.0
 
     _, r = await client.get("/metrics")
@@ -85,7 +101,9 @@ async def test_refused_holds_are_counted_by_their_code(client, database):
 
 
 async def test_metrics_only_for_configured_networks_or_the_token(deps, database, make_client):
-    deps.settings = deps.settings.with_overrides(observability={"metrics_networks": ("10.0.0.0/8",), "metrics_token": "scrape-secret-1234"})
+    deps.settings = deps.settings.with_overrides(
+        observability={"metrics_networks": ("10.0.0.0/8",), "metrics_token": "scrape-secret-1234"}
+    )
     app = create_app(deps=deps)
     local = await make_client(app)  # 127.0.0.1: not in 10.0.0.0/8
     _, r = await local.get("/metrics")
@@ -182,4 +200,6 @@ def test_fakeredis_is_not_a_production_dependency():
     project = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text())["project"]
     assert not [d for d in project["dependencies"] if d.startswith("fakeredis")]
     assert any(d.startswith("fakeredis") for d in project["optional-dependencies"]["embedded"])
-    assert not [d for d in project["dependencies"] if d.split("=")[0].split("[")[0] in ("pytest", "hypothesis", "sanic-testing")]
+    assert not [
+        d for d in project["dependencies"] if d.split("=")[0].split("[")[0] in ("pytest", "hypothesis", "sanic-testing")
+    ]

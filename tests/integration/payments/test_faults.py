@@ -24,11 +24,23 @@ REFUND = "/v3/refund/domestic/refunds"
 
 def impatient_client(deps, *, read_s: float) -> WeChatPay:
     """The service's WeChat Pay client as configured, but giving up on an answer after read_s."""
-    m = deps.standin.pay_merchant(appid=deps.settings.wechat.appid, mchid=deps.settings.wechat_pay.mchid,
-                                  notify_url=deps.settings.wechat_pay.notify_url)
-    return WeChatPay(appid=m.appid, mchid=m.mchid, private_key=m.private_key, cert_serial_no=m.cert_serial_no,
-                     apiv3_key=m.apiv3_key, public_key=m.public_key, public_key_id=m.public_key_id,
-                     notify_url=deps.settings.wechat_pay.notify_url, gateway=m.gateway, timeout=(2.0, read_s))
+    m = deps.standin.pay_merchant(
+        appid=deps.settings.wechat.appid,
+        mchid=deps.settings.wechat_pay.mchid,
+        notify_url=deps.settings.wechat_pay.notify_url,
+    )
+    return WeChatPay(
+        appid=m.appid,
+        mchid=m.mchid,
+        private_key=m.private_key,
+        cert_serial_no=m.cert_serial_no,
+        apiv3_key=m.apiv3_key,
+        public_key=m.public_key,
+        public_key_id=m.public_key_id,
+        notify_url=deps.settings.wechat_pay.notify_url,
+        gateway=m.gateway,
+        timeout=(2.0, read_s),
+    )
 
 
 @pytest.fixture
@@ -49,7 +61,9 @@ def orders_for(standin, hold_id: str) -> list:
     return [o for o in list(standin.orders.values()) if o.attach == hold_id]
 
 
-async def test_create_timing_out_answers_502_and_the_retry_gets_the_same_order(catalog, resident_with_card, payer, impatient):
+async def test_create_timing_out_answers_502_and_the_retry_gets_the_same_order(
+    catalog, resident_with_card, payer, impatient
+):
     clock.freeze(RELEASE)
     s = await catalog.schedule(day=D, fee_fen=1500)
     me = await resident_with_card()
@@ -153,7 +167,9 @@ async def test_refund_call_failing_is_retried_by_the_job_once(catalog, resident_
     assert await Refund.filter(payment__out_trade_no=otn).count() == 1
 
 
-async def test_refund_answer_lost_is_retried_without_refunding_twice(catalog, resident_with_card, payer, deps, impatient):
+async def test_refund_answer_lost_is_retried_without_refunding_twice(
+    catalog, resident_with_card, payer, deps, impatient
+):
     me, otn, booking_id = await _cancelled_paid_booking(catalog, resident_with_card, payer)
     payer.standin.delay_next(REFUND, 2.0)  # WeChat refunds, the answer never reaches us in time
     assert (await me.delete(f"/api/v1/bookings/{booking_id}")).status == 200

@@ -28,7 +28,9 @@ class TopUp(PaymentPurpose):
     async def prepare(self, deps, *, account_id, subject):
         if not subject.startswith(("ok-", "late-")):
             raise NotFound("no such admission", code="admission_not_found")
-        return Order(subject=subject, amount_fen=50_000, description="住院预缴金", expires_at=clock.now() + timedelta(minutes=30))
+        return Order(
+            subject=subject, amount_fen=50_000, description="住院预缴金", expires_at=clock.now() + timedelta(minutes=30)
+        )
 
     async def on_paid(self, deps, conn, payment):
         if payment.subject.startswith("late-"):

@@ -11,7 +11,9 @@ async def test_rotation_rewrites_every_card_with_the_active_key(deps, database, 
     people = [await resident_with_card() for _ in range(3)]
     old_ring = deps.settings.crypto.keys
     new_version = max(old_ring) + 1
-    rotated = deps.settings.with_overrides(crypto={"keys": {**old_ring, new_version: os.urandom(32)}, "active_version": new_version})
+    rotated = deps.settings.with_overrides(
+        crypto={"keys": {**old_ring, new_version: os.urandom(32)}, "active_version": new_version}
+    )
     pii = from_settings(rotated)
     before = {c.id: (c.id_enc, c.name_enc, c.phone_enc) for c in await Card.all()}
     assert all(not v[0].startswith(f"aes.{new_version}.") for v in before.values())

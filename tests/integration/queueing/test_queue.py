@@ -53,7 +53,9 @@ async def test_checkin_call_next_and_the_resident_view(catalog, resident_with_ca
     assert empty.status == 409 and empty.json["error"]["code"] == "queue_empty"
 
 
-async def test_a_late_patient_goes_right_after_the_number_being_called(catalog, resident_with_card, booked, terminal_for):
+async def test_a_late_patient_goes_right_after_the_number_being_called(
+    catalog, resident_with_card, booked, terminal_for
+):
     hospital, s, patients = await _session_with_patients(catalog, resident_with_card, booked, 5)
     t = await terminal_for(hospital)
     for p in (patients[0], patients[2], patients[3], patients[4]):  # number 2 is not there yet
@@ -83,7 +85,9 @@ async def test_checkin_refusals(catalog, resident_with_card, booked, terminal_fo
     assert (await other.call_next(s["id"])).status == 404
     clock.freeze(at(D + timedelta(days=-1), "09:00"))
     clock.advance(days=1, hours=-1)
-    tomorrow = await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=1))
+    tomorrow = await catalog.schedule(
+        hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=1)
+    )
     b = await booked(p2, tomorrow)
     assert (await t.check_in(await dynamic_code(p2), b["id"])).json["error"]["code"] == "not_today"
 
@@ -112,7 +116,12 @@ async def test_no_shows_are_marked_and_three_in_a_year_bar_booking(catalog, resi
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     hospital = await catalog.hospital()
     me = await resident_with_card()
-    sessions = [await catalog.schedule(hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=-i)) for i in range(3)]
+    sessions = [
+        await catalog.schedule(
+            hospital=hospital, department=await catalog.department(hospital), day=D + timedelta(days=-i)
+        )
+        for i in range(3)
+    ]
     for s in sessions:
         await booked(me, s)
     clock.freeze(at(D, "09:00"))  # every session has ended, nobody came

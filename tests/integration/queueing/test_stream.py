@@ -61,13 +61,15 @@ class Stream:
                     event = line[7:]
                 elif line.startswith("data: ") and event == "queue":
                     return json.loads(line[6:])
+
         return await asyncio.wait_for(read(), timeout)
 
 
 async def open_stream(stack: AsyncExitStack, base: str, schedule_id: int, *, ip: str):
     """An open Stream, or the refused response (status and JSON body)."""
     client = await stack.enter_async_context(
-        httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=ip), base_url=base, timeout=30))
+        httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address=ip), base_url=base, timeout=30)
+    )
     response = await stack.enter_async_context(client.stream("GET", f"/api/v1/schedules/{schedule_id}/queue/stream"))
     if response.status_code != 200:
         await response.aread()
@@ -131,8 +133,9 @@ async def test_a_missing_schedule_is_a_404_and_takes_no_slot(live, deps):
     assert gate.open == 0 and await deps.redis.zcard(deps.keys("sse", "ip", "127.0.0.5")) == 0
 
 
-async def test_many_streams_of_one_schedule_share_one_poll(live, deps, catalog, resident_with_card, booked, terminal_for,
-                                                           monkeypatch):
+async def test_many_streams_of_one_schedule_share_one_poll(
+    live, deps, catalog, resident_with_card, booked, terminal_for, monkeypatch
+):
     base, app = live
     poll_s = 0.2
     deps.settings = deps.settings.with_overrides(streams={"poll_s": poll_s, "max_per_ip": 50})
@@ -165,6 +168,7 @@ async def test_many_streams_of_one_schedule_share_one_poll(live, deps, catalog, 
         t = await terminal_for(hospital)
         assert (await t.check_in(await dynamic_code(patient), patient.booking["id"])).status == 200
         assert (await t.call_next(s["id"])).json["called_number"] == 1
+
         async def until_called(st):
             while (event := await st.next_event())["called_number"] is None:
                 assert event["waiting"] == 1  # the check-in's change came first

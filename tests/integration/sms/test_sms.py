@@ -21,7 +21,9 @@ async def test_dev_code_is_absent_outside_dev_and_test(deps, database, make_clie
 
     deps.settings = deps.settings.with_overrides(app={"env": "prod"})
     app = create_app(deps=deps)
-    _, r = await (await make_client(app)).post("/api/v1/sms/codes", json={"phone": make_phone(), "purpose": "claim_card"})
+    _, r = await (await make_client(app)).post(
+        "/api/v1/sms/codes", json={"phone": make_phone(), "purpose": "claim_card"}
+    )
     assert r.status == 202 and "dev_code" not in r.json
 
 
@@ -76,8 +78,11 @@ async def test_forwarding_headers_count_only_behind_a_declared_proxy(deps, datab
     async def statuses(client, forwarded_for):
         out = []
         for ip in forwarded_for:
-            _, r = await client.post("/api/v1/sms/codes", json={"phone": make_phone(), "purpose": "claim_card"},
-                                     headers={"X-Forwarded-For": ip})
+            _, r = await client.post(
+                "/api/v1/sms/codes",
+                json={"phone": make_phone(), "purpose": "claim_card"},
+                headers={"X-Forwarded-For": ip},
+            )
             out.append(r.status)
         return out
 
@@ -89,7 +94,12 @@ async def test_forwarding_headers_count_only_behind_a_declared_proxy(deps, datab
     monkeypatch.setenv("SANIC_PROXIES_COUNT", "1")
     proxied = await make_client(create_app(deps=deps))
     assert proxied.app.ctx.behind_proxy
-    assert await statuses(proxied.from_ip("192.0.2.9"), ["10.1.0.1", "10.1.0.2", "10.1.0.1", "10.1.0.1"]) == [202, 202, 202, 429]
+    assert await statuses(proxied.from_ip("192.0.2.9"), ["10.1.0.1", "10.1.0.2", "10.1.0.1", "10.1.0.1"]) == [
+        202,
+        202,
+        202,
+        429,
+    ]
 
 
 async def test_bad_phone_or_purpose_is_400(client, database):
@@ -103,6 +113,8 @@ async def test_bad_phone_or_purpose_is_400(client, database):
 
 async def test_concurrent_sends_to_one_number_send_once(client, database):
     phone = make_phone()
-    results = await asyncio.gather(*[client.post("/api/v1/sms/codes", json={"phone": phone, "purpose": "claim_card"}) for _ in range(20)])
+    results = await asyncio.gather(
+        *[client.post("/api/v1/sms/codes", json={"phone": phone, "purpose": "claim_card"}) for _ in range(20)]
+    )
     statuses = sorted(r.status for _, r in results)
     assert statuses.count(202) == 1 and statuses.count(429) == 19

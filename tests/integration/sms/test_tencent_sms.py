@@ -16,8 +16,14 @@ def tencent():
 
 
 def sender_for(server, **changes) -> TencentSender:
-    config = dict(secret_id=server.secret_id, secret_key=server.secret_key, sdk_app_id=server.sdk_app_id,
-                  sign_name=server.sign_name, template_id=server.template_id, endpoint=server.endpoint)
+    config = dict(
+        secret_id=server.secret_id,
+        secret_key=server.secret_key,
+        sdk_app_id=server.sdk_app_id,
+        sign_name=server.sign_name,
+        template_id=server.template_id,
+        endpoint=server.endpoint,
+    )
     config.update(changes)
     return TencentSender(**config)
 
@@ -58,7 +64,9 @@ async def test_the_resident_gets_the_code_that_the_gateway_delivered(client, dep
 
 
 @pytest.mark.parametrize("failure", ["LimitExceeded.PhoneNumberDailyLimit", "http500"])
-async def test_a_gateway_failure_is_a_503_and_does_not_use_up_the_quota(client, deps, database, via_tencent, login, failure):
+async def test_a_gateway_failure_is_a_503_and_does_not_use_up_the_quota(
+    client, deps, database, via_tencent, login, failure
+):
     resident = await login()
     phone = make_phone()
     via_tencent.fail_with = failure

@@ -48,10 +48,14 @@ async def test_a_worker_reads_the_terminal_once_not_per_scan(catalog, terminal_f
     assert len(terminal_loads) == 1
 
 
-async def test_disable_and_rotate_on_one_worker_apply_on_another_at_once(catalog, terminal_for, resident_with_card, second_worker):
+async def test_disable_and_rotate_on_one_worker_apply_on_another_at_once(
+    catalog, terminal_for, resident_with_card, second_worker
+):
     clock.freeze()
     t = await terminal_for(await catalog.hospital())
-    on_b = Terminal(second_worker, {"id": t.id, "terminal_code": t.code, "secret": t.secret, "hospital_id": t.hospital_id})
+    on_b = Terminal(
+        second_worker, {"id": t.id, "terminal_code": t.code, "secret": t.secret, "hospital_id": t.hospital_id}
+    )
     me = await resident_with_card()
     assert (await on_b.scan(f"{me.card_id}:1")).status == 200  # worker B has it cached now
 
@@ -79,7 +83,9 @@ async def test_a_scan_is_in_the_residents_history_at_once(catalog, terminal_for,
     assert [h["result"] for h in history] == ["ok"]
 
 
-async def test_a_drainer_that_dies_mid_batch_loses_nothing(deps, catalog, terminal_for, resident_with_card, monkeypatch):
+async def test_a_drainer_that_dies_mid_batch_loses_nothing(
+    deps, catalog, terminal_for, resident_with_card, monkeypatch
+):
     clock.freeze()
     t = await terminal_for(await catalog.hospital())
     me = await resident_with_card()
@@ -88,7 +94,9 @@ async def test_a_drainer_that_dies_mid_batch_loses_nothing(deps, catalog, termin
 
     # a drainer on another host reads the batch and dies before writing it
     await audit_stream._ensure_group(deps)
-    taken = await deps.redis.xreadgroup(audit_stream.GROUP, "crashed-host-1", {audit_stream.stream_key(deps): ">"}, count=100)
+    taken = await deps.redis.xreadgroup(
+        audit_stream.GROUP, "crashed-host-1", {audit_stream.stream_key(deps): ">"}, count=100
+    )
     assert len(taken[0][1]) == 7
     assert await audit_stream.drain(deps) == 0  # still the dead one's, not idle long enough
 
@@ -112,7 +120,9 @@ async def test_a_drainer_that_dies_mid_batch_loses_nothing(deps, catalog, termin
 
 
 @pytest.mark.postgres_only
-async def test_concurrent_scans_and_drainers_write_every_row_once(deps, catalog, terminal_for, resident_with_card, second_worker):
+async def test_concurrent_scans_and_drainers_write_every_row_once(
+    deps, catalog, terminal_for, resident_with_card, second_worker
+):
     clock.freeze()
     t = await terminal_for(await catalog.hospital())
     me = await resident_with_card()

@@ -45,18 +45,29 @@ async def test_requests_must_be_signed_fresh_and_never_replayed(catalog, termina
     from backend.staff.signing import sign
 
     body = json.dumps({"payload": payload}).encode()
-    _, r = await client.post("/api/v1/staff/scan", content=body, headers={**sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=stale), "Content-Type": "application/json"})
+    _, r = await client.post(
+        "/api/v1/staff/scan",
+        content=body,
+        headers={
+            **sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=stale),
+            "Content-Type": "application/json",
+        },
+    )
     assert r.status == 401 and r.json["error"]["code"] == "stale_timestamp"
     headers = t.headers("POST", "/api/v1/staff/scan", body)
     _, first = await client.post("/api/v1/staff/scan", content=body, headers=headers)
     _, again = await client.post("/api/v1/staff/scan", content=body, headers=headers)
     assert first.status == 200 and again.status == 401 and again.json["error"]["code"] == "replayed_nonce"
     # a body changed under the signature does not verify
-    _, r = await client.post("/api/v1/staff/scan", content=body.replace(b":1", b":0"), headers=t.headers("POST", "/api/v1/staff/scan", body))
+    _, r = await client.post(
+        "/api/v1/staff/scan", content=body.replace(b":1", b":0"), headers=t.headers("POST", "/api/v1/staff/scan", body)
+    )
     assert r.status == 401
 
 
-async def test_timestamps_300_s_either_way_are_accepted_301_s_refused_to_the_second(catalog, terminal_for, resident_with_card, client):
+async def test_timestamps_300_s_either_way_are_accepted_301_s_refused_to_the_second(
+    catalog, terminal_for, resident_with_card, client
+):
     import json
 
     from backend.staff.signing import sign
@@ -69,7 +80,9 @@ async def test_timestamps_300_s_either_way_are_accepted_301_s_refused_to_the_sec
     now = int(clock.now().timestamp())
     for skew, accepted in ((-301, False), (-300, True), (300, True), (301, False)):
         headers = sign(t.code, t.secret, "POST", "/api/v1/staff/scan", body, timestamp=now + skew)
-        _, r = await client.post("/api/v1/staff/scan", content=body, headers={**headers, "Content-Type": "application/json"})
+        _, r = await client.post(
+            "/api/v1/staff/scan", content=body, headers={**headers, "Content-Type": "application/json"}
+        )
         if accepted:
             assert r.status == 200, (skew, r.json)
         else:
@@ -111,7 +124,9 @@ async def test_nonces_and_spent_codes_are_remembered_at_least_as_long_as_they_co
     assert accepted_for <= ttl <= qr_service.USED_TTL_S, ttl
 
 
-async def test_disabled_terminal_is_403_at_once_and_rotation_replaces_the_secret(catalog, terminal_for, resident_with_card, client):
+async def test_disabled_terminal_is_403_at_once_and_rotation_replaces_the_secret(
+    catalog, terminal_for, resident_with_card, client
+):
     clock.freeze()
     t = await terminal_for(await catalog.hospital())
     me = await resident_with_card()
@@ -128,7 +143,9 @@ async def test_disabled_terminal_is_403_at_once_and_rotation_replaces_the_secret
     assert (await t.scan(f"{me.card_id}:1")).status == 200
 
 
-async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_today(catalog, terminal_for, resident_with_card, booked):
+async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_today(
+    catalog, terminal_for, resident_with_card, booked
+):
     clock.freeze(at(date(2026, 12, 13), "13:00"))
     x, y = await catalog.hospital(), await catalog.hospital()
     in_x = await catalog.schedule(hospital=x, day=D)
@@ -154,7 +171,9 @@ async def test_scan_shows_the_masked_identity_and_only_this_hospitals_bookings_t
     assert [b["schedule_id"] for b in ry.json["bookings_today"]] == [in_y["id"]]
 
 
-async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_card(catalog, terminal_for, resident_with_card, booked, monkeypatch):
+async def test_scans_at_the_same_moment_share_one_query_and_each_gets_its_own_card(
+    catalog, terminal_for, resident_with_card, booked, monkeypatch
+):
     from backend.staff import service as staff
 
     clock.freeze(at(date(2026, 12, 13), "13:00"))
@@ -263,7 +282,12 @@ async def test_every_scan_is_logged_without_identity_data(catalog, terminal_for,
     dumped = repr(await conn.execute_query_dict('SELECT * FROM "access_logs"'))
     assert me.id_number not in dumped and me.phone not in dumped
     mine = (await me.get(f"/api/v1/cards/{me.card_id}/access-log")).json
-    assert len(mine) == 1 and mine[0]["terminal"]["name"] == "挂号窗口3" and mine[0]["hospital"]["id"] == h["id"] and mine[0]["result"] == "ok"
+    assert (
+        len(mine) == 1
+        and mine[0]["terminal"]["name"] == "挂号窗口3"
+        and mine[0]["hospital"]["id"] == h["id"]
+        and mine[0]["result"] == "ok"
+    )
     _, by_terminal = await client.get(f"/api/v1/admin/access-log?terminal_id={t.id}", headers=ADMIN)
     assert len(by_terminal.json) == 3
     _, by_card = await client.get(f"/api/v1/admin/access-log?card_id={me.card_id}", headers=ADMIN)

@@ -46,11 +46,17 @@ def new_out_trade_no() -> str:
 def order(pay):
     """Create an order through the client; returns (out_trade_no, PayParams)."""
 
-    async def make(*, amount_fen: int = 1500, openid: str = "o-resident-1", minutes: int = 10, attach: str | None = "hold-1"):
+    async def make(
+        *, amount_fen: int = 1500, openid: str = "o-resident-1", minutes: int = 10, attach: str | None = "hold-1"
+    ):
         out_trade_no = new_out_trade_no()
         params = await pay.create_order(
-            out_trade_no=out_trade_no, description="挂号费 第一人民医院 内科", amount_fen=amount_fen, openid=openid,
-            time_expire=clock.now() + timedelta(minutes=minutes), attach=attach,
+            out_trade_no=out_trade_no,
+            description="挂号费 第一人民医院 内科",
+            amount_fen=amount_fen,
+            openid=openid,
+            time_expire=clock.now() + timedelta(minutes=minutes),
+            attach=attach,
         )
         return out_trade_no, params
 

@@ -16,8 +16,15 @@ from backend.wechat import tokens
 
 pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: the shared token and its lock
 
-PAYLOAD = {"hospital": "市一医院", "department": "内科", "doctor": "王医生", "date": "2026-12-20", "start": "08:00",
-           "reason": "临时停诊", "refund_fen": 1500}
+PAYLOAD = {
+    "hospital": "市一医院",
+    "department": "内科",
+    "doctor": "王医生",
+    "date": "2026-12-20",
+    "start": "08:00",
+    "reason": "临时停诊",
+    "refund_fen": 1500,
+}
 
 
 @pytest.fixture
@@ -53,7 +60,9 @@ async def test_100_notifications_from_two_workers_fetch_one_token(deps, database
         now = clock.now()
         accounts = [await Account.create(openid=f"o-token-{i}", created_at=now, last_login_at=now) for i in range(10)]
         for i in range(100):
-            await Notification.create(account=accounts[i % 10], kind="schedule_suspended", payload=PAYLOAD, created_at=now)
+            await Notification.create(
+                account=accounts[i % 10], kind="schedule_suspended", payload=PAYLOAD, created_at=now
+            )
         sent_before = len(standin.messages)
         results = await asyncio.gather(*(notifications.dispatch(d, limit=100) for d in (deps, second, deps, second)))
         assert sum(results) == 100

@@ -40,14 +40,21 @@ async def poll(pay, out_refund_no: str, *, limit: int = 10) -> tuple[RefundState
 async def test_refund_lifecycle_needs_polling(pay, pay_standin, paid, settle_after):
     settle_after(2)
     no = await paid(1500)
-    started = await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500, reason="退号退款")
+    started = await pay.refund(
+        out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500, reason="退号退款"
+    )
     assert started.status == "PROCESSING" and started.refund_id and started.amount_fen == 1500
     assert started.success_time is None
     assert (await pay.query_order(out_trade_no=no)).trade_state == "REFUND"
     final, attempts = await poll(pay, f"RF{no}")
     assert attempts == 3  # PROCESSING to the first two queries
-    assert final == RefundState(out_refund_no=f"RF{no}", refund_id=started.refund_id, status="SUCCESS",
-                                amount_fen=1500, success_time=final.success_time)
+    assert final == RefundState(
+        out_refund_no=f"RF{no}",
+        refund_id=started.refund_id,
+        status="SUCCESS",
+        amount_fen=1500,
+        success_time=final.success_time,
+    )
     assert final.success_time is not None and final.success_time.tzinfo is not None
     stored = pay_standin.refunds[f"RF{no}"]
     assert (stored.status, stored.reason, stored.out_trade_no) == ("SUCCESS", "退号退款", no)
@@ -65,7 +72,9 @@ async def test_refund_is_idempotent_per_out_refund_no(pay, pay_standin, paid):
     assert info.value.code == "INVALID_REQUEST"
     # a retry after it settled answers the final state
     await poll(pay, f"RF{no}")
-    assert (await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500)).status == "SUCCESS"
+    assert (
+        await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500)
+    ).status == "SUCCESS"
 
 
 async def test_refund_of_an_unpaid_order_is_refused(pay, pay_standin, order):
@@ -94,7 +103,9 @@ async def test_partial_refunds_up_to_the_total(pay, paid):
     with pytest.raises(PayError) as info:
         await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}b", amount_fen=401, total_fen=1000)
     assert info.value.code == "INVALID_REQUEST"
-    assert (await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}c", amount_fen=400, total_fen=1000)).status == "PROCESSING"
+    assert (
+        await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}c", amount_fen=400, total_fen=1000)
+    ).status == "PROCESSING"
 
 
 async def test_the_order_total_must_match(pay, paid):
@@ -132,4 +143,6 @@ async def test_a_wechat_failure_is_a_retryable_error_and_the_retry_works(pay, pa
         await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500)
     assert (info.value.code, info.value.status, info.value.retryable) == ("SYSTEM_ERROR", 500, True)
     assert f"RF{no}" not in pay_standin.refunds
-    assert (await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500)).status == "PROCESSING"
+    assert (
+        await pay.refund(out_trade_no=no, out_refund_no=f"RF{no}", amount_fen=1500, total_fen=1500)
+    ).status == "PROCESSING"

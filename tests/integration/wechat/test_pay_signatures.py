@@ -24,15 +24,22 @@ from tests.integration.wechat.conftest import new_out_trade_no, pay_settings
 
 def other_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def client(pay_standin, **overrides) -> WeChatPay:
     kwargs = dict(
-        appid=pay_standin.appid, mchid=pay_standin.mchid, private_key=pay_standin.merchant_private_key_pem,
-        cert_serial_no=pay_standin.merchant_cert_serial, apiv3_key=pay_standin.apiv3_key,
-        public_key=pay_standin.platform_public_key_pem, public_key_id=pay_standin.public_key_id,
-        notify_url="http://127.0.0.1:8000/api/v1/payments/wechat/notify", gateway=pay_standin.standin.base_url,
+        appid=pay_standin.appid,
+        mchid=pay_standin.mchid,
+        private_key=pay_standin.merchant_private_key_pem,
+        cert_serial_no=pay_standin.merchant_cert_serial,
+        apiv3_key=pay_standin.apiv3_key,
+        public_key=pay_standin.platform_public_key_pem,
+        public_key_id=pay_standin.public_key_id,
+        notify_url="http://127.0.0.1:8000/api/v1/payments/wechat/notify",
+        gateway=pay_standin.standin.base_url,
     )
     kwargs.update(overrides)
     return WeChatPay(**kwargs)
@@ -42,8 +49,13 @@ async def test_a_request_signed_with_another_merchant_key_is_refused(pay_standin
     async with client(pay_standin, private_key=other_pem()) as forged:
         no = new_out_trade_no()
         with pytest.raises(PayError) as info:
-            await forged.create_order(out_trade_no=no, description="挂号费", amount_fen=100, openid="o-1",
-                                      time_expire=clock.now() + timedelta(minutes=10))
+            await forged.create_order(
+                out_trade_no=no,
+                description="挂号费",
+                amount_fen=100,
+                openid="o-1",
+                time_expire=clock.now() + timedelta(minutes=10),
+            )
         assert (info.value.code, info.value.status) == ("SIGN_ERROR", 401)
         assert no not in pay_standin.orders
         with pytest.raises(PayError) as info:
@@ -61,28 +73,58 @@ async def test_a_request_with_another_serial_or_merchant_is_refused(pay_standin)
 
 async def test_an_answer_not_signed_by_the_platform_key_is_refused(pay_standin):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = other.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = (
+        other.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     async with client(pay_standin, public_key=pem) as wrong:
         with pytest.raises(PayError) as info:
-            await wrong.create_order(out_trade_no=new_out_trade_no(), description="挂号费", amount_fen=100,
-                                     openid="o-1", time_expire=clock.now() + timedelta(minutes=10))
+            await wrong.create_order(
+                out_trade_no=new_out_trade_no(),
+                description="挂号费",
+                amount_fen=100,
+                openid="o-1",
+                time_expire=clock.now() + timedelta(minutes=10),
+            )
         assert info.value.status is None and "signature" in info.value.message
     # a client that expects another platform key ID sends it as Wechatpay-Serial: refused
     async with client(pay_standin, public_key_id="PUB_KEY_ID_0000999999999999999999999999") as wrong_id:
         with pytest.raises(PayError) as info:
-            await wrong_id.create_order(out_trade_no=new_out_trade_no(), description="挂号费", amount_fen=100,
-                                        openid="o-1", time_expire=clock.now() + timedelta(minutes=10))
+            await wrong_id.create_order(
+                out_trade_no=new_out_trade_no(),
+                description="挂号费",
+                amount_fen=100,
+                openid="o-1",
+                time_expire=clock.now() + timedelta(minutes=10),
+            )
         assert info.value.status == 400
 
 
 # --- raw HTTP, to see exactly what the stand-in checks -----------------------------------------
 
-def signed(pay_standin, method: str, target: str, body: str = "", *, key_pem=None, serial=None, mchid=None,
-           sign_target=None, sign_body=None) -> dict:
+
+def signed(
+    pay_standin,
+    method: str,
+    target: str,
+    body: str = "",
+    *,
+    key_pem=None,
+    serial=None,
+    mchid=None,
+    sign_target=None,
+    sign_body=None,
+) -> dict:
     key = load_private_key(key_pem or pay_standin.merchant_private_key_pem)
-    authorization = build_authorization(sign_target or target, method, mchid or pay_standin.mchid,
-                                        serial or pay_standin.merchant_cert_serial, key,
-                                        data=body if sign_body is None else sign_body)
+    authorization = build_authorization(
+        sign_target or target,
+        method,
+        mchid or pay_standin.mchid,
+        serial or pay_standin.merchant_cert_serial,
+        key,
+        data=body if sign_body is None else sign_body,
+    )
     return {"Authorization": authorization, "Content-Type": "application/json", "Accept": "application/json"}
 
 
@@ -92,9 +134,15 @@ def call(pay_standin, method: str, target: str, body: str = "", headers: dict | 
 
 
 def jsapi_body(pay_standin, **changes) -> str:
-    data = {"appid": pay_standin.appid, "mchid": pay_standin.mchid, "description": "挂号费",
-            "out_trade_no": new_out_trade_no(), "notify_url": "http://127.0.0.1:8000/notify",
-            "amount": {"total": 100, "currency": "CNY"}, "payer": {"openid": "o-1"}}
+    data = {
+        "appid": pay_standin.appid,
+        "mchid": pay_standin.mchid,
+        "description": "挂号费",
+        "out_trade_no": new_out_trade_no(),
+        "notify_url": "http://127.0.0.1:8000/notify",
+        "amount": {"total": 100, "currency": "CNY"},
+        "payer": {"openid": "o-1"},
+    }
     data.update(changes)
     return json.dumps(data)
 
@@ -103,16 +151,33 @@ def test_an_unsigned_request_is_refused(pay_standin):
     r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", jsapi_body(pay_standin))
     assert r.status_code == 401 and r.json()["code"] == "SIGN_ERROR" and set(r.json()) == {"code", "message"}
     assert pay_standin.requests[-1] == ("POST", "/v3/pay/transactions/jsapi", 401)
-    r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", jsapi_body(pay_standin),
-             {"Authorization": "Bearer something"})
+    r = call(
+        pay_standin,
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        jsapi_body(pay_standin),
+        {"Authorization": "Bearer something"},
+    )
     assert r.status_code == 401
 
 
 def test_a_correctly_signed_raw_request_is_accepted(pay_standin):
     body = jsapi_body(pay_standin)
-    r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", body, signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body))
+    r = call(
+        pay_standin,
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        body,
+        signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body),
+    )
     assert r.status_code == 200 and r.json()["prepay_id"].startswith("wx")
-    for name in ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial", "Wechatpay-Signature-Type"):
+    for name in (
+        "Wechatpay-Signature",
+        "Wechatpay-Timestamp",
+        "Wechatpay-Nonce",
+        "Wechatpay-Serial",
+        "Wechatpay-Signature-Type",
+    ):
         assert r.headers[name]
     assert r.headers["Wechatpay-Serial"] == pay_standin.public_key_id
 
@@ -132,7 +197,13 @@ def test_the_signature_covers_method_url_and_body(pay_standin):
         assert r.status_code == 401 and r.json()["code"] == "SIGN_ERROR", r.text
     # the query string is part of the signed URL too
     q = "/v3/pay/transactions/out-trade-no/EH000000unknown?mchid=" + pay_standin.mchid
-    r = call(pay_standin, "GET", q, "", signed(pay_standin, "GET", q, sign_target="/v3/pay/transactions/out-trade-no/EH000000unknown"))
+    r = call(
+        pay_standin,
+        "GET",
+        q,
+        "",
+        signed(pay_standin, "GET", q, sign_target="/v3/pay/transactions/out-trade-no/EH000000unknown"),
+    )
     assert r.status_code == 401
 
 
@@ -162,21 +233,35 @@ def test_a_stale_request_timestamp_is_refused(pay_standin, monkeypatch):
 )
 def test_jsapi_validates_like_wechat(pay_standin, changes, code):
     body = jsapi_body(pay_standin, **changes)
-    r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", body, signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body))
+    r = call(
+        pay_standin,
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        body,
+        signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body),
+    )
     assert r.status_code == 400 and r.json()["code"] == code, r.text
 
 
 def test_not_json_is_a_param_error(pay_standin):
     body = "{oops"
-    r = call(pay_standin, "POST", "/v3/pay/transactions/jsapi", body, signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body))
+    r = call(
+        pay_standin,
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        body,
+        signed(pay_standin, "POST", "/v3/pay/transactions/jsapi", body),
+    )
     assert r.status_code == 400 and r.json()["code"] == "PARAM_ERROR"
 
 
 # --- the rest of the stand-in ------------------------------------------------------------------
 
+
 def test_login_still_works_on_a_stand_in_with_pay(pay_standin):
     server = pay_standin.standin
-    url = f"{server.base_url}sns/jscode2session?appid={server.appid}&secret={server.secret}&js_code=alice%231&grant_type=authorization_code"
+    query = f"appid={server.appid}&secret={server.secret}&js_code=alice%231&grant_type=authorization_code"
+    url = f"{server.base_url}sns/jscode2session?{query}"
     with urllib.request.urlopen(url) as response:
         assert json.loads(response.read())["openid"] == server.openid_for("alice")
 
@@ -188,8 +273,13 @@ async def test_the_session_stand_in_wires_up_through_make_pay(standin):
     assert standin.pay is not None and first.public_key_id == second.public_key_id == standin.pay.public_key_id
     try:
         no = new_out_trade_no()
-        await first.create_order(out_trade_no=no, description="挂号费", amount_fen=100, openid="o-1",
-                                 time_expire=clock.now() + timedelta(minutes=10))
+        await first.create_order(
+            out_trade_no=no,
+            description="挂号费",
+            amount_fen=100,
+            openid="o-1",
+            time_expire=clock.now() + timedelta(minutes=10),
+        )
         assert (await second.query_order(out_trade_no=no)).amount_fen == 100
         headers, body = standin.pay.complete_payment(no)
         assert second.parse_notification(headers, body).out_trade_no == no

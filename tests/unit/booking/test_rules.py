@@ -42,7 +42,9 @@ def test_three_no_shows_in_twelve_months_bar_for_thirty_days():
 
 def test_three_cancellations_in_a_calendar_month_bar_for_thirty_days():
     now = sh(2026, 12, 31, 23)
-    assert cancel_ban_until([sh(2026, 12, 1), sh(2026, 12, 15), now], now=now, limit=3, ban_days=30) == now + timedelta(days=30)
+    assert cancel_ban_until([sh(2026, 12, 1), sh(2026, 12, 15), now], now=now, limit=3, ban_days=30) == now + timedelta(
+        days=30
+    )
     # Nov 30 is another month, even if fewer than 30 days ago
     assert cancel_ban_until([sh(2026, 11, 30, 23), sh(2026, 12, 15), now], now=now, limit=3, ban_days=30) is None
     # months are Shanghai months: 2026-12-31 20:00 UTC is already January in Shanghai
@@ -62,8 +64,18 @@ def test_a_hold_id_names_its_schedule_and_fits_the_columns():
     for sid in (1, 42, 999_999_999, 99_999_999_999):
         hold_id = new_hold_id(sid)
         assert hold_schedule_id(hold_id) == sid and len(hold_id) <= 32 and hold_id.isalnum()
-    for not_a_hold in ("", "h" + "a" * 20, "0h" + "a" * 20, "42h" + "a" * 19, "42h" + "A" * 20, "42h" + "a" * 21,
-                       "a" * 24, "42h" + "a" * 20 + "\n", "１２h" + "a" * 20, "-1h" + "a" * 20):
+    for not_a_hold in (
+        "",
+        "h" + "a" * 20,
+        "0h" + "a" * 20,
+        "42h" + "a" * 19,
+        "42h" + "A" * 20,
+        "42h" + "a" * 21,
+        "a" * 24,
+        "42h" + "a" * 20 + "\n",
+        "１２h" + "a" * 20,
+        "-1h" + "a" * 20,
+    ):
         assert hold_schedule_id(not_a_hold) is None, not_a_hold
 
 

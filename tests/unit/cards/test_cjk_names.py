@@ -62,7 +62,9 @@ def test_one_rare_character_alone_is_too_short():
         normalize_name("王\U000e0100")  # still one character
 
 
-@pytest.mark.parametrize("raw", ["王\U000e0100\U000e0101x", "a\U000e0100b", "王😀", "王\u3006", "王\u2e80", "·王二", "王二·"])
+@pytest.mark.parametrize(
+    "raw", ["王\U000e0100\U000e0101x", "a\U000e0100b", "王😀", "王\u3006", "王\u2e80", "·王二", "王二·"]
+)
 def test_not_names(raw):
     with pytest.raises(InvalidIdentity):
         normalize_name(raw)

@@ -74,7 +74,10 @@ def test_not_mainland_mobiles(raw):
         normalize_phone(raw)
 
 
-@pytest.mark.parametrize("raw, expected", [("张三", "张三"), (" 欧阳娜娜 ", "欧阳娜娜"), ("买买提•艾力", "买买提·艾力"), ("John Smith", "John Smith")])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("张三", "张三"), (" 欧阳娜娜 ", "欧阳娜娜"), ("买买提•艾力", "买买提·艾力"), ("John Smith", "John Smith")],
+)
 def test_names(raw, expected):
     assert normalize_name(raw) == expected
 
@@ -91,23 +94,29 @@ def _id(body17: str) -> str:
     return body17 + check_digit(body17)
 
 
-@pytest.mark.parametrize("raw, field, message", [
-    ("123", "id_number", "must be 18 characters: 17 digits and a digit or X"),
-    (_id("99010119900101123"), "id_number", "the region code is not a valid administrative division"),
-    (_id("11000019900101123"), "id_number", "the region code is not a valid administrative division"),
-    (_id("11010119900230123"), "id_number", "the birth date is not a real date"),
-    (_id("11010120261124123"), "id_number", "the birth date is in the future"),
-    (_id("11010118991231123"), "id_number", "the birth date is implausibly early"),
-    (_id("11010119900101000"), "id_number", "the sequence code cannot be 000"),
-    ("110101199001011230" if _id("11010119900101123") != "110101199001011230" else "110101199001011231",
-     "id_number", "the check digit does not match"),
-    ("张\x07三", "name", "may not contain control characters"),
-    ("张", "name", "must be 2 to 40 characters"),
-    ("a\ufe00b", "name", "a single variation selector may only follow a Chinese character"),
-    ("张三1", "name", "may contain only Chinese characters, Latin letters, spaces and ·"),
-    ("·张三", "name", "may not begin or end with ·"),
-    ("张三·", "name", "may not begin or end with ·"),
-])
+@pytest.mark.parametrize(
+    "raw, field, message",
+    [
+        ("123", "id_number", "must be 18 characters: 17 digits and a digit or X"),
+        (_id("99010119900101123"), "id_number", "the region code is not a valid administrative division"),
+        (_id("11000019900101123"), "id_number", "the region code is not a valid administrative division"),
+        (_id("11010119900230123"), "id_number", "the birth date is not a real date"),
+        (_id("11010120261124123"), "id_number", "the birth date is in the future"),
+        (_id("11010118991231123"), "id_number", "the birth date is implausibly early"),
+        (_id("11010119900101000"), "id_number", "the sequence code cannot be 000"),
+        (
+            "110101199001011230" if _id("11010119900101123") != "110101199001011230" else "110101199001011231",
+            "id_number",
+            "the check digit does not match",
+        ),
+        ("张\x07三", "name", "may not contain control characters"),
+        ("张", "name", "must be 2 to 40 characters"),
+        ("a\ufe00b", "name", "a single variation selector may only follow a Chinese character"),
+        ("张三1", "name", "may contain only Chinese characters, Latin letters, spaces and ·"),
+        ("·张三", "name", "may not begin or end with ·"),
+        ("张三·", "name", "may not begin or end with ·"),
+    ],
+)
 def test_each_refusal_names_its_field_and_rule(raw, field, message):
     with pytest.raises(InvalidIdentity) as refused:
         if field == "id_number":

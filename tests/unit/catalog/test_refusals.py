@@ -33,11 +33,18 @@ def test_parse_hhmm_reads_hours_and_minutes_and_names_the_field():
 NIGHT = "must be between 06:00 and 22:00; no releases at night"
 
 
-@pytest.mark.parametrize("value, reason", [
-    ("22:01", NIGHT), ("05:59", NIGHT), ("00:00", NIGHT),
-    ("7:00", "must be a time HH:MM"), ("", "must be a time HH:MM"), (None, "must be a time HH:MM"),
-    ("\u0661\u0663:00", "digits must be 0-9"),  # Arabic-Indic 13
-])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("22:01", NIGHT),
+        ("05:59", NIGHT),
+        ("00:00", NIGHT),
+        ("7:00", "must be a time HH:MM"),
+        ("", "must be a time HH:MM"),
+        (None, "must be a time HH:MM"),
+        ("\u0661\u0663:00", "digits must be 0-9"),  # Arabic-Indic 13
+    ],
+)
 def test_release_time_refusals(value, reason):
     assert refusal(validate_release_time, value) == ("release_time", reason)
 
@@ -47,16 +54,19 @@ def test_a_full_width_release_time_is_stored_in_ascii():
     assert validate_release_time("０６:００") == "06:00"
 
 
-@pytest.mark.parametrize("start, end, field, reason", [
-    ("08:15", "09:00", "start", "must be on the hour or half hour (HH:00 or HH:30)"),
-    ("08:01", "09:00", "start", "must be on the hour or half hour (HH:00 or HH:30)"),
-    ("08:00", "08:31", "end", "must be on the hour or half hour (HH:00 or HH:30)"),
-    ("08:00", "08:59", "end", "must be on the hour or half hour (HH:00 or HH:30)"),
-    ("8:00", "09:00", "start", "must be a time HH:MM"),
-    ("08:00", "9:00", "end", "must be a time HH:MM"),
-    ("09:00", "09:00", "end", "must be after start"),
-    ("09:30", "09:00", "end", "must be after start"),
-])
+@pytest.mark.parametrize(
+    "start, end, field, reason",
+    [
+        ("08:15", "09:00", "start", "must be on the hour or half hour (HH:00 or HH:30)"),
+        ("08:01", "09:00", "start", "must be on the hour or half hour (HH:00 or HH:30)"),
+        ("08:00", "08:31", "end", "must be on the hour or half hour (HH:00 or HH:30)"),
+        ("08:00", "08:59", "end", "must be on the hour or half hour (HH:00 or HH:30)"),
+        ("8:00", "09:00", "start", "must be a time HH:MM"),
+        ("08:00", "9:00", "end", "must be a time HH:MM"),
+        ("09:00", "09:00", "end", "must be after start"),
+        ("09:30", "09:00", "end", "must be after start"),
+    ],
+)
 def test_period_refusals(start, end, field, reason):
     assert refusal(validate_period, start, end) == (field, reason)
 
@@ -66,15 +76,18 @@ def test_half_hour_periods_pass(start, end):
     assert validate_period(start, end) is None
 
 
-@pytest.mark.parametrize("capacity, quota, fee, field, reason", [
-    (0, 0, 0, "capacity", "must be 1 to 500"),
-    (501, 0, 0, "capacity", "must be 1 to 500"),
-    (-1, 0, 0, "capacity", "must be 1 to 500"),
-    (10, 11, 0, "referral_quota", "must be between 0 and the capacity"),
-    (10, -1, 0, "referral_quota", "must be between 0 and the capacity"),
-    (10, 0, -1, "fee_fen", "must be a whole number of fen between 0 and 1,000,000"),
-    (10, 0, 1_000_001, "fee_fen", "must be a whole number of fen between 0 and 1,000,000"),
-])
+@pytest.mark.parametrize(
+    "capacity, quota, fee, field, reason",
+    [
+        (0, 0, 0, "capacity", "must be 1 to 500"),
+        (501, 0, 0, "capacity", "must be 1 to 500"),
+        (-1, 0, 0, "capacity", "must be 1 to 500"),
+        (10, 11, 0, "referral_quota", "must be between 0 and the capacity"),
+        (10, -1, 0, "referral_quota", "must be between 0 and the capacity"),
+        (10, 0, -1, "fee_fen", "must be a whole number of fen between 0 and 1,000,000"),
+        (10, 0, 1_000_001, "fee_fen", "must be a whole number of fen between 0 and 1,000,000"),
+    ],
+)
 def test_stock_refusals(capacity, quota, fee, field, reason):
     assert refusal(validate_stock, capacity=capacity, referral_quota=quota, fee_fen=fee) == (field, reason)
 
@@ -91,8 +104,14 @@ SECOND = timedelta(seconds=1)
 
 
 def seen(now, stored="open", **kwargs):
-    return seen_status(stored=stored, now=now, release_at=RELEASE, referral_release_at=REFERRAL, closes_at=CLOSES,
-                       **{"remaining": 5, **kwargs})
+    return seen_status(
+        stored=stored,
+        now=now,
+        release_at=RELEASE,
+        referral_release_at=REFERRAL,
+        closes_at=CLOSES,
+        **{"remaining": 5, **kwargs},
+    )
 
 
 def test_suspended_and_retired_win_whenever_it_is():

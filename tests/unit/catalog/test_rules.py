@@ -32,7 +32,13 @@ def test_no_release_at_night_or_nonsense(value):
 def test_half_hour_periods():
     validate_period("08:00", "08:30")
     validate_period("13:30", "17:00")
-    for start, end in [("08:15", "08:45"), ("08:00", "08:10"), ("09:00", "08:30"), ("09:00", "09:00"), ("25:00", "26:00")]:
+    for start, end in [
+        ("08:15", "08:45"),
+        ("08:00", "08:10"),
+        ("09:00", "08:30"),
+        ("09:00", "09:00"),
+        ("25:00", "26:00"),
+    ]:
         with pytest.raises(InvalidSchedule):
             validate_period(start, end)
 
@@ -40,6 +46,11 @@ def test_half_hour_periods():
 def test_stock_bounds():
     validate_stock(capacity=1, referral_quota=0, fee_fen=0)
     validate_stock(capacity=100, referral_quota=100, fee_fen=1500)
-    for kwargs in [dict(capacity=0, referral_quota=0, fee_fen=0), dict(capacity=10, referral_quota=11, fee_fen=0), dict(capacity=10, referral_quota=-1, fee_fen=0), dict(capacity=10, referral_quota=0, fee_fen=-1)]:
+    for kwargs in [
+        dict(capacity=0, referral_quota=0, fee_fen=0),
+        dict(capacity=10, referral_quota=11, fee_fen=0),
+        dict(capacity=10, referral_quota=-1, fee_fen=0),
+        dict(capacity=10, referral_quota=0, fee_fen=-1),
+    ]:
         with pytest.raises(InvalidSchedule):
             validate_stock(**kwargs)

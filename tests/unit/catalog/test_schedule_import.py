@@ -14,10 +14,28 @@ from backend.catalog.rules import (
 )
 
 TODAY = date(2026, 12, 1)
-GOOD = {"external_id": "his:2026.12.05-A", "department_code": "D1", "doctor_code": "doc_7", "date": "2026-12-05",
-        "start": "08:00", "end": "11:30", "capacity": 30, "referral_quota": 5, "fee_fen": 1500}
-ROW = ScheduleRow(external_id="his:2026.12.05-A", department_code="D1", doctor_code="doc_7", date=date(2026, 12, 5),
-                  start="08:00", end="11:30", capacity=30, referral_quota=5, fee_fen=1500)
+GOOD = {
+    "external_id": "his:2026.12.05-A",
+    "department_code": "D1",
+    "doctor_code": "doc_7",
+    "date": "2026-12-05",
+    "start": "08:00",
+    "end": "11:30",
+    "capacity": 30,
+    "referral_quota": 5,
+    "fee_fen": 1500,
+}
+ROW = ScheduleRow(
+    external_id="his:2026.12.05-A",
+    department_code="D1",
+    doctor_code="doc_7",
+    date=date(2026, 12, 5),
+    start="08:00",
+    end="11:30",
+    capacity=30,
+    referral_quota=5,
+    fee_fen=1500,
+)
 
 
 def parse(raw, *, today=TODAY, horizon_days=14):
@@ -50,7 +68,8 @@ def test_optional_fields_default():
     row = parse(raw)
     assert row.external_id is None and row.referral_quota == 0
     assert parse({**GOOD, "external_id": "", "referral_quota": " "}) == ScheduleRow(
-        **{**ROW.__dict__, "external_id": None, "referral_quota": 0})
+        **{**ROW.__dict__, "external_id": None, "referral_quota": 0}
+    )
     assert parse({**GOOD, "external_id": None, "referral_quota": None}).referral_quota == 0
 
 
@@ -107,7 +126,9 @@ def test_the_date_lies_within_today_and_the_horizon():
     assert parse({**GOOD, "date": "2026-12-15"}).date == TODAY + timedelta(days=14)
     assert refusal({**GOOD, "date": "2026-12-16"}) == ("date", "is beyond the booking horizon (14 days ahead)")
     assert refusal({**GOOD, "date": "2026-12-03"}, horizon_days=1) == (
-        "date", "is beyond the booking horizon (1 days ahead)")
+        "date",
+        "is beyond the booking horizon (1 days ahead)",
+    )
 
 
 @pytest.mark.parametrize("field", ["start", "end"])
@@ -125,9 +146,17 @@ def test_period_and_stock_are_checked():
     assert refusal({**GOOD, "capacity": True}) == ("capacity", "must be a whole number")
 
 
-@pytest.mark.parametrize("value, number", [
-    (7, 7), (0, 0), (-3, -3), ("42", 42), (" -12 ", -12), ("123456789", 123456789),
-])
+@pytest.mark.parametrize(
+    "value, number",
+    [
+        (7, 7),
+        (0, 0),
+        (-3, -3),
+        ("42", 42),
+        (" -12 ", -12),
+        ("123456789", 123456789),
+    ],
+)
 def test_whole_numbers(value, number):
     assert _whole(value, "capacity") == number
 
@@ -141,6 +170,7 @@ def test_not_whole_numbers(value):
 
 # --- CSV ---------------------------------------------------------------------------------------
 
+
 def csv_refusal(text, max_rows=10) -> tuple[str, int, str]:
     with pytest.raises(InvalidSchedule) as exc:
         parse_schedule_csv(text, max_rows=max_rows)
@@ -148,9 +178,11 @@ def csv_refusal(text, max_rows=10) -> tuple[str, int, str]:
 
 
 def test_rows_come_with_their_line_numbers():
-    text = "a,b\n1,2\n\n3,4\r\n\"x\ny\",5\n"
+    text = 'a,b\n1,2\n\n3,4\r\n"x\ny",5\n'
     assert parse_schedule_csv(text, max_rows=10) == (
-        [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}, {"a": "x\ny", "b": "5"}], [2, 4, 6])
+        [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}, {"a": "x\ny", "b": "5"}],
+        [2, 4, 6],
+    )
 
 
 def test_a_header_alone_is_no_rows():
@@ -160,8 +192,11 @@ def test_a_header_alone_is_no_rows():
 
 def test_short_rows_get_none_and_long_rows_an_extra_column():
     rows, _ = parse_schedule_csv("a,b,c\n1\n1,2,3,4,5\n1,2,3\n", max_rows=10)
-    assert rows == [{"a": "1", "b": None, "c": None}, {"a": "1", "b": "2", "c": "3", "extra column": "4,5"},
-                    {"a": "1", "b": "2", "c": "3"}]
+    assert rows == [
+        {"a": "1", "b": None, "c": None},
+        {"a": "1", "b": "2", "c": "3", "extra column": "4,5"},
+        {"a": "1", "b": "2", "c": "3"},
+    ]
 
 
 def test_reading_stops_one_row_past_the_limit():
@@ -204,7 +239,8 @@ def test_csv_syntax_errors_name_their_line_and_reason():
 
 def test_csv_module_messages_become_reasons():
     assert _csv_reason("new-line character seen in unquoted field") == (
-        "a carriage return outside quotes; end lines with LF or CRLF")
+        "a carriage return outside quotes; end lines with LF or CRLF"
+    )
     assert _csv_reason("field larger than field limit (131072)") == "a cell is longer than 1024 characters"
     assert _csv_reason("',' expected after '\"'") == "a quote is not closed, or text follows a closing quote"
     assert _csv_reason("unexpected end of data") == "a quote is not closed, or text follows a closing quote"

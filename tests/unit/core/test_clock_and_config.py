@@ -51,10 +51,15 @@ def test_milliseconds_follow_the_set_advanced_and_frozen_clock():
     assert abs(c.now_ms() - to_ms(datetime.now(timezone.utc))) < 1000
 
 
-@pytest.mark.parametrize("ms", [0, 999, 1_000, 1_796_054_400_000, 1_796_054_400_999, 1_796_054_399_500, 253_402_271_999_999])
+@pytest.mark.parametrize(
+    "ms", [0, 999, 1_000, 1_796_054_400_000, 1_796_054_400_999, 1_796_054_399_500, 253_402_271_999_999]
+)
 def test_iso_ms_is_iso_of_from_ms_for_every_millisecond_of_a_second(ms):
     assert iso_ms(ms) == iso(from_ms(ms))
-    assert iso_ms(1_796_054_400_999) == "2026-12-01T00:00:00+08:00" and iso_ms(1_796_054_399_999) == "2026-11-30T23:59:59+08:00"
+    assert (
+        iso_ms(1_796_054_400_999) == "2026-12-01T00:00:00+08:00"
+        and iso_ms(1_796_054_399_999) == "2026-11-30T23:59:59+08:00"
+    )
 
 
 def test_naive_datetimes_are_refused():

@@ -25,7 +25,9 @@ class Table:
 async def test_calls_of_one_turn_share_a_query_per_group_and_each_gets_its_own_row():
     table = Table({("x", 1): "x1", ("x", 2): "x2", ("y", 1): "y1"})
     loader = Coalescer(table.fetch_many)
-    got = await asyncio.gather(loader.get("x", 1), loader.get("x", 2), loader.get("y", 1), loader.get("x", 1), loader.get("x", 3))
+    got = await asyncio.gather(
+        loader.get("x", 1), loader.get("x", 2), loader.get("y", 1), loader.get("x", 1), loader.get("x", 3)
+    )
     assert got == ["x1", "x2", "y1", "x1", None]
     assert sorted(table.asked) == [("x", [1, 2, 3]), ("y", [1])]
     assert loader.batches == 2
@@ -41,7 +43,9 @@ async def test_batches_are_capped():
 async def test_a_failed_query_fails_its_callers_only():
     table = Table({("ok", 1): "fine"}, fail_group="down")
     loader = Coalescer(table.fetch_many)
-    results = await asyncio.gather(loader.get("down", 1), loader.get("down", 2), loader.get("ok", 1), return_exceptions=True)
+    results = await asyncio.gather(
+        loader.get("down", 1), loader.get("down", 2), loader.get("ok", 1), return_exceptions=True
+    )
     assert [type(r) for r in results[:2]] == [ConnectionError, ConnectionError] and results[2] == "fine"
     assert await loader.get("ok", 1) == "fine"  # and the loader keeps working
 

@@ -8,8 +8,11 @@ from backend.http import CONTROL_OR_SURROGATE
 
 
 def test_the_class_is_exactly_cc_and_cs():
-    wrong = [cp for cp in range(sys.maxunicode + 1)
-             if (unicodedata.category(chr(cp)) in ("Cc", "Cs")) != bool(CONTROL_OR_SURROGATE.search(chr(cp)))]
+    wrong = [
+        cp
+        for cp in range(sys.maxunicode + 1)
+        if (unicodedata.category(chr(cp)) in ("Cc", "Cs")) != bool(CONTROL_OR_SURROGATE.search(chr(cp)))
+    ]
     assert wrong == []
 
 

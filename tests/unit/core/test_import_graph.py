@@ -67,7 +67,7 @@ def find_cycle(graph: dict[str, dict[str, list[str]]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, {})):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -95,8 +95,10 @@ def test_no_domain_imports_the_composition_root():
     graph = import_graph()
     offenders = {
         f"{source} -> {target}": where[:3]
-        for source, targets in graph.items() if source not in COMPOSITION_ROOT
-        for target, where in targets.items() if target in COMPOSITION_ROOT
+        for source, targets in graph.items()
+        if source not in COMPOSITION_ROOT
+        for target, where in targets.items()
+        if target in COMPOSITION_ROOT
     }
     assert offenders == {}
 

@@ -13,7 +13,9 @@ def test_log_lines_are_stamped_in_utc_whatever_the_host_zone():
     time.tzset()
     try:
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "hi", None, None)
-        record.created = datetime(2026, 12, 1, 4, 59, 50, 500_000, tzinfo=timezone.utc).timestamp()  # 12:59:50 in Shanghai
+        record.created = datetime(
+            2026, 12, 1, 4, 59, 50, 500_000, tzinfo=timezone.utc
+        ).timestamp()  # 12:59:50 in Shanghai
         record.msecs = 500
         line = TextFormatter().format(record)
     finally:

@@ -34,12 +34,16 @@ TODAY = dt.date(2026, 12, 10)
 FULL_WIDTH = str.maketrans({str(d): chr(0xFF10 + d) for d in range(10)})
 ARABIC_INDIC = str.maketrans({str(d): chr(0x0660 + d) for d in range(10)})
 TRICKY = "0123456789０１２３４５６７８９٠١٢٣٤٥٦٧٨٩²³¹①⑩〇零१२३+-.:eEX xNaNinf\ud800\udfff\x00\r\n\t\"',，ǅ\ufeff\u00a0"
-tricky_text = st.one_of(st.text(alphabet=TRICKY, max_size=30), st.text(max_size=30),
-                        st.text(alphabet=st.characters(categories=("Nd", "No", "Nl")), max_size=20))
+tricky_text = st.one_of(
+    st.text(alphabet=TRICKY, max_size=30),
+    st.text(max_size=30),
+    st.text(alphabet=st.characters(categories=("Nd", "No", "Nl")), max_size=20),
+)
 ASCII_DIGITS = re.compile(r"[0-9]*")
 
 
 # --- the rule itself ------------------------------------------------------------------------------
+
 
 @given(tricky_text)
 @SETTINGS
@@ -60,9 +64,13 @@ def test_full_width_digits_fold_to_ascii_and_other_scripts_are_refused(n):
         fold_digits(str(n).translate(ARABIC_INDIC))
 
 
-@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), tricky_text),
-                    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(tricky_text, inner, max_size=4)),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), tricky_text),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(tricky_text, inner, max_size=4)),
+        max_leaves=20,
+    )
+)
 @SETTINGS
 def test_a_lone_surrogate_is_found_anywhere_in_a_body_keys_included(value):
     import json
@@ -99,7 +107,10 @@ def test_the_shared_bounds_take_only_ascii_digits_in_numeric_fields_and_leave_fr
 
 
 def test_full_width_numbers_in_numeric_fields_read_as_ascii():
-    form = validate_model(_Form, {"phone": "１３８", "code": "１２３４５６", "when": "２０２６-１２-１０", "count": "４２", "note": "３号楼"})
+    form = validate_model(
+        _Form,
+        {"phone": "１３８", "code": "１２３４５６", "when": "２０２６-１２-１０", "count": "４２", "note": "３号楼"},
+    )
     assert (form.phone, form.code, form.when, form.count, form.note) == ("138", "123456", TODAY, 42, "３号楼")
     for field, value in (("code", "١٢٣٤٥٦"), ("count", "٤٢"), ("when", "٢٠٢٦-12-10"), ("phone", "١٣٨")):
         with pytest.raises(BadRequest) as refused:
@@ -108,6 +119,7 @@ def test_full_width_numbers_in_numeric_fields_read_as_ascii():
 
 
 # --- ID numbers and phones ---------------------------------------------------------------------------
+
 
 @given(tricky_text)
 @example(make_id_number().translate(ARABIC_INDIC))
@@ -155,6 +167,7 @@ def test_a_phone_in_full_width_digits_is_the_same_number(phone):
 
 # --- times, dates, schedule rows and CSV ---------------------------------------------------------
 
+
 @given(tricky_text)
 @example("０８:００")
 @example("２３:００")
@@ -174,11 +187,24 @@ def test_night_release_in_full_width_digits_is_still_night():
     assert catalog.validate_release_time("１３:００") == "13:00"
 
 
-ROW = {"external_id": "E1", "department_code": "D1", "doctor_code": "DR1", "date": "2026-12-12", "start": "08:00",
-       "end": "08:30", "capacity": "10", "referral_quota": "0", "fee_fen": "500"}
+ROW = {
+    "external_id": "E1",
+    "department_code": "D1",
+    "doctor_code": "DR1",
+    "date": "2026-12-12",
+    "start": "08:00",
+    "end": "08:30",
+    "capacity": "10",
+    "referral_quota": "0",
+    "fee_fen": "500",
+}
 
 
-@given(st.dictionaries(st.sampled_from(list(ROW) + ["\ud800", "x"]), st.one_of(tricky_text, st.integers(), st.none(), st.booleans())))
+@given(
+    st.dictionaries(
+        st.sampled_from(list(ROW) + ["\ud800", "x"]), st.one_of(tricky_text, st.integers(), st.none(), st.booleans())
+    )
+)
 @SETTINGS
 def test_a_schedule_row_parses_to_ascii_fields_or_is_refused(changes):
     try:
@@ -202,10 +228,10 @@ def test_a_schedule_row_in_full_width_digits_is_stored_in_ascii():
 CSV_HEADER = ",".join(ROW) + "\n"
 
 
-@given(st.text(alphabet=TRICKY.replace("\ud800", "").replace("\udfff", "") + "abc,\"\r\n", max_size=300))
+@given(st.text(alphabet=TRICKY.replace("\ud800", "").replace("\udfff", "") + 'abc,"\r\n', max_size=300))
 @example(CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\r9\n")
 @example(CSV_HEADER + "x" * 200_000 + "\n")
-@example(CSV_HEADER + "\"E1,D1\n")
+@example(CSV_HEADER + '"E1,D1\n')
 @example(CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\x00\n")
 @example("\ufeff" + CSV_HEADER)
 @SETTINGS
@@ -223,12 +249,15 @@ def test_a_csv_parses_to_rows_or_is_refused_as_csv(text):
             pass
 
 
-@pytest.mark.parametrize("text, reason", [
-    (CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\r9\n", "carriage return"),
-    (CSV_HEADER + "E1," + "x" * 200_000 + "\n", "longer than"),
-    (CSV_HEADER + "\"E1,D1\n", "quote"),
-    (CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\x00\n", "NUL"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\r9\n", "carriage return"),
+        (CSV_HEADER + "E1," + "x" * 200_000 + "\n", "longer than"),
+        (CSV_HEADER + '"E1,D1\n', "quote"),
+        (CSV_HEADER + "E1,D1,DR1,2026-12-12,08:00,08:30,10,0,500\x00\n", "NUL"),
+    ],
+)
 def test_each_csv_quirk_is_refused_with_its_reason_and_line(text, reason):
     with pytest.raises(catalog.InvalidSchedule) as refused:
         catalog.parse_schedule_csv(text, max_rows=50)
@@ -237,8 +266,16 @@ def test_each_csv_quirk_is_refused_with_its_reason_and_line(text, reason):
 
 # --- quantities, cursors, path dates ---------------------------------------------------------------
 
-@given(st.one_of(tricky_text, st.integers(), st.floats(), st.decimals(allow_nan=True).map(str),
-                 st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,5})?[eE][+-]?[0-9]{1,12}", fullmatch=True)))
+
+@given(
+    st.one_of(
+        tricky_text,
+        st.integers(),
+        st.floats(),
+        st.decimals(allow_nan=True).map(str),
+        st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,5})?[eE][+-]?[0-9]{1,12}", fullmatch=True),
+    )
+)
 @example("1e999999999")
 @example("-1E+999999999999")
 @example("1e-999999999")
@@ -263,9 +300,15 @@ def test_huge_exponents_are_refused_not_overflowed():
         inpatient.parse_quantity("١٢")
 
 
-@given(st.lists(st.one_of(st.dictionaries(tricky_text, st.one_of(tricky_text, st.integers(), st.floats())),
-                          st.dictionaries(st.sampled_from(inpatient.FIELDS), st.one_of(tricky_text, st.integers(), st.floats()))),
-                max_size=5))
+@given(
+    st.lists(
+        st.one_of(
+            st.dictionaries(tricky_text, st.one_of(tricky_text, st.integers(), st.floats())),
+            st.dictionaries(st.sampled_from(inpatient.FIELDS), st.one_of(tricky_text, st.integers(), st.floats())),
+        ),
+        max_size=5,
+    )
+)
 @SETTINGS
 def test_items_are_checked_into_items_or_problems_never_an_error(raw_items):
     items, problems = inpatient.check_items(raw_items)
@@ -285,7 +328,11 @@ def test_a_cursor_is_an_ascii_number_or_is_refused(raw):
     assert isinstance(cursor, int) and 0 <= cursor < 10**12
 
 
-@given(st.one_of(tricky_text, st.dates().map(dt.date.isoformat), st.dates().map(lambda d: d.isoformat().translate(FULL_WIDTH))))
+@given(
+    st.one_of(
+        tricky_text, st.dates().map(dt.date.isoformat), st.dates().map(lambda d: d.isoformat().translate(FULL_WIDTH))
+    )
+)
 @example("%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-12-10")
 @SETTINGS
 def test_a_date_in_a_path_is_a_date_or_no_match(segment):

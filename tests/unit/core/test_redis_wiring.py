@@ -1,7 +1,6 @@
 """Redis wiring without a server: the cluster URL, key names and hash tags, and which scripts
 may be sent to a cluster."""
 
-
 import pytest
 from redis.crc import key_slot
 
@@ -20,8 +19,15 @@ def test_a_cluster_url_names_its_nodes_and_credentials():
     assert hot.mode(hot.connect("redis://127.0.0.1:6379/0")) == "redis"
 
 
-@pytest.mark.parametrize("url", ["redis+cluster://10.0.0.1", "redis+cluster://10.0.0.1:x", "redis+cluster://:7000",
-                                 "redis+cluster://10.0.0.1:7000/1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis+cluster://10.0.0.1",
+        "redis+cluster://10.0.0.1:x",
+        "redis+cluster://:7000",
+        "redis+cluster://10.0.0.1:7000/1",
+    ],
+)
 def test_a_bad_cluster_url_is_refused_at_start(url):
     with pytest.raises(ValueError, match="REDIS_URL"):
         hot.connect(url)

@@ -28,31 +28,80 @@ from backend.staff.rules import TERMINAL_MOVES, TerminalStatus
 B, P, R = BookingStatus, PaymentStatus, RefundStatus
 
 EXPECTED = {
-    "booking": (BOOKING_MOVES, BookingStatus, {
-        (B.CONFIRMED, B.CHECKED_IN), (B.CONFIRMED, B.CANCELLED), (B.CONFIRMED, B.SUSPENDED), (B.CONFIRMED, B.NO_SHOW),
-        (B.CHECKED_IN, B.CALLED), (B.CHECKED_IN, B.SUSPENDED),
-    }),
-    "hold": (HOLD_MOVES, HoldState, {
-        (HoldState.HELD, HoldState.CONFIRMED), (HoldState.HELD, HoldState.RELEASED), (HoldState.HELD, HoldState.EXPIRED),
-        (HoldState.HELD, HoldState.SUSPENDED), (HoldState.CONFIRMED, HoldState.CANCELLED),
-    }),
-    "payment": (PAYMENT_MOVES, PaymentStatus, {
-        (P.CREATED, P.PAID), (P.CREATED, P.REFUND_PENDING), (P.CREATED, P.CLOSED), (P.CLOSED, P.PAID),
-        (P.CLOSED, P.REFUND_PENDING), (P.PAID, P.REFUND_PENDING), (P.REFUND_PENDING, P.REFUNDED),
-    }),
-    "refund": (REFUND_MOVES, RefundStatus, {
-        (R.PENDING, R.PROCESSING), (R.PENDING, R.SUCCESS), (R.PENDING, R.CLOSED), (R.PENDING, R.ABNORMAL),
-        (R.PROCESSING, R.SUCCESS), (R.PROCESSING, R.CLOSED), (R.PROCESSING, R.ABNORMAL),
-    }),
-    "deposit": (DEPOSIT_MOVES, DepositStatus, {
-        (DepositStatus.CREATED, DepositStatus.PAID), (DepositStatus.CREATED, DepositStatus.CLOSED), (DepositStatus.CLOSED, DepositStatus.PAID),
-        (DepositStatus.PAID, DepositStatus.REFUNDING), (DepositStatus.REFUNDING, DepositStatus.REFUNDED),
-    }),
-    "schedule": (SCHEDULE_MOVES, ScheduleStatus, {(ScheduleStatus.OPEN, ScheduleStatus.SUSPENDED), (ScheduleStatus.OPEN, ScheduleStatus.RETIRED)}),
+    "booking": (
+        BOOKING_MOVES,
+        BookingStatus,
+        {
+            (B.CONFIRMED, B.CHECKED_IN),
+            (B.CONFIRMED, B.CANCELLED),
+            (B.CONFIRMED, B.SUSPENDED),
+            (B.CONFIRMED, B.NO_SHOW),
+            (B.CHECKED_IN, B.CALLED),
+            (B.CHECKED_IN, B.SUSPENDED),
+        },
+    ),
+    "hold": (
+        HOLD_MOVES,
+        HoldState,
+        {
+            (HoldState.HELD, HoldState.CONFIRMED),
+            (HoldState.HELD, HoldState.RELEASED),
+            (HoldState.HELD, HoldState.EXPIRED),
+            (HoldState.HELD, HoldState.SUSPENDED),
+            (HoldState.CONFIRMED, HoldState.CANCELLED),
+        },
+    ),
+    "payment": (
+        PAYMENT_MOVES,
+        PaymentStatus,
+        {
+            (P.CREATED, P.PAID),
+            (P.CREATED, P.REFUND_PENDING),
+            (P.CREATED, P.CLOSED),
+            (P.CLOSED, P.PAID),
+            (P.CLOSED, P.REFUND_PENDING),
+            (P.PAID, P.REFUND_PENDING),
+            (P.REFUND_PENDING, P.REFUNDED),
+        },
+    ),
+    "refund": (
+        REFUND_MOVES,
+        RefundStatus,
+        {
+            (R.PENDING, R.PROCESSING),
+            (R.PENDING, R.SUCCESS),
+            (R.PENDING, R.CLOSED),
+            (R.PENDING, R.ABNORMAL),
+            (R.PROCESSING, R.SUCCESS),
+            (R.PROCESSING, R.CLOSED),
+            (R.PROCESSING, R.ABNORMAL),
+        },
+    ),
+    "deposit": (
+        DEPOSIT_MOVES,
+        DepositStatus,
+        {
+            (DepositStatus.CREATED, DepositStatus.PAID),
+            (DepositStatus.CREATED, DepositStatus.CLOSED),
+            (DepositStatus.CLOSED, DepositStatus.PAID),
+            (DepositStatus.PAID, DepositStatus.REFUNDING),
+            (DepositStatus.REFUNDING, DepositStatus.REFUNDED),
+        },
+    ),
+    "schedule": (
+        SCHEDULE_MOVES,
+        ScheduleStatus,
+        {(ScheduleStatus.OPEN, ScheduleStatus.SUSPENDED), (ScheduleStatus.OPEN, ScheduleStatus.RETIRED)},
+    ),
     "card": (CARD_MOVES, CardStatus, {(CardStatus.ACTIVE, CardStatus.CANCELLED)}),
-    "terminal": (TERMINAL_MOVES, TerminalStatus, {
-        (TerminalStatus.ACTIVE, TerminalStatus.DISABLED), (TerminalStatus.DISABLED, TerminalStatus.ACTIVE),
-    }),
+    "terminal": (
+        TERMINAL_MOVES,
+        TerminalStatus,
+        {
+            (TerminalStatus.ACTIVE, TerminalStatus.DISABLED),
+            (TerminalStatus.DISABLED, TerminalStatus.ACTIVE),
+        },
+    ),
 }
 
 
@@ -117,6 +166,14 @@ SESSION = dict(release_at=sh(13, 13), referral_release_at=sh(10, 13), closes_at=
     ],
 )
 def test_schedule_status_as_the_caller_sees_it(now, stored, remaining, referral_remaining, has_referral, seen):
-    assert seen_status(
-        stored=stored, now=now, remaining=remaining, referral_remaining=referral_remaining, has_referral=has_referral, **SESSION
-    ) == seen
+    assert (
+        seen_status(
+            stored=stored,
+            now=now,
+            remaining=remaining,
+            referral_remaining=referral_remaining,
+            has_referral=has_referral,
+            **SESSION,
+        )
+        == seen
+    )

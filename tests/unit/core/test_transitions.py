@@ -17,15 +17,22 @@ class Light(StrEnum):
 
 
 def table(**kw) -> Transitions:
-    return Transitions("light", {Light.RED: [Light.GREEN], Light.GREEN: (Light.AMBER, Light.OFF), Light.AMBER: {Light.RED},
-                                 Light.OFF: set()}, **kw)
+    return Transitions(
+        "light",
+        {Light.RED: [Light.GREEN], Light.GREEN: (Light.AMBER, Light.OFF), Light.AMBER: {Light.RED}, Light.OFF: set()},
+        **kw,
+    )
 
 
 def test_the_table_is_kept_as_given_with_its_name():
     t = table()
     assert t.name == "light"
-    assert t.moves == {Light.RED: frozenset({Light.GREEN}), Light.GREEN: frozenset({Light.AMBER, Light.OFF}),
-                       Light.AMBER: frozenset({Light.RED}), Light.OFF: frozenset()}
+    assert t.moves == {
+        Light.RED: frozenset({Light.GREEN}),
+        Light.GREEN: frozenset({Light.AMBER, Light.OFF}),
+        Light.AMBER: frozenset({Light.RED}),
+        Light.OFF: frozenset(),
+    }
     assert t.refusal_code == "illegal_transition"
     assert t.allowed("green", "off") and not t.allowed("red", "amber")
     assert not t.allowed("unknown", "red")  # a status missing from the table goes nowhere

@@ -32,14 +32,24 @@ def test_halves_round_away_from_zero_so_a_return_mirrors_its_charge():
     assert rules.amount_fen(Decimal("0.5"), 1) == 1
     assert rules.amount_fen(Decimal("-0.5"), 1) == -1
     assert rules.amount_fen(Decimal("0.333"), 101) == 34  # 33.633
-    assert rules.amount_fen(Decimal("1.5"), 3) == 5        # 4.5
+    assert rules.amount_fen(Decimal("1.5"), 3) == 5  # 4.5
 
 
 @given(st.lists(st.tuples(quantities, prices), min_size=1, max_size=3000))
 @settings(max_examples=30)
 def test_checked_items_sum_exactly(pairs):
-    raw = [{"item_code": f"C{i}", "name": "x", "category": "drug", "unit": "u", "quantity": str(q), "unit_price_fen": p,
-            "amount_fen": oracle(q, p)} for i, (q, p) in enumerate(pairs)]
+    raw = [
+        {
+            "item_code": f"C{i}",
+            "name": "x",
+            "category": "drug",
+            "unit": "u",
+            "quantity": str(q),
+            "unit_price_fen": p,
+            "amount_fen": oracle(q, p),
+        }
+        for i, (q, p) in enumerate(pairs)
+    ]
     items, problems = rules.check_items(raw)
     assert problems == [] and rules.subtotal_fen(items) == sum(oracle(q, p) for q, p in pairs)
 
@@ -57,8 +67,18 @@ def test_quantities():
 
 
 def test_every_bad_item_is_reported_with_its_index_and_first_bad_field():
-    good = {"item_code": "A", "name": "n", "category": "lab", "unit": "次", "quantity": 1, "unit_price_fen": 10, "amount_fen": 10}
-    items, problems = rules.check_items([good, {**good, "amount_fen": 11}, "x", {**good, "category": "x", "unit": ""}, good])
+    good = {
+        "item_code": "A",
+        "name": "n",
+        "category": "lab",
+        "unit": "次",
+        "quantity": 1,
+        "unit_price_fen": 10,
+        "amount_fen": 10,
+    }
+    items, problems = rules.check_items(
+        [good, {**good, "amount_fen": 11}, "x", {**good, "category": "x", "unit": ""}, good]
+    )
     assert len(items) == 2
     assert [(p.index, p.field) for p in problems] == [(1, "amount_fen"), (2, "item"), (3, "category")]
     assert rules.check_items({"a": 1})[1][0].field == "items"

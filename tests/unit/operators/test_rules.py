@@ -7,14 +7,17 @@ from backend.operators import rules
 from backend.operators.rules import HOSPITAL_ADMIN, PLATFORM, Principal
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("abcdefgh1", "must be at least 10 characters"),  # 9: one short
-    ("", "must be at least 10 characters"),
-    ("a1" * 128 + "x", "at most 256 characters"),  # 257
-    ("1234567890", "must mix letters with digits or symbols"),
-    ("abcdefghij", "must mix letters with digits or symbols"),
-    ("密码密码密码密码密码", "must mix letters with digits or symbols"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("abcdefgh1", "must be at least 10 characters"),  # 9: one short
+        ("", "must be at least 10 characters"),
+        ("a1" * 128 + "x", "at most 256 characters"),  # 257
+        ("1234567890", "must mix letters with digits or symbols"),
+        ("abcdefghij", "must mix letters with digits or symbols"),
+        ("密码密码密码密码密码", "must mix letters with digits or symbols"),
+    ],
+)
 def test_a_weak_password_is_refused_with_its_reason(password, reason):
     with pytest.raises(ValueError) as exc:
         rules.check_password_strength(password)

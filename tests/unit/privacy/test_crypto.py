@@ -65,7 +65,9 @@ def test_index_is_keyed_deterministic_and_field_scoped(suite):
     c = cipher(suite)
     assert c.index("13812345678", field="phone") == c.index("13812345678", field="phone")
     assert c.index("13812345678", field="phone") != c.index("13812345678", field="id_number")
-    assert c.index("13812345678", field="phone") != cipher(suite, index_key=b"j" * 32).index("13812345678", field="phone")
+    assert c.index("13812345678", field="phone") != cipher(suite, index_key=b"j" * 32).index(
+        "13812345678", field="phone"
+    )
     assert "13812345678" not in c.index("13812345678", field="phone")
 
 
@@ -130,7 +132,11 @@ def test_the_cipher_from_settings_uses_the_configured_suite_keys_and_index_key()
     settings = load_settings({"APP_ENV": "test", "DATABASE_URL": "sqlite://:memory:"})
     made = from_settings(settings)
     assert made.suite == settings.crypto.suite and made.active_version == settings.crypto.active_version
-    same = PiiCipher(suite=settings.crypto.suite, keys=settings.crypto.keys, active_version=settings.crypto.active_version,
-                     index_key=settings.crypto.index_key)
+    same = PiiCipher(
+        suite=settings.crypto.suite,
+        keys=settings.crypto.keys,
+        active_version=settings.crypto.active_version,
+        index_key=settings.crypto.index_key,
+    )
     assert made.index("13812345678", field="phone") == same.index("13812345678", field="phone")
     assert same.decrypt(made.encrypt("张三", field="name"), field="name") == "张三"

@@ -5,7 +5,9 @@ import pytest
 from backend.privacy.masking import install_log_scrubbing, mask_id_number, mask_name, mask_phone, scrub
 
 
-@pytest.mark.parametrize("name, masked", [("张三丰", "张*丰"), ("张三", "张*"), ("欧阳娜娜", "欧**娜"), ("买买提·艾力", "买****力")])
+@pytest.mark.parametrize(
+    "name, masked", [("张三丰", "张*丰"), ("张三", "张*"), ("欧阳娜娜", "欧**娜"), ("买买提·艾力", "买****力")]
+)
 def test_names(name, masked):
     assert mask_name(name) == masked
 
@@ -70,7 +72,9 @@ def test_installing_log_scrubbing_masks_messages_and_tracebacks_once():
         assert installed is not plain_factory
         masking.install_log_scrubbing()  # a second call changes nothing
         assert logging.getLogRecordFactory() is installed
-        record = installed("t", logging.INFO, __file__, 1, "card %s phone %s", ("420101199001011234", "13812345678"), None)
+        record = installed(
+            "t", logging.INFO, __file__, 1, "card %s phone %s", ("420101199001011234", "13812345678"), None
+        )
         assert record.getMessage() == "card 4201**********1234 phone 138****5678"
         assert record.args is None
         named = installed("t", logging.INFO, __file__, 1, "m", (), None, func="where", sinfo="stack")

@@ -47,7 +47,10 @@ def test_the_mac_is_keyed_by_key_card_and_step():
     assert mac(KEY, CARD, step) == mac(KEY, CARD, step)
 
 
-@pytest.mark.parametrize("age, verdict", [(0, OK), (59, OK), (61, OK), (119, OK), (120, EXPIRED), (121, EXPIRED), (3000, EXPIRED), (4000, TAMPERED)])
+@pytest.mark.parametrize(
+    "age, verdict",
+    [(0, OK), (59, OK), (61, OK), (119, OK), (120, EXPIRED), (121, EXPIRED), (3000, EXPIRED), (4000, TAMPERED)],
+)
 def test_a_code_issued_at_a_step_start_lives_120_seconds(age, verdict):
     code = parse(dynamic_payload(CARD, KEY, step_at(T0)))
     assert verify(CARD, code.mac, unix_s=T0 + age, keys=[KEY]).result == verdict
@@ -72,8 +75,12 @@ def test_a_code_from_the_future_is_not_accepted():
 def test_rotation_accepts_a_retired_key_during_its_grace_only():
     retired = datetime.fromtimestamp(T0, tz=timezone.utc)
     ring = {2: KEY, 1: OLD}
-    during = accepted_keys(ring, active=2, retired_at={1: retired}, now=retired + timedelta(hours=23), grace=timedelta(hours=24))
-    after = accepted_keys(ring, active=2, retired_at={1: retired}, now=retired + timedelta(hours=24), grace=timedelta(hours=24))
+    during = accepted_keys(
+        ring, active=2, retired_at={1: retired}, now=retired + timedelta(hours=23), grace=timedelta(hours=24)
+    )
+    after = accepted_keys(
+        ring, active=2, retired_at={1: retired}, now=retired + timedelta(hours=24), grace=timedelta(hours=24)
+    )
     assert during == [KEY, OLD] and after == [KEY]
     code = parse(dynamic_payload(CARD, OLD, step_at(T0)))
     assert verify(CARD, code.mac, unix_s=T0 + 10, keys=during).result == OK
@@ -85,7 +92,22 @@ def test_rotation_accepts_a_retired_key_during_its_grace_only():
 GOOD_LATER = dynamic_payload(CARD, KEY, step_at(T0))
 
 
-@pytest.mark.parametrize("bad", ["", "x", CARD, f"{CARD}:2", f"{CARD}:0", f"{CARD}:0:" + "g" * 32, f"{CARD.upper()}:1", f"{CARD}:1:", " " + CARD + ":1", f"{CARD}:1\n", GOOD_LATER + "\n"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "x",
+        CARD,
+        f"{CARD}:2",
+        f"{CARD}:0",
+        f"{CARD}:0:" + "g" * 32,
+        f"{CARD.upper()}:1",
+        f"{CARD}:1:",
+        " " + CARD + ":1",
+        f"{CARD}:1\n",
+        GOOD_LATER + "\n",
+    ],
+)
 def test_malformed(bad):
     with pytest.raises(Malformed):
         parse(bad)
@@ -110,7 +132,7 @@ def test_the_genuine_code_is_accepted():
 @settings(max_examples=400, deadline=None)
 @given(st.integers(min_value=0, max_value=len(GOOD) - 1), st.characters(min_codepoint=32, max_codepoint=0x2FF))
 def test_no_single_changed_character_is_accepted(i, ch):
-    mutated = GOOD[:i] + ch + GOOD[i + 1:]
+    mutated = GOOD[:i] + ch + GOOD[i + 1 :]
     if mutated != GOOD:
         assert not _accepted(mutated)
 
@@ -147,8 +169,18 @@ def test_random_tokens_are_refused(token):
 def test_retired_keys_are_tried_newest_first():
     now = datetime.fromtimestamp(T0, tz=timezone.utc)
     ring = {1: b"1" * 32, 2: b"2" * 32, 3: b"3" * 32, 4: KEY}
-    assert accepted_keys(ring, active=4, retired_at={}, now=now, grace=timedelta(hours=1)) == [KEY, b"3" * 32, b"2" * 32, b"1" * 32]
-    assert accepted_keys(ring, active=2, retired_at={}, now=now, grace=timedelta(hours=1)) == [b"2" * 32, KEY, b"3" * 32, b"1" * 32]
+    assert accepted_keys(ring, active=4, retired_at={}, now=now, grace=timedelta(hours=1)) == [
+        KEY,
+        b"3" * 32,
+        b"2" * 32,
+        b"1" * 32,
+    ]
+    assert accepted_keys(ring, active=2, retired_at={}, now=now, grace=timedelta(hours=1)) == [
+        b"2" * 32,
+        KEY,
+        b"3" * 32,
+        b"1" * 32,
+    ]
 
 
 def test_parsing_names_the_card_and_a_refusal_says_why():

@@ -57,7 +57,16 @@ def test_prefixes_spaces_and_dashes_are_taken_off_a_number():
 
     for raw in ("13812345678", "+86 138-1234-5678", "0086 13812345678", "8613812345678", " 138 1234 5678 "):
         assert normalize_phone(raw) == "13812345678", raw
-    for bad in ("", None, "86138123456", "008613812345678x", "12812345678", "1381234567", "0861381234567", "0013812345678"):
+    for bad in (
+        "",
+        None,
+        "86138123456",
+        "008613812345678x",
+        "12812345678",
+        "1381234567",
+        "0861381234567",
+        "0013812345678",
+    ):
         with pytest.raises(InvalidPhone) as refused:
             normalize_phone(bad)
         assert str(refused.value) == "must be a mainland mobile number (11 digits starting 13-19)", bad

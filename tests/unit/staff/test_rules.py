@@ -14,7 +14,13 @@ from backend.staff.rules import (
 
 def test_canonical_binds_method_path_time_nonce_and_body():
     base = canonical("post", "/api/v1/staff/scan", "1800000000", "n" * 16, b'{"a":1}')
-    assert base == b"POST\n/api/v1/staff/scan\n1800000000\n" + b"n" * 16 + b"\n" + hashlib.sha256(b'{"a":1}').hexdigest().encode()
+    assert (
+        base
+        == b"POST\n/api/v1/staff/scan\n1800000000\n"
+        + b"n" * 16
+        + b"\n"
+        + hashlib.sha256(b'{"a":1}').hexdigest().encode()
+    )
     for changed in [
         canonical("GET", "/api/v1/staff/scan", "1800000000", "n" * 16, b'{"a":1}'),
         canonical("POST", "/api/v1/staff/scan?x=1", "1800000000", "n" * 16, b'{"a":1}'),

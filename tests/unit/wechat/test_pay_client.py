@@ -57,8 +57,13 @@ def test_pay_params_are_what_wx_request_payment_takes(pay, pay_standin):
     ],
 )
 async def test_create_order_refuses_bad_arguments_before_calling(pay, changes):
-    args = dict(out_trade_no="EH2026030213000001", description="挂号费", amount_fen=1500, openid="o-1",
-                time_expire=clock.now() + timedelta(minutes=10))
+    args = dict(
+        out_trade_no="EH2026030213000001",
+        description="挂号费",
+        amount_fen=1500,
+        openid="o-1",
+        time_expire=clock.now() + timedelta(minutes=10),
+    )
     args.update(changes)
     with pytest.raises(ValueError):
         await pay.create_order(**args)
@@ -67,8 +72,15 @@ async def test_create_order_refuses_bad_arguments_before_calling(pay, changes):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"out_refund_no": ""}, {"out_refund_no": "RF 1"}, {"amount_fen": 0}, {"amount_fen": 1600}, {"total_fen": -1},
-     {"reason": "因" * 81}, {"out_trade_no": "x/y"}],
+    [
+        {"out_refund_no": ""},
+        {"out_refund_no": "RF 1"},
+        {"amount_fen": 0},
+        {"amount_fen": 1600},
+        {"total_fen": -1},
+        {"reason": "因" * 81},
+        {"out_trade_no": "x/y"},
+    ],
 )
 async def test_refund_refuses_bad_arguments_before_calling(pay, changes):
     args = dict(out_trade_no="EH2026030213000001", out_refund_no="RF1", amount_fen=1500, total_fen=1500)
@@ -90,6 +102,7 @@ def test_pay_error_kinds():
 
 
 # --- configuration -----------------------------------------------------------------------------
+
 
 def real_keys(standin: PayStandIn) -> dict:
     return {
@@ -114,8 +127,13 @@ def test_a_configured_gateway_uses_the_configured_keys(pay_standin):
 
 @pytest.mark.parametrize(
     "missing",
-    ["WECHAT_PAY_PRIVATE_KEY", "WECHAT_PAY_CERT_SERIAL", "WECHAT_PAY_APIV3_KEY", "WECHAT_PAY_PUBLIC_KEY",
-     "WECHAT_PAY_PUBLIC_KEY_ID"],
+    [
+        "WECHAT_PAY_PRIVATE_KEY",
+        "WECHAT_PAY_CERT_SERIAL",
+        "WECHAT_PAY_APIV3_KEY",
+        "WECHAT_PAY_PUBLIC_KEY",
+        "WECHAT_PAY_PUBLIC_KEY_ID",
+    ],
 )
 def test_a_configured_gateway_without_a_key_is_a_config_error(pay_standin, missing):
     env = real_keys(pay_standin)
@@ -146,7 +164,9 @@ def test_production_needs_the_real_gateway_and_keys():
 
 
 def test_production_needs_an_https_notify_url(pay_standin):
-    s = settings(**real_keys(pay_standin)).with_overrides(app={"env": "prod"}, wechat_pay={"notify_url": "http://x/notify"})
+    s = settings(**real_keys(pay_standin)).with_overrides(
+        app={"env": "prod"}, wechat_pay={"notify_url": "http://x/notify"}
+    )
     with pytest.raises(ConfigError, match="https"):
         make_pay(s)
 
@@ -157,6 +177,7 @@ def test_dev_without_gateway_needs_the_stand_in():
 
 
 # --- the stand-in's construction ---------------------------------------------------------------
+
 
 def test_the_stand_in_refuses_to_exist_in_production():
     with pytest.raises(StandInRefused):

@@ -169,11 +169,32 @@ def test_a_missing_signature_type_is_read_as_rsa_and_another_type_is_refused(pay
         pytest.param(b"[]", id="json-array"),
         pytest.param(b"", id="empty"),
         pytest.param(b"\xff\xfe{}", id="not-utf8"),
-        pytest.param(json.dumps({"id": "EV-2", "event_type": "TRANSACTION.SUCCESS", "resource_type": "plain"}).encode(), id="not-encrypted"),
-        pytest.param(json.dumps({"id": "EV-3", "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
-                                 "resource": {"algorithm": "AEAD_SM4_GCM", "nonce": "x", "ciphertext": "eA=="}}).encode(), id="other-algorithm"),
-        pytest.param(json.dumps({"id": "EV-4", "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
-                                 "resource": {"algorithm": "AEAD_AES_256_GCM", "nonce": "abcdefabcdef", "ciphertext": "%%%"}}).encode(), id="bad-base64"),
+        pytest.param(
+            json.dumps({"id": "EV-2", "event_type": "TRANSACTION.SUCCESS", "resource_type": "plain"}).encode(),
+            id="not-encrypted",
+        ),
+        pytest.param(
+            json.dumps(
+                {
+                    "id": "EV-3",
+                    "event_type": "TRANSACTION.SUCCESS",
+                    "resource_type": "encrypt-resource",
+                    "resource": {"algorithm": "AEAD_SM4_GCM", "nonce": "x", "ciphertext": "eA=="},
+                }
+            ).encode(),
+            id="other-algorithm",
+        ),
+        pytest.param(
+            json.dumps(
+                {
+                    "id": "EV-4",
+                    "event_type": "TRANSACTION.SUCCESS",
+                    "resource_type": "encrypt-resource",
+                    "resource": {"algorithm": "AEAD_AES_256_GCM", "nonce": "abcdefabcdef", "ciphertext": "%%%"},
+                }
+            ).encode(),
+            id="bad-base64",
+        ),
     ],
 )
 def test_validly_signed_but_malformed_bodies_are_refused(pay, pay_standin, body):
@@ -207,11 +228,20 @@ def test_a_decrypted_resource_that_is_not_json_is_refused(pay, pay_standin):
 
     nonce = "abcdefghijkl"
     ciphertext = AESGCM(pay_standin.apiv3_key.encode()).encrypt(nonce.encode(), b"not json", b"transaction")
-    body = json.dumps({
-        "id": "EV-" + secrets.token_hex(4), "event_type": "TRANSACTION.SUCCESS", "resource_type": "encrypt-resource",
-        "resource": {"algorithm": "AEAD_AES_256_GCM", "nonce": nonce, "associated_data": "transaction",
-                     "ciphertext": base64.b64encode(ciphertext).decode(), "original_type": "transaction"},
-    }).encode()
+    body = json.dumps(
+        {
+            "id": "EV-" + secrets.token_hex(4),
+            "event_type": "TRANSACTION.SUCCESS",
+            "resource_type": "encrypt-resource",
+            "resource": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "transaction",
+                "ciphertext": base64.b64encode(ciphertext).decode(),
+                "original_type": "transaction",
+            },
+        }
+    ).encode()
     refused(pay, pay_standin.sign_notification(body), body)
 
 
@@ -244,12 +274,18 @@ def test_the_freshness_check_can_be_turned_off(pay_standin):
 
 def test_other_events_are_parsed_for_the_caller_to_ignore(pay, pay_standin):
     refund = {
-        "mchid": pay_standin.mchid, "out_trade_no": "EH20260302130000abcdef",
-        "transaction_id": "4200000000000000000000000001", "out_refund_no": "RF1", "refund_id": "50000000",
-        "refund_status": "SUCCESS", "success_time": PAID_AT.isoformat(),
+        "mchid": pay_standin.mchid,
+        "out_trade_no": "EH20260302130000abcdef",
+        "transaction_id": "4200000000000000000000000001",
+        "out_refund_no": "RF1",
+        "refund_id": "50000000",
+        "refund_status": "SUCCESS",
+        "success_time": PAID_AT.isoformat(),
         "amount": {"total": 1500, "refund": 1500, "payer_total": 1500, "payer_refund": 1500},
     }
-    headers, body = notification(pay_standin, refund, event_type="REFUND.SUCCESS", summary="退款成功", original_type="refund")
+    headers, body = notification(
+        pay_standin, refund, event_type="REFUND.SUCCESS", summary="退款成功", original_type="refund"
+    )
     note = pay.parse_notification(headers, body)
     assert note.event_type == "REFUND.SUCCESS"
     assert note.trade_state is None
@@ -260,7 +296,11 @@ def test_a_client_with_another_platform_key_refuses_the_notification(pay_standin
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     from cryptography.hazmat.primitives import serialization
 
-    pem = other.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = (
+        other.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     wrong = client_for(pay_standin, public_key=pem)
     headers, body = notification(pay_standin)
     refused(wrong, headers, body)
