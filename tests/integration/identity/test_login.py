@@ -68,8 +68,8 @@ async def test_missing_bad_expired_and_logged_out_tokens_get_401(client, databas
     replayed = await resident.get("/api/v1/cards")
     assert replayed.status == 401 and replayed.json["error"]["code"] == "invalid_token"
 
+    clock.freeze()  # on a whole second, before the session starts, so its end falls on one too
     other = await login()
-    clock.freeze()
     clock.advance(timedelta(days=7, seconds=-1))
     assert (await other.get("/api/v1/cards")).status == 200
     clock.advance(seconds=1)
