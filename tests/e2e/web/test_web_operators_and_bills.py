@@ -101,7 +101,7 @@ def test_inpatient_demo_bill_and_top_up(web_server, api, launch, watch):
     page.get_by_role("button", name="获取验证码").click()
     page.get_by_text("已自动填入").wait_for()
     page.get_by_role("button", name="领取电子健康卡").click()
-    page.wait_for_url(re.compile(r"/cards/"))
+    page.wait_for_url(re.compile(r"/cards/[0-9a-f]{64}$"))  # the new card, not the claim form at /cards/claim
     page.goto("/bills")
     w.wait(page.get_by_test_id("bill-summary"))
     # the figures on the page against sums made here from the bill's own items
@@ -222,7 +222,7 @@ def test_inpatient_bill_pushed_by_the_hospital(web_server, api, launch, watch):
     page.get_by_role("button", name="获取验证码").click()
     page.get_by_text("已自动填入").wait_for()
     page.get_by_role("button", name="领取电子健康卡").click()
-    page.wait_for_url(re.compile(r"/cards/"))
+    page.wait_for_url(re.compile(r"/cards/[0-9a-f]{64}$"))  # the new card, not the claim form at /cards/claim
     page.goto("/bills")
     w.wait(page.get_by_test_id("bill-summary"))
     yuan = lambda fen: f"¥{fen / 100:.2f}"  # noqa: E731
