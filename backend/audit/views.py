@@ -71,12 +71,9 @@ async def access_log(request: Request, query: LogQuery):
     )
 
 
-class AuditQuery(BaseModel):
-    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    card_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    terminal_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,16}$")
-    result: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$")
+class TimePage(BaseModel):
+    """A time range (with a UTC offset) and a page, newest first: what both audit logs take."""
+
     from_: dt.datetime | None = Field(default=None, alias="from")
     to: dt.datetime | None = None
     before: int | None = Field(default=None, ge=1, le=2**63 - 1, description="next_cursor of the previous page")
@@ -88,6 +85,14 @@ class AuditQuery(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a UTC offset")
         return value
+
+
+class AuditQuery(TimePage):
+    hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    card_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    terminal_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    action: str | None = Field(default=None, pattern=r"^[a-z_]{1,16}$")
+    result: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$")
 
 
 @bp.get("/admin/audit")
@@ -113,7 +118,7 @@ async def audit_log(request: Request, query: AuditQuery):
     )
 
 
-class ActionQuery(BaseModel):
+class ActionQuery(TimePage):
     hospital_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     operator_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     actor: str | None = Field(
@@ -124,17 +129,6 @@ class ActionQuery(BaseModel):
     )
     target_kind: str | None = Field(default=None, pattern=r"^[a-z_]{1,24}$", description='e.g. "schedule", "card"')
     target_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    from_: dt.datetime | None = Field(default=None, alias="from")
-    to: dt.datetime | None = None
-    before: int | None = Field(default=None, ge=1, le=2**63 - 1, description="next_cursor of the previous page")
-    limit: int = Field(default=50, ge=1, le=500)
-
-    @field_validator("from_", "to")
-    @classmethod
-    def _aware(cls, value):
-        if value is not None and value.tzinfo is None:
-            raise ValueError("needs a UTC offset")
-        return value
 
 
 @bp.get("/admin/audit/actions")
