@@ -13,6 +13,7 @@ from urllib.parse import unquote
 import ujson
 from sanic import Sanic
 from sanic_ext import Extend
+from sanic_ext.config import PRIORITY as SANIC_EXT_PRIORITY
 from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
@@ -51,6 +52,26 @@ def ymd_date(segment: str) -> dt.date:
     return dt.date.fromisoformat(folded)
 
 
+def _batch_auto_route_signals(app: Sanic) -> None:
+    """sanic-ext adds a HEAD and an OPTIONS route per path at start-up, each inside `app.amend()`,
+    which rebuilds the signal router after every single route: hundreds of rebuilds, seconds per
+    worker start. With the signal router left open around those additions (the listeners right
+    before and after sanic-ext's), it is built once."""
+    reopened = False
+
+    @app.before_server_start(priority=SANIC_EXT_PRIORITY + 1)
+    def _open_signal_router(app):
+        nonlocal reopened
+        reopened = app.signal_router.finalized
+        if reopened:
+            app.signal_router.reset()
+
+    @app.before_server_start(priority=SANIC_EXT_PRIORITY - 1)
+    def _close_signal_router(app):
+        if reopened and not app.signal_router.finalized:
+            app.signalize(app.config.TOUCHUP)
+
+
 def create_app(settings: Settings | None = None, *, deps: Deps | None = None) -> Sanic:
     """Build the app. With `deps` given (tests), the caller owns the database and Redis; without,
     the app opens them in each worker and closes them on shutdown."""
@@ -63,6 +84,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     # served from this origin, so it needs no CORS.
     webapp.prepare_docs(app)  # /docs from local files
     Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension], config={"cors": False})
+    _batch_auto_route_signals(app)
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.REQUEST_MAX_SIZE = 8 * 1024 * 1024
     app.config.OAS_UI_DEFAULT = "swagger"
