@@ -42,7 +42,9 @@ def register_lua(scripts: Scripts) -> None:
         scripts.add(f"{path.parent.parent.name}.{path.stem}", path)
 
 
-def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
+def build_deps(settings: Settings, redis_client, *, standin=None, pay=None) -> Deps:
+    """`pay`: a WeChat Pay client already made for these settings (the test suite makes one per
+    process: parsing the merchant's RSA key costs tens of milliseconds a time)."""
     scripts = Scripts(redis_client)
     register_lua(scripts)
     api_base = settings.wechat.api_base or (standin.base_url if standin else "")
@@ -58,7 +60,7 @@ def build_deps(settings: Settings, redis_client, *, standin=None) -> Deps:
         ),
         sms=make_sender(settings.sms.provider, settings),
         standin=standin,
-        pay=make_pay(settings, standin) if settings.payments.enabled else None,
+        pay=(pay or make_pay(settings, standin)) if settings.payments.enabled else None,
     )
     wire(deps)
     return deps

@@ -28,9 +28,9 @@ async def embedded(database, standin, make_client):
     client = await make_client(create_app(deps=deps))
     yield deps, client
     await deps.pay.aclose()
-    from tortoise.contrib.test import truncate_all_models
+    from tests.conftest import empty_all_tables
 
-    await truncate_all_models()
+    await empty_all_tables()
 
 
 async def test_same_hold_semantics_in_process(embedded):
