@@ -65,8 +65,9 @@ def pytest_collection_modifyitems(config, items):
 def xdist_group(nodeid: str) -> str | None:
     """Which tests one pytest-xdist worker runs together, one after another; None: any worker.
 
-    - the browser tests: one dev server and one chromium for all of them (session and package
-      fixtures), and the Playwright package fixture must not interleave with async tests;
+    - each browser test module: its tests share the worker's dev server and one chromium (session
+      and package fixtures), and the Playwright package fixture must not interleave with async
+      tests (pytest tears it down before the worker's next test outside the package);
     - the fault tests: each starts the service as production runs it, loads it with a burst of
       a thousand residents and breaks Redis, PostgreSQL or a worker under it: one at a time,
       so that their bursts never compete with each other for the two cores;
@@ -75,8 +76,6 @@ def xdist_group(nodeid: str) -> str | None:
     Everything else spreads freely: the session fixtures (database, key prefix, WeChat
     stand-in, Redis Cluster) are set up by each worker for itself."""
     path = nodeid.split("::", 1)[0]
-    if path.startswith("tests/e2e/web/"):
-        return "browser"
     if path.startswith("tests/faults/"):
         return "faults"
     if path.startswith("tests/e2e/"):
