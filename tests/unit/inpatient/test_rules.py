@@ -23,7 +23,7 @@ def oracle(quantity: Decimal, price: int) -> int:
 
 
 @given(quantities, prices)
-@settings(max_examples=3000)
+@settings(max_examples=500)  # the halves and signs are pinned by the example test below
 def test_amount_is_quantity_times_price_rounded_half_up(quantity, price):
     assert rules.amount_fen(quantity, price) == oracle(quantity, price)
 
