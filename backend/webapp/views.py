@@ -39,6 +39,14 @@ DOCS_PAGE_FILES = {"swagger-init.js": "text/javascript", "swagger-page.css": "te
 
 
 def install(app: Sanic, *, dist: Path = DIST) -> None:
+    @app.before_server_start
+    async def serve_oauth2_redirect_locally(app):
+        # sanic-ext answers its Swagger OAuth2 redirect page by downloading it from a CDN at run
+        # time; the swagger-ui-bundle package ships the same page
+        for route in app.router.routes:
+            if route.name.endswith("oauth2-redirect"):
+                route.handler = _oauth2_redirect
+
     app.static("/docs/assets", SWAGGER, name="docs_assets")
     for filename, content_type in DOCS_PAGE_FILES.items():
         app.static(
@@ -68,3 +76,7 @@ def install(app: Sanic, *, dist: Path = DIST) -> None:
 
     if (dist / "favicon.svg").is_file():
         app.add_route(favicon, "/favicon.svg", name="web_favicon")
+
+
+async def _oauth2_redirect(request: Request, **_):
+    return await file(SWAGGER / "oauth2-redirect.html", headers={"Cache-Control": "max-age=86400"})

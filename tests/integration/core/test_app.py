@@ -42,6 +42,17 @@ async def test_openapi_document_lists_the_contract(client, database):
     assert page.status == 200 and "html" in page.headers["content-type"]
 
 
+async def test_the_docs_oauth2_redirect_page_comes_from_the_installed_bundle(client, database, monkeypatch):
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the service fetched something from another host")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    _, page = await client.get("/docs/oauth2-redirect.html")
+    assert page.status == 200 and "oauth2" in page.text.lower()
+
+
 async def test_dev_clock_endpoint(client, database):
     _, r = await client.post("/api/v1/dev/clock", json={"now": "2026-12-01T12:59:50+08:00", "frozen": True})
     assert r.status == 200 and r.json["now"] == "2026-12-01T12:59:50+08:00"
