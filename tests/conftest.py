@@ -262,7 +262,7 @@ def client(app, _shared_client):
 
 
 @pytest.fixture
-def make_client():
+async def make_client():
     """Build and start a client for an app made inside a test (e.g. with other settings)."""
     started = []
 
@@ -272,6 +272,8 @@ def make_client():
         return c
 
     yield make
+    for c in started:
+        await c.close()
 
 
 # --- resident flows over HTTP -------------------------------------------------------------------
