@@ -22,9 +22,10 @@ _DATE = re.compile(
 class SearchError(ValueError):
     """A search the interface cannot run: `code` is the OperationOutcome issue type."""
 
-    def __init__(self, message: str, *, code: str = "invalid"):
+    def __init__(self, message: str, *, code: str = "invalid", status: int | None = None):
         super().__init__(message)
         self.code = code
+        self.status = status or (404 if code == "not-found" else 400)
 
 
 @dataclass(frozen=True, slots=True)

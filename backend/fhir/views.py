@@ -55,7 +55,7 @@ def fhir_errors(handler):
         try:
             return await handler(request, *args, **kwargs)
         except SearchError as exc:
-            return outcome(404 if exc.code == "not-found" else 400, exc.code, str(exc))
+            return outcome(exc.status, exc.code, str(exc))
         except AppError as exc:
             status = exc.status
             return outcome(status, ISSUE_OF_STATUS.get(status, "processing"), exc.message)
@@ -72,7 +72,9 @@ async def _caller(request: Request) -> Caller:
 def _provider(resource_type: str):
     provider = registry.get(resource_type)
     if provider is None:
-        raise SearchError(f"{resource_type[:64]} is not served here (see /fhir/R4/metadata)", code="not-supported")
+        raise SearchError(
+            f"{resource_type[:64]} is not served here (see /fhir/R4/metadata)", code="not-supported", status=404
+        )
     return provider
 
 

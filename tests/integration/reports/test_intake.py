@@ -153,9 +153,7 @@ async def test_another_hospital_cannot_reach_the_report(reports_his):
     assert r.status == 401
 
 
-async def test_a_visible_report_is_announced_to_the_accounts_allowed_to_see_it(
-    reports_his, resident_with_card, login
-):
+async def test_a_visible_report_is_announced_to_the_accounts_allowed_to_see_it(reports_his, resident_with_card, login):
     his, me = await reports_his(), await resident_with_card()
     family = await login()
     clock.advance(seconds=61)
