@@ -161,9 +161,6 @@ def signed_stream(handler):
 
     @functools.wraps(handler)
     async def wrapper(request: Request, *args, **kwargs):
-        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if media != "application/pdf":
-            raise UnsupportedMediaType("send the PDF as application/pdf")
         chunks, size = [], 0
         while True:
             chunk = await request.stream.read()
@@ -180,6 +177,9 @@ def signed_stream(handler):
             chunks.append(chunk)
         request.body = b"".join(chunks)
         request.ctx.hospital = await authenticate(request, kwargs.get("hospital_code", ""))
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/pdf":
+            raise UnsupportedMediaType("send the PDF as application/pdf")
         return await handler(request, *args, **kwargs)
 
     return openapi.secured("hospital_system")(wrapper)
