@@ -402,6 +402,8 @@ PUBLIC_PAGES = {
     "/messages",
     "/messages/<rest:path>",
     "/metrics",
+    "/reports",
+    "/reports/<rest:path>",
     "/scans",
     "/scans/<rest:path>",
     "/staff",
