@@ -14,8 +14,8 @@ from backend.clock import clock
 from backend.his import service as his
 from backend.his.models import IntakeSecret
 from backend.inpatient.demo import seed as seed_inpatient
-from backend.reports.demo import seed as seed_reports
 from backend.privacy.crypto import from_settings
+from backend.reports.demo import seed as seed_reports
 
 log = logging.getLogger("ehealth.demo")
 
