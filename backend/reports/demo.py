@@ -20,6 +20,7 @@ log = logging.getLogger("ehealth.demo")
 
 DEMO_PATIENT = {"id_number": "11010519491231002X", "name": "张三"}
 DEMO_HOSPITAL = "WHCH"
+LAB, IMAGING = "lab", "imaging"  # report kinds (backend.reports.rules.KINDS)
 
 
 def _line(code, loinc, name, value, unit, low, high, flag):
@@ -44,7 +45,7 @@ def reports(now) -> list[tuple[str, service.Push, list[dict], bytes | None]]:
         (
             "JY20260001",
             service.Push(
-                kind="lab",
+                kind=LAB,
                 code="58410-2",
                 code_system="loinc",
                 title="血常规(五分类)",
@@ -70,7 +71,7 @@ def reports(now) -> list[tuple[str, service.Push, list[dict], bytes | None]]:
         (
             "CT20260001",
             service.Push(
-                kind="imaging",
+                kind=IMAGING,
                 title="胸部CT平扫",
                 department="放射科",
                 doctor="王芳",
@@ -94,7 +95,7 @@ def reports(now) -> list[tuple[str, service.Push, list[dict], bytes | None]]:
         (
             "JY20260002",
             service.Push(
-                kind="lab",
+                kind=LAB,
                 code="75622-1",
                 code_system="loinc",
                 title="HIV抗原抗体联合检测",
