@@ -94,8 +94,10 @@ def parse_search(provider, args: dict[str, list[str]]) -> Search:
             raise SearchError(
                 f"{name[:40]} is not a search parameter of {provider.resource_type}", code="not-supported"
             )
-        if name not in ("date",) and len(values) > 1 and name not in ("category", "code"):
-            raise SearchError(f"{name} given more than once")
+        # a repeated parameter means "and" in FHIR; only date ranges (ge and le) need it here, so
+        # other repeats are refused rather than read as "or" (a comma is "or")
+        if name != "date" and len(values) > 1:
+            raise SearchError(f"{name} given more than once (a comma separates alternatives)")
         joined = [v for value in values for v in value.split(",")]  # a comma is "or"
         if name == "_count":
             search.count = params.count(values[0])
@@ -158,7 +160,7 @@ def bundle(caller: Caller, resource_type: str, args, search: Search, total: int,
     }
 
 
-def capability_statement(base_url: str) -> dict:
+def capability_statement(base_url: str, served: Registry = registry) -> dict:
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -187,7 +189,7 @@ def capability_statement(base_url: str) -> dict:
                             {"name": "_offset", "type": "number", "documentation": "from the next link"},
                         ],
                     }
-                    for p in registry
+                    for p in served
                 ],
             }
         ],
