@@ -67,13 +67,23 @@ describe('reports', () => {
         reported_at: new Date(Date.parse(now) - 3600 * 1000).toISOString(),
         status: 'final',
         results: [
-          { code: 'PLT', loinc: '777-3', name: '血小板计数', value: 18, unit: '10*9/L', reference_range: '125-350', flag: 'critical' },
+          {
+            code: 'PLT',
+            loinc: '777-3',
+            name: '血小板计数',
+            value: 18,
+            unit: '10*9/L',
+            reference_range: '125-350',
+            flag: 'critical',
+          },
         ],
       }),
       'application/json',
     )
     expect(pushed.status).toBe(201)
-    expect((await his('PUT', hospital.code, `/his/${hospital.code}/reports/${reportNo}/pdf`, PDF, 'application/pdf')).status).toBe(204)
+    expect(
+      (await his('PUT', hospital.code, `/his/${hospital.code}/reports/${reportNo}/pdf`, PDF, 'application/pdf')).status,
+    ).toBe(204)
 
     const listed = await reports.listReports({ cardId: card.card_id })
     const mine = listed.find((r) => r.title === '血常规')

@@ -40,7 +40,17 @@ test('reports of the chosen card, newest first, filtered by kind; a family membe
       'GET /cards': [F.selfCard, F.childCard],
       'GET /reports': ({ query }) =>
         query.card_id === F.SELF_ID && (!query.kind || query.kind === 'lab')
-          ? [REPORT, Object.assign({}, REPORT, { report_id: 6, title: '肝功能', status: 'final', has_critical: false, has_pdf: false, amended_at: null })]
+          ? [
+              REPORT,
+              Object.assign({}, REPORT, {
+                report_id: 6,
+                title: '肝功能',
+                status: 'final',
+                has_critical: false,
+                has_pdf: false,
+                amended_at: null,
+              }),
+            ]
           : [],
     }),
   }))

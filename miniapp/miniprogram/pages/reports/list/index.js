@@ -22,8 +22,12 @@ Component({
         apply: (cardList) => ({
           cards: cardList,
           cardId:
-            (cardList.find((c) => c.card_id === options.card_id) || cardList.find((c) => c.is_self) || cardList[0] || {})
-              .card_id || '',
+            (
+              cardList.find((c) => c.card_id === options.card_id) ||
+              cardList.find((c) => c.is_self) ||
+              cardList[0] ||
+              {}
+            ).card_id || '',
         }),
         isEmpty: (cardList) => cardList.length === 0,
       })

@@ -7,7 +7,8 @@ function download(url) {
   return new Promise((resolve, reject) => {
     wx.downloadFile({
       url,
-      success: (res) => (res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error('报告下载链接已失效，请重试'))),
+      success: (res) =>
+        res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new Error('报告下载链接已失效，请重试')),
       fail: () => reject(new Error('网络连接失败，请检查网络后重试')),
     })
   })
