@@ -122,3 +122,26 @@ test('the PDF: a signed link, downloaded without a bearer, opened as a PDF', asy
   await settle()
   expect(text(page)).toContain('报告下载链接已失效')
 })
+
+test('a report_ready message reads as the report being out and leads to it', async () => {
+  const fake = (global.wx = createFakeWx({
+    routes: Object.assign({}, LOGIN, {
+      'GET /notifications': [
+        {
+          id: 3,
+          kind: 'report_ready',
+          status: 'inbox',
+          created_at: '2026-12-10T09:00:00+08:00',
+          payload: { report_id: 7, card_id: F.SELF_ID, hospital: '市第一人民医院', title: '血常规', critical: true },
+        },
+      ],
+    }),
+  }))
+  const page = await renderPage('pages/me/messages/index')
+  const t = text(page)
+  expect(t).toContain('报告已出')
+  expect(t).toContain('市第一人民医院 的“血常规”报告已出，其中有危急值')
+  page.querySelectorAll('.list-item')[0].dispatchEvent('tap')
+  await settle()
+  expect(fake.calls.navigations.pop()).toBe('/pages/reports/detail/index?report_id=7')
+})
