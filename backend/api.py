@@ -20,6 +20,8 @@ from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
 from backend.queueing.views import display_bp as queue_display
+from backend.reports.views import bp as reports
+from backend.reports.views import his_bp as reports_his
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 
@@ -41,6 +43,7 @@ def api_v1(*, dev_helpers: bool) -> Blueprint:
         notifications,
     ]
     blueprints += [inpatient, his, operators, console, queue_display]
+    blueprints += [reports, reports_his]
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 

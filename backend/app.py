@@ -23,6 +23,7 @@ from backend.api import api_v1
 from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
+from backend.fhir import views as fhir
 from backend.text import fold_digits
 from backend.webapp import views as webapp
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
     app.router.register_pattern("id", row_id, ROW_ID)
     app.router.register_pattern("ymd", ymd_date, YMD)
     app.blueprint(api_v1(dev_helpers=settings.dev_helpers))
+    app.blueprint(fhir.bp)  # /fhir/R4, read-only, beside the API
     webapp.install(app)  # the SPA at /, /staff, /admin and the docs' assets
     openapi_doc.install(app)  # the complete OpenAPI document at /docs
 

@@ -15,6 +15,7 @@ from backend.his import service as his
 from backend.his.models import IntakeSecret
 from backend.inpatient.demo import seed as seed_inpatient
 from backend.privacy.crypto import from_settings
+from backend.reports.demo import seed as seed_reports
 
 log = logging.getLogger("ehealth.demo")
 
@@ -87,6 +88,7 @@ async def seed(settings) -> None:
         if settings.dev_helpers:  # fixed intake secrets are for dev and test only
             await seed_dev_intake_secrets(settings)
         await seed_inpatient(settings)
+        await seed_reports(settings)
     finally:
         await db.close()
 

@@ -196,6 +196,31 @@ BODIES = {
     },
 }
 
+# Bodies that are not JSON: the report PDF a hospital system sends
+BODIES[("PUT", "/api/v1/his/{hospital_code}/reports/{report_no}/pdf")] = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary", "maxLength": 10 * 1024 * 1024}}
+}
+# Successes that are not JSON
+SUCCESS_MEDIA = {
+    ("GET", "/api/v1/reports/{report_id}/pdf"): {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}
+# The FHIR interface answers application/fhir+json: resources, Bundles and OperationOutcomes
+FHIR_PREFIX = "/fhir/"
+FHIR_RESOURCE = {
+    "type": "object",
+    "required": ["resourceType"],
+    "properties": {"resourceType": {"type": "string", "maxLength": 64}},
+}
+
+
+def _fhir_media(operation: dict) -> None:
+    operation.setdefault("tags", ["FHIR R4"])
+    for status, response in operation.get("responses", {}).items():
+        if "content" in response:
+            response["content"] = {"application/fhir+json": {"schema": copy.deepcopy(FHIR_RESOURCE)}}
+            if not status.startswith("2"):
+                response["description"] = "an OperationOutcome"
+
 
 def _unwrap(handler):
     seen = handler
@@ -281,6 +306,10 @@ def complete(spec: dict, app: Sanic) -> dict:
             if (method, path) in BODIES:
                 operation["requestBody"] = {"required": True, "content": copy.deepcopy(BODIES[(method, path)])}
             _complete_operation(operation, route, route.handler, schemas, EXTRA.get((method, path), {}))
+            if (method, path) in SUCCESS_MEDIA:
+                operation["responses"]["200"]["content"] = copy.deepcopy(SUCCESS_MEDIA[(method, path)])
+            if path.startswith(FHIR_PREFIX):
+                _fhir_media(operation)
     _fix_refs(schemas)
     return spec
 

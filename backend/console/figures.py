@@ -12,6 +12,7 @@ from backend.cards.models import Card
 from backend.clock import local_datetime
 from backend.payments.models import Payment, Refund
 from backend.queueing.models import QueueEntry
+from backend.reports import service as reports
 
 
 async def figures(*, hospital_id: int | None, date_from: date, date_to: date) -> dict:
@@ -49,6 +50,13 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
             "amount_fen": sum(fen for fen, _ in refund_rows),
             "succeeded_fen": sum(fen for fen, status in refund_rows if status == "success"),
         },
+    }
+    # reports received (first push) and delivered (first opened by a resident allowed to see it)
+    report_days = await reports.daily_counts(hospital_id=hospital_id, date_from=date_from, date_to=date_to)
+    result["reports"] = {
+        "received": sum(r["received"] for r in report_days),
+        "delivered": sum(r["delivered"] for r in report_days),
+        "per_hospital_day": report_days,
     }
     if hospital_id is None:  # cards belong to the region, not to a hospital
         result["cards_issued"] = await Card.filter(created_at__gte=start, created_at__lt=end).count()

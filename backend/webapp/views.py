@@ -15,7 +15,19 @@ from sanic_ext import openapi
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
 SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
-SPA_PREFIXES = ("staff", "admin", "cards", "family", "book", "bookings", "bills", "scans", "messages", "login")
+SPA_PREFIXES = (
+    "staff",
+    "admin",
+    "cards",
+    "family",
+    "book",
+    "bookings",
+    "bills",
+    "scans",
+    "messages",
+    "login",
+    "reports",
+)
 
 # no inline style: the Content-Security-Policy (backend/security_headers.py) would refuse it
 NOT_BUILT = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>电子健康卡</title>

@@ -130,6 +130,14 @@ export const ERROR_SENTENCES = {
   deposit_not_payable: '该笔预缴金订单已失效，请重新发起充值',
   deposit_not_refundable: '该笔预缴金当前不能退款',
   deposit_mismatch: '预缴金金额与订单不一致',
+  // reports
+  report_not_found: '没有找到该报告',
+  pdf_not_found: '该报告暂无PDF版本',
+  pdf_link_invalid: '报告下载链接已失效，请返回重新打开',
+  invalid_report: '报告信息有误',
+  invalid_results: '报告结果有误，整份报告未接收',
+  invalid_pdf: '上传的文件不是有效的PDF',
+  pdf_too_large: 'PDF文件不能超过10MB',
   // hospital systems
   his_unauthenticated: '医院系统接口未授权',
   invalid_cursor: '分页参数有误',
@@ -197,6 +205,7 @@ export const STATUS_LABELS = {
     abnormal: '退款异常，请联系医院',
   },
   TerminalStatus: { active: '启用', disabled: '停用' },
+  ReportStatus: { preliminary: '待审核', final: '已出报告', amended: '已更正', cancelled: '已撤销' },
   // where a booking stands in its session's queue (GET /bookings/{id}/queue)
   QueueStatus: {
     not_checked_in: '未签到',
@@ -239,6 +248,11 @@ export const BILL_CATEGORIES = {
   material: '材料',
   other: '其他',
 }
+
+// Kinds of report and the flag of a result line (backend/reports/rules.py)
+export const REPORT_KINDS = { lab: '检验', imaging: '检查', pathology: '病理', exam: '体检' }
+export const RESULT_FLAGS = { normal: '正常', high: '偏高', low: '偏低', abnormal: '异常', critical: '危急值' }
+export const REPORT_STATUS = STATUS_LABELS.ReportStatus
 
 const pad = (n) => String(n).padStart(2, '0')
 
@@ -307,6 +321,12 @@ export const MESSAGE_KINDS = {
       `您以“${relation(p.relation)}”身份关联的一张电子健康卡，已由${p.ended_by === 'owner' ? '持卡人本人' : '您'}结束关联` +
       `${p.ended_at ? `（${shanghaiDateTime(p.ended_at)}）` : ''}。您不能再使用这张卡，为其锁定但未支付的号源已释放，` +
       '已支付的预约仍保留在该卡上。',
+  },
+  report_ready: {
+    title: '报告已出',
+    body: (p) =>
+      `${p.hospital || ''} 的“${p.title || '检查检验'}”报告已出` +
+      (p.critical ? '，其中有危急值，请尽快查看并遵医嘱就诊。' : '，可在“报告查询”中查看。'),
   },
 }
 

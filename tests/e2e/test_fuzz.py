@@ -45,6 +45,8 @@ from tests.e2e.test_serve import server  # noqa: F401  (a server of this module'
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ADMIN = "dev-admin-token"
+# a hospital system's report PDF is a binary body: sent as the bytes schemathesis generates
+schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 
 
 class Signer(requests.auth.AuthBase):

@@ -31,6 +31,8 @@ export const router = createRouter({
     resident('/bookings', 'bookings', () => import('./views/resident/Bookings.vue'), { title: '我的预约' }),
     resident('/bookings/:id', 'booking', () => import('./views/resident/BookingDetail.vue'), { title: '预约详情' }),
     resident('/bills', 'bills', () => import('./views/resident/Bills.vue'), { title: '住院清单' }),
+    resident('/reports', 'reports', () => import('./views/resident/Reports.vue'), { title: '报告查询' }),
+    resident('/reports/:id', 'report', () => import('./views/resident/ReportDetail.vue'), { title: '报告详情' }),
     resident('/scans', 'scans', () => import('./views/resident/Scans.vue'), { title: '用卡记录' }),
     resident('/messages', 'messages', () => import('./views/resident/Messages.vue'), { title: '消息' }),
     {

@@ -34,6 +34,8 @@ const QUERIES = {
   'pages/booking/detail/index': { id: '21' },
   'pages/inpatient/bill/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
   'pages/inpatient/deposit/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
+  'pages/reports/detail/index': { report_id: '7' },
+  'pages/reports/pdf/index': { report_id: '7' },
 }
 
 // every GET fails with a server error: pages that load show the error sentence and a retry
@@ -56,9 +58,10 @@ test('app.json lists pages in one subpackage per domain', () => {
     'pages/family',
     'pages/booking',
     'pages/inpatient',
+    'pages/reports',
     'pages/me',
   ])
-  expect(pages).toHaveLength(21)
+  expect(pages).toHaveLength(24)
 })
 
 describe.each(pages)('%s', (page) => {

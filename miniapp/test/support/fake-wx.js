@@ -18,7 +18,17 @@ function apiError(statusCode, code, extra) {
 
 function createFakeWx({ routes = {}, loginCodes } = {}) {
   const storage = {}
-  const calls = { requests: [], toasts: [], modals: [], navigations: [], redirects: [], payments: [], logins: 0 }
+  const calls = {
+    requests: [],
+    toasts: [],
+    modals: [],
+    navigations: [],
+    redirects: [],
+    payments: [],
+    downloads: [],
+    documents: [],
+    logins: 0,
+  }
   let modalAnswer = true
   let codeSeq = 0
   const fake = {
@@ -80,6 +90,19 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
           fake.paymentOutcome === 'cancel' ? opts.fail({ errMsg: 'requestPayment:fail cancel' }) : opts.success({}),
         0,
       )
+    },
+    // wx.downloadFile sends no Authorization header: the recorded call keeps whatever header it had
+    downloadStatus: 200,
+    downloadFile: (opts) => {
+      calls.downloads.push({ url: opts.url, header: opts.header })
+      setTimeout(() => {
+        if (fake.downloadStatus === 'fail') return opts.fail && opts.fail({ errMsg: 'downloadFile:fail' })
+        opts.success({ statusCode: fake.downloadStatus, tempFilePath: 'wxfile://tmp/report.pdf' })
+      }, 0)
+    },
+    openDocument: (opts) => {
+      calls.documents.push({ filePath: opts.filePath, fileType: opts.fileType })
+      setTimeout(() => opts.success && opts.success({}), 0)
     },
     brightness: 0.5,
     setScreenBrightness: (o) => {

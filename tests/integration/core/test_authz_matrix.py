@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 
 from backend.clock import clock
+from backend.reports.sample_pdf import one_page_pdf
 from backend.staff.signing import sign
 from tests.integration.conftest import ADMIN, Terminal, at, dynamic_code
 from tests.support import make_phone
@@ -48,6 +49,7 @@ NOBODY = row("         401  401 401 401 401 401 401 401 401 401 401")
 # A builder gets the world and returns (path with query, JSON body or None); builders that make a
 # fresh object per call keep one cell's change from deciding the next cell.
 API = "/api/v1"
+FHIR = "/fhir/R4"
 
 
 def table(w) -> dict:
@@ -211,6 +213,28 @@ def table(w) -> dict:
         ("POST", "/api/v1/his/<hospital_code:str>/schedules/import"): (
             HIS_X,
             lambda: (f"/his/{code_x}/schedules/import", {"schedules": [{}]}),
+        ),
+        # --- reports and the FHIR interface ----------------------------------------------------
+        ("GET", "/api/v1/reports"): (ANY_RESIDENT, lambda: ("/reports", None)),
+        ("GET", "/api/v1/reports/<report_id:id>"): (A_ONLY, lambda: (f"/reports/{w['sensitive_report']}", None)),
+        ("POST", "/api/v1/reports/<report_id:id>/pdf-link"): (
+            A_AND_FAMILY,
+            lambda: (f"/reports/{w['report']}/pdf-link", None),
+        ),
+        ("GET", "/api/v1/reports/<report_id:id>/pdf"): (ALL_OK, lambda: (w["pdf_link"].removeprefix(API), None)),
+        ("PUT", "/api/v1/his/<hospital_code:str>/reports/<report_no:str>"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/reports/RPM1", w["report_push"]),
+        ),
+        ("PUT", "/api/v1/his/<hospital_code:str>/reports/<report_no:str>/pdf"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/reports/RPM1/pdf", {"not": "a pdf"}),
+        ),
+        ("GET", "/fhir/R4/metadata"): (ALL_OK, lambda: ("/fhir/R4/metadata", None)),
+        ("GET", "/fhir/R4/<resource_type:str>"): (ANY_RESIDENT, lambda: ("/fhir/R4/DiagnosticReport", None)),
+        ("GET", "/fhir/R4/<resource_type:str>/<resource_id:str>"): (
+            A_AND_FAMILY,
+            lambda: (f"/fhir/R4/DiagnosticReport/{w['report']}", None),
         ),
         # --- operators: the platform only -------------------------------------------------------
         ("POST", "/api/v1/admin/hospitals"): (
@@ -378,6 +402,8 @@ PUBLIC_PAGES = {
     "/messages",
     "/messages/<rest:path>",
     "/metrics",
+    "/reports",
+    "/reports/<rest:path>",
     "/scans",
     "/scans/<rest:path>",
     "/staff",
@@ -512,6 +538,42 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
         headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"},
     )
     assert r.status == 200, r.json
+    # reports of A at X: one with a PDF, one sensitive (A alone sees it, not the linked family)
+    w["report_push"] = {
+        "id_number": w["A"].id_number,
+        "name": "张三",
+        "kind": "lab",
+        "title": "血常规",
+        "department": "检验科",
+        "doctor": "李医生",
+        "reported_at": at(today, "07:00").isoformat(),
+        "status": "final",
+        "results": [{"code": "WBC", "name": "白细胞计数", "value": 5.1, "unit": "10*9/L", "flag": "normal"}],
+    }
+    for report_no, sensitive in (("RPM1", False), ("RPM2", True)):
+        path = f"{API}/his/{w['X']['hospital']['code']}/reports/{report_no}"
+        body = jsonlib.dumps({**w["report_push"], "sensitive": sensitive}, ensure_ascii=False).encode()
+        _, r = await client.request(
+            "PUT",
+            path,
+            content=body,
+            headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"},
+        )
+        assert r.status == 201, r.json
+    path = f"{API}/his/{w['X']['hospital']['code']}/reports/RPM1/pdf"
+    pdf = one_page_pdf(["matrix"])
+    _, r = await client.request(
+        "PUT",
+        path,
+        content=pdf,
+        headers={**his_headers(w["X"]["his_secret"], "PUT", path, pdf), "Content-Type": "application/pdf"},
+    )
+    assert r.status == 204, r.text
+    ids = {x["title"] + str(x["sensitive"]): x["report_id"] for x in (await w["A"].get(API + "/reports")).json}
+    w["report"], w["sensitive_report"] = ids["血常规False"], ids["血常规True"]
+    r = await w["A"].post(f"{API}/reports/{w['report']}/pdf-link")
+    assert r.status == 200, r.json
+    w["pdf_link"] = r.json["path"]
     return w
 
 
@@ -613,11 +675,11 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
     app.ctx.deps.settings = app.ctx.deps.settings.with_overrides(streams={"max_s": 0.0})  # one event, then the end
     w = world
     cases = table(w)
-    api_routes = {r for r in routes(app) if r[1].startswith(API + "/")}
+    api_routes = {r for r in routes(app) if r[1].startswith((API + "/", FHIR + "/"))}
     assert api_routes == set(cases), (
         f"missing from the table: {sorted(api_routes - set(cases))}; not routes: {sorted(set(cases) - api_routes)}"
     )
-    pages = {r for r in routes(app) if not r[1].startswith(API + "/")}
+    pages = {r for r in routes(app) if not r[1].startswith((API + "/", FHIR + "/"))}
     assert {p for _, p in pages} <= PUBLIC_PAGES, (
         f"pages missing from the table: {sorted({p for _, p in pages} - PUBLIC_PAGES)}"
     )
@@ -630,7 +692,7 @@ async def test_every_route_answers_every_kind_of_caller_as_the_table_says(app, c
                 path, payload = build()
             else:
                 path, payload = await fresh(catalog, w, build)
-            full = API + path
+            full = path if path.startswith(FHIR + "/") else API + path
             body = b"" if payload is None else jsonlib.dumps(payload, ensure_ascii=False).encode()
             headers = {
                 **headers_of(w, actor, key[0], full, body),

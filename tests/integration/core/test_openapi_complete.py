@@ -20,6 +20,8 @@ PUBLIC = {
     ("get", "/api/v1/dev/clock"),
     ("post", "/api/v1/dev/clock"),
     ("post", "/api/v1/dev/payments/{out_trade_no}/complete"),
+    # a signed link (report, PDF and expiry under the service's key) stands for the caller
+    ("get", "/api/v1/reports/{report_id}/pdf"),
 }
 # writes that take no body (the path says it all)
 BODYLESS = {
@@ -32,7 +34,10 @@ BODYLESS = {
     "/api/v1/dev/payments/{out_trade_no}/complete",
     "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
     "/api/v1/his/{hospital_code}/deposits/{deposit_id}/refund",
+    "/api/v1/reports/{report_id}/pdf-link",
 }
+# writes whose body is a file, not JSON
+BINARY_BODIES = {"/api/v1/his/{hospital_code}/reports/{report_no}/pdf": "application/pdf"}
 BODYLESS_ENDINGS = ("/retire", "/revoke", "/enable", "/disable", "/rotate")
 SIGNING_HEADERS = {
     "terminal": {"X-Terminal-Id", "X-Timestamp", "X-Nonce"},
@@ -109,7 +114,10 @@ async def test_every_operation_is_fully_described(client):
             # body
             if method in ("post", "put", "patch") and path not in BODYLESS and not path.endswith(BODYLESS_ENDINGS):
                 content = op.get("requestBody", {}).get("content", {})
-                if "application/json" not in content:
+                if path in BINARY_BODIES:
+                    if BINARY_BODIES[path] not in content:
+                        problems.append(f"{where}: no {BINARY_BODIES[path]} request body")
+                elif "application/json" not in content:
                     problems.append(f"{where}: no JSON request body")
                 else:
                     _bounded(spec, content["application/json"]["schema"], f"{where} body", problems)
@@ -166,3 +174,13 @@ async def test_the_docs_page_loads_nothing_from_another_host(client):
     assert r.status == 200
     for src in __import__("re").findall(r'(?:src|href)="([^"]+)"', r.text):
         assert not src.startswith(("http://", "https://", "//")), src
+
+
+async def test_the_fhir_interface_is_one_tagged_group_answering_fhir_json(client):
+    _, r = await client.get("/docs/openapi.json")
+    fhir = {path: ops for path, ops in r.json["paths"].items() if path.startswith("/fhir/R4")}
+    assert set(fhir) == {"/fhir/R4/metadata", "/fhir/R4/{resource_type}", "/fhir/R4/{resource_type}/{resource_id}"}
+    for ops in fhir.values():
+        for op in ops.values():
+            assert "FHIR R4" in op["tags"]
+            assert all(set(resp["content"]) == {"application/fhir+json"} for resp in op["responses"].values())

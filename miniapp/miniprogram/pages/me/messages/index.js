@@ -10,6 +10,8 @@ function describe(note) {
   const described = describeMessage(note)
   const cardId = (note.payload || {}).card_id
   if (note.kind === 'card_linked') described.url = `/pages/cards/links/index${cardId ? `?card_id=${cardId}` : ''}`
+  const reportId = (note.payload || {}).report_id
+  if (note.kind === 'report_ready' && reportId) described.url = `/pages/reports/detail/index?report_id=${reportId}`
   return described
 }
 
