@@ -305,17 +305,17 @@ async def _his_money_view(charge: Charge) -> dict:
     }
 
 
-async def _give_back(conn, charge: Charge, *, kind: str, amount_fen: int, reason: str, refund_no: str | None):
+async def _give_back(conn, charge: Charge, *, why: str, amount_fen: int, reason: str, refund_no: str | None):
     refund = await payments.refund_part(
         conn,
         purpose=PURPOSE,
         subject=str(charge.paid_order_id),
         amount_fen=amount_fen,
-        reason="hospital_reject" if kind == "reject" else "hospital_refund",
+        reason="hospital_reject" if why == "reject" else "hospital_refund",
     )
     await ChargeRefund.create(
         charge_id=charge.id,
-        kind=kind,
+        kind=why,
         amount_fen=amount_fen,
         reason=reason,
         refund_no=refund_no,
@@ -343,7 +343,7 @@ async def reject_charge(*, deps, hospital: Hospital, charge_no: str, reason: str
             left = rules.refundable_fen(paid_fen=charge.paid_fen or 0, refunded_fen=charge.refunded_fen)
             if left > 0:
                 refund_id = await _give_back(
-                    conn, charge, kind="reject", amount_fen=left, reason=reason, refund_no=None
+                    conn, charge, why="reject", amount_fen=left, reason=reason, refund_no=None
                 )
             now = clock.now()
             charge.status, charge.rejected_at, charge.reject_reason, charge.updated_at = (
@@ -390,7 +390,7 @@ async def refund_charge(
         if problem is not None:
             raise Conflict(f"amount_fen: {problem}", code="refund_exceeds_paid", refundable_fen=left)
         refund_id = await _give_back(
-            conn, charge, kind="refund", amount_fen=amount_fen, reason=reason, refund_no=refund_no
+            conn, charge, why="refund", amount_fen=amount_fen, reason=reason, refund_no=refund_no
         )
         charge.updated_at = clock.now()
         if charge.refunded_fen >= (charge.paid_fen or 0):
