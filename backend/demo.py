@@ -14,6 +14,7 @@ from backend.clock import clock
 from backend.his import service as his
 from backend.his.models import IntakeSecret
 from backend.inpatient.demo import seed as seed_inpatient
+from backend.outpatient.demo import seed as seed_outpatient
 from backend.privacy.crypto import from_settings
 
 log = logging.getLogger("ehealth.demo")
@@ -87,6 +88,7 @@ async def seed(settings) -> None:
         if settings.dev_helpers:  # fixed intake secrets are for dev and test only
             await seed_dev_intake_secrets(settings)
         await seed_inpatient(settings)
+        await seed_outpatient(settings)
     finally:
         await db.close()
 
