@@ -41,8 +41,10 @@ async def _card_accounts(conn, id_hash: str) -> tuple[Card | None, list[int]]:
     card = await Card.get_or_none(id_hash=id_hash).using_db(conn)
     if card is None:
         return None, []
-    linked = await FamilyLink.filter(card_id=card.id, removed_at__isnull=True).using_db(conn).values_list(
-        "account_id", flat=True
+    linked = (
+        await FamilyLink.filter(card_id=card.id, removed_at__isnull=True)
+        .using_db(conn)
+        .values_list("account_id", flat=True)
     )
     accounts = ([card.owner_id] if card.owner_id else []) + [a for a in linked if a != card.owner_id]
     return card, accounts
@@ -139,9 +141,7 @@ async def put_charge(
                     version=charge.version,
                 )
             if charge.patient_id_hash != id_hash:
-                raise Conflict(
-                    "this charge number belongs to another patient", code="charge_patient_mismatch"
-                )
+                raise Conflict("this charge number belongs to another patient", code="charge_patient_mismatch")
             waiting = charge.status == ChargeStatus.VOIDED
             if charge.open_order_id is not None:
                 to_close.append(str(charge.open_order_id))
@@ -342,9 +342,7 @@ async def reject_charge(*, deps, hospital: Hospital, charge_no: str, reason: str
             )
             left = rules.refundable_fen(paid_fen=charge.paid_fen or 0, refunded_fen=charge.refunded_fen)
             if left > 0:
-                refund_id = await _give_back(
-                    conn, charge, why="reject", amount_fen=left, reason=reason, refund_no=None
-                )
+                refund_id = await _give_back(conn, charge, why="reject", amount_fen=left, reason=reason, refund_no=None)
             now = clock.now()
             charge.status, charge.rejected_at, charge.reject_reason, charge.updated_at = (
                 ChargeStatus.REJECTED,
@@ -651,7 +649,10 @@ async def create_order(
                 using_db=conn,
             )
             await ChargeOrderLine.bulk_create(
-                [ChargeOrderLine(order_id=order.id, charge_id=c.id, version=c.version, amount_fen=c.total_fen) for c in found],
+                [
+                    ChargeOrderLine(order_id=order.id, charge_id=c.id, version=c.version, amount_fen=c.total_fen)
+                    for c in found
+                ],
                 using_db=conn,
             )
             await Charge.filter(id__in=ids).using_db(conn).update(open_order_id=order.id)
@@ -680,9 +681,9 @@ async def _same_open_order(conn, order_ids: set[int], *, account_id: int, ids: l
     dismissed), or None."""
     if len(order_ids) != 1:
         return None
-    order = await ChargeOrder.get_or_none(id=next(iter(order_ids)), account_id=account_id, status=OrderStatus.OPEN).using_db(
-        conn
-    )
+    order = await ChargeOrder.get_or_none(
+        id=next(iter(order_ids)), account_id=account_id, status=OrderStatus.OPEN
+    ).using_db(conn)
     if order is None or order.expires_at <= clock.now():
         return None
     lines = sorted(await ChargeOrderLine.filter(order_id=order.id).using_db(conn).values_list("charge_id", flat=True))
@@ -775,5 +776,8 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
         "count": sum(v[0] for v in per_day.values()),
         "paid_fen": sum(v[1] for v in per_day.values()),
         "per_day": [{"date": d, "charges": v[0], "paid_fen": v[1]} for d, v in sorted(per_day.items())],
-        "refunds": {"count": refunded[0]["n"] if refunded else 0, "amount_fen": int((refunded[0]["total"] if refunded else 0) or 0)},
+        "refunds": {
+            "count": refunded[0]["n"] if refunded else 0,
+            "amount_fen": int((refunded[0]["total"] if refunded else 0) or 0),
+        },
     }

@@ -113,7 +113,9 @@ class ChargePush(Input):
     total_fen: int = Field(strict=True, ge=-(2**63), le=2**63 - 1, description="must equal the sum of amount_fen")
     pay_group: str | None = Field(default=None, pattern=rules.PAY_GROUP, description="paid together or not at all")
     insurance: bool = Field(default=False, description="医保: shown, paid at the hospital, not online")
-    visit_no: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$", description="groups one visit's charges")
+    visit_no: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$", description="groups one visit's charges"
+    )
 
     @field_validator("ordered_at")
     @classmethod
@@ -233,7 +235,9 @@ class RefundRequest(Input):
 
 
 @his_bp.post("/<hospital_code:str>/charges/<charge_no:str>/refund")
-@openapi.summary("HIS: give back part or all of a paid charge (never more than was paid in all); 201, 200 when repeated")
+@openapi.summary(
+    "HIS: give back part or all of a paid charge (never more than was paid in all); 201, 200 when repeated"
+)
 @refuses(
     {
         NotFound: ("charge_not_found",),

@@ -98,5 +98,9 @@ def test_the_demo_visit_shows_and_a_pushed_charge_is_paid_acknowledged_and_partl
             for c in http.get(f"/outpatient/charges?card_id={card_id}&status=paid", headers=auth).json()
             if c["charge_no"] == "CF0001"
         ]
-        assert (paid["receipt_no"], paid["guide"], paid["refunded_fen"]) == ("MZ-778812", "请到门诊一楼西药房3号窗口取药", 1300)
+        assert (paid["receipt_no"], paid["guide"], paid["refunded_fen"]) == (
+            "MZ-778812",
+            "请到门诊一楼西药房3号窗口取药",
+            1300,
+        )
         assert [(r["amount_fen"], r["reason"]) for r in paid["refunds"]] == [(1300, "氨溴索口服液未发药")]

@@ -34,6 +34,7 @@ const QUERIES = {
   'pages/booking/detail/index': { id: '21' },
   'pages/inpatient/bill/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
   'pages/inpatient/deposit/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
+  'pages/outpatient/result/index': { out_trade_no: 'EH1', card_id: 'a'.repeat(64), charge_ids: '1,2' },
 }
 
 // every GET fails with a server error: pages that load show the error sentence and a retry
@@ -56,9 +57,10 @@ test('app.json lists pages in one subpackage per domain', () => {
     'pages/family',
     'pages/booking',
     'pages/inpatient',
+    'pages/outpatient',
     'pages/me',
   ])
-  expect(pages).toHaveLength(21)
+  expect(pages).toHaveLength(23)
 })
 
 describe.each(pages)('%s', (page) => {

@@ -44,9 +44,7 @@ async def test_two_family_members_paying_the_same_charges_at_once_make_exactly_o
         return r
 
     for _ in range(3):  # several rounds: the winner of one is cleared away before the next
-        results = await asyncio.gather(
-            pay(me, body), pay(family[0], body), pay(family[1], lone), pay(family[2], body)
-        )
+        results = await asyncio.gather(pay(me, body), pay(family[0], body), pay(family[1], lone), pay(family[2], body))
         statuses = sorted(r.status for r in results)
         assert statuses == [201, 409, 409, 409], [(r.status, r.text[:120]) for r in results]
         assert {r.json["error"]["code"] for r in results if r.status == 409} == {"charge_in_payment"}

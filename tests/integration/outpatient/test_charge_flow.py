@@ -15,7 +15,10 @@ from tests.integration.outpatient.conftest import item
 from tests.support import make_id_number, make_phone
 
 TODAY = date(2026, 12, 10)
-DRUGS = [item("D001", name="阿莫西林胶囊", quantity=2, price=1250), item("D002", name="布洛芬片", quantity=1, price=800)]
+DRUGS = [
+    item("D001", name="阿莫西林胶囊", quantity=2, price=1250),
+    item("D002", name="布洛芬片", quantity=1, price=800),
+]
 LAB = [item("L001", name="血常规", category="lab", unit="次", quantity=1, price=2500)]
 
 
@@ -69,7 +72,9 @@ async def test_pushed_listed_paid_on_the_feed_acknowledged_with_guidance(his_for
     assert drugs["total_fen"] == 3300 and drugs["payable"] and drugs["items"][0]["quantity"] == 2
     assert drugs["hospital_name"] == his.hospital["name"] and drugs["status"] == "unpaid"
     # the owner's inbox learnt of each new charge
-    waiting = await Notification.filter(account_id=me.account_id, kind="charge_waiting").values_list("payload", flat=True)
+    waiting = await Notification.filter(account_id=me.account_id, kind="charge_waiting").values_list(
+        "payload", flat=True
+    )
     assert sorted(p["charge_no"] for p in waiting) == ["CF100", "CF101"]
     assert waiting[0]["card_id"] == me.card_id and "total_fen" in waiting[0]
 
@@ -95,7 +100,9 @@ async def test_pushed_listed_paid_on_the_feed_acknowledged_with_guidance(his_for
     feed = (await his.feed()).json
     assert {c["charge_no"] for c in feed["charges"]} == {"CF100", "CF101"} and feed["next_cursor"] is None
     assert all(c["transaction_id"] and c["amount_fen"] for c in feed["charges"])
-    r = await his.ack({"charge_no": "CF100", "receipt_no": "R-778", "guide": "请到门诊药房3号窗口取药"}, {"charge_no": "NOPE"})
+    r = await his.ack(
+        {"charge_no": "CF100", "receipt_no": "R-778", "guide": "请到门诊药房3号窗口取药"}, {"charge_no": "NOPE"}
+    )
     assert r.status == 200 and r.json["acknowledged"] == ["CF100"] and r.json["unknown"] == ["NOPE"]
     assert [c["charge_no"] for c in (await his.feed()).json["charges"]] == ["CF101"]
     shown = {c["charge_no"]: c for c in await _charges(me, "paid")}
