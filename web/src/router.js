@@ -31,6 +31,7 @@ export const router = createRouter({
     resident('/bookings', 'bookings', () => import('./views/resident/Bookings.vue'), { title: '我的预约' }),
     resident('/bookings/:id', 'booking', () => import('./views/resident/BookingDetail.vue'), { title: '预约详情' }),
     resident('/bills', 'bills', () => import('./views/resident/Bills.vue'), { title: '住院清单' }),
+    resident('/charges', 'charges', () => import('./views/resident/Charges.vue'), { title: '门诊缴费' }),
     resident('/scans', 'scans', () => import('./views/resident/Scans.vue'), { title: '用卡记录' }),
     resident('/messages', 'messages', () => import('./views/resident/Messages.vue'), { title: '消息' }),
     {
@@ -110,6 +111,12 @@ export const router = createRouter({
           name: 'admin-figures',
           component: () => import('./views/admin/Figures.vue'),
           meta: { title: '运营数据' },
+        },
+        {
+          path: 'charges',
+          name: 'admin-charges',
+          component: () => import('./views/admin/Charges.vue'),
+          meta: { title: '门诊缴费' },
         },
       ],
     },
