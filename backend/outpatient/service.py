@@ -504,12 +504,19 @@ def _visit_key(c: Charge) -> str:
     return f"{c.ordered_at.astimezone(SHANGHAI).date().isoformat()} {c.department} {c.doctor}"
 
 
+def _live(order: ChargeOrder | None, now: datetime) -> bool:
+    """An order that can still be paid: open and not past its expiry (WeChat Pay refuses to take
+    money after time_expire). One past it no longer holds its charges, even before the
+    reconciler closed it: a payment WeChat took anyway is refused by take_payment and refunded."""
+    return order is not None and order.status == OrderStatus.OPEN and order.expires_at > now
+
+
 def _not_payable_reason(c: Charge, now: datetime) -> str | None:
     if c.status != ChargeStatus.UNPAID:
         return None
     if c.insurance:
         return "insurance"
-    if c.open_order_id is not None:
+    if c.open_order_id is not None and _live(c.open_order, now):
         return "in_payment"
     return None
 
@@ -556,7 +563,7 @@ async def list_charges(*, account_id: int, card_id: str, status: str | None) -> 
         query = query.filter(status__in=rules.PAID_STATUSES)
     else:
         query = query.exclude(status=ChargeStatus.VOIDED)
-    charges = await query.select_related("hospital").order_by("-ordered_at", "-id")
+    charges = await query.select_related("hospital", "open_order").order_by("-ordered_at", "-id")
     refunds: dict[int, list[ChargeRefund]] = defaultdict(list)
     for r in await ChargeRefund.filter(charge_id__in=[c.id for c in charges]).order_by("id"):
         refunds[r.charge_id].append(r)
@@ -611,6 +618,14 @@ async def create_order(
                 raise Conflict(
                     "an insurance (医保) charge is paid at the hospital", code="charge_not_payable", charge_id=c.id
                 )
+        held = {c.open_order_id for c in found if c.open_order_id is not None}
+        live = {o.id for o in await ChargeOrder.filter(id__in=sorted(held)).using_db(conn) if _live(o, now)}
+        stale = [c.id for c in found if c.open_order_id is not None and c.open_order_id not in live]
+        if stale:  # orders past their expiry no longer hold their charges
+            await Charge.filter(id__in=stale).using_db(conn).update(open_order_id=None)
+            for c in found:
+                if c.id in stale:
+                    c.open_order_id = None
         open_orders = {c.open_order_id for c in found if c.open_order_id is not None}
         if open_orders:
             reuse = await _same_open_order(conn, open_orders, account_id=account_id, ids=ids)

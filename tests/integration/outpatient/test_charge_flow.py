@@ -382,3 +382,25 @@ async def test_overdue_acknowledgements_are_counted_and_listed(his_for, resident
     await his.ack({"charge_no": "CD1"})
     await jobs.run_once(deps)
     assert metrics.CHARGES_UNACKNOWLEDGED._value.get() == 0
+
+
+async def test_an_order_left_unpaid_expires_and_frees_its_charges(his_for, resident_with_card, payer, deps, login):
+    his = await his_for()
+    me = await resident_with_card()
+    await his.push("CE1", me.id_number, DRUGS)
+    [charge] = await _charges(me, "unpaid")
+    first = await _pay(me, his, [charge])
+    assert first.status == 201
+    clock.advance(minutes=16)  # past the order's expiry, before the reconciler ran
+    [charge] = await _charges(me, "unpaid")
+    assert charge["payable"] and charge["not_payable_reason"] is None
+    second = await _pay(me, his, [charge])
+    assert second.status == 201 and second.json["out_trade_no"] != first.json["out_trade_no"]
+    clock.advance(minutes=2)
+    await payments.reconcile_payments(deps)  # closes the first order at WeChat: the second keeps the charge
+    assert (await Payment.get(out_trade_no=first.json["out_trade_no"])).status == "closed"
+    [charge] = await _charges(me, "unpaid")
+    assert charge["not_payable_reason"] == "in_payment"
+    headers, body = payer.standin.complete_payment(second.json["out_trade_no"])
+    assert (await payer.deliver(headers, body)).status == 204
+    assert [c["status"] for c in await _charges(me, "paid")] == ["paid"]
