@@ -552,6 +552,17 @@ def _resident_charge_view(c: Charge, refunds: list[ChargeRefund], now: datetime)
     }
 
 
+async def _mark_failed_refunds(rows: list[ChargeRefund]) -> None:
+    """A refund WeChat closed or found abnormal needs an operator (payments logs it): the resident
+    is told so rather than shown it on its way forever."""
+    waiting = {r.payment_refund_id: r for r in rows if r.status == "refunding" and r.payment_refund_id}
+    if not waiting:
+        return
+    ended = await payments.refunds_ended_unpaid(list(waiting))
+    for refund_id in ended:
+        waiting[refund_id].status = "failed"
+
+
 async def list_charges(*, account_id: int, card_id: str, status: str | None) -> list[dict]:
     """Charges of a card the caller may use (own or linked), unpaid or paid (paid: also those
     rejected or refunded since), newest first; voided ones are gone. Someone else's card: 404."""
@@ -567,6 +578,7 @@ async def list_charges(*, account_id: int, card_id: str, status: str | None) -> 
     refunds: dict[int, list[ChargeRefund]] = defaultdict(list)
     for r in await ChargeRefund.filter(charge_id__in=[c.id for c in charges]).order_by("id"):
         refunds[r.charge_id].append(r)
+    await _mark_failed_refunds([r for rows in refunds.values() for r in rows])
     now = clock.now()
     return [_resident_charge_view(c, refunds[c.id], now) for c in charges]
 

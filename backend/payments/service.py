@@ -357,6 +357,14 @@ async def advance_refund(deps, *, refund_id: int) -> str:
     return status
 
 
+async def refunds_ended_unpaid(refund_ids: list[int]) -> list[int]:
+    """Those of the refunds that WeChat ended without giving the money back (closed, abnormal):
+    they need an operator."""
+    return await Refund.filter(id__in=refund_ids, status__in=(RefundStatus.CLOSED, RefundStatus.ABNORMAL)).values_list(
+        "id", flat=True
+    )
+
+
 async def poll_refunds(deps, *, limit: int = 100) -> int:
     due = (
         await Refund.filter(status__in=OPEN_REFUND, next_poll_at__lte=clock.now()).order_by("next_poll_at").limit(limit)

@@ -404,3 +404,15 @@ async def test_an_order_left_unpaid_expires_and_frees_its_charges(his_for, resid
     headers, body = payer.standin.complete_payment(second.json["out_trade_no"])
     assert (await payer.deliver(headers, body)).status == 204
     assert [c["status"] for c in await _charges(me, "paid")] == ["paid"]
+
+
+async def test_a_refund_wechat_ends_abnormal_is_shown_as_needing_the_hospital(his_for, resident_with_card, payer, deps):
+    his = await his_for()
+    me = await resident_with_card()
+    await his.push("CA1", me.id_number, DRUGS)
+    await _paid(me, his, payer, await _charges(me, "unpaid"))
+    payer.standin.fail_next_refund()
+    assert (await his.refund("CA1", 800, "布洛芬片未发药")).status == 201
+    await _settle_refunds(deps)
+    [shown] = await _charges(me, "paid")
+    assert [(r["amount_fen"], r["status"]) for r in shown["refunds"]] == [(800, "failed")]
