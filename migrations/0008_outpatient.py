@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'outpatient_charges', 'app': 'models', 'unique_together': (('hospital', 'charge_no'),), 'indexes': [Index(fields=['hospital_id', 'status', 'paid_at'])], 'pk_attr': 'id', 'table_description': 'One outpatient order (处方, 检查/检验申请) the hospital system pushed, to be paid from the'},
+            options={'table': 'outpatient_charges', 'app': 'models', 'unique_together': (('hospital', 'charge_no'),), 'indexes': [Index(fields=['hospital_id', 'status', 'paid_at']), Index(fields=['status', 'paid_at'])], 'pk_attr': 'id', 'table_description': 'One outpatient order (处方, 检查/检验申请) the hospital system pushed, to be paid from the'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -52,7 +52,7 @@ class Charge(Model):
     class Meta:
         table = "outpatient_charges"
         unique_together = (("hospital", "charge_no"),)
-        indexes = (("hospital_id", "status", "paid_at"),)
+        indexes = (("hospital_id", "status", "paid_at"), ("status", "paid_at"))
 
 
 class ChargeOrder(Model):

@@ -291,7 +291,12 @@ async def refund_part(conn, *, purpose: str, subject: str, amount_fen: int, reas
     payment = await Payment.select_for_update().using_db(conn).get_or_none(purpose=purpose, subject=subject)
     if payment is None or not payment.paid_fen or payment.status not in (PaymentStatus.PAID,):
         raise Conflict("this payment cannot be refunded", code="payment_not_refundable")
-    asked = [r.amount_fen for r in await Refund.filter(payment_id=payment.id).using_db(conn) if r.status != "closed"]
+    # a refund WeChat closed gave nothing back; every other one counts, done or on its way
+    asked = [
+        r.amount_fen
+        for r in await Refund.filter(payment_id=payment.id).using_db(conn)
+        if r.status != RefundStatus.CLOSED
+    ]
     left = payment.paid_fen - sum(asked)
     if not 0 < amount_fen <= left:
         raise Conflict(
