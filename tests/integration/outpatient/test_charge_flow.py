@@ -416,3 +416,33 @@ async def test_a_refund_wechat_ends_abnormal_is_shown_as_needing_the_hospital(hi
     await _settle_refunds(deps)
     [shown] = await _charges(me, "paid")
     assert [(r["amount_fen"], r["status"]) for r in shown["refunds"]] == [(800, "failed")]
+
+
+async def test_linked_accounts_hear_of_new_charges_and_payments_and_a_voided_charge_can_come_back(
+    his_for, resident_with_card, login, payer
+):
+    his = await his_for()
+    me = await resident_with_card()
+    family = await login()
+    clock.advance(seconds=61)
+    r = await family.add_member(name="张三", id_number=me.id_number, phone=me.phone, relation="parent")
+    assert r.status == 201, r.json
+    family.card_id = me.card_id
+    await his.push("CN1", me.id_number, DRUGS)
+    for account in (me, family):
+        kinds = await Notification.filter(account_id=account.account_id).values_list("kind", flat=True)
+        assert kinds.count("charge_waiting") == 1
+    assert (await his.void("CN1")).status == 200
+    assert await _charges(me, "unpaid") == []
+    r = await his.push("CN1", me.id_number, LAB)  # the doctor orders it again
+    assert r.status == 200 and r.json == {"charge_no": "CN1", "version": 2, "status": "unpaid"}
+    assert await Notification.filter(account_id=family.account_id, kind="charge_waiting").count() == 2
+    [charge] = await _charges(family, "unpaid")
+    started = await _pay(family, his, [charge])
+    headers, body = payer.standin.complete_payment(started.json["out_trade_no"])
+    assert (await payer.deliver(headers, body)).status == 204
+    for account in (me, family):
+        [note] = await Notification.filter(account_id=account.account_id, kind="charge_paid").values_list(
+            "payload", flat=True
+        )
+        assert note == {"hospital": his.hospital["name"], "card_id": me.card_id, "amount_fen": 2500, "charge_count": 1}
