@@ -16,6 +16,9 @@ from backend.identity.views import bp as identity
 from backend.inpatient.views import bp as inpatient
 from backend.notifications.views import bp as notifications
 from backend.operators.views import bp as operators
+from backend.outpatient.views import admin_bp as console_charges
+from backend.outpatient.views import bp as outpatient
+from backend.outpatient.views import his_bp as his_charges
 from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
@@ -44,6 +47,7 @@ def api_v1(*, dev_helpers: bool) -> Blueprint:
     ]
     blueprints += [inpatient, his, operators, console, queue_display]
     blueprints += [reports, reports_his]
+    blueprints += [outpatient, his_charges, console_charges]
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 

@@ -412,6 +412,9 @@ class PaymentSettings(Section):
     # account: paying is then refused with 503 while everything else works.
     enabled: bool = Field(True, validation_alias="WECHAT_PAY_DISABLED")
     deposit_max_fen: int = Field(5_000_000, validation_alias="DEPOSIT_MAX_FEN")  # the largest online top-up
+    # a paid outpatient charge the hospital has not acknowledged after this long is counted
+    # (metric ehealth_charges_unacknowledged) and marked overdue in the console
+    charge_ack_overdue_minutes: int = Field(30, ge=1, validation_alias="CHARGE_ACK_OVERDUE_MINUTES")
 
     @field_validator("enabled", mode="before")
     @classmethod

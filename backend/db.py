@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "backend.his.models",
     "backend.operators.models",
     "backend.reports.models",
+    "backend.outpatient.models",
 ]
 
 

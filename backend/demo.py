@@ -14,6 +14,7 @@ from backend.clock import clock
 from backend.his import service as his
 from backend.his.models import IntakeSecret
 from backend.inpatient.demo import seed as seed_inpatient
+from backend.outpatient.demo import seed as seed_outpatient
 from backend.privacy.crypto import from_settings
 from backend.reports.demo import seed as seed_reports
 
@@ -89,6 +90,7 @@ async def seed(settings) -> None:
             await seed_dev_intake_secrets(settings)
         await seed_inpatient(settings)
         await seed_reports(settings)
+        await seed_outpatient(settings)
     finally:
         await db.close()
 

@@ -12,6 +12,7 @@ from backend import redis as hot
 from backend.audit import stream as audit_stream
 from backend.booking.bans import mark_no_shows
 from backend.notifications.service import dispatch
+from backend.outpatient.service import overdue_count
 from backend.payments.service import poll_refunds, reconcile_payments
 
 log = logging.getLogger("ehealth.jobs")
@@ -28,6 +29,7 @@ async def run_once(deps) -> dict:
         ("no_shows", lambda: mark_no_shows(deps)),
         ("store_sweep", lambda: hot.sweep_expired(deps.redis)),
         ("audit_drain", lambda: audit_stream.drain(deps)),
+        ("charges_overdue", lambda: _count_overdue_charges(deps)),
     ):
         started = time.perf_counter()
         try:
@@ -37,6 +39,12 @@ async def run_once(deps) -> dict:
             log.exception("periodic step %s failed", name)
         metrics.JOB_STEP.labels(name).observe(time.perf_counter() - started)
     return done
+
+
+async def _count_overdue_charges(deps) -> int:
+    overdue = await overdue_count(overdue_minutes=deps.settings.payments.charge_ack_overdue_minutes)
+    metrics.CHARGES_UNACKNOWLEDGED.set(overdue)
+    return overdue
 
 
 async def run_forever(deps, *, interval_s: float = 5.0, stopping: asyncio.Event | None = None) -> None:

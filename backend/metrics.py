@@ -51,6 +51,11 @@ JOB_LAG = Gauge(
 )
 JOB_STEP = Histogram("ehealth_job_step_seconds", "Duration of one periodic job step", ["step"], buckets=LATENCY_BUCKETS)
 JOB_FAILURES = Counter("ehealth_job_failures", "Periodic job steps that raised", ["step"])
+CHARGES_UNACKNOWLEDGED = Gauge(
+    "ehealth_charges_unacknowledged",
+    "Paid outpatient charges the hospital has not acknowledged within CHARGE_ACK_OVERDUE_MINUTES",
+    multiprocess_mode="max",
+)
 AUDIT_BACKLOG = Gauge(
     "ehealth_audit_backlog", "Scan audit rows acknowledged but not yet in the database", multiprocess_mode="max"
 )

@@ -7,6 +7,7 @@ from backend.booking.availability import BookingStock
 from backend.booking.payment_purpose import BookingPurpose
 from backend.booking.service import release_account_holds_on_card
 from backend.inpatient.payment_purpose import DepositPurpose
+from backend.outpatient.payment_purpose import ChargesPurpose
 from backend.payments.service import close_account_orders_for_card
 
 
@@ -14,6 +15,7 @@ def wire(deps) -> None:
     # payment purposes: one line per purpose
     deps.purposes.register(BookingPurpose())
     deps.purposes.register(DepositPurpose())
+    deps.purposes.register(ChargesPurpose())
     # catalog shows the stock and referral reach that booking keeps
     deps.stock = BookingStock()
     # a family link that ends takes the linking account's unpaid holds on the card with it

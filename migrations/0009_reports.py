@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_operator_actions')]
+    dependencies = [('models', '0008_outpatient')]
 
     initial = False
 

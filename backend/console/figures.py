@@ -1,5 +1,5 @@
-"""Console figures: cards issued, bookings per day, no-show rate, payments and refunds, over a
-date range (Asia/Shanghai), for the region or for one hospital."""
+"""Console figures: cards issued, bookings per day, no-show rate, payments and refunds, outpatient
+charges paid, over a date range (Asia/Shanghai), for the region or for one hospital."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from tortoise.functions import Count
 from backend.booking.models import Booking
 from backend.cards.models import Card
 from backend.clock import local_datetime
+from backend.outpatient import service as outpatient
 from backend.payments.models import Payment, Refund
 from backend.queueing.models import QueueEntry
 from backend.reports import service as reports
@@ -58,6 +59,7 @@ async def figures(*, hospital_id: int | None, date_from: date, date_to: date) ->
         "delivered": sum(r["delivered"] for r in report_days),
         "per_hospital_day": report_days,
     }
+    result["charges"] = await outpatient.figures(hospital_id=hospital_id, date_from=date_from, date_to=date_to)
     if hospital_id is None:  # cards belong to the region, not to a hospital
         result["cards_issued"] = await Card.filter(created_at__gte=start, created_at__lt=end).count()
         result["cards_total"] = await Card.all().count()

@@ -282,6 +282,32 @@ async def refund_paid(conn, *, purpose: str, subject: str, reason: str) -> Refun
     return await _new_refund(conn, payment, amount_fen=payment.paid_fen, reason=reason)
 
 
+async def refund_part(conn, *, purpose: str, subject: str, amount_fen: int, reason: str) -> Refund:
+    """Give back `amount_fen` of a paid payment (its purpose asks: a part of what it paid for was
+    not delivered), inside the caller's transaction; several such refunds may follow one
+    another. Never more than was paid in all: refused with Conflict (refund_exceeds_paid). Once
+    everything is given back the payment is refund_pending, then refunded. Call
+    `advance_refund` with the id after the transaction commits."""
+    payment = await Payment.select_for_update().using_db(conn).get_or_none(purpose=purpose, subject=subject)
+    if payment is None or not payment.paid_fen or payment.status not in (PaymentStatus.PAID,):
+        raise Conflict("this payment cannot be refunded", code="payment_not_refundable")
+    # a refund WeChat closed gave nothing back; every other one counts, done or on its way
+    asked = [
+        r.amount_fen
+        for r in await Refund.filter(payment_id=payment.id).using_db(conn)
+        if r.status != RefundStatus.CLOSED
+    ]
+    left = payment.paid_fen - sum(asked)
+    if not 0 < amount_fen <= left:
+        raise Conflict(
+            f"at most {left} fen of this payment can still be refunded", code="refund_exceeds_paid", refundable_fen=left
+        )
+    if amount_fen == left:
+        PAYMENT_MOVES.check(payment.status, PaymentStatus.REFUND_PENDING)
+        await Payment.filter(id=payment.id).using_db(conn).update(status=PaymentStatus.REFUND_PENDING, note=reason)
+    return await _new_refund(conn, payment, amount_fen=amount_fen, reason=reason)
+
+
 async def advance_refund(deps, *, refund_id: int) -> str:
     """One step of a refund: ask WeChat to refund (pending) or how it went (processing).
     Safe to call from several workers: a refund is claimed before the call."""
@@ -320,15 +346,28 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         updates["finished_at"] = state.success_time or now
     if status != refund.status:
         rules.REFUND_MOVES.check(refund.status, status)
-    await Refund.filter(id=refund.id, status=refund.status).update(**updates)
-    if status == RefundStatus.SUCCESS:
-        if await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
-            status=PaymentStatus.REFUNDED
-        ):
-            await handler.on_refunded(deps, payment, refund)
+    moved = await Refund.filter(id=refund.id, status=refund.status).update(**updates)
+    if status == RefundStatus.SUCCESS and moved:
+        # a payment is refunded once none of its refunds is still on its way (a purpose may
+        # give a payment back in parts: refund_part); the purpose hears of every refund
+        still_open = await Refund.filter(payment_id=payment.id, status__in=OPEN_REFUND).exists()
+        if not still_open:
+            await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
+                status=PaymentStatus.REFUNDED
+            )
+        refund.status, refund.finished_at = status, updates["finished_at"]
+        await handler.on_refunded(deps, payment, refund)
     elif status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         log.error("refund %s ended %s: needs an operator", refund.out_refund_no, status)
     return status
+
+
+async def refunds_ended_unpaid(refund_ids: list[int]) -> list[int]:
+    """Those of the refunds that WeChat ended without giving the money back (closed, abnormal):
+    they need an operator."""
+    return await Refund.filter(id__in=refund_ids, status__in=(RefundStatus.CLOSED, RefundStatus.ABNORMAL)).values_list(
+        "id", flat=True
+    )
 
 
 async def poll_refunds(deps, *, limit: int = 100) -> int:

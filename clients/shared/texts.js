@@ -138,6 +138,23 @@ export const ERROR_SENTENCES = {
   invalid_results: '报告结果有误，整份报告未接收',
   invalid_pdf: '上传的文件不是有效的PDF',
   pdf_too_large: 'PDF文件不能超过10MB',
+  // outpatient charges (门诊缴费)
+  charge_not_found: '没有找到该缴费单',
+  charge_paid: '该缴费单已缴费',
+  charge_changed: '医院已修改或撤销该缴费单，请刷新后重新选择',
+  charge_in_payment: '该缴费单正在支付中（可能是家人正在为您缴费），请稍后刷新',
+  charge_not_payable: '医保缴费单请到医院窗口结算',
+  pay_group_incomplete: '同一组的缴费单需要一起缴费',
+  charge_patient_mismatch: '该缴费单号已属于其他患者',
+  charge_not_rejectable: '该缴费单当前不能退回',
+  charge_not_refundable: '该缴费单当前不能退费',
+  refund_exceeds_paid: '退费金额超过了可退金额',
+  refund_no_reused: '该退费单号已用于其他金额',
+  charge_order_not_found: '没有找到该笔缴费订单',
+  charge_order_not_payable: '该笔缴费订单已失效，请重新选择缴费',
+  payment_not_refundable: '该笔支付当前不能退款',
+  invalid_versions: '缴费单版本信息有误，请刷新后重试',
+  invalid_selection: '所选缴费单有误，请重新选择',
   // hospital systems
   his_unauthenticated: '医院系统接口未授权',
   invalid_cursor: '分页参数有误',
@@ -206,6 +223,16 @@ export const STATUS_LABELS = {
   },
   TerminalStatus: { active: '启用', disabled: '停用' },
   ReportStatus: { preliminary: '待审核', final: '已出报告', amended: '已更正', cancelled: '已撤销' },
+  // an outpatient charge as residents and the console see it
+  ChargeStatus: {
+    unpaid: '待缴费',
+    paid: '已缴费，等待医院确认',
+    acknowledged: '已缴费',
+    rejected: '医院未能结算，已全额退款',
+    refunded: '已退费',
+    voided: '已撤销',
+  },
+  OrderStatus: { open: '待支付', paid: '已支付', closed: '已关闭', refused: '已退款' },
   // where a booking stands in its session's queue (GET /bookings/{id}/queue)
   QueueStatus: {
     not_checked_in: '未签到',
@@ -223,6 +250,15 @@ export const QUEUE_STATUS = STATUS_LABELS.QueueStatus
 export const PAYMENT_STATUS = { ...STATUS_LABELS.PaymentStatus, booked: '预约成功' }
 export const REFUND_STATUS = STATUS_LABELS.RefundStatus
 export const DEPOSIT_STATUS = STATUS_LABELS.DepositStatus
+export const CHARGE_STATUS = STATUS_LABELS.ChargeStatus
+// why an unpaid charge cannot be selected (not_payable_reason of GET /outpatient/charges)
+export const CHARGE_NOT_PAYABLE = {
+  insurance: '医保缴费单，请到医院窗口结算',
+  in_payment: '正在支付中',
+}
+// a refund of a charge as the resident sees it
+export const CHARGE_REFUND_STATUS = { refunding: '退款中', refunded: '已原路退回', failed: '退款异常，请联系医院' }
+export const CHARGE_REFUND_KIND = { reject: '医院未能结算', refund: '医院退费' }
 
 // How a family member relates to the account (backend/family/rules.py)
 export const RELATIONS = {
@@ -329,6 +365,22 @@ export const MESSAGE_KINDS = {
       (p.critical ? '，其中有危急值，请尽快查看并遵医嘱就诊。' : '，可在“报告查询”中查看。'),
   },
 }
+
+// outpatient charges (门诊缴费)
+Object.assign(MESSAGE_KINDS, {
+  charge_waiting: {
+    title: '门诊待缴费',
+    body: (p) =>
+      `${p.hospital || ''} ${p.department || ''} 有一笔待缴费用` +
+      `${Number.isInteger(p.total_fen) ? ` ¥${fenToYuan(p.total_fen)}` : ''}，可在“门诊缴费”中查看并支付。`,
+  },
+  charge_paid: {
+    title: '门诊缴费成功',
+    body: (p) =>
+      `您在 ${p.hospital || ''} 的 ${p.charge_count || ''} 笔费用已缴费` +
+      `${Number.isInteger(p.amount_fen) ? ` ¥${fenToYuan(p.amount_fen)}` : ''}，请留意取药、检查指引。`,
+  },
+})
 
 // {title, body} of one inbox message; a kind this client does not know yet still reads sensibly
 export function describeMessage(note) {

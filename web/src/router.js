@@ -33,6 +33,7 @@ export const router = createRouter({
     resident('/bills', 'bills', () => import('./views/resident/Bills.vue'), { title: '住院清单' }),
     resident('/reports', 'reports', () => import('./views/resident/Reports.vue'), { title: '报告查询' }),
     resident('/reports/:id', 'report', () => import('./views/resident/ReportDetail.vue'), { title: '报告详情' }),
+    resident('/charges', 'charges', () => import('./views/resident/Charges.vue'), { title: '门诊缴费' }),
     resident('/scans', 'scans', () => import('./views/resident/Scans.vue'), { title: '用卡记录' }),
     resident('/messages', 'messages', () => import('./views/resident/Messages.vue'), { title: '消息' }),
     {
@@ -112,6 +113,12 @@ export const router = createRouter({
           name: 'admin-figures',
           component: () => import('./views/admin/Figures.vue'),
           meta: { title: '运营数据' },
+        },
+        {
+          path: 'charges',
+          name: 'admin-charges',
+          component: () => import('./views/admin/Charges.vue'),
+          meta: { title: '门诊缴费' },
         },
       ],
     },

@@ -34,6 +34,7 @@ const QUERIES = {
   'pages/booking/detail/index': { id: '21' },
   'pages/inpatient/bill/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
   'pages/inpatient/deposit/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
+  'pages/outpatient/result/index': { out_trade_no: 'EH1', card_id: 'a'.repeat(64), charge_ids: '1,2' },
   'pages/reports/detail/index': { report_id: '7' },
   'pages/reports/pdf/index': { report_id: '7' },
 }
@@ -59,9 +60,10 @@ test('app.json lists pages in one subpackage per domain', () => {
     'pages/booking',
     'pages/inpatient',
     'pages/reports',
+    'pages/outpatient',
     'pages/me',
   ])
-  expect(pages).toHaveLength(24)
+  expect(pages).toHaveLength(26)
 })
 
 describe.each(pages)('%s', (page) => {

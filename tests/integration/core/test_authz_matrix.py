@@ -182,6 +182,43 @@ def table(w) -> dict:
                 None,
             ),
         ),
+        # --- outpatient charges ----------------------------------------------------------------
+        ("GET", "/api/v1/outpatient/charges"): (
+            A_AND_FAMILY,
+            lambda: (f"/outpatient/charges?card_id={w['A'].card_id}", None),
+        ),
+        ("POST", "/api/v1/outpatient/payments"): (
+            A_AND_FAMILY,
+            lambda: (
+                "/outpatient/payments",
+                {"hospital_id": hx, "card_id": w["A"].card_id, "charge_ids": [w["charge_id"]]},
+            ),
+        ),
+        ("PUT", "/api/v1/his/<hospital_code:str>/charges/<charge_no:str>"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/charges/CM2", w["charge"]),
+        ),
+        ("DELETE", "/api/v1/his/<hospital_code:str>/charges/<charge_no:str>"): (
+            HIS_X_UNKNOWN,
+            lambda: (f"/his/{code_x}/charges/NOPE1", None),
+        ),
+        ("GET", "/api/v1/his/<hospital_code:str>/charges/paid"): (HIS_X, lambda: (f"/his/{code_x}/charges/paid", None)),
+        ("POST", "/api/v1/his/<hospital_code:str>/charges/ack"): (
+            HIS_X,
+            lambda: (f"/his/{code_x}/charges/ack", {"charges": [{"charge_no": "CM1"}]}),
+        ),
+        ("POST", "/api/v1/his/<hospital_code:str>/charges/<charge_no:str>/reject"): (
+            HIS_X_UNKNOWN,
+            lambda: (f"/his/{code_x}/charges/NOPE1/reject", {"reason": "矩阵"}),
+        ),
+        ("POST", "/api/v1/his/<hospital_code:str>/charges/<charge_no:str>/refund"): (
+            HIS_X_UNKNOWN,
+            lambda: (f"/his/{code_x}/charges/NOPE1/refund", {"amount_fen": 1, "reason": "矩阵"}),
+        ),
+        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/charges"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/charges", None),
+        ),
         # --- clinic terminals -----------------------------------------------------------------
         ("POST", "/api/v1/staff/scan"): (TERMINAL_ANY, lambda: ("/staff/scan", {"payload": w["code"]})),
         ("POST", "/api/v1/staff/checkins"): (
@@ -574,6 +611,37 @@ async def world(client, catalog, resident_with_card, login, terminal_for, payer,
     r = await w["A"].post(f"{API}/reports/{w['report']}/pdf-link")
     assert r.status == 200, r.json
     w["pdf_link"] = r.json["path"]
+    # an unpaid outpatient charge of A's at X, which A and the family may pay and B may not see
+    w["charge"] = {
+        "id_number": w["A"].id_number,
+        "name": "张三",
+        "department": "呼吸内科",
+        "doctor": "王医生",
+        "ordered_at": at(today, "07:00").isoformat(),
+        "items": [
+            {
+                "item_code": "D001",
+                "name": "阿莫西林胶囊",
+                "category": "drug",
+                "unit": "盒",
+                "quantity": 1,
+                "unit_price_fen": 2500,
+                "amount_fen": 2500,
+            }
+        ],
+        "total_fen": 2500,
+    }
+    path = f"{API}/his/{w['X']['hospital']['code']}/charges/CM1"
+    body = jsonlib.dumps(w["charge"]).encode()
+    _, r = await client.request(
+        "PUT",
+        path,
+        content=body,
+        headers={**his_headers(w["X"]["his_secret"], "PUT", path, body), "Content-Type": "application/json"},
+    )
+    assert r.status == 201, r.json
+    r = await w["A"].get(f"{API}/outpatient/charges?card_id={w['A'].card_id}")
+    w["charge_id"] = r.json[0]["charge_id"]
     return w
 
 

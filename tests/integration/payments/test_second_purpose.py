@@ -100,3 +100,40 @@ async def test_the_same_subject_of_two_purposes_are_two_orders(topup, login, dep
     again = await payments.start_payment(deps=deps, purpose="topup", account_id=me.account_id, subject="ok-3")
     assert a["out_trade_no"] == again["out_trade_no"]  # re-issued, not a second order
     assert await Payment.filter(purpose="topup").count() == 1
+
+
+async def test_a_purpose_gives_back_parts_of_a_payment_never_more_than_was_paid(topup, login, payer, deps):
+    from tortoise.transactions import in_transaction
+
+    from backend.errors import Conflict
+
+    me = await login()
+    started = await payments.start_payment(deps=deps, purpose="topup", account_id=me.account_id, subject="ok-4")
+    headers, body = payer.standin.complete_payment(started["out_trade_no"])
+    assert (await payer.deliver(headers, body)).status == 204
+
+    async def part(amount_fen):
+        async with in_transaction() as conn:
+            refund = await payments.refund_part(
+                conn, purpose="topup", subject="ok-4", amount_fen=amount_fen, reason="not_dispensed"
+            )
+        await payments.advance_refund(deps, refund_id=refund.id)
+        return refund
+
+    await part(20_000)
+    payment = await Payment.get(out_trade_no=started["out_trade_no"])
+    assert payment.status == "paid"  # part of it is still the payer's purchase
+    with pytest.raises(Conflict) as refused:
+        await part(30_001)
+    assert refused.value.code == "refund_exceeds_paid" and refused.value.details["refundable_fen"] == 30_000
+    await part(30_000)
+    assert (await Payment.get(id=payment.id)).status == "refund_pending"
+    for _ in range(3):
+        clock.advance(seconds=11)
+        await payments.poll_refunds(deps)
+    assert (await Payment.get(id=payment.id)).status == "refunded"
+    assert sorted(r.amount_fen for r in await Refund.filter(payment_id=payment.id)) == [20_000, 30_000]
+    # the purpose heard of each refund once
+    assert topup.refunded == [("ok-4", "not_dispensed"), ("ok-4", "not_dispensed")]
+    with pytest.raises(Conflict):
+        await part(1)

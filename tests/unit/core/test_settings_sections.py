@@ -93,6 +93,7 @@ def variables() -> dict[str, tuple[str, type]]:
         ("WECHAT_PAY_NOTIFY_URL", "https://n", "wechat_pay.notify_url", "https://n"),
         ("WECHAT_PAY_DISABLED", "1", "payments.enabled", False),  # a field named unlike its variable
         ("DEPOSIT_MAX_FEN", "100", "payments.deposit_max_fen", 100),
+        ("CHARGE_ACK_OVERDUE_MINUTES", "45", "payments.charge_ack_overdue_minutes", 45),
         ("SCHEDULE_HORIZON_DAYS", "30", "schedules.horizon_days", 30),
         ("STREAM_MAX_PER_IP", "4", "streams.max_per_ip", 4),
         ("STREAM_MAX_PER_WORKER", "50", "streams.max_per_worker", 50),

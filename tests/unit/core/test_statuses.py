@@ -22,6 +22,7 @@ from backend.clock import SHANGHAI
 from backend.edge import status_of
 from backend.errors import IllegalTransition
 from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
+from backend.outpatient.rules import CHARGE_MOVES, ChargeStatus
 from backend.payments.rules import PAYMENT_MOVES, REFUND_MOVES, PaymentStatus, RefundStatus
 from backend.staff.rules import TERMINAL_MOVES, TerminalStatus
 
@@ -86,6 +87,19 @@ EXPECTED = {
             (DepositStatus.CLOSED, DepositStatus.PAID),
             (DepositStatus.PAID, DepositStatus.REFUNDING),
             (DepositStatus.REFUNDING, DepositStatus.REFUNDED),
+        },
+    ),
+    "charge": (
+        CHARGE_MOVES,
+        ChargeStatus,
+        {
+            (ChargeStatus.UNPAID, ChargeStatus.PAID),
+            (ChargeStatus.UNPAID, ChargeStatus.VOIDED),
+            (ChargeStatus.VOIDED, ChargeStatus.UNPAID),
+            (ChargeStatus.PAID, ChargeStatus.ACKNOWLEDGED),
+            (ChargeStatus.PAID, ChargeStatus.REJECTED),
+            (ChargeStatus.PAID, ChargeStatus.REFUNDED),
+            (ChargeStatus.ACKNOWLEDGED, ChargeStatus.REFUNDED),
         },
     ),
     "schedule": (

@@ -51,6 +51,7 @@ export const issueReferral = (form) => op('POST', '/referrals', form)
 export const listAudit = (params = {}) => op('GET', `/audit${qs(params)}`)
 export const listAccessLog = (params = {}) => op('GET', `/access-log${qs(params)}`)
 export const getFigures = (params = {}) => op('GET', `/figures${qs(params)}`)
+export const listHospitalCharges = (hospitalId, state) => op('GET', `/hospitals/${hospitalId}/charges${qs({ state })}`)
 export const listOperatorActions = (params = {}) => op('GET', `/audit/actions${qs(params)}`)
 export const resetCardPhone = (cardId, phone, reason) =>
   op('PUT', `/cards/${encodeURIComponent(cardId)}/phone`, { phone, reason })

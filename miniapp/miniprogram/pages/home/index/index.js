@@ -8,6 +8,7 @@ const ENTRIES = [
   { key: 'bookings', title: '我的预约', icon: '单', url: '/pages/booking/list/index' },
   { key: 'family', title: '家人管理', icon: '家', url: '/pages/family/list/index' },
   { key: 'inpatient', title: '住院清单', icon: '住', url: '/pages/inpatient/admissions/index' },
+  { key: 'outpatient', title: '门诊缴费', icon: '缴', url: '/pages/outpatient/charges/index' },
   { key: 'reports', title: '报告查询', icon: '报', url: '/pages/reports/list/index' },
   { key: 'me', title: '我的', icon: '我', url: '/pages/me/index/index' },
 ]

@@ -6,6 +6,7 @@ const LINKS = [
   { key: 'bookings', title: '我的预约', url: '/pages/booking/list/index' },
   { key: 'family', title: '家人管理', url: '/pages/family/list/index' },
   { key: 'inpatient', title: '住院清单', url: '/pages/inpatient/admissions/index' },
+  { key: 'outpatient', title: '门诊缴费', url: '/pages/outpatient/charges/index' },
   { key: 'messages', title: '消息通知', url: '/pages/me/messages/index' },
 ]
 
