@@ -7,6 +7,7 @@ from backend.fhir.registry import Registry
 
 def register_all(registry: Registry) -> Registry:
     from backend.fhir.providers.care import AppointmentProvider, EncounterProvider
+    from backend.fhir.providers.charges import ChargeItemProvider
     from backend.fhir.providers.patient import PatientProvider
     from backend.fhir.providers.reports import DiagnosticReportProvider, ObservationProvider
 
@@ -16,6 +17,7 @@ def register_all(registry: Registry) -> Registry:
         EncounterProvider(),
         DiagnosticReportProvider(),
         ObservationProvider(),
+        ChargeItemProvider(),
     ):
         registry.register(provider)
     return registry

@@ -42,7 +42,7 @@ async def test_metadata_lists_exactly_what_is_served(client):
     statement = validated(r)
     assert statement["fhirVersion"] == "4.0.1" and statement["format"] == ["json"]
     served = {res["type"]: res for res in statement["rest"][0]["resource"]}
-    assert set(served) == {"Patient", "Appointment", "Encounter", "DiagnosticReport", "Observation"}
+    assert set(served) == {"Patient", "Appointment", "Encounter", "DiagnosticReport", "Observation", "ChargeItem"}
     assert {p["name"] for p in served["Observation"]["searchParam"]} == {
         "patient",
         "category",
@@ -51,6 +51,7 @@ async def test_metadata_lists_exactly_what_is_served(client):
         "_count",
         "_offset",
     }
+    assert {p["name"] for p in served["ChargeItem"]["searchParam"]} == {"patient", "date", "code", "_count", "_offset"}
     assert all([i["code"] for i in res["interaction"]] == ["read", "search-type"] for res in served.values())
 
 

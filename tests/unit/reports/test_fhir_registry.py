@@ -1,5 +1,5 @@
 """The FHIR interface is a registry of providers: one more provider is one more served type,
-listed in the CapabilityStatement with its search parameters (how ChargeItem joins)."""
+listed in the CapabilityStatement with its search parameters (how ChargeItem joined)."""
 
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -9,18 +9,26 @@ from backend.fhir.registry import PATIENT, Provider, Registry, SearchParam
 from backend.fhir.views import capability_statement
 
 
-class ChargeItems(Provider):
-    resource_type = "ChargeItem"
-    params = (PATIENT, SearchParam("status", "token", "billable, billed"))
+class Coverages(Provider):
+    resource_type = "Coverage"
+    params = (PATIENT, SearchParam("status", "token", "active, cancelled"))
 
 
 def test_a_new_provider_is_served_and_listed():
     registry = register_all(Registry())
-    registry.register(ChargeItems())
+    registry.register(Coverages())
     statement = capability_statement("http://x/fhir/R4", registry)
     CapabilityStatement.model_validate(statement)
     served = {r["type"]: [p["name"] for p in r["searchParam"]] for r in statement["rest"][0]["resource"]}
-    assert served["ChargeItem"] == ["patient", "status", "_count", "_offset"]
-    assert set(served) == {"Patient", "Appointment", "Encounter", "DiagnosticReport", "Observation", "ChargeItem"}
+    assert served["Coverage"] == ["patient", "status", "_count", "_offset"]
+    assert set(served) == {
+        "Patient",
+        "Appointment",
+        "Encounter",
+        "DiagnosticReport",
+        "Observation",
+        "ChargeItem",
+        "Coverage",
+    }
     with pytest.raises(ValueError):
-        registry.register(ChargeItems())
+        registry.register(Coverages())
