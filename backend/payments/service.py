@@ -320,13 +320,22 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         updates["finished_at"] = state.success_time or now
     if status != refund.status:
         rules.REFUND_MOVES.check(refund.status, status)
-    await Refund.filter(id=refund.id, status=refund.status).update(**updates)
     if status == RefundStatus.SUCCESS:
-        if await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
+        # the refund's success and what it sets off (a message to the payer) commit together
+        async with in_transaction() as conn:
+            moved = await Refund.filter(id=refund.id, status=refund.status).using_db(conn).update(**updates)
+            if moved:
+                for key, value in updates.items():
+                    setattr(refund, key, value)
+                for hook in deps.refund_succeeded:
+                    await hook(deps, conn, payment=payment, refund=refund)
+        if moved and await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
             status=PaymentStatus.REFUNDED
         ):
             await handler.on_refunded(deps, payment, refund)
-    elif status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
+        return status
+    await Refund.filter(id=refund.id, status=refund.status).update(**updates)
+    if status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         log.error("refund %s ended %s: needs an operator", refund.out_refund_no, status)
     return status
 
