@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -76,7 +76,7 @@ async def enqueue(
         payload=payload,
         status=_initial_status(kind),
         created_at=now,
-        not_before=not_before or now,
+        not_before=(not_before or now).astimezone(timezone.utc),
         dedup_key=dedup_key,
     )
     if dedup_key is None:
@@ -102,7 +102,7 @@ async def enqueue_many(conn, rows: list[dict]) -> None:
                 payload=r["payload"],
                 status=_initial_status(r["kind"]),
                 created_at=now,
-                not_before=r.get("not_before") or now,
+                not_before=(r.get("not_before") or now).astimezone(timezone.utc),
                 dedup_key=r.get("dedup_key"),
             )
             for r in rows
@@ -206,7 +206,8 @@ def _send(deps, *, openid: str, template: catalogue.Template, payload: dict, acc
 
 
 async def _defer(note: Notification, until: datetime, claim: str, deps, outcome: str = "deferred") -> None:
-    await Notification.filter(id=note.id).update(not_before=until)
+    # stored in UTC: SQLite compares the text of the times
+    await Notification.filter(id=note.id).update(not_before=until.astimezone(timezone.utc))
     await deps.redis.delete(claim)
     metrics.NOTIFICATIONS.labels(outcome).inc()
 
