@@ -83,7 +83,11 @@ SAMPLES = {
     },
     "charge_paid": {"hospital": "市第一人民医院", "card_id": "C1", "amount_fen": 12345, "charge_count": 2},
     "report_ready": {"report_id": 9, "card_id": "C1", "hospital": "市一", "title": "血常规", "critical": True},
-    "card_linked": {"account_masked": "微信用户 ****abcd", "relation": "parent", "linked_at": "2026-12-10T10:00:00+08:00"},
+    "card_linked": {
+        "account_masked": "微信用户 ****abcd",
+        "relation": "parent",
+        "linked_at": "2026-12-10T10:00:00+08:00",
+    },
 }
 
 
