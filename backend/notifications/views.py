@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
@@ -29,7 +29,7 @@ MessageId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 class MarkRead(Input):
     ids: list[MessageId] = Field(default_factory=list, max_length=200)
-    all: bool = False
+    all: StrictBool = False
 
     @model_validator(mode="after")
     def _something(self):
