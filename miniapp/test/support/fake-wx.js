@@ -18,7 +18,17 @@ function apiError(statusCode, code, extra) {
 
 function createFakeWx({ routes = {}, loginCodes } = {}) {
   const storage = {}
-  const calls = { requests: [], toasts: [], modals: [], navigations: [], redirects: [], payments: [], logins: 0 }
+  const calls = {
+    requests: [],
+    toasts: [],
+    modals: [],
+    navigations: [],
+    redirects: [],
+    payments: [],
+    subscriptions: [],
+    badges: [],
+    logins: 0,
+  }
   let modalAnswer = true
   let codeSeq = 0
   const fake = {
@@ -73,6 +83,14 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
     setNavigationBarTitle: () => {},
     vibrateShort: () => {},
     setClipboardData: () => {},
+    // what the resident answers to each template asked for: fake.subscribeAnswers = {tmplId: 'reject'}
+    requestSubscribeMessage: (opts) => {
+      calls.subscriptions.push(opts.tmplIds)
+      const answers = fake.subscribeAnswers || {}
+      setTimeout(() => opts.success(Object.fromEntries(opts.tmplIds.map((id) => [id, answers[id] || 'accept']))), 0)
+    },
+    setTabBarBadge: (opts) => calls.badges.push(opts.text),
+    removeTabBarBadge: () => calls.badges.push(''),
     requestPayment: (opts) => {
       calls.payments.push(opts)
       setTimeout(
