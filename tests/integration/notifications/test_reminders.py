@@ -13,6 +13,8 @@ from backend.clock import clock
 from backend.identity.models import Account
 from backend.notifications import service as notifications
 from backend.notifications.models import Notification
+from backend.queueing import service as queueing
+from backend.queueing.models import QueueEntry
 from tests.integration.conftest import at
 
 TOMORROW = date(2026, 12, 21)
@@ -45,10 +47,11 @@ def counted_queries():
         logger.setLevel(level)
 
 
-async def _bookings(catalog, *, day: date, schedules: int, status: str = "confirmed", tag: str) -> None:
+async def _bookings(catalog, *, day: date, schedules: int, status: str = "confirmed", tag: str) -> list[int]:
     """`schedules` x 500 bookings on `day`, each its own account and card (written in bulk)."""
     now = clock.now()
     hospital = await catalog.hospital()
+    made = []
     for n in range(schedules):
         s = await catalog.schedule(hospital=hospital, day=day, capacity=PER_SCHEDULE)
         prefix = f"{tag}{n}-"
@@ -95,6 +98,8 @@ async def _bookings(catalog, *, day: date, schedules: int, status: str = "confir
             ],
             batch_size=500,
         )
+        made.append(s["id"])
+    return made
 
 
 async def test_tomorrows_thousands_of_bookings_are_reminded_in_bounded_queries_once(catalog, deps):
@@ -134,3 +139,27 @@ async def test_tomorrows_thousands_of_bookings_are_reminded_in_bounded_queries_o
     # the messages go out at once (18:00 is before the quiet hours); without allowances, to the inbox
     await notifications.dispatch(deps, limit=200)
     assert await Notification.filter(kind="visit_reminder", status="inbox").count() == 200
+
+
+async def test_a_call_in_a_queue_of_500_tells_two_patients_in_a_constant_number_of_queries(catalog, deps):
+    clock.freeze(at(TODAY - timedelta(days=7), "13:00"))
+    [schedule_id] = await _bookings(catalog, day=TODAY, schedules=1, tag="q")
+    bookings = await Booking.filter(schedule_id=schedule_id).order_by("visit_number")
+    clock.freeze(at(TODAY, "08:00"))
+    await QueueEntry.bulk_create(
+        [
+            QueueEntry(booking_id=b.id, schedule_id=schedule_id, rank=b.visit_number * 1000, checked_in_at=clock.now())
+            for b in bookings
+        ],
+        batch_size=500,
+    )
+    counts = []
+    for _ in range(3):
+        with counted_queries() as queries:
+            await queueing.call_next(schedule_id=schedule_id, queue_reminder_ahead=3)
+        counts.append(len(queries))
+    # the first call also makes the session's queue row; after it, the same few queries every call
+    assert counts[1] == counts[2] <= 12 and counts[0] <= counts[1] + 2, counts
+    reminded = await Notification.filter(kind="queue_reminder").order_by("id").values_list("payload", flat=True)
+    assert [p["visit_number"] for p in reminded] == [5, 6, 7]  # 3 ahead of each after each call
+    assert await Notification.filter(kind="queue_called").count() == 3
