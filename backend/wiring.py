@@ -32,6 +32,8 @@ async def tell_payer_of_refund(deps, conn, *, payment, refund) -> None:
 
 
 def wire(deps) -> None:
+    # a field mapping naming a value its kind does not offer stops the start, not the first send
+    notifications.templates(deps.settings)
     # payment purposes: one line per purpose
     deps.purposes.register(BookingPurpose())
     deps.purposes.register(DepositPurpose())
