@@ -13,7 +13,7 @@ message per account and batch window (report_ready, unless critical).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 RELATION_LABELS = {
@@ -54,7 +54,6 @@ class Kind:
     page: Callable[[dict], str]  # the mini-program page the message opens
     quiet: bool = False
     batched: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def _booking_page(p: dict) -> str:

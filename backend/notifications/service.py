@@ -21,7 +21,7 @@ from backend import metrics
 from backend.clock import SHANGHAI, clock, iso
 from backend.errors import BadRequest
 from backend.notifications import kinds as catalogue
-from backend.notifications.kinds import INBOX_ONLY, KINDS, RELATION_LABELS, is_urgent  # noqa: F401
+from backend.notifications.kinds import INBOX_ONLY, KINDS, is_urgent
 from backend.notifications.models import Notification, SubscriptionAllowance
 from backend.wechat import tokens
 
@@ -205,11 +205,11 @@ def _send(deps, *, openid: str, template: catalogue.Template, payload: dict, acc
     )
 
 
-async def _defer(note: Notification, until: datetime, claim: str, deps, outcome: str = "deferred") -> None:
+async def _defer(note: Notification, until: datetime, claim: str, deps) -> None:
     # stored in UTC: SQLite compares the text of the times
     await Notification.filter(id=note.id).update(not_before=until.astimezone(timezone.utc))
     await deps.redis.delete(claim)
-    metrics.NOTIFICATIONS.labels(outcome).inc()
+    metrics.NOTIFICATIONS.labels("deferred").inc()
 
 
 async def _batch_partners(note: Notification, now: datetime) -> list[Notification]:
