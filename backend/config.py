@@ -20,10 +20,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from backend.prod_checks import STANDIN_WECHAT_APPID, STANDIN_WECHAT_MCHID, STANDIN_WECHAT_SECRET, refusals
+from backend.prod_checks import (
+    MESSAGE_TEMPLATE_KINDS,
+    STANDIN_WECHAT_APPID,
+    STANDIN_WECHAT_MCHID,
+    STANDIN_WECHAT_SECRET,
+    refusals,
+    template_variable,
+)
 
 ENVIRONMENTS = ("dev", "test", "prod")
 ROOT = Path(__file__).resolve().parent.parent
@@ -452,6 +468,98 @@ class OperatorSettings(Section):
     kdf_queue: int = Field(32, ge=0, le=10_000, validation_alias="OPERATOR_KDF_QUEUE")
 
 
+def _parse_field_map(raw: str, *, name: str) -> dict[str, str]:
+    """`"hospital:thing1,doctor:thing2"` -> {"hospital": "thing1", "doctor": "thing2"}."""
+    out = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        value, sep, key = part.partition(":")
+        if not sep or not value.strip() or not key.strip():
+            raise ValueError(f"{name}: entry {part!r} is not <value>:<template field>")
+        out[value.strip()] = key.strip()
+    return out
+
+
+class _MessageTemplateBase(Section):
+    """Per kind: WECHAT_TEMPLATE_<KIND> (the template id; dev and test use `dev-<kind>`) and
+    WECHAT_TEMPLATE_<KIND>_FIELDS (which template field shows which value, when the registered
+    template's fields differ from the defaults in backend/notifications/kinds.py)."""
+
+    @classmethod
+    def environ_defaults(cls, environ):
+        return {} if _is_prod(environ) else {template_variable(k): f"dev-{k}" for k in MESSAGE_TEMPLATE_KINDS}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _field_maps(cls, data):
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for kind in MESSAGE_TEMPLATE_KINDS:
+            variable = template_variable(kind) + "_FIELDS"
+            raw = out.get(variable)
+            if isinstance(raw, str):
+                out[variable] = _parse_field_map(raw, name=variable)
+        return out
+
+    def template_id(self, kind: str) -> str:
+        return getattr(self, kind)
+
+    def field_overrides(self, kind: str) -> dict[str, str]:
+        return getattr(self, f"{kind}_fields")
+
+
+MessageTemplateSettings = create_model(
+    "MessageTemplateSettings",
+    __base__=_MessageTemplateBase,
+    **{
+        name: definition
+        for kind in MESSAGE_TEMPLATE_KINDS
+        for name, definition in (
+            (kind, (str, Field(validation_alias=template_variable(kind)))),
+            (f"{kind}_fields", (dict[str, str], Field({}, validation_alias=template_variable(kind) + "_FIELDS"))),
+        )
+    },
+)
+
+
+def _clock_time(raw: str, *, name: str) -> str:
+    hours, sep, minutes = raw.partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"{name} must be HH:MM, got {raw!r}")
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+class MessageSettings(Section):
+    """Messages to residents: templates, reminders, quiet hours, retries (docs/operations.md)."""
+
+    templates: MessageTemplateSettings
+    visit_reminder_at: str = Field("18:00", validation_alias="VISIT_REMINDER_AT")  # the evening before, Asia/Shanghai
+    queue_reminder_ahead: int = Field(3, ge=1, le=50, validation_alias="QUEUE_REMINDER_AHEAD")
+    balance_low_fen: int = Field(100_000, ge=0, validation_alias="INPATIENT_BALANCE_LOW_FEN")
+    quiet_hours: str = Field("22:00-07:00", validation_alias="MESSAGE_QUIET_HOURS")  # "": none
+    report_batch_s: int = Field(3600, ge=0, validation_alias="REPORT_BATCH_S")
+    max_attempts: int = 5
+    retry_base_s: int = 30  # 30 s, 1, 2, 4 min... between attempts
+    reminder_page: int = 500  # bookings read (and messages written) per query by the reminder job
+    dispatch_batch: int = 100
+
+    @field_validator("visit_reminder_at")
+    @classmethod
+    def _at(cls, raw: str, info: ValidationInfo) -> str:
+        return _clock_time(raw, name=cls.variable(info))
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, raw: str, info: ValidationInfo) -> str:
+        if not raw.strip():
+            return ""
+        start, sep, end = raw.partition("-")
+        if not sep:
+            raise ValueError(f"{cls.variable(info)} must be HH:MM-HH:MM, got {raw!r}")
+        name = cls.variable(info)
+        return f"{_clock_time(start.strip(), name=name)}-{_clock_time(end.strip(), name=name)}"
+
+
 class ObservabilitySettings(Section):
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     log_format: str = Field("text", validation_alias="LOG_FORMAT")  # text | json
@@ -491,6 +599,7 @@ class Settings(BaseModel):
     schedules: ScheduleSettings
     streams: StreamSettings
     operators: OperatorSettings
+    messages: MessageSettings
     observability: ObservabilitySettings
 
     @property

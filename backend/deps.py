@@ -34,6 +34,8 @@ class Deps:
     stock: object | None = None
     # what other domains do when a family link ends: async (deps, *, account_id, card_pk)
     link_ended: list = field(default_factory=list)
+    # what other domains do when a refund succeeds, in its transaction: async (deps, conn, *, payment, refund)
+    refund_succeeded: list = field(default_factory=list)
 
 
 def register_lua(scripts: Scripts) -> None:

@@ -1,5 +1,5 @@
-"""Periodic work each worker runs: refund polling, payment reconciliation, the notification
-outbox, no-show marking. Every step claims its rows first, so several workers can run it."""
+"""Periodic work each worker runs: refund polling, payment reconciliation, the evening's visit
+reminders, the notification outbox, no-show marking. Every step claims its rows first, so several workers can run it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from backend import metrics
 from backend import redis as hot
 from backend.audit import stream as audit_stream
 from backend.booking.bans import mark_no_shows
+from backend.booking.reminders import send_visit_reminders
 from backend.notifications.service import dispatch
 from backend.outpatient.service import overdue_count
 from backend.payments.service import poll_refunds, reconcile_payments
@@ -25,6 +26,7 @@ async def run_once(deps) -> dict:
     for name, step in (
         ("refunds", lambda: poll_refunds(deps)),
         ("payments", lambda: reconcile_payments(deps)),
+        ("visit_reminders", lambda: send_visit_reminders(deps)),
         ("notifications", lambda: dispatch(deps)),
         ("no_shows", lambda: mark_no_shows(deps)),
         ("store_sweep", lambda: hot.sweep_expired(deps.redis)),

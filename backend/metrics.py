@@ -41,7 +41,14 @@ PAYMENTS = Counter(
     "ehealth_payments", "Settled payment notifications by outcome (booked, duplicate, refund reason)", ["outcome"]
 )
 REFUNDS = Counter("ehealth_refunds", "Refund steps by resulting status", ["status"])
-NOTIFICATIONS = Counter("ehealth_notifications", "Subscribe messages by outcome (sent, retry, failed)", ["outcome"])
+NOTIFICATIONS = Counter(
+    "ehealth_notifications",
+    "Subscribe messages by outcome (sent, retry, failed, refused, no_allowance, batched, deferred)",
+    ["outcome"],
+)
+NOTIFICATION_REFUSALS = Counter(
+    "ehealth_notification_refusals", "Subscribe messages WeChat refused, by errcode", ["errcode", "reason"]
+)
 SMS = Counter("ehealth_sms", "SMS sends by outcome (sent, failed)", ["outcome"])
 WECHAT_TOKEN_FETCHES = Counter(
     "ehealth_wechat_token_fetches", "Access tokens fetched from WeChat (2,000 a day allowed)"

@@ -34,6 +34,28 @@ WECHAT_PAY_REQUIRED = (
     "WECHAT_PAY_PUBLIC_KEY_ID",
     "WECHAT_PAY_NOTIFY_URL",
 )
+# Subscribe-message kinds that have a WeChat template; each needs WECHAT_TEMPLATE_<KIND> in
+# production (the template id registered in the WeChat console), see backend.config.MessageSettings.
+MESSAGE_TEMPLATE_KINDS = (
+    "booking_confirmed",
+    "visit_reminder",
+    "queue_reminder",
+    "queue_called",
+    "schedule_suspended",
+    "refund_done",
+    "card_linked",
+    "deposit_credited",
+    "balance_low",
+    "charge_waiting",
+    "charge_paid",
+    "report_ready",
+)
+
+
+def template_variable(kind: str) -> str:
+    return f"WECHAT_TEMPLATE_{kind.upper()}"
+
+
 # variable -> label of its development key
 DEV_KEYS = {"CRYPTO_KEYS": "crypto", "QR_KEYS": "qr", "INDEX_KEY": "index", "TERMINAL_MASTER_KEY": "terminal"}
 
@@ -130,6 +152,13 @@ def refusals(env: Mapping[str, str]) -> list[str]:
         out.append("WECHAT_APPID is missing or the stand-in's: set the mini-program's real app id")
     if not secret or secret == STANDIN_WECHAT_SECRET:
         out.append("WECHAT_SECRET is missing or the stand-in's: set the mini-program's real app secret")
+
+    for kind in MESSAGE_TEMPLATE_KINDS:
+        if not get(template_variable(kind)):
+            out.append(
+                f"{template_variable(kind)} is not set: register the {kind} subscribe-message template in the "
+                "WeChat console and set its id (docs/operations.md)"
+            )
 
     if get("WECHAT_PAY_DISABLED") != "1":
         for name in WECHAT_PAY_REQUIRED:

@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_operator_actions')]
+    dependencies = [('models', '0007_messages')]
 
     initial = False
 

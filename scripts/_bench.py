@@ -67,6 +67,9 @@ def cpu_per_request(before: dict[str, float], after: dict[str, float], requests:
 
 
 def bench_env(db_url: str, prefix: str, port: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from backend.prod_checks import MESSAGE_TEMPLATE_KINDS
+
     key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
     env = dict(os.environ)
     env.update(
@@ -97,6 +100,7 @@ def bench_env(db_url: str, prefix: str, port: int) -> dict:
         TENCENT_SMS_TEMPLATE_ID="1",
         WECHAT_APPID="wxbench0000000001",
         WECHAT_SECRET=secrets.token_hex(16),
+        **{f"WECHAT_TEMPLATE_{kind.upper()}": f"bench-{kind}" for kind in MESSAGE_TEMPLATE_KINDS},
     )
     return env
 

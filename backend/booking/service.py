@@ -269,7 +269,7 @@ async def create_booking(
     try:
         # a savepoint, so a unique violation does not abort the caller's whole transaction
         async with in_transaction() as inner:
-            return await Booking.create(
+            booking = await Booking.create(
                 schedule_id=schedule_id,
                 card_id=card_pk,
                 account_id=account_id,
@@ -286,6 +286,29 @@ async def create_booking(
             )
     except IntegrityError:
         raise BookingRefused("already_booked") from None
+    described = await Schedule.get(id=schedule_id).using_db(conn).select_related("hospital", "department", "doctor")
+    await notifications.enqueue(
+        conn,
+        account_id=account_id,
+        kind="booking_confirmed",
+        payload=visit_payload(booking, described),
+        dedup_key=f"booking_confirmed:{booking.id}",
+    )
+    return booking
+
+
+def visit_payload(booking: Booking, schedule: Schedule) -> dict:
+    """What messages about a booking show (confirmation, reminders); `schedule` with its
+    hospital, department and doctor."""
+    return {
+        "booking_id": booking.id,
+        "hospital": schedule.hospital.name,
+        "department": schedule.department.name,
+        "doctor": schedule.doctor.name,
+        "date": schedule.date.isoformat(),
+        "start": schedule.start,
+        "visit_number": booking.visit_number,
+    }
 
 
 async def booking_view(booking: Booking, *, cancel_days_before: int) -> dict:

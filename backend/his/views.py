@@ -90,7 +90,11 @@ async def put_day(request: Request, hospital_code: str, admission_no: str, day: 
     if not isinstance(data, dict) or set(data) != {"items"}:
         raise BadRequest('the body must be {"items": [...]}')
     result = await inpatient.put_day(
-        hospital=request.ctx.hospital, admission_no=_admission_no(admission_no), day=day, raw_items=data["items"]
+        hospital=request.ctx.hospital,
+        admission_no=_admission_no(admission_no),
+        day=day,
+        raw_items=data["items"],
+        balance_low_fen=request.app.ctx.deps.settings.messages.balance_low_fen,
     )
     return json(result)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from backend.clock import iso
 from backend.errors import Conflict, NotFound
 from backend.inpatient import service
-from backend.inpatient.models import Deposit
+from backend.inpatient.models import Admission, Deposit
 from backend.inpatient.rules import DEPOSIT_PAY_MINUTES, DepositStatus
+from backend.notifications import service as notifications
 from backend.payments.purposes import Order, PaymentPurpose
 
 log = logging.getLogger("ehealth.inpatient")
@@ -52,7 +54,7 @@ class DepositPurpose(PaymentPurpose):
 
     async def on_paid(self, deps, conn, payment) -> None:
         deposit = await Deposit.get(id=int(payment.subject)).using_db(conn)
-        await service.record_paid_deposit(
+        credited, counted = await service.record_paid_deposit(
             admission_id=deposit.admission_id,
             amount_fen=payment.paid_fen,
             transaction_id=payment.transaction_id,
@@ -61,6 +63,21 @@ class DepositPurpose(PaymentPurpose):
             deposit_id=deposit.id,
             conn=conn,
         )
+        if counted and payment.account_id is not None:
+            admission = await Admission.get(id=deposit.admission_id).using_db(conn).select_related("hospital")
+            await notifications.enqueue(
+                conn,
+                account_id=payment.account_id,
+                kind="deposit_credited",
+                payload={
+                    "deposit_id": credited.id,
+                    "hospital": admission.hospital.name,
+                    "admission_no": admission.admission_no,
+                    "amount_fen": credited.amount_fen,
+                    "paid_at": iso(credited.paid_at),
+                },
+                dedup_key=f"deposit_credited:{credited.id}",
+            )
 
     async def on_refunded(self, deps, payment, refund) -> None:
         await service.deposit_refunded(deposit_id=int(payment.subject), refunded_at=refund.finished_at)

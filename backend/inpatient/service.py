@@ -14,12 +14,14 @@ from tortoise.transactions import in_transaction
 
 from backend.cards import rules as card_rules
 from backend.cards import service as cards
+from backend.cards.models import Card, FamilyLink
 from backend.catalog.models import Hospital
 from backend.clock import SHANGHAI, clock, iso
 from backend.errors import AppError, BadRequest, Conflict, NotFound
 from backend.inpatient import rules
 from backend.inpatient.models import Admission, BillDay, BillItem, Deposit
 from backend.inpatient.rules import DEPOSIT_MOVES, DepositStatus
+from backend.notifications import service as notifications
 from backend.payments import service as payments  # inpatient -> payments, never the reverse
 from backend.privacy.masking import mask_name
 from backend.text import capped
@@ -125,7 +127,55 @@ async def put_admission(
     return _his_admission_view(admission), created
 
 
-async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items) -> dict:
+async def _warn_low_balance(conn, admission: Admission, *, hospital: Hospital, threshold_fen: int) -> None:
+    """In the push's transaction: when the balance falls below the threshold, the card's owner
+    and the accounts linked to it are told, once a day at most per admission."""
+    total = (
+        await BillDay.filter(admission_id=admission.id)
+        .using_db(conn)
+        .annotate(t=Sum("subtotal_fen"))
+        .values_list("t", flat=True)
+    )
+    paid = (
+        await Deposit.filter(admission_id=admission.id, status=DepositStatus.PAID)
+        .using_db(conn)
+        .annotate(t=Sum("amount_fen"))
+        .values_list("t", flat=True)
+    )
+    total_fen = int((total or [0])[0] or 0)
+    prepaid = admission.deposit_fen + int((paid or [0])[0] or 0)
+    balance = rules.balance_fen(prepaid_fen=prepaid, total_fen=total_fen)
+    if balance >= threshold_fen or admission.discharged_at is not None:
+        return
+    card = await Card.get_or_none(id_hash=admission.patient_id_hash).using_db(conn)
+    if card is None:
+        return
+    linked = (
+        await FamilyLink.filter(card_id=card.id, removed_at__isnull=True)
+        .using_db(conn)
+        .values_list("account_id", flat=True)
+    )
+    today = clock.today().isoformat()
+    for account_id in sorted({*linked, *([card.owner_id] if card.owner_id else [])}):
+        await notifications.enqueue(
+            conn,
+            account_id=account_id,
+            kind="balance_low",
+            payload={
+                "hospital_id": hospital.id,
+                "hospital": hospital.name,
+                "admission_no": admission.admission_no,
+                "card_id": card.card_id,
+                "balance_fen": balance,
+                "threshold_fen": threshold_fen,
+            },
+            dedup_key=f"balance_low:{admission.id}:{account_id}:{today}",
+        )
+
+
+async def put_day(
+    *, hospital: Hospital, admission_no: str, day: date, raw_items, balance_low_fen: int | None = None
+) -> dict:
     """Replace one day's items of an admission, in one transaction. Any bad item refuses the
     whole batch (422 invalid_items, one entry per bad item) and nothing is written."""
     items, problems = rules.check_items(raw_items)
@@ -183,6 +233,8 @@ async def put_day(*, hospital: Hospital, admission_no: str, day: date, raw_items
                 batch_size=1000,
                 using_db=conn,
             )
+        if balance_low_fen is not None:
+            await _warn_low_balance(conn, admission, hospital=hospital, threshold_fen=balance_low_fen)
     log.info("bill day admission=%s date=%s items=%s", admission.id, day, len(items))
     return {"date": day.isoformat(), "item_count": len(items), "subtotal_fen": subtotal}
 

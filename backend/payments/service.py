@@ -346,18 +346,27 @@ async def advance_refund(deps, *, refund_id: int) -> str:
         updates["finished_at"] = state.success_time or now
     if status != refund.status:
         rules.REFUND_MOVES.check(refund.status, status)
-    moved = await Refund.filter(id=refund.id, status=refund.status).update(**updates)
-    if status == RefundStatus.SUCCESS and moved:
-        # a payment is refunded once none of its refunds is still on its way (a purpose may
-        # give a payment back in parts: refund_part); the purpose hears of every refund
-        still_open = await Refund.filter(payment_id=payment.id, status__in=OPEN_REFUND).exists()
-        if not still_open:
-            await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
-                status=PaymentStatus.REFUNDED
-            )
-        refund.status, refund.finished_at = status, updates["finished_at"]
-        await handler.on_refunded(deps, payment, refund)
-    elif status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
+    if status == RefundStatus.SUCCESS:
+        # the refund's success and what it sets off (a message to the payer) commit together
+        async with in_transaction() as conn:
+            moved = await Refund.filter(id=refund.id, status=refund.status).using_db(conn).update(**updates)
+            if moved:
+                for key, value in updates.items():
+                    setattr(refund, key, value)
+                for hook in deps.refund_succeeded:
+                    await hook(deps, conn, payment=payment, refund=refund)
+        if moved:
+            # a payment is refunded once none of its refunds is still on its way (a purpose may
+            # give a payment back in parts: refund_part); the purpose hears of every refund
+            still_open = await Refund.filter(payment_id=payment.id, status__in=OPEN_REFUND).exists()
+            if not still_open:
+                await Payment.filter(id=payment.id, status=PaymentStatus.REFUND_PENDING).update(
+                    status=PaymentStatus.REFUNDED
+                )
+            await handler.on_refunded(deps, payment, refund)
+        return status
+    await Refund.filter(id=refund.id, status=refund.status).update(**updates)
+    if status in (RefundStatus.CLOSED, RefundStatus.ABNORMAL):
         log.error("refund %s ended %s: needs an operator", refund.out_refund_no, status)
     return status
 

@@ -13,6 +13,7 @@ from backend.cards import service as cards
 from backend.catalog.models import Schedule
 from backend.clock import clock, iso
 from backend.errors import Conflict, NotFound
+from backend.notifications import service as notifications
 from backend.queueing import rules
 from backend.queueing.models import QueueEntry, ScheduleQueue
 
@@ -66,7 +67,40 @@ async def check_in(*, booking: Booking) -> dict:
     }
 
 
-async def call_next(*, schedule_id: int) -> dict:
+async def _tell_the_queue(conn, *, schedule_id: int, called: QueueEntry, ahead: int) -> None:
+    """In the call's transaction: the called patient is told, and so is the one who now has
+    `ahead` patients before them. Two reads whatever the queue's length; each message once."""
+    schedule = await Schedule.get(id=schedule_id).using_db(conn).select_related("hospital", "department")
+    place = {"hospital": schedule.hospital.name, "department": schedule.department.name}
+    booking = called.booking
+    await notifications.enqueue(
+        conn,
+        account_id=booking.account_id,
+        kind="queue_called",
+        payload={"booking_id": booking.id, "visit_number": booking.visit_number, **place},
+        dedup_key=f"queue_called:{booking.id}",
+    )
+    nearly = (
+        await QueueEntry.filter(schedule_id=schedule_id, status="waiting")
+        .using_db(conn)
+        .order_by("rank")
+        .offset(ahead)
+        .limit(1)
+        .select_related("booking")
+        .first()
+    )
+    if nearly is not None:
+        waiting = nearly.booking
+        await notifications.enqueue(
+            conn,
+            account_id=waiting.account_id,
+            kind="queue_reminder",
+            payload={"booking_id": waiting.id, "visit_number": waiting.visit_number, "ahead": ahead, **place},
+            dedup_key=f"queue_reminder:{waiting.id}",
+        )
+
+
+async def call_next(*, schedule_id: int, queue_reminder_ahead: int = 3) -> dict:
     async with in_transaction() as conn:
         queue = await _locked_queue(conn, schedule_id)
         now = clock.now()
@@ -91,6 +125,7 @@ async def call_next(*, schedule_id: int) -> dict:
             .using_db(conn)
             .update(called_number=entry.booking.visit_number, called_rank=entry.rank, updated_at=now)
         )
+        await _tell_the_queue(conn, schedule_id=schedule_id, called=entry, ahead=queue_reminder_ahead)
     log.info("schedule %s calls number %s", schedule_id, entry.booking.visit_number)
     return {"called_number": entry.booking.visit_number, "booking_id": entry.booking_id}
 

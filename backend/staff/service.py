@@ -265,6 +265,6 @@ async def check_in(*, deps, terminal: Terminal, payload: str, booking_id: int) -
     return result
 
 
-async def call_next(*, terminal: Terminal, schedule_id: int) -> dict:
+async def call_next(*, terminal: Terminal, schedule_id: int, queue_reminder_ahead: int = 3) -> dict:
     await queueing.schedule_in_hospital(schedule_id=schedule_id, hospital_id=terminal.hospital_id)
-    return await queueing.call_next(schedule_id=schedule_id)
+    return await queueing.call_next(schedule_id=schedule_id, queue_reminder_ahead=queue_reminder_ahead)

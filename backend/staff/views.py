@@ -102,7 +102,13 @@ async def check_in(request: Request, body: CheckIn):
 )
 @terminal
 async def call_next(request: Request, schedule_id: int):
-    return json(await service.call_next(terminal=request.ctx.terminal, schedule_id=schedule_id))
+    return json(
+        await service.call_next(
+            terminal=request.ctx.terminal,
+            schedule_id=schedule_id,
+            queue_reminder_ahead=request.app.ctx.deps.settings.messages.queue_reminder_ahead,
+        )
+    )
 
 
 @bp.post("/admin/terminals")

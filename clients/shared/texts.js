@@ -158,6 +158,9 @@ export const ERROR_SENTENCES = {
   // hospital systems
   his_unauthenticated: '医院系统接口未授权',
   invalid_cursor: '分页参数有误',
+  // messages (subscribe-message allowances)
+  unknown_kind: '不支持订阅该类消息',
+  invalid_answer: '订阅结果有误，请重试',
 }
 
 // Codes the clients make themselves (the backend never answers them)
@@ -350,6 +353,63 @@ export const MESSAGE_KINDS = {
       `您的电子健康卡被 ${p.account_masked || '一个微信账号'} 以“${relation(p.relation)}”身份关联` +
       `${p.linked_at ? `（${shanghaiDateTime(p.linked_at)}）` : ''}。对方可为您出示二维码、预约挂号；` +
       '如不认识该账号，请查看并结束关联。',
+  },
+  booking_confirmed: {
+    title: '预约成功',
+    body: (p) =>
+      `您已预约 ${p.hospital || ''} ${p.department || ''} ${p.doctor || ''}，就诊时间 ${p.date || ''} ${p.start || ''}` +
+      `${p.visit_number ? `，就诊序号 ${p.visit_number} 号` : ''}。请按时到院，凭电子健康卡签到。`,
+  },
+  visit_reminder: {
+    title: '就诊提醒',
+    body: (p) =>
+      `您明天（${p.date || ''} ${p.start || ''}）在 ${p.hospital || ''} ${p.department || ''} 就诊` +
+      `${p.visit_number ? `，序号 ${p.visit_number} 号` : ''}，请携带电子健康卡按时到院。`,
+  },
+  queue_reminder: {
+    title: '候诊提醒',
+    body: (p) =>
+      `${p.hospital || ''} ${p.department || ''}：您的 ${p.visit_number || ''} 号前面还有 ${p.ahead || ''} 位，` +
+      '请到诊区候诊。',
+  },
+  queue_called: {
+    title: '叫号通知',
+    body: (p) => `${p.hospital || ''} ${p.department || ''}：已叫到您的 ${p.visit_number || ''} 号，请到诊室就诊。`,
+  },
+  refund_done: {
+    title: '退款成功',
+    body: (p) =>
+      `${{ booking: '挂号费', deposit: '住院预缴金', outpatient: '门诊缴费' }[p.purpose] || '款项'} ` +
+      `¥${fenToYuan(p.amount_fen || 0)} 已原路退回${p.refunded_at ? `（${shanghaiDateTime(p.refunded_at)}）` : ''}。`,
+  },
+  deposit_credited: {
+    title: '预缴金到账',
+    body: (p) =>
+      `您为 ${p.hospital || ''} 住院号 ${p.admission_no || ''} 缴纳的预缴金 ¥${fenToYuan(p.amount_fen || 0)} 已到账。`,
+  },
+  balance_low: {
+    title: '预缴金余额不足',
+    body: (p) =>
+      `${p.hospital || ''} 住院号 ${p.admission_no || ''} 的预缴金余额为 ¥${fenToYuan(p.balance_fen || 0)}，` +
+      '请及时充值，以免影响治疗。',
+  },
+  charge_waiting: {
+    title: '待缴费提醒',
+    body: (p) =>
+      `${p.hospital || ''} ${p.department || ''} 有一笔 ¥${fenToYuan(p.total_fen || 0)} 的费用待缴，` +
+      '可在小程序内直接缴费。',
+  },
+  charge_paid: {
+    title: '缴费成功',
+    body: (p) =>
+      `您已在 ${p.hospital || ''} 缴费 ¥${fenToYuan(p.amount_fen || 0)}` +
+      `${p.charge_count > 1 ? `（${p.charge_count} 笔）` : ''}，请按指引取药或检查。`,
+  },
+  report_ready: {
+    title: '报告已出',
+    body: (p) =>
+      `${p.hospital || ''} 的${p.title || '检查检验报告'}已出` +
+      `${p.critical ? '，含危急值，请尽快就医或联系医生' : '，点击查看'}。`,
   },
   card_link_ended: {
     title: '家人健康卡关联已结束',

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from backend.dev.standins.login import WeChatStandIn
+from backend.prod_checks import MESSAGE_TEMPLATE_KINDS, template_variable
 from backend.staff.signing import sign
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
 from tests.e2e.test_serve import _free_port
@@ -59,6 +60,7 @@ def prod_server(tmp_path_factory):
         WECHAT_PAY_DISABLED="1",
         LOG_LEVEL="INFO",
         **sms.env(),
+        **{template_variable(kind): f"tmpl-{kind}" for kind in MESSAGE_TEMPLATE_KINDS},
     )
 
     async def create_db():

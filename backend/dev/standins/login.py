@@ -47,6 +47,11 @@ class WeChatStandIn:
         self._used_codes: set[str] = set()
         self.access_token = "standin-" + secrets.token_hex(16)
         self.messages: list[dict] = []
+        # WeChat's refusals of subscribe messages, to test them: errcode by openid (43101: the
+        # user has no allowance, 45009: quota used), and the template ids the mini-program has
+        # registered (None: any; another id is refused with 40037)
+        self.subscribe_refusals: dict[str, int] = {}
+        self.subscribe_templates: set[str] | None = None
         self.pay = None  # the WeChat Pay v3 stand-in (backend.dev.standins.pay.PayStandIn), once attached
         self._routes: dict[tuple[str, str], object] = {
             ("GET", "/sns/jscode2session"): self._code2session,
@@ -168,6 +173,11 @@ class WeChatStandIn:
             return 200, {}, {"errcode": 47001, "errmsg": "data format error"}
         if not message.get("touser") or not message.get("template_id"):
             return 200, {}, {"errcode": 47003, "errmsg": "argument invalid"}
+        if self.subscribe_templates is not None and message["template_id"] not in self.subscribe_templates:
+            return 200, {}, {"errcode": 40037, "errmsg": "invalid template_id"}
+        refusal = self.subscribe_refusals.get(message["touser"])
+        if refusal:
+            return 200, {}, {"errcode": refusal, "errmsg": "refused by the stand-in"}
         with self._lock:
             self.messages.append(message)
         return 200, {}, {"errcode": 0, "errmsg": "ok", "msgid": len(self.messages)}

@@ -116,7 +116,7 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   expect(links[0].relation).toBe('parent')
   expect(links[0].account_masked).toMatch(/^微信用户 \*{4}\S{4}$/)
   expect(Number.isNaN(Date.parse(links[0].linked_at))).toBe(false)
-  const told = (await notifications.listNotifications()).filter((n) => n.kind === 'card_linked')
+  const told = (await notifications.listNotifications()).items.filter((n) => n.kind === 'card_linked')
   expect(told).toHaveLength(1)
   const { account_masked: accountMasked, linked_at: linkedAt } = links[0]
   expect(told[0].payload).toMatchObject({ account_masked: accountMasked, relation: 'parent', linked_at: linkedAt })
@@ -170,7 +170,7 @@ test('who uses my card, ending a link, changing the phone, and the refusals that
   expect((await cards.listCards()).map((c) => c.card_id)).not.toContain(aliceCard.card_id)
   const gone = await refusal(cards.getCard(aliceCard.card_id))
   expect(gone.status).toBe(404)
-  const ended = (await notifications.listNotifications()).filter((n) => n.kind === 'card_link_ended')
+  const ended = (await notifications.listNotifications()).items.filter((n) => n.kind === 'card_link_ended')
   expect(ended).toHaveLength(1)
   expect(ended[0].payload).toMatchObject({ relation: 'parent', ended_by: 'owner' })
 })

@@ -107,7 +107,7 @@ test('login, claim, family, QR codes, token refresh and logout', async () => {
     refresh_in: null,
   })
   expect(await audit.listScanHistory(card.card_id)).toEqual([])
-  expect(await notifications.listNotifications()).toEqual([])
+  expect(await notifications.listNotifications()).toEqual({ items: [], next_before: null, unread: 0 })
 
   // another account cannot use these cards
   global.wx = createWx('contract-mallory')

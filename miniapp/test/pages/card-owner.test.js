@@ -270,22 +270,31 @@ describe('a card registered with another phone', () => {
 test('messages: the own card linked by another account, and a link its owner ended', async () => {
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
-      'GET /notifications': [
-        {
-          id: 3,
-          kind: 'card_linked',
-          status: 'sent',
-          created_at: '2026-11-25T08:00:00+08:00',
-          payload: { account_masked: '微信用户 ****a1b2', relation: 'parent', linked_at: '2026-11-25T00:00:00+00:00' },
-        },
-        {
-          id: 2,
-          kind: 'card_link_ended',
-          status: 'inbox',
-          created_at: '2026-11-24T08:00:00+08:00',
-          payload: { relation: 'child', ended_by: 'owner', ended_at: '2026-11-24T08:00:00+08:00' },
-        },
-      ],
+      'GET /notifications': {
+        items: [
+          {
+            id: 3,
+            kind: 'card_linked',
+            status: 'sent',
+            page: 'pages/cards/links/index', // where the backend says the message leads
+            created_at: '2026-11-25T08:00:00+08:00',
+            payload: {
+              account_masked: '微信用户 ****a1b2',
+              relation: 'parent',
+              linked_at: '2026-11-25T00:00:00+00:00',
+            },
+          },
+          {
+            id: 2,
+            kind: 'card_link_ended',
+            status: 'inbox',
+            created_at: '2026-11-24T08:00:00+08:00',
+            payload: { relation: 'child', ended_by: 'owner', ended_at: '2026-11-24T08:00:00+08:00' },
+          },
+        ],
+        next_before: null,
+        unread: 1,
+      },
     }),
   }))
   const page = await renderPage('pages/me/messages/index')

@@ -231,24 +231,28 @@ test('me: the account, links, logging out forgets the token', async () => {
 test('messages: a suspended session with its refund', async () => {
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
-      'GET /notifications': [
-        {
-          id: 1,
-          kind: 'schedule_suspended',
-          status: 'sent',
-          created_at: '2026-11-25T08:00:00+08:00',
-          payload: {
-            booking_id: 21,
-            hospital: '市第一人民医院',
-            department: '心内科',
-            doctor: '王医生',
-            date: '2026-11-27',
-            start: '08:00',
-            reason: '医生临时出诊任务',
-            refund_fen: 2550,
+      'GET /notifications': {
+        items: [
+          {
+            id: 1,
+            kind: 'schedule_suspended',
+            status: 'sent',
+            created_at: '2026-11-25T08:00:00+08:00',
+            payload: {
+              booking_id: 21,
+              hospital: '市第一人民医院',
+              department: '心内科',
+              doctor: '王医生',
+              date: '2026-11-27',
+              start: '08:00',
+              reason: '医生临时出诊任务',
+              refund_fen: 2550,
+            },
           },
-        },
-      ],
+        ],
+        next_before: null,
+        unread: 1,
+      },
     }),
   }))
   const page = await renderPage('pages/me/messages/index')

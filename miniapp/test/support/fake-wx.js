@@ -27,6 +27,8 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
     payments: [],
     downloads: [],
     documents: [],
+    subscriptions: [],
+    badges: [],
     logins: 0,
   }
   let modalAnswer = true
@@ -83,6 +85,14 @@ function createFakeWx({ routes = {}, loginCodes } = {}) {
     setNavigationBarTitle: () => {},
     vibrateShort: () => {},
     setClipboardData: () => {},
+    // what the resident answers to each template asked for: fake.subscribeAnswers = {tmplId: 'reject'}
+    requestSubscribeMessage: (opts) => {
+      calls.subscriptions.push(opts.tmplIds)
+      const answers = fake.subscribeAnswers || {}
+      setTimeout(() => opts.success(Object.fromEntries(opts.tmplIds.map((id) => [id, answers[id] || 'accept']))), 0)
+    },
+    setTabBarBadge: (opts) => calls.badges.push(opts.text),
+    removeTabBarBadge: () => calls.badges.push(''),
     requestPayment: (opts) => {
       calls.payments.push(opts)
       setTimeout(

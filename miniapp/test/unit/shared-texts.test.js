@@ -78,6 +78,9 @@ function backendMessageKinds() {
   pythonFiles(BACKEND).forEach((file) => {
     for (const m of fs.readFileSync(file, 'utf8').matchAll(/\bkind="([a-z_]+)"/g)) kinds.add(m[1])
   })
+  // the catalogue of kinds (backend/notifications/kinds.py), some written by other domains
+  const catalogue = fs.readFileSync(path.join(BACKEND, 'notifications', 'kinds.py'), 'utf8')
+  for (const m of catalogue.matchAll(/\bKind\(\s*"([a-z_]+)"/g)) kinds.add(m[1])
   return kinds
 }
 

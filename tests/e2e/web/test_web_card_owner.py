@@ -173,7 +173,7 @@ def test_card_owner_sees_and_ends_links_and_changes_phone(web_server, api, launc
 
     # the daughter has lost the card and was told; the son still uses it, without a reissue button
     assert card_id not in [c["card_id"] for c in api.get("/cards", headers=daughter).json()]
-    kinds = [n["kind"] for n in api.get("/notifications", headers=daughter).json()]
+    kinds = [n["kind"] for n in api.get("/notifications", headers=daughter).json()["items"]]
     assert "card_link_ended" in kinds
     d = browser_login(browser, web_server, watch, "webowner-daughter", "card-owner-daughter")
     d.page.goto("/messages")

@@ -296,6 +296,9 @@ async def test_suspension_cancels_refunds_and_notifies(catalog, resident_with_ca
     s = await catalog.schedule(day=D, capacity=5)
     booked = [await resident_with_card() for _ in range(3)]
     for r in booked:
+        # the resident allowed the suspension message when paying (wx.requestSubscribeMessage)
+        allowed = await r.post("/api/v1/notifications/subscriptions", {"templates": {"schedule_suspended": "accept"}})
+        assert allowed.status == 200, allowed.json
         await payer.pay(r, (await hold(r, s))["hold_id"])
     late = await resident_with_card()
     late_hold = await hold(late, s)
@@ -314,8 +317,11 @@ async def test_suspension_cancels_refunds_and_notifies(catalog, resident_with_ca
     assert await notifications.dispatch(deps) == 3
     messages = deps.standin.messages[sent_before:]
     assert len(messages) == 3 and all("停诊" in m["data"]["thing4"]["value"] for m in messages)
-    notes = (await booked[0].get("/api/v1/notifications")).json
-    assert notes[0]["kind"] == "schedule_suspended" and notes[0]["status"] == "sent"
+    notes = (await booked[0].get("/api/v1/notifications")).json["items"]
+    suspended = next(n for n in notes if n["kind"] == "schedule_suspended")
+    assert suspended["status"] == "sent" and not suspended["read"]
+    confirmed = next(n for n in notes if n["kind"] == "booking_confirmed")
+    assert confirmed["status"] == "inbox"  # not allowed: the inbox only
     again = await catalog.admin("POST", f"/admin/schedules/{s['id']}/suspend", {"reason": "x"})
     assert again.status == 409
 

@@ -156,6 +156,14 @@ def table(w) -> dict:
             lambda: (f"/bookings/{w['booking']['id']}/queue", None),
         ),
         ("GET", "/api/v1/notifications"): (ANY_RESIDENT, lambda: ("/notifications", None)),
+        # messages: each resident's own inbox, badge and allowances
+        ("GET", "/api/v1/notifications/unread"): (ANY_RESIDENT, lambda: ("/notifications/unread", None)),
+        ("POST", "/api/v1/notifications/read"): (ANY_RESIDENT, lambda: ("/notifications/read", {"all": True})),
+        ("GET", "/api/v1/notifications/templates"): (ANY_RESIDENT, lambda: ("/notifications/templates", None)),
+        ("POST", "/api/v1/notifications/subscriptions"): (
+            ANY_RESIDENT,
+            lambda: ("/notifications/subscriptions", {"templates": {"booking_confirmed": "reject"}}),
+        ),
         ("GET", "/api/v1/inpatient/admissions"): (
             A_AND_FAMILY,
             lambda: (f"/inpatient/admissions?card_id={w['A'].card_id}", None),

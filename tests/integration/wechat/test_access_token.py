@@ -11,7 +11,7 @@ from backend.clock import clock
 from backend.deps import build_deps
 from backend.identity.models import Account
 from backend.notifications import service as notifications
-from backend.notifications.models import Notification
+from backend.notifications.models import Notification, SubscriptionAllowance
 from backend.wechat import tokens
 
 pytestmark = pytest.mark.redis_cluster  # also on a local Redis Cluster: the shared token and its lock
@@ -59,6 +59,10 @@ async def test_100_notifications_from_two_workers_fetch_one_token(deps, database
     try:
         now = clock.now()
         accounts = [await Account.create(openid=f"o-token-{i}", created_at=now, last_login_at=now) for i in range(10)]
+        for account in accounts:  # each resident allowed ten suspension messages
+            await SubscriptionAllowance.create(
+                account=account, template_id="dev-schedule_suspended", remaining=10, updated_at=now
+            )
         for i in range(100):
             await Notification.create(
                 account=accounts[i % 10], kind="schedule_suspended", payload=PAYLOAD, created_at=now

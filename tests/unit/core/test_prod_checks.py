@@ -7,7 +7,7 @@ import pytest
 
 from backend import config
 from backend.config import ConfigError, load_settings
-from backend.prod_checks import DEV_KEYS, dev_key, refusals
+from backend.prod_checks import DEV_KEYS, MESSAGE_TEMPLATE_KINDS, dev_key, refusals, template_variable
 
 
 def key() -> str:
@@ -32,6 +32,7 @@ def good_env(**changes) -> dict:
         "WECHAT_APPID": "wx1234567890abcdef",
         "WECHAT_SECRET": secrets.token_hex(16),
         "WECHAT_PAY_DISABLED": "1",
+        **{template_variable(kind): f"tmpl-{kind}" for kind in MESSAGE_TEMPLATE_KINDS},
     }
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
@@ -70,6 +71,8 @@ DEV = {name: base64.b64encode(dev_key(label)).decode() for name, label in DEV_KE
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"DATABASE_URL": "sqlite:///srv/ehealth.sqlite3"}, "DATABASE_URL"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
+        ({"WECHAT_TEMPLATE_REPORT_READY": None}, "WECHAT_TEMPLATE_REPORT_READY"),
+        ({"WECHAT_TEMPLATE_BOOKING_CONFIRMED": " "}, "WECHAT_TEMPLATE_BOOKING_CONFIRMED"),
     ],
 )
 def test_each_dev_part_is_refused_with_one_line_naming_its_variable(change, variable):

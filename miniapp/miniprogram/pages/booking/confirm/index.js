@@ -10,6 +10,7 @@ const { scheduleRow } = require('../../../utils/labels')
 const { secondsUntil, formatCountdown, dateChip } = require('../../../utils/time')
 const { syncServerClock, serverNow } = require('../../../utils/server-clock')
 const { fenToYuan } = require('../../../utils/money')
+const { prepareSubscriptions, askToSubscribe } = require('../../../utils/subscribe')
 
 Component({
   data: {
@@ -30,6 +31,7 @@ Component({
     onLoad(query) {
       this.setData({ scheduleId: Number(query.schedule_id) })
       syncServerClock()
+      prepareSubscriptions()
       return this.refresh()
     },
     onUnload() {
@@ -97,6 +99,8 @@ Component({
       if (!hold || this.data.expired) return
       this.setData({ busy: true })
       try {
+        // in the tap, before WeChat Pay's own sheet: the confirmation, the evening reminder, a suspension
+        await askToSubscribe('pay_hold')
         const order = await payments.payHold(hold.hold_id)
         const outcome = await pay({ outTradeNo: order.out_trade_no, payParams: order.pay_params })
         if (outcome === 'cancelled') {

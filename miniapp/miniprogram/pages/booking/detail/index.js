@@ -4,6 +4,7 @@ const booking = require('../../../services/booking')
 const queueing = require('../../../services/queueing')
 const { load, toastError, confirm } = require('../../../utils/page')
 const { bookingRow, QUEUE_STATUS } = require('../../../utils/labels')
+const { prepareSubscriptions, askToSubscribe } = require('../../../utils/subscribe')
 
 const QUEUE_REFRESH_MS = 15000
 const LIVE = ['confirmed', 'checked_in', 'called']
@@ -15,6 +16,7 @@ Component({
   methods: {
     onLoad(query) {
       this.setData({ id: Number(query.id) })
+      prepareSubscriptions()
       return this.refresh()
     },
     onShow() {
@@ -40,6 +42,11 @@ Component({
       if (!LIVE.includes(this.data.booking.status)) return Promise.resolve()
       this._timer = setInterval(() => this.loadQueue(), QUEUE_REFRESH_MS)
       return this.loadQueue()
+    },
+    async onSubscribeQueue() {
+      const answers = await askToSubscribe('queue')
+      const accepted = Object.values(answers).includes('accept')
+      wx.showToast({ title: accepted ? '将在快到您和叫到您时提醒' : '未开启提醒，可在消息中查看', icon: 'none' })
     },
     stopQueue() {
       if (this._timer) clearInterval(this._timer)

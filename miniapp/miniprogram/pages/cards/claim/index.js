@@ -2,6 +2,7 @@ const cards = require('../../../services/cards')
 const { checkIdNumber, checkPhone, checkName } = require('../../../utils/identity')
 const { sendWithCountdown, stopCountdown } = require('../../../utils/sms-countdown')
 const { toastError, alertError } = require('../../../utils/page')
+const { prepareSubscriptions, askToSubscribe } = require('../../../utils/subscribe')
 
 Component({
   data: {
@@ -19,7 +20,9 @@ Component({
     agreed: false,
   },
   methods: {
-    onLoad() {},
+    onLoad() {
+      prepareSubscriptions()
+    },
     onUnload() {
       stopCountdown(this)
     },
@@ -81,6 +84,8 @@ Component({
       }
       this.setData({ submitting: true })
       try {
+        // asked in the claim's tap (WeChat allows it only then): who links the card, refunds, deposits
+        await askToSubscribe('claim_card')
         const card = await cards.claimCard({
           name: checkName(this.data.name).value,
           idNumber: checkIdNumber(this.data.idNumber).value,

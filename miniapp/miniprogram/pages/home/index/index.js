@@ -1,6 +1,7 @@
 const cards = require('../../../services/cards')
 const { load } = require('../../../utils/page')
 const { relationLabel } = require('../../../utils/identity')
+const { refreshBadge } = require('../../../utils/badge')
 
 const ENTRIES = [
   { key: 'cards', title: '我的健康卡', icon: '卡', url: '/pages/cards/list/index' },
@@ -10,11 +11,12 @@ const ENTRIES = [
   { key: 'inpatient', title: '住院清单', icon: '住', url: '/pages/inpatient/admissions/index' },
   { key: 'outpatient', title: '门诊缴费', icon: '缴', url: '/pages/outpatient/charges/index' },
   { key: 'reports', title: '报告查询', icon: '报', url: '/pages/reports/list/index' },
+  { key: 'messages', title: '消息', icon: '信', url: '/pages/me/messages/index' },
   { key: 'me', title: '我的', icon: '我', url: '/pages/me/index/index' },
 ]
 
 Component({
-  data: { status: 'loading', error: '', selfCard: null, memberCount: 0, entries: ENTRIES },
+  data: { status: 'loading', error: '', selfCard: null, memberCount: 0, entries: ENTRIES, unread: 0 },
   methods: {
     onLoad() {
       return this.refresh()
@@ -26,7 +28,12 @@ Component({
     onPullDownRefresh() {
       return this.refresh()
     },
+    refreshBadge() {
+      // the unread count on the messages entry (and the tab bar, where there is one)
+      return refreshBadge().then((unread) => this.setData({ unread }))
+    },
     refresh() {
+      this.refreshBadge()
       return load(this, () => cards.listCards(), {
         apply: (list) => {
           const self = list.find((c) => c.is_self) || null
