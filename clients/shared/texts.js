@@ -379,7 +379,7 @@ export const MESSAGE_KINDS = {
   refund_done: {
     title: '退款成功',
     body: (p) =>
-      `${{ booking: '挂号费', deposit: '住院预缴金', outpatient: '门诊缴费' }[p.purpose] || '款项'} ` +
+      `${{ booking: '挂号费', deposit: '住院预缴金', charges: '门诊缴费' }[p.purpose] || '款项'} ` +
       `¥${fenToYuan(p.amount_fen || 0)} 已原路退回${p.refunded_at ? `（${shanghaiDateTime(p.refunded_at)}）` : ''}。`,
   },
   deposit_credited: {
@@ -392,24 +392,6 @@ export const MESSAGE_KINDS = {
     body: (p) =>
       `${p.hospital || ''} 住院号 ${p.admission_no || ''} 的预缴金余额为 ¥${fenToYuan(p.balance_fen || 0)}，` +
       '请及时充值，以免影响治疗。',
-  },
-  charge_waiting: {
-    title: '待缴费提醒',
-    body: (p) =>
-      `${p.hospital || ''} ${p.department || ''} 有一笔 ¥${fenToYuan(p.total_fen || 0)} 的费用待缴，` +
-      '可在小程序内直接缴费。',
-  },
-  charge_paid: {
-    title: '缴费成功',
-    body: (p) =>
-      `您已在 ${p.hospital || ''} 缴费 ¥${fenToYuan(p.amount_fen || 0)}` +
-      `${p.charge_count > 1 ? `（${p.charge_count} 笔）` : ''}，请按指引取药或检查。`,
-  },
-  report_ready: {
-    title: '报告已出',
-    body: (p) =>
-      `${p.hospital || ''} 的${p.title || '检查检验报告'}已出` +
-      `${p.critical ? '，含危急值，请尽快就医或联系医生' : '，点击查看'}。`,
   },
   card_link_ended: {
     title: '家人健康卡关联已结束',

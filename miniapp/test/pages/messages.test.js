@@ -123,7 +123,7 @@ test('the inbox: newest first, unread marked, paged on reaching the bottom, tapp
       'report_ready',
       { report_id: 7, hospital: '市第一人民医院', title: '血常规', critical: true },
       {
-        page: 'pages/reports/detail/index?id=7',
+        page: 'pages/reports/detail/index?report_id=7',
       },
     ),
     note(
@@ -168,7 +168,7 @@ test('the inbox: newest first, unread marked, paged on reaching the bottom, tapp
   expect(page.instance.data.messages.map((m) => m.id)).toEqual([30, 29, 12])
   page.querySelectorAll('.list-item')[0].dispatchEvent('tap')
   await settle()
-  expect(fake.calls.navigations.pop()).toBe('/pages/reports/detail/index?id=7')
+  expect(fake.calls.navigations.pop()).toBe('/pages/reports/detail/index?report_id=7')
   expect(fake.calls.requests.find((r) => r.path === '/notifications/read').data).toEqual({ ids: [30] })
   expect(page.instance.data.unread).toBe(1)
   expect(fake.calls.badges.pop()).toBe('1')

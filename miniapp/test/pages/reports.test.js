@@ -126,15 +126,21 @@ test('the PDF: a signed link, downloaded without a bearer, opened as a PDF', asy
 test('a report_ready message reads as the report being out and leads to it', async () => {
   const fake = (global.wx = createFakeWx({
     routes: Object.assign({}, LOGIN, {
-      'GET /notifications': [
-        {
-          id: 3,
-          kind: 'report_ready',
-          status: 'inbox',
-          created_at: '2026-12-10T09:00:00+08:00',
-          payload: { report_id: 7, card_id: F.SELF_ID, hospital: '市第一人民医院', title: '血常规', critical: true },
-        },
-      ],
+      'GET /notifications': {
+        items: [
+          {
+            id: 3,
+            kind: 'report_ready',
+            status: 'inbox',
+            read: false,
+            page: 'pages/reports/detail/index?report_id=7',
+            created_at: '2026-12-10T09:00:00+08:00',
+            payload: { report_id: 7, card_id: F.SELF_ID, hospital: '市第一人民医院', title: '血常规', critical: true },
+          },
+        ],
+        next_before: null,
+        unread: 1,
+      },
     }),
   }))
   const page = await renderPage('pages/me/messages/index')

@@ -109,7 +109,7 @@ def test_template_data_fits_wechat_limits_for_every_kind():
     assert table["report_ready"].data(SAMPLES["report_ready"])["thing3"]["value"] == "有危急值，请尽快就医"
     batched = {**SAMPLES["report_ready"], "critical": False, "batch_count": 3}
     assert table["report_ready"].data(batched)["thing2"]["value"] == "3份报告已出"
-    assert KINDS["report_ready"].page(SAMPLES["report_ready"]) == "pages/reports/detail/index?id=9"
+    assert KINDS["report_ready"].page(SAMPLES["report_ready"]) == "pages/reports/detail/index?report_id=9"
     assert KINDS["booking_confirmed"].page(SAMPLES["booking_confirmed"]) == "pages/booking/detail/index?id=7"
 
 
