@@ -190,3 +190,16 @@ test('home: the messages entry shows the unread count', async () => {
   page.instance.onEntry({ currentTarget: { dataset: { url: '/pages/me/messages/index' } } })
   expect(fake.calls.navigations.pop()).toBe('/pages/me/messages/index')
 })
+
+test('the reports page asks for the report template on a tap and says what was allowed', async () => {
+  const fake = (global.wx = createFakeWx({ routes: routes({ 'GET /reports': [] }) }))
+  fake.subscribeAnswers = { TPL_REPORT: 'reject' }
+  const page = await renderPage('pages/reports/list/index')
+  await settle()
+  expect(text(page)).toContain('报告提醒')
+  await page.instance.onSubscribeReports()
+  expect(fake.calls.subscriptions).toEqual([['TPL_REPORT']])
+  const told = fake.calls.requests.find((r) => r.path === '/notifications/subscriptions')
+  expect(told.data).toEqual({ templates: { report_ready: 'reject' } })
+  expect(fake.calls.toasts.pop()).toBe('未开启提醒，可在消息中查看')
+})

@@ -3,6 +3,7 @@
 const cards = require('../../../services/cards')
 const outpatient = require('../../../services/outpatient')
 const { pay } = require('../../../utils/pay')
+const { prepareSubscriptions, askToSubscribe } = require('../../../utils/subscribe')
 const { load, alertError } = require('../../../utils/page')
 const { fenToYuan } = require('../../../utils/money')
 const { formatDateTime } = require('../../../utils/time')
@@ -68,6 +69,7 @@ Component({
   },
   methods: {
     async onLoad(query) {
+      prepareSubscriptions()
       const list = await load(this, () => cards.listCards(), {
         apply: (cardList) => ({
           cards: cardList,
@@ -135,6 +137,8 @@ Component({
         wx.showToast({ title: '请选择要缴费的项目', icon: 'none' })
         return
       }
+      // WeChat lets a page ask for subscribe messages only inside a tap: the charge messages
+      await askToSubscribe('charges')
       this.setData({ paying: true })
       try {
         const body = paymentRequest(this.data.selected, this.data.charges, this.data.cardId)

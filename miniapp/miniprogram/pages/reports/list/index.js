@@ -2,6 +2,7 @@
 const cards = require('../../../services/cards')
 const reports = require('../../../services/reports')
 const { load } = require('../../../utils/page')
+const { prepareSubscriptions, askToSubscribe } = require('../../../utils/subscribe')
 const { KIND_TABS, reportRow } = require('../../../utils/reports')
 
 Component({
@@ -18,6 +19,7 @@ Component({
   },
   methods: {
     async onLoad(options = {}) {
+      prepareSubscriptions()
       const list = await load(this, () => cards.listCards(), {
         apply: (cardList) => ({
           cards: cardList,
@@ -32,6 +34,11 @@ Component({
         isEmpty: (cardList) => cardList.length === 0,
       })
       if (list && this.data.cardId) await this.loadReports()
+    },
+    async onSubscribeReports() {
+      const answers = await askToSubscribe('reports')
+      const accepted = Object.values(answers).includes('accept')
+      wx.showToast({ title: accepted ? '报告出来时将提醒您' : '未开启提醒，可在消息中查看', icon: 'none' })
     },
     onPullDownRefresh() {
       return this.data.cardId ? this.loadReports() : this.onLoad()
