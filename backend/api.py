@@ -20,6 +20,7 @@ from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
 from backend.queueing.views import display_bp as queue_display
+from backend.releases.views import bp as releases
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 
@@ -41,6 +42,7 @@ def api_v1(*, dev_helpers: bool) -> Blueprint:
         notifications,
     ]
     blueprints += [inpatient, his, operators, console, queue_display]
+    blueprints.append(releases)
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 

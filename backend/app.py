@@ -20,6 +20,7 @@ from backend import db, edge, http, jobs, logs, metrics, openapi_doc, security_h
 from backend import redis as hot
 from backend.api import api_v1
 from backend.booking.service import rebuild_stock
+from backend.releases import service as release_rooms
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
 from backend.text import fold_digits
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the
         # database before the first hold is served.
         await rebuild_stock(app.ctx.deps, only_missing=True)
+        # the release rooms' settings, before any room opens (see backend/releases/service.py)
+        await release_rooms.prime(app.ctx.deps)
         jobs.start(app, app.ctx.deps)
         # Everything loaded so far lives as long as the worker: keep the cyclic GC from
         # rescanning it during request bursts. (The young generation's threshold stays the

@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "backend.inpatient.models",
     "backend.his.models",
     "backend.operators.models",
+    "backend.releases.models",
 ]
 
 

@@ -34,6 +34,9 @@ class Deps:
     stock: object | None = None
     # what other domains do when a family link ends: async (deps, *, account_id, card_pk)
     link_ended: list = field(default_factory=list)
+    # asked before each hold: async (deps, *, token_hash, schedule_id, now_ms), raises to refuse
+    # (the release waiting room's gate); None: every hold goes straight to the store
+    hold_gate: object | None = None
 
 
 def register_lua(scripts: Scripts) -> None:

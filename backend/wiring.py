@@ -8,6 +8,7 @@ from backend.booking.payment_purpose import BookingPurpose
 from backend.booking.service import release_account_holds_on_card
 from backend.inpatient.payment_purpose import DepositPurpose
 from backend.payments.service import close_account_orders_for_card
+from backend.releases.service import gate_hold
 
 
 def wire(deps) -> None:
@@ -20,3 +21,6 @@ def wire(deps) -> None:
     # and closes the orders it had opened for the card (deposit top-ups, say)
     deps.link_ended.append(release_account_holds_on_card)
     deps.link_ended.append(close_account_orders_for_card)
+    # during a release window, a hold in the newly released sessions needs an admitted ticket
+    # of the release waiting room
+    deps.hold_gate = gate_hold
