@@ -18,9 +18,20 @@ import hmac
 import math
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 SHANGHAI_OFFSET_MS = 8 * 3600 * 1000  # Asia/Shanghai has kept UTC+8, without summer time, since 1991
 DAY_MS = 86_400_000
+
+
+
+class TicketStatus(StrEnum):
+    """A ticket as its holder sees it (room.lua decides which)."""
+
+    WAITING = "waiting"
+    ADMITTED = "admitted"  # may hold now (or the room is off, over, or fell back to open)
+    EXPIRED = "expired"  # was admitted, and did not hold within the validity
+
 
 TICKET = re.compile(r"([1-9][0-9]{0,8})\.([0-9]{10,15})\.([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{22})")
 

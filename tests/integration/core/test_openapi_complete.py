@@ -16,6 +16,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/wx-login"),
     ("post", "/api/v1/sms/codes"),
     ("post", "/api/v1/admin/login"),
+    ("get", "/api/v1/releases/{hospital_id}/tickets/{ticket}"),  # the signed ticket is the credential
     ("post", "/api/v1/payments/wechat/notify"),
     ("get", "/api/v1/dev/clock"),
     ("post", "/api/v1/dev/clock"),
@@ -32,6 +33,7 @@ BODYLESS = {
     "/api/v1/dev/payments/{out_trade_no}/complete",
     "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
     "/api/v1/his/{hospital_code}/deposits/{deposit_id}/refund",
+    "/api/v1/releases/{hospital_id}/tickets",
 }
 BODYLESS_ENDINGS = ("/retire", "/revoke", "/enable", "/disable", "/rotate")
 SIGNING_HEADERS = {
