@@ -20,9 +20,9 @@ from backend import db, edge, http, jobs, logs, metrics, openapi_doc, security_h
 from backend import redis as hot
 from backend.api import api_v1
 from backend.booking.service import rebuild_stock
-from backend.releases import service as release_rooms
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
+from backend.releases import service as release_rooms
 from backend.text import fold_digits
 from backend.webapp import views as webapp
 

@@ -178,7 +178,9 @@ async def set_release(env: dict, seeded: dict, *, after_s: int) -> float:
         deps = build_deps(settings, client)
         await Hospital.filter(id=seeded["hospital"]).update(release_time=release.strftime("%H:%M"))
         await Schedule.filter(id=seeded["schedule"]).update(
-            release_at=release, referral_release_at=release - timedelta(days=3), date=(release + timedelta(days=7)).date()
+            release_at=release,
+            referral_release_at=release - timedelta(days=3),
+            date=(release + timedelta(days=7)).date(),
         )
         await load_schedule(deps, await Schedule.get(id=seeded["schedule"]))
     finally:
@@ -294,8 +296,11 @@ async def drive(url: str, seeded: dict, *, early: int, late: int, rate: int, wrk
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
         opens = release - OPEN_BEFORE_S
-        print(f"release at {datetime.fromtimestamp(release, SHANGHAI):%H:%M:%S} (Shanghai); room opens in "
-              f"{opens - time.time():.0f} s", flush=True)
+        print(
+            f"release at {datetime.fromtimestamp(release, SHANGHAI):%H:%M:%S} (Shanghai); room opens in "
+            f"{opens - time.time():.0f} s",
+            flush=True,
+        )
         await asyncio.sleep(max(opens - time.time() + 1, 0))
         # 1. the early tickets, in a known order
         arrival = []

@@ -24,7 +24,6 @@ SHANGHAI_OFFSET_MS = 8 * 3600 * 1000  # Asia/Shanghai has kept UTC+8, without su
 DAY_MS = 86_400_000
 
 
-
 class TicketStatus(StrEnum):
     """A ticket as its holder sees it (room.lua decides which)."""
 

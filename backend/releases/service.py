@@ -316,18 +316,20 @@ async def set_room(*, deps, hospital_id: int, enabled: bool | None, rate_per_s: 
     default_rate = deps.settings.releases.rate_per_s
     async with in_transaction() as conn:
         row = await ReleaseRoom.select_for_update().using_db(conn).get_or_none(hospital_id=hospital_id)
-        before = {"enabled": deps.settings.releases.default_on, "rate_per_s": default_rate} if row is None else {
-            "enabled": row.enabled,
-            "rate_per_s": row.rate_per_s,
-        }
+        before = (
+            {"enabled": deps.settings.releases.default_on, "rate_per_s": default_rate}
+            if row is None
+            else {
+                "enabled": row.enabled,
+                "rate_per_s": row.rate_per_s,
+            }
+        )
         after = {
             "enabled": before["enabled"] if enabled is None else enabled,
             "rate_per_s": before["rate_per_s"] if rate_per_s is None else rate_per_s,
         }
         if row is None:
-            await ReleaseRoom.create(
-                hospital_id=hospital_id, updated_at=clock.now(), using_db=conn, **after
-            )
+            await ReleaseRoom.create(hospital_id=hospital_id, updated_at=clock.now(), using_db=conn, **after)
         else:
             await ReleaseRoom.filter(id=row.id).using_db(conn).update(updated_at=clock.now(), **after)
         await actions.record(
@@ -341,7 +343,11 @@ async def set_room(*, deps, hospital_id: int, enabled: bool | None, rate_per_s: 
     await deps.scripts(
         "releases.room",
         [cfg_key(deps, hospital_id)],
-        [*_common(deps, "configure", clock.now_ms(), release_min), 1 if after["enabled"] else 0, after["rate_per_s"], "set"],
+        [
+            *_common(deps, "configure", clock.now_ms(), release_min),
+            1 if after["enabled"] else 0,
+            after["rate_per_s"],
+            "set",
+        ],
     )
     return await room_view(deps=deps, hospital_id=hospital_id)
-

@@ -62,7 +62,9 @@ test('before the release the place is not drawn yet; no room open: straight on t
   page.instance.onUnload()
 
   const fake = (global.wx = createFakeWx({
-    routes: Object.assign({}, LOGIN, { 'POST /releases/1/tickets': apiError(409, 'room_not_open', { opens_at: null }) }),
+    routes: Object.assign({}, LOGIN, {
+      'POST /releases/1/tickets': apiError(409, 'room_not_open', { opens_at: null }),
+    }),
   }))
   const next = '/pages/booking/confirm/index?schedule_id=11'
   await renderPage('pages/releases/waiting/index', { hospital_id: '1', next: encodeURIComponent(next) })

@@ -156,7 +156,10 @@ def table(w) -> dict:
         ("GET", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
         # the release waiting room: a ticket is any resident's (409 room_not_open outside a room);
         # its status is read with the signed ticket alone
-        ("POST", "/api/v1/releases/<hospital_id:id>/tickets"): (ANY_RESIDENT, lambda: (f"/releases/{hx}/tickets", None)),
+        ("POST", "/api/v1/releases/<hospital_id:id>/tickets"): (
+            ANY_RESIDENT,
+            lambda: (f"/releases/{hx}/tickets", None),
+        ),
         ("GET", "/api/v1/releases/<hospital_id:id>/tickets/<ticket:str>"): (
             ALL_OK,
             lambda: (f"/releases/{hx}/tickets/{release_ticket(hx, w['A'].account_id)}", None),

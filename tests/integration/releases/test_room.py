@@ -10,13 +10,14 @@ import pytest
 from backend.clock import clock
 from backend.deps import build_deps
 from backend.releases import service
-from tests.integration.conftest import ADMIN, at
+from tests.integration.conftest import at
 
 pytestmark = pytest.mark.redis_cluster
 
 
 def spearman(xs, ys) -> float:
     """Rank correlation of two sequences without ties."""
+
     def ranks(v):
         order = sorted(range(len(v)), key=v.__getitem__)
         out = [0] * len(v)
@@ -35,6 +36,7 @@ def hold_path(request, deps):
     deps.scripts.cluster = request.param == "in_steps" or deps.scripts.cluster
     return request.param
 
+
 D = date(2026, 12, 20)  # visit date: released 2026-12-13 13:00
 RELEASE_DAY = date(2026, 12, 13)
 R = at(RELEASE_DAY, "13:00")
@@ -44,7 +46,9 @@ async def open_room(catalog, *, rate: int = 2, capacity: int = 50) -> dict:
     """A hospital with a session released at R and its room on; the clock well before the room opens."""
     clock.freeze(at(date(2026, 12, 1), "09:00"))
     s = await catalog.schedule(day=D, capacity=capacity)
-    r = await catalog.admin("PUT", f"/admin/hospitals/{s['hospital']['id']}/release-room", {"enabled": True, "rate_per_s": rate})
+    r = await catalog.admin(
+        "PUT", f"/admin/hospitals/{s['hospital']['id']}/release-room", {"enabled": True, "rate_per_s": rate}
+    )
     assert r.status == 200, r.json
     assert r.json["rate_per_s"] == rate and r.json["enabled"] is True
     return s
@@ -208,8 +212,12 @@ async def test_two_workers_agree(catalog, deps, login, client):
         worker = deps if account % 2 else other
         await service.take_ticket(deps=worker, account_id=account, hospital_id=hid, ip="10.0.0.2")
     clock.freeze(R + timedelta(seconds=4))
-    mine = [(await service.take_ticket(deps=deps, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)]
-    theirs = [(await service.take_ticket(deps=other, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)]
+    mine = [
+        (await service.take_ticket(deps=deps, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)
+    ]
+    theirs = [
+        (await service.take_ticket(deps=other, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)
+    ]
     assert mine == theirs
     assert sorted(t["position"] for t in mine) == list(range(1, 21))
     assert {t["admitted_through"] for t in mine} == {12}

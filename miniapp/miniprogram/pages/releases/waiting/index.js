@@ -29,7 +29,9 @@ Component({
   methods: {
     onLoad(query) {
       const hospitalId = Number(query.hospital_id)
-      const next = query.next ? decodeURIComponent(query.next) : `/pages/booking/departments/index?hospital_id=${hospitalId}`
+      const next = query.next
+        ? decodeURIComponent(query.next)
+        : `/pages/booking/departments/index?hospital_id=${hospitalId}`
       this.setData({ hospitalId, next })
       return this.enter()
     },
