@@ -95,7 +95,6 @@ end
 """
 
 SHANGHAI = timezone(timedelta(hours=8))
-OPEN_BEFORE_S = 120
 
 
 def spearman(xs: list, ys: list) -> float:
@@ -221,9 +220,7 @@ class Resident:
         self.card_id, self.order = card_id, order
         self.ticket = None
         self.position = None
-        self.admitted_at = None
-        self.held = False
-        self.early_hold_status = None
+        self.held_at = None
 
 
 async def take(http, r: Resident, hospital: int) -> dict:
@@ -256,8 +253,9 @@ async def wait_and_hold(http, r: Resident, hospital: int, schedule: int, release
         stats["polls"] += 1
         body = resp.json()
         r.position = body["position"] or r.position
+        if stats["all_admitted_at"] is None and (body["admitted_through"] or 0) >= stats["total"]:
+            stats["all_admitted_at"] = time.time()  # the service's admission has reached the last position
         if body["status"] == "admitted":
-            r.admitted_at = time.time()
             break
         if not tried_early:  # impatient: a hold before the turn must be refused
             tried_early = True
@@ -270,8 +268,7 @@ async def wait_and_hold(http, r: Resident, hospital: int, schedule: int, release
                 # granted: only right if the position was admitted by the time of the answer
                 if r.position and r.position > rate * (after - release) + 1:
                     stats["holds_without_admission"] += 1
-                r.held = True
-                r.admitted_at = after
+                r.held_at = after
                 stats["granted"] += 1
                 return
             code = hold.json()["error"]["code"]
@@ -280,14 +277,44 @@ async def wait_and_hold(http, r: Resident, hospital: int, schedule: int, release
         await asyncio.sleep(min(max(wait / 2, 1.0), 5.0) * random.uniform(0.8, 1.2))
     hold = await http.post("/api/v1/holds", json={"schedule_id": schedule, "card_id": r.card_id}, headers=r.headers)
     if hold.status_code == 201:
-        r.held = True
+        r.held_at = time.time()
         stats["granted"] += 1
     else:
         code = hold.json()["error"]["code"]
         stats["refused_" + code] = stats.get("refused_" + code, 0) + 1
 
 
-async def drive(url: str, seeded: dict, *, early: int, late: int, rate: int, wrk, script, work, seconds, server):
+def merge(found: list[dict]) -> dict:
+    """Rounds of one kind as one: requests over time, the worst p99, the median CPU."""
+    requests = sum(r["requests"] for r in found)
+    statuses: dict = {}
+    for r in found:
+        for code, n in r["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + n
+    cpu = sorted(found, key=lambda r: r.get("cpu_us", {}).get("service", 0))[len(found) // 2].get("cpu_us")
+    return {
+        "per_s": round(requests / (sum(r["duration_us"] for r in found) / 1e6)),
+        "p99_us": max(r["p99_us"] for r in found),
+        "statuses": statuses,
+        "cpu_us": cpu,
+    }
+
+
+async def drive(
+    url: str,
+    seeded: dict,
+    *,
+    early: int,
+    late: int,
+    rate: int,
+    wrk,
+    script,
+    work,
+    seconds,
+    rounds,
+    server,
+    open_before_s: int,
+):
     import httpx
 
     hospital, schedule, release = seeded["hospital"], seeded["schedule"], seeded["release"]
@@ -295,7 +322,7 @@ async def drive(url: str, seeded: dict, *, early: int, late: int, rate: int, wrk
     early_set, late_set = residents[:early], residents[early : early + late]
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
-        opens = release - OPEN_BEFORE_S
+        opens = release - open_before_s
         print(
             f"release at {datetime.fromtimestamp(release, SHANGHAI):%H:%M:%S} (Shanghai); room opens in "
             f"{opens - time.time():.0f} s",
@@ -316,36 +343,51 @@ async def drive(url: str, seeded: dict, *, early: int, late: int, rate: int, wrk
         datafile = work / "tickets.txt"
         datafile.write_text("".join(f"{r.headers['Authorization'][7:]} {r.ticket}\n" for r in early_set))
         # 2. wrk: no-op, issue, poll - before the release, so that the room is the pre-queue
-        figures = {}
-        for mode in ("ping", "ticket", "poll"):
-            figures[mode] = run_wrk(
-                wrk, url, script, datafile, mode=mode, hospital=hospital, seconds=seconds, server=server
-            )
-            print(mode, figures[mode], flush=True)
+        # in alternating rounds, so that a neighbour's load on the machine weighs on all three alike
+        runs = {"ping": [], "ticket": [], "poll": []}
+        for _ in range(rounds):
+            for mode in runs:
+                runs[mode].append(
+                    run_wrk(wrk, url, script, datafile, mode=mode, hospital=hospital, seconds=seconds, server=server)
+                )
+                print(mode, runs[mode][-1], flush=True)
+        figures = {mode: merge(found) for mode, found in runs.items()}
+        figures["round_ratios"] = [
+            {m: round(runs[m][i]["per_s"] / runs["ping"][i]["per_s"], 2) for m in ("ticket", "poll")}
+            for i in range(rounds)
+        ]
         if time.time() >= release - 2:
             raise SystemExit("the pre-queue phase ran past the release: use a larger --lead")
         await asyncio.sleep(release - time.time())
-        # 3. after the release: later arrivals in a known order, then every client waits and holds
-        stats = {"polls": 0, "early_holds": 0, "granted": 0, "holds_without_admission": 0}
+        # 3. after the release: every early client waits and holds, while the later ones arrive in
+        # a known order and then do the same
+        stats = {"polls": 0, "early_holds": 0, "granted": 0, "holds_without_admission": 0, "all_admitted_at": None}
+        stats["total"] = early + late
         late_arrival = []
+        waiting = []
 
         async def late_ticket(r):
             late_arrival.append(r)  # the order they are sent in
             body = await take(http, r, hospital)
             r.position = body["position"]
+            waiting.append(asyncio.ensure_future(wait_and_hold(http, r, hospital, schedule, release, rate, stats)))
 
+        waiting += [
+            asyncio.ensure_future(wait_and_hold(http, r, hospital, schedule, release, rate, stats)) for r in early_set
+        ]
         await in_order(late_set, late_ticket, 4)
-        await asyncio.gather(
-            *[wait_and_hold(http, r, hospital, schedule, release, rate, stats) for r in early_set + late_set]
-        )
+        late_done = time.time()
+        await asyncio.gather(*waiting)
     for r in early_set:
         assert r.position, "every early ticket has a position after the release"
-    admitted = [r.admitted_at for r in early_set + late_set if r.admitted_at]
+    held = [r.held_at for r in early_set + late_set if r.held_at]
     return {
         "figures": figures,
         "first_issue_per_s_python": round(early / first_issue_s),
+        "late_issue_s": round(late_done - release, 1),
         "stats": stats,
-        "last_admission_s": round(max(admitted) - release, 1),
+        "last_hold_s": round(max(held) - release, 1),
+        "all_admitted_s": round(stats["all_admitted_at"] - release, 1) if stats["all_admitted_at"] else None,
         "ideal_last_admission_s": round((early + late) / rate, 1),
         "early_rank_corr": round(spearman([r.order for r in arrival], [r.position for r in arrival]), 3),
         "late_rank_corr": round(spearman(list(range(len(late_arrival))), [r.position for r in late_arrival]), 3),
@@ -360,17 +402,22 @@ def main() -> None:
     parser.add_argument("--late", type=int)
     parser.add_argument("--rate", type=int)
     parser.add_argument("--seconds", type=int)
+    parser.add_argument("--rounds", type=int)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     early = args.early or (2000 if args.quick else 6000)
     late = args.late or (400 if args.quick else 1000)
     rate = args.rate or (100 if args.quick else 200)
-    seconds = args.seconds or (6 if args.quick else 10)
+    seconds = args.seconds or (5 if args.quick else 8)
+    rounds = args.rounds or (2 if args.quick else 3)
+    # long enough for the early tickets and the wrk rounds (a loaded 2-core machine: ~100 tickets/s
+    # from the Python client)
+    open_before_s = max(120, int(early / 80 + rounds * 3 * (seconds + 3) + 30))
     wrk = ensure_wrk()
     db_name, env = scratch_env("bench_room")
     env.update(
         RELEASE_ROOM_DEFAULT_ON="1",
-        RELEASE_ROOM_OPEN_BEFORE_S=str(OPEN_BEFORE_S),
+        RELEASE_ROOM_OPEN_BEFORE_S=str(open_before_s),
         RELEASE_ROOM_WINDOW_S="3600",
         RELEASE_ROOM_RATE_PER_S=str(rate),
         RELEASE_TICKET_RATE_PER_IP="1000000000",
@@ -383,10 +430,10 @@ def main() -> None:
             script.write_text(WRK_SCRIPT)
             seeded = asyncio.run(seed(env, accounts=early + late))
             server, url = start_with_retries(env, workers=args.workers, work=work)
-            # the room opens OPEN_BEFORE_S before the release, after the server has started
+            # the room opens open_before_s before the release, after the server has started
             # (a room that opens before the service first puts its settings into Redis falls
             # back to open: docs/operations.md)
-            seeded["release"] = asyncio.run(set_release(env, seeded, after_s=OPEN_BEFORE_S + 10))
+            seeded["release"] = asyncio.run(set_release(env, seeded, after_s=open_before_s + 10))
             result = asyncio.run(
                 drive(
                     url,
@@ -398,7 +445,9 @@ def main() -> None:
                     script=script,
                     work=work,
                     seconds=seconds,
+                    rounds=rounds,
                     server=server,
+                    open_before_s=open_before_s,
                 )
             )
     finally:
@@ -417,11 +466,16 @@ def main() -> None:
         "poll_vs_noop": round(f["poll"]["per_s"] / f["ping"]["per_s"], 2),
         "issue_statuses": f["ticket"]["statuses"],
         "poll_statuses": f["poll"]["statuses"],
-        "p99_us": {k: v["p99_us"] for k, v in f.items()},
-        "cpu_us_per_request": {k: v.get("cpu_us") for k, v in f.items()},
-        "first_issue_per_s_python_client": result["first_issue_per_s_python"],
-        "release_to_last_admission_s": result["last_admission_s"],
+        "round_ratios": f["round_ratios"],
+        "p99_us": {k: f[k]["p99_us"] for k in ("ping", "ticket", "poll")},
+        "cpu_us_per_request": {k: f[k]["cpu_us"] for k in ("ping", "ticket", "poll")},
+        "first_issues_per_s_python_client": result["first_issue_per_s_python"],
+        # the service's admission reaching the last position (seen by a poll), against (N + L) / rate
+        "release_to_last_admission_s": result["all_admitted_s"],
         "ideal_release_to_last_admission_s": result["ideal_last_admission_s"],
+        # the last hold granted, which includes this client's own slowness on a loaded machine
+        "release_to_last_hold_s": result["last_hold_s"],
+        "late_tickets_taken_by_s": result["late_issue_s"],
         "holds_granted": result["stats"]["granted"],
         "holds_without_admitted_ticket": result["stats"]["holds_without_admission"],
         "early_holds_refused_not_admitted": result["stats"].get("refused_not_admitted", 0),

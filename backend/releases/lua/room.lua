@@ -48,7 +48,9 @@ end
 
 local function admitted(cfg, r)
   if now < r then return 0 end
-  if cfg.am >= r then return cfg.an + math.floor(cfg.rate * (now - cfg.am) / 1000) end
+  if cfg.am >= r then  -- (a worker whose clock is a little behind the anchor's sees no fewer)
+    return cfg.an + math.floor(cfg.rate * math.max(now - cfg.am, 0) / 1000)
+  end
   return math.floor(cfg.rate * (now - r) / 1000)
 end
 
