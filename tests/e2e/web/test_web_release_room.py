@@ -108,7 +108,8 @@ def test_waiting_page_and_console(web_server, api, launch, watch):
         a = watch(admin.new_page(), "release-room-console")
         a.page.goto("/admin/login")
         a.page.evaluate(
-            "() => localStorage.setItem('ehealth.operator', JSON.stringify({ token: 'dev-admin-token', username: 'dev' }))"
+            "() => localStorage.setItem('ehealth.operator', "
+            "JSON.stringify({ token: 'dev-admin-token', username: 'dev' }))"
         )
         a.page.goto("/admin/release-room")
         a.page.select_option("select[name=hospital]", str(hospital["id"]))
