@@ -17,7 +17,8 @@ from tortoise.transactions import in_transaction
 from backend.actions import service as actions
 from backend.catalog.models import Hospital, Schedule
 from backend.clock import clock, iso_ms, to_ms
-from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
+from backend.identity import rules as identity_rules
 from backend.identity import service as identity
 from backend.releases import rules
 from backend.releases.models import ReleaseRoom
@@ -147,12 +148,13 @@ async def _room(deps, hospital_id: int, op: str, *args) -> list:
     raise AssertionError("unreachable")
 
 
-def _ticket_view(deps, hospital_id: int, account_id: int, result: list) -> dict:
+def _ticket_view(deps, hospital_id: int, account_id: int, result: list, ticket: str | None = None) -> dict:
     _, release_ms, _created, pos, adm, status, until, rate, now_ms = result
     release_ms, pos, adm, until, rate = int(release_ms), int(pos), int(adm), int(until), int(rate)
     position = pos if pos > 0 else None
     return {
-        "ticket": rules.sign_ticket(
+        "ticket": ticket
+        or rules.sign_ticket(
             ticket_secret(deps), hospital_id=hospital_id, release_ms=release_ms, account_id=account_id
         ),
         "hospital_id": hospital_id,
@@ -167,14 +169,32 @@ def _ticket_view(deps, hospital_id: int, account_id: int, result: list) -> dict:
     }
 
 
-async def take_ticket(*, deps, account_id: int, hospital_id: int, ip: str) -> tuple[dict, bool]:
+async def _session_account(deps, token: str | None, now_ms: int) -> int:
+    """The bearer token's account: the session read by the batched session script (shared with
+    the other requests of the moment, as a hold does), the database only for a cold cache."""
+    if token is None:
+        raise Unauthorized("a valid bearer token is required", code="invalid_token")
+    th = identity_rules.token_hash(token)
+    session = await identity.session_in_store(deps, th, now_ms)
+    if session[0] == "ok":
+        return int(session[1])
+    if session[0] == "miss" and (found := await identity.session_from_db(deps, th)):
+        return found[0]
+    raise Unauthorized("the token is invalid, expired or logged out", code="invalid_token")
+
+
+async def take_ticket(*, deps, token: str | None, hospital_id: int, ip: str) -> tuple[dict, bool]:
     """The account's ticket for the hospital's coming (or running) release: a new one, or the one
     it already has (one per account and release). Returns (ticket, created)."""
     s = deps.settings.releases
     now_ms = clock.now_ms()
     window_ms = s.ticket_rate_window_s * 1000
-    by_ip = await deps.scripts.batched(
-        "booking.rate", call_keys=[deps.keys("rl", "ticket", "ip", ip, now_ms // window_ms)], args=[window_ms * 2]
+    # the client address's count and the session, in the same round trip
+    by_ip, account_id = await asyncio.gather(
+        deps.scripts.batched(
+            "booking.rate", call_keys=[deps.keys("rl", "ticket", "ip", ip, now_ms // window_ms)], args=[window_ms * 2]
+        ),
+        _session_account(deps, token, now_ms),
     )
     if int(by_ip) > s.ticket_rate_per_ip:
         raise TooManyRequests(
@@ -183,6 +203,11 @@ async def take_ticket(*, deps, account_id: int, hospital_id: int, ip: str) -> tu
             rule="rate_ip",
             until=iso_ms((now_ms // window_ms + 1) * window_ms),
         )
+    return await ticket_for_account(deps=deps, account_id=account_id, hospital_id=hospital_id)
+
+
+async def ticket_for_account(*, deps, account_id: int, hospital_id: int) -> tuple[dict, bool]:
+    """take_ticket's own part, once the account is known and the address counted."""
     # 52 random bits: exact as a Redis score (a double), and ties as good as impossible
     result = await _room(deps, hospital_id, "issue", account_id, secrets.randbits(52))
     if result[0] == "closed":
@@ -216,7 +241,7 @@ async def ticket_status(*, deps, hospital_id: int, ticket: str) -> dict:
             "status": "admitted",
             "admitted_until": None,
         }
-    return _ticket_view(deps, hospital_id, account_id, result)
+    return _ticket_view(deps, hospital_id, account_id, result, ticket)
 
 
 async def gate_hold(deps, *, token_hash: str, schedule_id: int, now_ms: int) -> None:

@@ -107,15 +107,15 @@ async def test_early_tickets_are_shuffled_and_later_ones_queue_in_arrival_order(
         clock.freeze(R - timedelta(minutes=4))
         for account in range(1, early + 1):
             clock.advance(milliseconds=100)
-            await service.take_ticket(deps=deps, account_id=account, hospital_id=hid, ip="10.0.0.1")
+            await service.ticket_for_account(deps=deps, account_id=account, hospital_id=hid)
         clock.freeze(R + timedelta(milliseconds=1))
         late_positions = [
-            (await service.take_ticket(deps=deps, account_id=early + i, hospital_id=hid, ip="10.0.0.1"))[0]["position"]
+            (await service.ticket_for_account(deps=deps, account_id=early + i, hospital_id=hid))[0]["position"]
             for i in range(1, late + 1)
         ]
         assert late_positions == list(range(early + 1, early + late + 1))
         positions = [
-            (await service.take_ticket(deps=deps, account_id=a, hospital_id=hid, ip="10.0.0.1"))[0]["position"]
+            (await service.ticket_for_account(deps=deps, account_id=a, hospital_id=hid))[0]["position"]
             for a in range(1, early + 1)
         ]
         assert sorted(positions) == list(range(1, early + 1))  # a permutation: every place once
@@ -210,19 +210,15 @@ async def test_two_workers_agree(catalog, deps, login, client):
     clock.freeze(R - timedelta(minutes=2))
     for account in range(1, 21):
         worker = deps if account % 2 else other
-        await service.take_ticket(deps=worker, account_id=account, hospital_id=hid, ip="10.0.0.2")
+        await service.ticket_for_account(deps=worker, account_id=account, hospital_id=hid)
     clock.freeze(R + timedelta(seconds=4))
-    mine = [
-        (await service.take_ticket(deps=deps, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)
-    ]
-    theirs = [
-        (await service.take_ticket(deps=other, account_id=a, hospital_id=hid, ip="10.0.0.2"))[0] for a in range(1, 21)
-    ]
+    mine = [(await service.ticket_for_account(deps=deps, account_id=a, hospital_id=hid))[0] for a in range(1, 21)]
+    theirs = [(await service.ticket_for_account(deps=other, account_id=a, hospital_id=hid))[0] for a in range(1, 21)]
     assert mine == theirs
     assert sorted(t["position"] for t in mine) == list(range(1, 21))
     assert {t["admitted_through"] for t in mine} == {12}
     late = [
-        (await service.take_ticket(deps=w, account_id=100 + i, hospital_id=hid, ip="10.0.0.2"))[0]["position"]
+        (await service.ticket_for_account(deps=w, account_id=100 + i, hospital_id=hid))[0]["position"]
         for i, w in enumerate([deps, other, deps, other])
     ]
     assert late == [21, 22, 23, 24]
