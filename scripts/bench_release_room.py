@@ -428,9 +428,9 @@ def main() -> None:
     rate = args.rate or (100 if args.quick else 200)
     seconds = args.seconds or (5 if args.quick else 8)
     rounds = args.rounds or (2 if args.quick else 3)
-    # long enough for the early tickets and the wrk rounds (a loaded 2-core machine: ~100 tickets/s
+    # long enough for the early tickets and the wrk rounds (a loaded 2-core machine: 40-100 tickets/s
     # from the Python client)
-    open_before_s = max(120, int(early / 80 + rounds * 3 * (seconds + 3) + 30))
+    open_before_s = max(120, int(early / 40 + rounds * 3 * (seconds + 3) + 30))
     wrk = ensure_wrk()
     db_name, env = scratch_env("bench_room")
     env.update(
