@@ -15,6 +15,7 @@ import time
 from tortoise.transactions import in_transaction
 
 from backend.actions import service as actions
+from backend.booking import store as hold_store
 from backend.catalog.models import Hospital, Schedule
 from backend.clock import clock, iso_ms, to_ms
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
@@ -73,7 +74,7 @@ async def _release_minute(deps, hospital_id: int) -> int:
 
 async def _schedule_release(deps, schedule_id: int) -> tuple[int, int] | None:
     """(hospital, release ms) of a schedule, read once per worker (a schedule's release time is
-    fixed when it is created); concurrent first asks share one query."""
+    fixed when it is created); concurrent first asks share one read."""
     memory = _memory(deps)
     if schedule_id in memory.schedules:
         return memory.schedules[schedule_id]
@@ -82,8 +83,13 @@ async def _schedule_release(deps, schedule_id: int) -> tuple[int, int] | None:
         pending = asyncio.get_running_loop().create_future()
         memory.schedule_reads[schedule_id] = pending
         try:
-            row = await Schedule.filter(id=schedule_id).values_list("hospital_id", "release_at")
-            found = (row[0][0], to_ms(row[0][1])) if row else None
+            # the hold store has it (the hold path makes no database query); a cold store, the database
+            cached = await deps.redis.hmget(hold_store.schedule_key(deps, schedule_id, "sched"), ["hosp", "rel"])
+            if cached[0] is not None:
+                found = (int(cached[0]), int(cached[1]))
+            else:
+                row = await Schedule.filter(id=schedule_id).values_list("hospital_id", "release_at")
+                found = (row[0][0], to_ms(row[0][1])) if row else None
             if found is not None:
                 if len(memory.schedules) > 100_000:
                     memory.schedules.clear()
