@@ -25,6 +25,7 @@ from backend.queueing.views import bp as queueing
 from backend.queueing.views import display_bp as queue_display
 from backend.reports.views import bp as reports
 from backend.reports.views import his_bp as reports_his
+from backend.releases.views import bp as releases
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 
@@ -48,6 +49,7 @@ def api_v1(*, dev_helpers: bool) -> Blueprint:
     blueprints += [inpatient, his, operators, console, queue_display]
     blueprints += [reports, reports_his]
     blueprints += [outpatient, his_charges, console_charges]
+    blueprints.append(releases)
     if dev_helpers:
         from backend.dev.views import bp as dev  # dev/test only: never loaded in production
 

@@ -24,6 +24,7 @@ from backend.booking.service import rebuild_stock
 from backend.config import Settings, load_settings
 from backend.deps import Deps, build_deps
 from backend.fhir import views as fhir
+from backend.releases import service as release_rooms
 from backend.text import fold_digits
 from backend.webapp import views as webapp
 
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None, *, deps: Deps | None = None) ->
         # Start-up check: a Redis that lost schedules (restart, flush) gets them back from the
         # database before the first hold is served.
         await rebuild_stock(app.ctx.deps, only_missing=True)
+        # the release rooms' settings, before any room opens (see backend/releases/service.py)
+        await release_rooms.prime(app.ctx.deps)
         jobs.start(app, app.ctx.deps)
         # Everything loaded so far lives as long as the worker: keep the cyclic GC from
         # rescanning it during request bursts. (The young generation's threshold stays the

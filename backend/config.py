@@ -389,6 +389,19 @@ class BookingSettings(Section):
     hold_rate_window_s: int = Field(60, validation_alias="HOLD_RATE_WINDOW_S")
 
 
+class ReleaseRoomSettings(Section):
+    """The release waiting room (backend/releases): its times, the default admission rate and the
+    per-address ticket limit. Per hospital, an operator turns the room off or sets its rate."""
+
+    default_on: bool = Field(True, validation_alias="RELEASE_ROOM_DEFAULT_ON")  # for hospitals not set by an operator
+    open_before_s: int = Field(300, ge=0, le=3600, validation_alias="RELEASE_ROOM_OPEN_BEFORE_S")
+    window_s: int = Field(600, ge=1, le=6 * 3600, validation_alias="RELEASE_ROOM_WINDOW_S")
+    admitted_valid_s: int = Field(600, ge=1, le=6 * 3600, validation_alias="RELEASE_ROOM_ADMITTED_VALID_S")
+    rate_per_s: int = Field(20, ge=0, le=100_000, validation_alias="RELEASE_ROOM_RATE_PER_S")
+    ticket_rate_per_ip: int = Field(600, validation_alias="RELEASE_TICKET_RATE_PER_IP")
+    ticket_rate_window_s: int = Field(60, validation_alias="RELEASE_TICKET_RATE_WINDOW_S")
+
+
 class WeChatSettings(Section):
     """The mini-program's login (code2session) and API."""
 
@@ -593,6 +606,7 @@ class Settings(BaseModel):
     qr: QrSettings
     terminals: TerminalSettings
     booking: BookingSettings
+    releases: ReleaseRoomSettings
     wechat: WeChatSettings
     wechat_pay: WeChatPaySettings
     payments: PaymentSettings

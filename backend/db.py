@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "backend.operators.models",
     "backend.reports.models",
     "backend.outpatient.models",
+    "backend.releases.models",
 ]
 
 

@@ -36,6 +36,9 @@ class Deps:
     link_ended: list = field(default_factory=list)
     # what other domains do when a refund succeeds, in its transaction: async (deps, conn, *, payment, refund)
     refund_succeeded: list = field(default_factory=list)
+    # asked before each hold: async (deps, *, token_hash, schedule_id, now_ms), raises to refuse
+    # (the release waiting room's gate); None: every hold goes straight to the store
+    hold_gate: object | None = None
 
 
 def register_lua(scripts: Scripts) -> None:

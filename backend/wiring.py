@@ -11,6 +11,7 @@ from backend.inpatient.payment_purpose import DepositPurpose
 from backend.notifications import service as notifications
 from backend.outpatient.payment_purpose import ChargesPurpose
 from backend.payments.service import close_account_orders_for_card
+from backend.releases.service import gate_hold
 
 
 async def tell_payer_of_refund(deps, conn, *, payment, refund) -> None:
@@ -47,3 +48,6 @@ def wire(deps) -> None:
     deps.link_ended.append(close_account_orders_for_card)
     # every refund that succeeds is told to the payer (messages: refund_done)
     deps.refund_succeeded.append(tell_payer_of_refund)
+    # during a release window, a hold in the newly released sessions needs an admitted ticket
+    # of the release waiting room
+    deps.hold_gate = gate_hold

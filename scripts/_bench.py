@@ -91,6 +91,9 @@ def bench_env(db_url: str, prefix: str, port: int) -> dict:
         HOLD_RATE_PER_ACCOUNT="100000000",
         HOLD_RATE_PER_IP="100000000",
         REDIS_POOL_SIZE="128",
+        # the hold benchmarks race at the release moment without tickets (bench_release_room.py
+        # turns the waiting room on)
+        RELEASE_ROOM_DEFAULT_ON="0",
         # production refuses dev parts (backend/prod_checks.py); nothing here sends SMS or calls WeChat
         SMS_PROVIDER="tencent",
         TENCENT_SMS_SECRET_ID="bench",

@@ -120,6 +120,11 @@ def make_app() -> Sanic:
 
 
 if __name__ == "__main__":
+    from sanic.worker.manager import WorkerManager
+
+    # Sanic stops the server when a worker has not started within 30 s; on a 2-core machine that
+    # other work keeps busy, starting one (imports, the stock check) can take longer
+    WorkerManager.THRESHOLD = 1200  # in tenths of a second
     workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else 2
     loader = AppLoader(factory=make_app)
     app = loader.load()

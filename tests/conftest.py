@@ -106,6 +106,9 @@ def test_settings(**overrides):
         "DATABASE_URL": "sqlite://:memory:",
         "REDIS_URL": REDIS_URL,
         "REDIS_PREFIX": f"t{RUN_ID}:",
+        # holds at a release moment are what most booking tests do: the waiting room is off
+        # unless a test turns it on (tests/integration/releases)
+        "RELEASE_ROOM_DEFAULT_ON": "0",
     }
     return load_settings(env).with_overrides(**overrides)
 

@@ -106,6 +106,8 @@ async def place_hold(*, deps, token: str | None, card_id: str, schedule_id: int,
     if not cards.rules.is_card_id(card_id):
         raise NotFound("no such card", code="card_not_found")
     th = identity_rules.token_hash(token)
+    if deps.hold_gate is not None:
+        await deps.hold_gate(deps, token_hash=th, schedule_id=schedule_id, now_ms=clock.now_ms())
     hold_id = rules.new_hold_id(schedule_id)
     filled: set[str] = set()
     while True:

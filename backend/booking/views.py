@@ -51,7 +51,7 @@ def _hold_request(request: Request) -> tuple[int, str]:
     {
         BadRequest: ("invalid_request",),
         Unauthorized: ("invalid_token",),
-        Forbidden: ("not_released",),
+        Forbidden: ("not_released", "not_admitted"),
         NotFound: ("card_not_found", "schedule_not_found"),
         TooManyRequests: ("limit_exceeded",),
         Conflict: ("sold_out", "already_held", "card_inactive", "schedule_suspended", "schedule_closed", "retry"),

@@ -155,6 +155,10 @@ export const ERROR_SENTENCES = {
   payment_not_refundable: '该笔支付当前不能退款',
   invalid_versions: '缴费单版本信息有误，请刷新后重试',
   invalid_selection: '所选缴费单有误，请重新选择',
+  // release waiting room (放号排队)
+  not_admitted: '放号高峰排队中，请先取号排队，轮到您后再挂号',
+  room_not_open: '现在无需排队，可直接挂号',
+  ticket_not_found: '没有找到该排队号，请重新取号',
   // hospital systems
   his_unauthenticated: '医院系统接口未授权',
   invalid_cursor: '分页参数有误',
@@ -236,6 +240,8 @@ export const STATUS_LABELS = {
     voided: '已撤销',
   },
   OrderStatus: { open: '待支付', paid: '已支付', closed: '已关闭', refused: '已退款' },
+  // a ticket of the release waiting room (放号排队)
+  TicketStatus: { waiting: '排队中', admitted: '已轮到您，请尽快挂号', expired: '排队资格已过期' },
   // where a booking stands in its session's queue (GET /bookings/{id}/queue)
   QueueStatus: {
     not_checked_in: '未签到',
@@ -249,6 +255,7 @@ export const STATUS_LABELS = {
 export const BOOKING_STATUS = STATUS_LABELS.BookingStatus
 export const SCHEDULE_STATUS = STATUS_LABELS.SeenStatus
 export const QUEUE_STATUS = STATUS_LABELS.QueueStatus
+export const TICKET_STATUS = STATUS_LABELS.TicketStatus
 // GET /payments/{out_trade_no} of a booking calls its paid payment "booked"
 export const PAYMENT_STATUS = { ...STATUS_LABELS.PaymentStatus, booked: '预约成功' }
 export const REFUND_STATUS = STATUS_LABELS.RefundStatus
@@ -325,6 +332,11 @@ export function describeError(error, status) {
   if (code === 'limit_exceeded' && body.until) text += `，${at(body.until)} 后可再试`
   if (code === 'removal_locked' && body.removable_at) text = `绑定满45天后才能解除，${at(body.removable_at)} 起可解除`
   if (code === 'not_released' && body.release_at) text = `该号源将于 ${at(body.release_at)} 放号`
+  if (code === 'not_admitted' && body.ticket_status === 'expired') text = '您的挂号资格已过期，请在放号排队结束后再试'
+  if (code === 'not_admitted' && Number.isInteger(body.position)) {
+    text = `排队中：您排在第${body.position}位，当前已放行至第${body.admitted_through}位`
+  }
+  if (code === 'room_not_open' && body.opens_at) text = `放号排队将于 ${at(body.opens_at)} 开始`
   if (code === 'invalid_sms_code' && Number.isInteger(body.attempts_left)) text += `，还可再试${body.attempts_left}次`
   if (code === 'cancel_deadline_passed' && body.deadline) text = `退号截止时间为 ${at(body.deadline)}，已不能取消`
   if (code === 'family_full' && body.limit) text = `最多只能添加${body.limit}位家人`

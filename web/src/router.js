@@ -28,6 +28,9 @@ export const router = createRouter({
     resident('/family', 'family', () => import('./views/resident/Family.vue'), { title: '家人管理' }),
     resident('/book', 'book', () => import('./views/resident/Book.vue'), { title: '预约挂号' }),
     resident('/book/pay/:holdId', 'pay', () => import('./views/resident/Pay.vue'), { title: '确认支付' }),
+    resident('/book/waiting/:hospitalId', 'waiting', () => import('./views/resident/Waiting.vue'), {
+      title: '放号排队',
+    }),
     resident('/bookings', 'bookings', () => import('./views/resident/Bookings.vue'), { title: '我的预约' }),
     resident('/bookings/:id', 'booking', () => import('./views/resident/BookingDetail.vue'), { title: '预约详情' }),
     resident('/bills', 'bills', () => import('./views/resident/Bills.vue'), { title: '住院清单' }),
@@ -101,6 +104,12 @@ export const router = createRouter({
           name: 'admin-actions',
           component: () => import('./views/admin/Actions.vue'),
           meta: { title: '操作记录' },
+        },
+        {
+          path: 'release-room',
+          name: 'admin-release-room',
+          component: () => import('./views/admin/ReleaseRoom.vue'),
+          meta: { title: '放号排队' },
         },
         {
           path: 'card-phone',

@@ -32,6 +32,7 @@ const QUERIES = {
   'pages/booking/confirm/index': { schedule_id: '11' },
   'pages/booking/result/index': { out_trade_no: 'EH1' },
   'pages/booking/detail/index': { id: '21' },
+  'pages/releases/waiting/index': { hospital_id: '1' },
   'pages/inpatient/bill/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
   'pages/inpatient/deposit/index': { hospital_id: '1', card_id: 'a'.repeat(64), admission_no: 'ZY1' },
   'pages/outpatient/result/index': { out_trade_no: 'EH1', card_id: 'a'.repeat(64), charge_ids: '1,2' },
@@ -61,9 +62,10 @@ test('app.json lists pages in one subpackage per domain', () => {
     'pages/inpatient',
     'pages/reports',
     'pages/outpatient',
+    'pages/releases',
     'pages/me',
   ])
-  expect(pages).toHaveLength(26)
+  expect(pages).toHaveLength(27)
 })
 
 describe.each(pages)('%s', (page) => {

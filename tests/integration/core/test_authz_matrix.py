@@ -52,6 +52,18 @@ API = "/api/v1"
 FHIR = "/fhir/R4"
 
 
+def release_ticket(hospital_id: int, account_id: int) -> str:
+    """A ticket as the service signs it, for today's release (the room is off in tests, so
+    none can be taken through the API: its status then says admitted)."""
+    from backend.releases.rules import release_on_day_of, sign_ticket
+    from tests.conftest import test_settings
+
+    release_ms = release_on_day_of(clock.now_ms(), 13 * 60)
+    return sign_ticket(
+        test_settings().crypto.index_key, hospital_id=hospital_id, release_ms=release_ms, account_id=account_id
+    )
+
+
 def table(w) -> dict:
     X = w["X"]
     hx, sx = X["hospital"]["id"], X["schedule"]["id"]
@@ -144,6 +156,16 @@ def table(w) -> dict:
         ),
         ("POST", "/api/v1/holds"): (A_AND_FAMILY, lambda: ("/holds", {"schedule_id": sx, "card_id": w["A"].card_id})),
         ("GET", "/api/v1/holds/<hold_id:str>"): (A_ONLY, lambda: (f"/holds/{w['hold']}", None)),
+        # the release waiting room: a ticket is any resident's (409 room_not_open outside a room);
+        # its status is read with the signed ticket alone
+        ("POST", "/api/v1/releases/<hospital_id:id>/tickets"): (
+            ANY_RESIDENT,
+            lambda: (f"/releases/{hx}/tickets", None),
+        ),
+        ("GET", "/api/v1/releases/<hospital_id:id>/tickets/<ticket:str>"): (
+            ALL_OK,
+            lambda: (f"/releases/{hx}/tickets/{release_ticket(hx, w['A'].account_id)}", None),
+        ),
         ("POST", "/api/v1/holds/<hold_id:str>/payment"): (A_ONLY, lambda: (f"/holds/{w['hold']}/payment", None)),
         ("GET", "/api/v1/payments/<out_trade_no:str>"): (
             A_ONLY,
@@ -311,6 +333,14 @@ def table(w) -> dict:
         ("PATCH", "/api/v1/admin/hospitals/<hospital_id:id>"): (
             HOSPITAL_X,
             lambda: (f"/admin/hospitals/{hx}", {"name": X["hospital"]["name"]}),
+        ),
+        ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/release-room"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/release-room", None),
+        ),
+        ("PUT", "/api/v1/admin/hospitals/<hospital_id:id>/release-room"): (
+            HOSPITAL_X,
+            lambda: (f"/admin/hospitals/{hx}/release-room", {"rate_per_s": 20}),
         ),
         ("GET", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): (
             HOSPITAL_X,

@@ -16,6 +16,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/wx-login"),
     ("post", "/api/v1/sms/codes"),
     ("post", "/api/v1/admin/login"),
+    ("get", "/api/v1/releases/{hospital_id}/tickets/{ticket}"),  # the signed ticket is the credential
     ("post", "/api/v1/payments/wechat/notify"),
     ("get", "/api/v1/dev/clock"),
     ("post", "/api/v1/dev/clock"),
@@ -35,6 +36,7 @@ BODYLESS = {
     "/api/v1/admin/hospitals/{hospital_id}/intake-secret",
     "/api/v1/his/{hospital_code}/deposits/{deposit_id}/refund",
     "/api/v1/reports/{report_id}/pdf-link",
+    "/api/v1/releases/{hospital_id}/tickets",
 }
 # writes whose body is a file, not JSON
 BINARY_BODIES = {"/api/v1/his/{hospital_code}/reports/{report_no}/pdf": "application/pdf"}

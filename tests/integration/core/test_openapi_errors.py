@@ -20,7 +20,7 @@ async def test_operations_list_their_error_codes(deps, database, make_client):
     _, r = await client.get("/docs/openapi.json")
     doc = r.json
     assert {"sold_out", "already_held"} <= _codes(doc, "/api/v1/holds", "post", 409)
-    assert _codes(doc, "/api/v1/holds", "post", 403) == {"not_released"}
+    assert _codes(doc, "/api/v1/holds", "post", 403) == {"not_released", "not_admitted"}
     assert _codes(doc, "/api/v1/holds", "post", 429) == {"limit_exceeded"}
     assert {"booking_checked_in", "cancel_deadline_passed"} <= _codes(
         doc, "/api/v1/bookings/{booking_id}", "delete", 409

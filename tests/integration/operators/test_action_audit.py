@@ -30,6 +30,7 @@ EXPECTED = {
     ("POST", "/api/v1/admin/operators/<operator_id:id>/retire"): "operator.retire",
     ("POST", "/api/v1/admin/hospitals"): "hospital.create",
     ("PATCH", "/api/v1/admin/hospitals/<hospital_id:id>"): "hospital.update",
+    ("PUT", "/api/v1/admin/hospitals/<hospital_id:id>/release-room"): "release_room.update",
     ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/retire"): "hospital.retire",
     ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/intake-secret"): "intake_secret.issue",
     ("POST", "/api/v1/admin/hospitals/<hospital_id:id>/departments"): "department.create",

@@ -55,3 +55,7 @@ export const listHospitalCharges = (hospitalId, state) => op('GET', `/hospitals/
 export const listOperatorActions = (params = {}) => op('GET', `/audit/actions${qs(params)}`)
 export const resetCardPhone = (cardId, phone, reason) =>
   op('PUT', `/cards/${encodeURIComponent(cardId)}/phone`, { phone, reason })
+
+// the release waiting room of a hospital: settings and live figures; on/off and the rate
+export const getReleaseRoom = (hospitalId) => op('GET', `/hospitals/${hospitalId}/release-room`)
+export const setReleaseRoom = (hospitalId, form) => op('PUT', `/hospitals/${hospitalId}/release-room`, form)

@@ -17,6 +17,7 @@ Component({
     status: 'loading',
     error: '',
     scheduleId: 0,
+    hospitalId: 0,
     session: null,
     when: '',
     cards: [],
@@ -41,6 +42,7 @@ Component({
       return load(this, () => Promise.all([catalog.getSchedule(this.data.scheduleId), cards.listCards()]), {
         apply: ([schedule, list]) => ({
           session: scheduleRow(schedule),
+          hospitalId: schedule.hospital_id,
           when: `${dateChip(schedule.date).label} ${schedule.start}-${schedule.end}`,
           cards: list.filter((c) => c.status === 'active'),
           cardId: this.data.cardId || (list.find((c) => c.is_self) || list[0] || {}).card_id || '',
@@ -72,6 +74,12 @@ Component({
             toastError(again)
             return
           }
+        }
+        // the release waiting room: wait for the turn there, then come back here
+        if (err.code === 'not_admitted' && err.details.ticket_status !== 'expired') {
+          const back = encodeURIComponent(`/pages/booking/confirm/index?schedule_id=${this.data.scheduleId}`)
+          wx.navigateTo({ url: `/pages/releases/waiting/index?hospital_id=${this.data.hospitalId}&next=${back}` })
+          return
         }
         toastError(err)
       } finally {
