@@ -23,9 +23,9 @@ from backend.payments.views import bp as payments
 from backend.qr.views import bp as qr
 from backend.queueing.views import bp as queueing
 from backend.queueing.views import display_bp as queue_display
+from backend.releases.views import bp as releases
 from backend.reports.views import bp as reports
 from backend.reports.views import his_bp as reports_his
-from backend.releases.views import bp as releases
 from backend.sms.views import bp as sms
 from backend.staff.views import bp as staff
 

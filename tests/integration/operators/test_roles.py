@@ -118,6 +118,13 @@ def other_hospital_requests(w) -> dict:
         # a card belongs to the region, not to a hospital: any hospital's counter may reset its phone
         ("PUT", "/admin/cards/<card_id:str>/phone"): None,
         ("GET", "/admin/figures"): ("GET", f"/admin/figures?hospital_id={oh}", None),
+        ("GET", "/admin/hospitals/<hospital_id:id>/charges"): ("GET", f"/admin/hospitals/{oh}/charges", None),
+        ("GET", "/admin/hospitals/<hospital_id:id>/release-room"): ("GET", f"/admin/hospitals/{oh}/release-room", None),
+        ("PUT", "/admin/hospitals/<hospital_id:id>/release-room"): (
+            "PUT",
+            f"/admin/hospitals/{oh}/release-room",
+            {"enabled": False},
+        ),
         ("GET", "/admin/operators"): ("GET", "/admin/operators", None),
         ("POST", "/admin/operators"): (
             "POST",
