@@ -98,11 +98,12 @@ async def test_a_refund_that_succeeds_is_told_whatever_was_paid_for(catalog, res
     r = await me.post("/api/v1/holds", {"schedule_id": s["id"], "card_id": me.card_id})
     otn = await payer.pay(me, r.json["hold_id"])
     booking_id = (await Payment.get(out_trade_no=otn)).booking_id
+    saved = payer.standin.refund_settle_after_queries  # the stand-in serves this process's later tests
     payer.standin.refund_settle_after_queries = None  # the refund stays PROCESSING until settled
     try:
         assert (await me.delete(f"/api/v1/bookings/{booking_id}")).status == 200
     finally:
-        payer.standin.refund_settle_after_queries = 0
+        payer.standin.refund_settle_after_queries = saved
     assert await Notification.filter(kind="refund_done").count() == 0  # asked, not yet refunded
     payer.standin.settle_refunds()
 
