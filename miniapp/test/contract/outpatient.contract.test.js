@@ -4,7 +4,7 @@
 // acknowledges; a selection with a stale version is refused.
 const crypto = require('crypto')
 const path = require('path')
-const { createWx, idNumber, phone } = require('./wx-shim')
+const { createWx, idNumber, phone, hisRequest } = require('./wx-shim')
 
 const MP = path.resolve(__dirname, '../../miniprogram')
 const config = require(path.join(MP, 'config'))
@@ -16,30 +16,7 @@ const { pay } = require(path.join(MP, 'utils/pay'))
 const { paymentRequest } = require(path.join(MP, 'miniprogram_npm/ehealth-shared/charges.js'))
 
 const BASE = process.env.EHEALTH_CONTRACT_BASE
-async function his(method, hospitalCode, pathAndQuery, body) {
-  const now = (await (await fetch(`${BASE}/api/v1/dev/clock`)).json()).now
-  const timestamp = String(Math.floor(Date.parse(now) / 1000))
-  const nonce = crypto.randomBytes(16).toString('hex')
-  const raw = body === undefined ? '' : JSON.stringify(body)
-  const fullPath = `/api/v1${pathAndQuery}`
-  const bodyHash = crypto.createHash('sha256').update(raw).digest('hex')
-  const signature = crypto
-    .createHmac('sha256', `dev-his-${hospitalCode}`)
-    .update([method, fullPath, timestamp, nonce, bodyHash].join('\n'))
-    .digest('hex')
-  const res = await fetch(`${BASE}${fullPath}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      'X-Timestamp': timestamp,
-      'X-Nonce': nonce,
-      'X-Signature': signature,
-    },
-    body: raw || undefined,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
+const his = hisRequest
 
 function push(id, items) {
   return {

@@ -4,7 +4,7 @@
 // wx.downloadFile does.
 const crypto = require('crypto')
 const path = require('path')
-const { createWx, idNumber, phone } = require('./wx-shim')
+const { createWx, idNumber, phone, hisRequest } = require('./wx-shim')
 
 const MP = path.resolve(__dirname, '../../miniprogram')
 const config = require(path.join(MP, 'config'))
@@ -15,24 +15,9 @@ const reports = require(path.join(MP, 'services/reports'))
 
 const BASE = process.env.EHEALTH_CONTRACT_BASE
 
-async function his(method, hospitalCode, pathAndQuery, raw, contentType) {
-  const now = (await (await fetch(`${BASE}/api/v1/dev/clock`)).json()).now
-  const timestamp = String(Math.floor(Date.parse(now) / 1000))
-  const nonce = crypto.randomBytes(16).toString('hex')
-  const fullPath = `/api/v1${pathAndQuery}`
-  const bodyHash = crypto.createHash('sha256').update(raw).digest('hex')
-  const signature = crypto
-    .createHmac('sha256', `dev-his-${hospitalCode}`)
-    .update([method, fullPath, timestamp, nonce, bodyHash].join('\n'))
-    .digest('hex')
-  const res = await fetch(`${BASE}${fullPath}`, {
-    method,
-    headers: { 'content-type': contentType, 'X-Timestamp': timestamp, 'X-Nonce': nonce, 'X-Signature': signature },
-    body: raw,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
+// the report is JSON text already, the PDF bytes: both signed as sent
+const his = (method, code, pathAndQuery, raw, contentType) =>
+  hisRequest(method, code, pathAndQuery, Buffer.from(raw), contentType)
 
 const PDF = Buffer.from(
   '%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n' +

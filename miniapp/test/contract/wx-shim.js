@@ -58,4 +58,28 @@ function phone() {
   return `139${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`
 }
 
-module.exports = { createWx, idNumber, phone }
+// A hospital system's request to the contract backend, signed with the demo hospital's dev intake
+// secret (`dev-his-<code>`) at the service clock's time. A JSON body is an object; anything else
+// (a PDF) goes as bytes with its content type.
+async function hisRequest(method, hospitalCode, pathAndQuery, body, contentType = 'application/json') {
+  const base = process.env.EHEALTH_CONTRACT_BASE
+  const now = (await (await fetch(`${base}/api/v1/dev/clock`)).json()).now
+  const timestamp = String(Math.floor(Date.parse(now) / 1000))
+  const nonce = crypto.randomBytes(16).toString('hex')
+  const raw = body === undefined ? '' : Buffer.isBuffer(body) ? body : JSON.stringify(body)
+  const fullPath = `/api/v1${pathAndQuery}`
+  const bodyHash = crypto.createHash('sha256').update(raw).digest('hex')
+  const signature = crypto
+    .createHmac('sha256', `dev-his-${hospitalCode}`)
+    .update([method, fullPath, timestamp, nonce, bodyHash].join('\n'))
+    .digest('hex')
+  const res = await fetch(`${base}${fullPath}`, {
+    method,
+    headers: { 'content-type': contentType, 'X-Timestamp': timestamp, 'X-Nonce': nonce, 'X-Signature': signature },
+    body: raw.length ? raw : undefined,
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+module.exports = { createWx, idNumber, phone, hisRequest }
