@@ -5,6 +5,7 @@ A new resource type is one more provider registered at start-up (backend/fhir/pr
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,18 +44,20 @@ class Caller:
         return f"{self.base_url}/{resource_type}/{resource_id}"
 
 
-class Provider:
+class Provider(ABC):
     """One resource type. `search` answers (total, resources of the page)."""
 
     resource_type: str = ""
     params: tuple[SearchParam, ...] = ()
     profile: str | None = None
 
+    @abstractmethod
     async def read(self, caller: Caller, resource_id: str) -> dict | None:
-        raise NotImplementedError
+        """The resource with this id if the caller may see it, else None (the views answer 404)."""
 
+    @abstractmethod
     async def search(self, caller: Caller, search: Search) -> tuple[int, list[dict]]:
-        raise NotImplementedError
+        """(how many match, the resources of the requested page)."""
 
 
 class Registry:
