@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 MAX_REPORTED = 20
 
@@ -63,6 +64,36 @@ def first_surrogate_path(value, where: str = "body") -> str | None:
         elif isinstance(item, list):
             stack.extend((sub, f"{path}.{i}") for i, sub in enumerate(item))
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One bad line of a batch from outside (a bill day's items, a report's results)."""
+
+    index: int  # the line's position; -1: the batch as a whole
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+def check_lines(raw, check_one, *, field: str, most: int, too_many: str) -> tuple[list, list[Problem]]:
+    """Every line of a batch checked by `check_one(raw) -> (value, None) | (None, (field, reason))`;
+    one problem per bad line (its first bad field). Not a list, or over `most` lines: one problem
+    for the batch, and no line checked."""
+    if not isinstance(raw, list):
+        return [], [Problem(-1, field, "must be a list")]
+    if len(raw) > most:
+        return [], [Problem(-1, field, too_many)]
+    good, problems = [], []
+    for index, line in enumerate(raw):
+        value, problem = check_one(line)
+        if problem is not None:
+            problems.append(Problem(index, *problem))
+        else:
+            good.append(value)
+    return good, problems
 
 
 def capped(problems: list) -> tuple[list, dict]:

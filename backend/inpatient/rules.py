@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
-from backend.text import NotAsciiDigits, fold_digits
+from backend.text import NotAsciiDigits, Problem, check_lines, fold_digits
 from backend.transitions import Transitions
 
 CATEGORIES = ("drug", "exam", "lab", "treatment", "nursing", "bed", "material", "other")
@@ -34,16 +34,6 @@ class Item:
     quantity: Decimal
     unit_price_fen: int
     amount_fen: int
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    index: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"index": self.index, "field": self.field, "reason": self.reason}
 
 
 def amount_fen(quantity: Decimal, unit_price_fen: int) -> int:
@@ -153,18 +143,13 @@ def check_item(raw) -> tuple[Item | None, tuple[str, str] | None]:
 def check_items(raw_items) -> tuple[list[Item], list[Problem]]:
     """Every item checked; one problem per bad item (its first bad field). The refusal reports
     only the first few of them (backend.text.capped) with the count of all."""
-    if not isinstance(raw_items, list):
-        return [], [Problem(-1, "items", "must be a list")]
-    if len(raw_items) > MAX_ITEMS_PER_DAY:
-        return [], [Problem(-1, "items", f"at most {MAX_ITEMS_PER_DAY} items per day")]
-    items, problems = [], []
-    for index, raw in enumerate(raw_items):
-        item, problem = check_item(raw)
-        if problem is not None:
-            problems.append(Problem(index, *problem))
-        else:
-            items.append(item)
-    return items, problems
+    return check_lines(
+        raw_items,
+        check_item,
+        field="items",
+        most=MAX_ITEMS_PER_DAY,
+        too_many=f"at most {MAX_ITEMS_PER_DAY} items per day",
+    )
 
 
 _CURSOR = re.compile(r"[0-9]{1,12}")

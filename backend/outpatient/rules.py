@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from backend.inpatient.rules import Item, Problem, check_items, parse_cursor  # the same item rules as bills
+from backend.inpatient.rules import Item, check_items, parse_cursor  # the same item rules as bills
+from backend.text import Problem
 from backend.transitions import Transitions
 
 __all__ = ["check_charge", "parse_cursor", "ChargeStatus", "CHARGE_MOVES"]

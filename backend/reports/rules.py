@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from backend.text import NotAsciiDigits, fold_digits
+from backend.text import NotAsciiDigits, Problem, check_lines, fold_digits
 
 KINDS = ("lab", "imaging", "pathology", "exam")
 FLAGS = ("normal", "high", "low", "abnormal", "critical")
@@ -54,16 +54,6 @@ class ResultLine:
     reference_low: str | None
     reference_high: str | None
     flag: str
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    index: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"index": self.index, "field": self.field, "reason": self.reason}
 
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]{1,15}(?:\.[0-9]{0,9})?|\.[0-9]{1,9})")
@@ -163,18 +153,9 @@ def check_result(raw) -> tuple[ResultLine | None, tuple[str, str] | None]:
 
 def check_results(raw_results) -> tuple[list[ResultLine], list[Problem]]:
     """Every line checked; one problem per bad line (its first bad field)."""
-    if not isinstance(raw_results, list):
-        return [], [Problem(-1, "results", "must be a list")]
-    if len(raw_results) > MAX_RESULTS:
-        return [], [Problem(-1, "results", f"at most {MAX_RESULTS} result lines")]
-    lines, problems = [], []
-    for index, raw in enumerate(raw_results):
-        line, problem = check_result(raw)
-        if problem is not None:
-            problems.append(Problem(index, *problem))
-        else:
-            lines.append(line)
-    return lines, problems
+    return check_lines(
+        raw_results, check_result, field="results", most=MAX_RESULTS, too_many=f"at most {MAX_RESULTS} result lines"
+    )
 
 
 # --- the PDF ------------------------------------------------------------------------------------
