@@ -16,6 +16,7 @@ It runs once, when /docs/openapi.json is first asked for."""
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import json as jsonlib
 import re
@@ -429,4 +430,26 @@ def install(app: Sanic) -> None:
 
     @app.after_server_start
     async def complete_document(app):
-        app.ctx.openapi_doc = complete(SpecificationBuilder().build(app).serialize(), app)
+        key = _routes_key(app)
+        if key not in _documents:
+            _documents[key] = complete(SpecificationBuilder().build(app).serialize(), app)
+        app.ctx.openapi_doc = _documents[key]
+
+
+# Documents built in this process, by the routes they describe: the document is a function of the
+# routes and their handlers alone, and building it is about half a second of CPU. A production
+# worker builds one; a test process, which starts many apps with the same routes, builds each
+# kind of app's once.
+_documents: dict[tuple, dict] = {}
+
+
+def _routes_key(app: Sanic) -> tuple:
+    return tuple(
+        sorted((route.path, tuple(sorted(route.methods)), _name(route.handler)) for route in app.router.routes)
+    )
+
+
+def _name(handler) -> str:
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    return f"{getattr(handler, '__module__', '')}.{getattr(handler, '__qualname__', type(handler).__name__)}"

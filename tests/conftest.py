@@ -25,6 +25,7 @@ from backend.deps import build_deps
 from backend.dev.standins.login import WeChatStandIn
 from backend.privacy.masking import install_log_scrubbing
 from backend.wechat.pay import make_pay
+from tests import migrated
 from tests.asgi import AppClient
 
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/test")
@@ -35,8 +36,13 @@ install_log_scrubbing()
 
 
 def pytest_configure(config):
+    migrated.begin_run()
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (row locks, real concurrency)")
     config.addinivalue_line("markers", "redis_cluster: starts a local 3-shard Redis Cluster (redis-server, redis-cli)")
+
+
+def pytest_unconfigure(config):
+    migrated.end_run()
 
 
 def pytest_generate_tests(metafunc):
@@ -127,7 +133,8 @@ async def database(request, tmp_path_factory):
         name = f"test_ehealth_{RUN_ID}"
         url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
     else:
-        url = f"sqlite://{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        # a scratch file: no waiting for the disk on every commit
+        url = f"sqlite://{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}?synchronous=OFF"
     async with tortoise_test_context(dbmod.MODEL_MODULES, db_url=url, app_label="models"):
         # the app's code path (Tortoise.get_connection, Model queries) must see this context
         from tortoise.context import get_current_context, set_global_context

@@ -23,6 +23,7 @@ import pytest
 from backend.dev.standins.login import WeChatStandIn
 from backend.prod_checks import MESSAGE_TEMPLATE_KINDS, template_variable
 from backend.staff.signing import sign
+from tests import migrated
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
 from tests.e2e.test_serve import _free_port
 from tests.standins.tencent_sms import TencentSmsStandIn
@@ -63,18 +64,11 @@ def prod_server(tmp_path_factory):
         **{template_variable(kind): f"tmpl-{kind}" for kind in MESSAGE_TEMPLATE_KINDS},
     )
 
-    async def create_db():
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await conn.execute(f'CREATE DATABASE "{db_name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create_db())
-    migrated = subprocess.run(
+    asyncio.run(migrated.create_postgres(db_name))  # `migrate` below then finds nothing to apply
+    migrate = subprocess.run(
         [sys.executable, "-m", "backend", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
-    assert migrated.returncode == 0, migrated.stderr
+    assert migrate.returncode == 0, migrate.stderr
     # production has no static operator token: the first operator comes from the CLI
     password = secrets.token_urlsafe(16)
     created = subprocess.run(

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import migrated
 from tests.support import make_id_number, make_phone
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +24,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(request, tmp_path_factory):
+    """A dev server of the module's own. Here, as a new user's first run, on an empty database
+    that the server migrates; the modules that borrow this fixture start on a migrated copy."""
     port = _free_port()
     data = tmp_path_factory.mktemp("data")
+    if request.module.__name__ != __name__:
+        migrated.sqlite_copy(data / "ehealth.sqlite3")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     env.update(APP_ENV="dev", PORT=str(port), DATA_DIR=str(data))
     log = open(data / "server.log", "w")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from tests import migrated
 from tests.e2e.test_serve import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,7 @@ def test_sigterm_finishes_the_request_in_flight_and_stops_jobs(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     env.update(APP_ENV="dev", PORT=str(port), DATA_DIR=str(tmp_path), DEMO_DATA="0", LOG_LEVEL="INFO")
+    migrated.sqlite_copy(tmp_path / "ehealth.sqlite3")
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

@@ -170,9 +170,14 @@ def _join(nodes: list[RedisServer]) -> list[RedisServer]:
         capture_output=True,
         timeout=60,
     )
+    # every node, not only the first: a client may reach any of them first, and a node that has
+    # not yet learnt the others' slots answers CLUSTERDOWN
     for _ in range(200):
-        out = subprocess.run([cli, "-p", str(nodes[0].port), "cluster", "info"], capture_output=True, text=True).stdout
-        if "cluster_state:ok" in out and "cluster_slots_ok:16384" in out:
+        infos = [
+            subprocess.run([cli, "-p", str(n.port), "cluster", "info"], capture_output=True, text=True).stdout
+            for n in nodes
+        ]
+        if all("cluster_state:ok" in out and "cluster_slots_ok:16384" in out for out in infos):
             return nodes
         time.sleep(0.05)
     raise RuntimeError("the cluster did not become ready")
@@ -193,11 +198,10 @@ class Service:
         self.base = f"http://127.0.0.1:{self.port}"
 
     async def create_database(self) -> None:
-        conn = await asyncpg.connect(PG_ADMIN)
-        try:
-            await conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        finally:
-            await conn.close()
+        """The service's database, migrated (a copy of the test run's migrated template)."""
+        from tests import migrated
+
+        await migrated.create_postgres(self.db_name)
 
     async def drop_database(self) -> None:
         conn = await asyncpg.connect(PG_ADMIN)

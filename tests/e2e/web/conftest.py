@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import migrated
+
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = Path(os.environ.get("WEB_ARTIFACTS", ROOT / "artifacts" / "web"))
 CHROMIUM = "/usr/bin/chromium"
@@ -63,6 +65,7 @@ def web_server(tmp_path_factory):
     # the flows hold at a release moment without a ticket; the release room's own browser test
     # turns the room on for its hospital
     env["RELEASE_ROOM_DEFAULT_ON"] = "0"
+    migrated.sqlite_copy(data / "ehealth.sqlite3")  # the server seeds the demo data on it
     log = open(data / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "backend"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -109,17 +112,23 @@ def playwright():
 
 @pytest.fixture(scope="package")
 def launch(playwright):
-    """launch(extra_args) -> a headless Debian chromium; closed when this package's tests end."""
+    """launch(extra_args) -> a headless Debian chromium; closed when this package's tests end.
+    Without extra arguments every test gets the same browser (each test's pages in contexts of
+    their own): starting a chromium costs more than most of the tests that use it."""
     _ensure_chromium()
-    browsers = []
+    started, plain = [], []
 
     def start(args=()):
+        if not args and plain:
+            return plain[0]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", *args])
-        browsers.append(browser)
+        started.append(browser)
+        if not args:
+            plain.append(browser)
         return browser
 
     yield start
-    for browser in browsers:
+    for browser in started:
         browser.close()
 
 
@@ -188,8 +197,13 @@ def watch():
         return w
 
     yield make
-    for w in pages:
-        w.assert_clean()
+    try:
+        for w in pages:
+            w.assert_clean()
+    finally:
+        # the browser lives on for the next test: its pages (polling, streams) must not
+        for w in pages:
+            w.page.context.close()
 
 
 def set_clock(api, iso: str | None) -> None:
