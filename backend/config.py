@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -471,7 +471,7 @@ class StreamSettings(Section):
 
 class OperatorSettings(Section):
     """Console log-in: failures allowed per account and per client address within a window, and
-    how many argon2 computations a worker runs at once (each is ~50 ms of CPU in a thread) and
+    how many argon2 computations a worker runs at once (each is ~0.3 s of CPU in threads) and
     lets wait beyond those before answering 503."""
 
     login_failures_per_account: int = Field(10, ge=1, validation_alias="OPERATOR_LOGIN_FAILURES")
@@ -479,6 +479,10 @@ class OperatorSettings(Section):
     login_failure_window_s: int = Field(900, ge=1, validation_alias="OPERATOR_LOGIN_WINDOW_S")
     kdf_concurrency: int = Field(2, ge=1, le=64, validation_alias="OPERATOR_KDF_CONCURRENCY")
     kdf_queue: int = Field(32, ge=0, le=10_000, validation_alias="OPERATOR_KDF_QUEUE")
+    # argon2id parameters by name (backend/operators/rules.py): "cheapest" is for the test suite
+    password_profile: Literal["rfc9106_low_memory", "cheapest"] = Field(
+        "rfc9106_low_memory", validation_alias="OPERATOR_PASSWORD_PROFILE"
+    )
 
 
 def _parse_field_map(raw: str, *, name: str) -> dict[str, str]:

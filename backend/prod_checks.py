@@ -134,6 +134,9 @@ def refusals(env: Mapping[str, str]) -> list[str]:
             out.append(f"{name} holds the published development key: generate a new one")
     out.extend(reused_keys(env))
 
+    if get("OPERATOR_PASSWORD_PROFILE") == "cheapest":
+        out.append("OPERATOR_PASSWORD_PROFILE is 'cheapest', for tests only: unset it (argon2id as RFC 9106 advises)")
+
     provider = get("SMS_PROVIDER") or "console"
     if provider == "console":
         out.append(

@@ -115,6 +115,9 @@ def test_settings(**overrides):
         # holds at a release moment are what most booking tests do: the waiting room is off
         # unless a test turns it on (tests/integration/releases)
         "RELEASE_ROOM_DEFAULT_ON": "0",
+        # argon2id at RFC 9106's parameters is 0.3 s of CPU per hash: tests of the log-in's
+        # cost (tests/integration/operators/test_login_limits.py) set it back
+        "OPERATOR_PASSWORD_PROFILE": "cheapest",
     }
     return load_settings(env).with_overrides(**overrides)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 PLATFORM = "platform"
@@ -12,9 +12,14 @@ HOSPITAL_ADMIN = "hospital_admin"
 ROLES = (PLATFORM, HOSPITAL_ADMIN)
 USERNAME = r"^[A-Za-z0-9_.@-]{3,64}$"
 MIN_PASSWORD = 10
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verifying against this keeps an unknown username as slow as a wrong password
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+# argon2id parameters: RFC 9106's choice for memory-constrained machines (argon2-cffi's default,
+# about 0.3 s of CPU per hash on two cores), or the library's cheapest, which only the test suite
+# uses (production refuses it, backend/prod_checks.py)
+PASSWORD_PROFILES = {"rfc9106_low_memory": profiles.RFC_9106_LOW_MEMORY, "cheapest": profiles.CHEAPEST}
+DEFAULT_PASSWORD_PROFILE = "rfc9106_low_memory"
+_hashers = {name: PasswordHasher.from_parameters(params) for name, params in PASSWORD_PROFILES.items()}
+# verifying against these keeps an unknown username as slow as a wrong password
+_dummies = {DEFAULT_PASSWORD_PROFILE: _hashers[DEFAULT_PASSWORD_PROFILE].hash("not a password of anyone")}
 
 
 def check_password_strength(password: str) -> None:
@@ -26,21 +31,27 @@ def check_password_strength(password: str) -> None:
         raise ValueError("must mix letters with digits or symbols")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hash_password(password: str, profile: str = DEFAULT_PASSWORD_PROFILE) -> str:
+    return _hashers[profile].hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str, profile: str = DEFAULT_PASSWORD_PROFILE) -> bool:
     """An unknown user (None) or an empty stored hash is verified against a dummy hash (as slow as
     a real one) and never passes, whatever the password."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hashers[profile].verify(password_hash or _dummy(profile), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+def needs_rehash(password_hash: str, profile: str = DEFAULT_PASSWORD_PROFILE) -> bool:
+    return _hashers[profile].check_needs_rehash(password_hash)
+
+
+def _dummy(profile: str) -> str:
+    if profile not in _dummies:
+        _dummies[profile] = _hashers[profile].hash("not a password of anyone")
+    return _dummies[profile]
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ async def create_operator(*, username: str, password: str, role: str, hospital_i
         rules.check_password_strength(password)
     except ValueError as exc:
         raise BadRequest(f"password: {exc}", code="weak_password") from None
-    password_hash = await kdf.gate(deps).run(rules.hash_password, password)
+    password_hash = await kdf.gate(deps).run(rules.hash_password, password, deps.settings.operators.password_profile)
     try:
         async with in_transaction() as conn:
             operator = await Operator.create(
@@ -139,7 +139,10 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
     operator = await Operator.get_or_none(username=username, status="active")
     try:
         verified = await kdf.gate(deps).run(
-            rules.verify_password, operator.password_hash if operator else None, password
+            rules.verify_password,
+            operator.password_hash if operator else None,
+            password,
+            deps.settings.operators.password_profile,
         )
     except Unavailable:  # not checked at all: neither counter keeps this attempt
         await deps.scripts("operators.give_back", keys=[account_key], args=[])
@@ -153,8 +156,9 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
     token = new_token()
     changed = ["last_login_at"]
     operator.last_login_at = now
-    if rules.needs_rehash(operator.password_hash):
-        operator.password_hash = await kdf.gate(deps).run(rules.hash_password, password)
+    profile = deps.settings.operators.password_profile
+    if rules.needs_rehash(operator.password_hash, profile):
+        operator.password_hash = await kdf.gate(deps).run(rules.hash_password, password, profile)
         changed.append("password_hash")
     async with in_transaction() as conn:
         await OperatorSession.create(

@@ -17,6 +17,8 @@ from tests.integration.conftest import ADMIN
 from tests.integration.operators.conftest import PASSWORD
 
 pytestmark = pytest.mark.postgres_only
+# production's argon2id cost (the suite's settings use the cheapest): the gate is about it
+REAL_COST = rules.DEFAULT_PASSWORD_PROFILE
 
 
 class Checks:
@@ -29,13 +31,13 @@ class Checks:
         self._lock = threading.Lock()
         real = rules.verify_password
 
-        def counting(password_hash, password):
+        def counting(password_hash, password, profile):
             with self._lock:
                 self.calls += 1
                 self.running += 1
                 self.most_at_once = max(self.most_at_once, self.running)
             try:
-                return real(password_hash, password)
+                return real(password_hash, password, profile)
             finally:
                 with self._lock:
                     self.running -= 1
@@ -121,7 +123,7 @@ async def test_a_refusal_by_the_account_limit_does_not_count_against_the_address
 async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_told_to_retry(
     app, deps, client, monkeypatch
 ):
-    with_settings(app, deps, login_failures_per_ip=1000, kdf_concurrency=1, kdf_queue=2)
+    with_settings(app, deps, login_failures_per_ip=1000, kdf_concurrency=1, kdf_queue=2, password_profile=REAL_COST)
     names = [f"gate-op{i}" for i in range(8)]
     for name in names:
         await make_operator(client, name)
@@ -133,7 +135,7 @@ async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_to
     busy = [r.json["error"] for r in answers if r.status == 503]
     assert busy and all(e["code"] == "busy" and e["retry_after"] >= 1 for e in busy)
     # a busy refusal checked nothing, so it counts as no failure: each account keeps its allowance
-    with_settings(app, deps, login_failures_per_account=1, login_failures_per_ip=1000)
+    with_settings(app, deps, login_failures_per_account=1, login_failures_per_ip=1000, password_profile=REAL_COST)
     for name, r in zip(names, answers):
         if r.status == 503:
             assert (await login(client, name, PASSWORD)).status == 200
@@ -141,7 +143,13 @@ async def test_argon2_runs_a_few_at_a_time_and_beyond_the_queue_the_caller_is_to
 
 async def test_a_burst_of_log_ins_does_not_stall_other_requests(app, deps, client):
     with_settings(
-        app, deps, login_failures_per_account=1000, login_failures_per_ip=1000, kdf_concurrency=2, kdf_queue=100
+        app,
+        deps,
+        login_failures_per_account=1000,
+        login_failures_per_ip=1000,
+        kdf_concurrency=2,
+        kdf_queue=100,
+        password_profile=REAL_COST,
     )
     await make_operator(client, "burst-op")
     # one log-in's time here (argon2 dominates it), and an idle ping's

@@ -73,6 +73,7 @@ DEV = {name: base64.b64encode(dev_key(label)).decode() for name, label in DEV_KE
         ({"REDIS_URL": ""}, "REDIS_URL"),
         ({"WECHAT_TEMPLATE_REPORT_READY": None}, "WECHAT_TEMPLATE_REPORT_READY"),
         ({"WECHAT_TEMPLATE_BOOKING_CONFIRMED": " "}, "WECHAT_TEMPLATE_BOOKING_CONFIRMED"),
+        ({"OPERATOR_PASSWORD_PROFILE": "cheapest"}, "OPERATOR_PASSWORD_PROFILE"),
     ],
 )
 def test_each_dev_part_is_refused_with_one_line_naming_its_variable(change, variable):

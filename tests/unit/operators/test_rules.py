@@ -82,3 +82,14 @@ def test_roles_and_the_dev_principal():
     assert rules.MIN_PASSWORD == 10
     dev = Principal(operator_id=None, username="dev-admin-token", role="platform", hospital_id=None)
     assert rules.DEV_PLATFORM == dev
+
+
+def test_the_test_suites_cheap_profile_hashes_and_verifies_and_its_hashes_need_rehashing_in_production():
+    cheap = rules.hash_password("correct horse 1", "cheapest")
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert rules.verify_password(cheap, "correct horse 1", "cheapest") is True
+    assert rules.verify_password(cheap, "correct horse 2", "cheapest") is False
+    assert rules.verify_password(None, "not a password of anyone", "cheapest") is False
+    assert rules.needs_rehash(cheap, "cheapest") is False
+    assert rules.needs_rehash(cheap) is True  # production's parameters
+    assert rules.hash_password("correct horse 1").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
