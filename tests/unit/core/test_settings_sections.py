@@ -109,6 +109,7 @@ def variables() -> dict[str, tuple[str, type]]:
         ("OPERATOR_LOGIN_WINDOW_S", "60", "operators.login_failure_window_s", 60),
         ("OPERATOR_KDF_CONCURRENCY", "4", "operators.kdf_concurrency", 4),
         ("OPERATOR_KDF_QUEUE", "0", "operators.kdf_queue", 0),
+        ("OPERATOR_PASSWORD_PROFILE", "cheapest", "operators.password_profile", "cheapest"),
         ("VISIT_REMINDER_AT", "18:30", "messages.visit_reminder_at", "18:30"),
         ("QUEUE_REMINDER_AHEAD", "5", "messages.queue_reminder_ahead", 5),
         ("INPATIENT_BALANCE_LOW_FEN", "50000", "messages.balance_low_fen", 50000),
