@@ -78,10 +78,13 @@ def xdist_group(nodeid: str) -> str | None:
       a thousand residents and breaks Redis, PostgreSQL or a worker under it: one at a time,
       so that their bursts never compete with each other for the two cores;
     - every other end-to-end module: its tests share a server process of the module's own,
-      started once, as in a run on one process.
+      started once, as in a run on one process;
+    - the migration walk: its tests share one walk through the migrations per engine.
     Everything else spreads freely: the session fixtures (database, key prefix, WeChat
     stand-in, Redis Cluster) are set up by each worker for itself."""
     path = nodeid.split("::", 1)[0]
+    if path == "tests/integration/core/test_migrations.py":
+        return path
     if path.startswith("tests/faults/"):
         return "faults"
     if path.startswith("tests/e2e/"):

@@ -1,8 +1,4 @@
-from pathlib import Path
-
 import pytest
-
-from backend import db
 
 
 async def test_unknown_route_and_method_use_the_error_shape(client, database):
@@ -78,41 +74,3 @@ def test_standin_refuses_production():
 
     with pytest.raises(StandInRefused):
         WeChatStandIn(env="prod", appid="wx", secret="s")
-
-
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-async def test_migrations_apply_from_scratch_and_match_the_models(kind, tmp_path):
-    """The migrations build the schema on both engines, and the models need no new migration."""
-    import asyncpg
-
-    from tests.conftest import PG_ADMIN_DSN, RUN_ID
-
-    if kind == "sqlite":
-        url = f"sqlite://{tmp_path / 'm.sqlite3'}"
-    else:
-        name = f"test_migrate_{RUN_ID}"
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
-    try:
-        await db.migrate(url)
-        await db.migrate(url)  # idempotent
-        from tortoise.context import TortoiseContext
-        from tortoise.migrations.autodetector import MigrationAutodetector
-
-        config = db.tortoise_config(url)
-        async with TortoiseContext() as ctx:
-            await ctx.init(config=config)
-            apps = {"models": {**config["apps"]["models"]}}
-            writers = await MigrationAutodetector(ctx.apps, apps).changes()
-            assert writers == [], "models changed without a migration: run `tortoise makemigrations`"
-            conn = ctx.connections.get("default")
-            _, rows = await conn.execute_query("SELECT COUNT(*) AS n FROM cards")
-    finally:
-        if kind == "postgres":
-            admin = await asyncpg.connect(PG_ADMIN_DSN)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
-    assert Path(__file__).exists()
