@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setting up .venv (first run or dependencies changed)..." >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+  # the pip that comes with Python 3.11 (23.x) installs this project as it is (PEP 660 editable)
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
   echo "$want" > "$stamp"
 fi
