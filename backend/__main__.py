@@ -12,17 +12,20 @@ import sys
 import tempfile
 from functools import partial
 
-from sanic import Sanic
-from sanic.worker.loader import AppLoader
-
-from backend import db, logs
-from backend.app import create_app
+from backend import logs
 from backend.config import ConfigError, ObservabilitySettings, load_settings
+
+# The app, Sanic and the ORM are imported by the commands that use them: a start that the
+# settings refuse (production with a development part) stops in a fraction of the time.
 
 
 def _serve(settings, *, host: str, workers: int) -> None:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
     # each worker is a process; their metrics meet in one directory (backend.metrics)
     from backend import metrics
+    from backend.app import create_app
 
     metrics.prepare_multiprocess(
         os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -42,6 +45,8 @@ def _serve(settings, *, host: str, workers: int) -> None:
 
 
 async def _prepare_dev(settings) -> None:
+    from backend import db
+
     await db.migrate(settings.database.url)
     if settings.app.demo_data:
         from backend.demo import seed
@@ -50,6 +55,7 @@ async def _prepare_dev(settings) -> None:
 
 
 async def _rebuild(settings) -> None:
+    from backend import db
     from backend import redis as hot
     from backend.booking.service import rebuild_stock
     from backend.deps import build_deps
@@ -71,6 +77,7 @@ async def _rebuild(settings) -> None:
 async def _reencrypt(settings) -> None:
     import json
 
+    from backend import db
     from backend.cards.reencrypt import reencrypt_cards
     from backend.privacy.crypto import from_settings
 
@@ -98,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "migrate":
+        from backend import db
+
         asyncio.run(db.migrate(settings.database.url))
         return 0
     if args.command == "seed":
