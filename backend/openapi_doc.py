@@ -11,7 +11,7 @@ what those leave out, from what the code already knows:
 - responses: the success status, and every error status with the error envelope; the codes
   `backend.edge.refuses` declared are listed as an enum.
 
-It runs once, when /docs/openapi.json is first asked for."""
+It runs when an app has started, once per set of routes in a process (see `install`)."""
 
 from __future__ import annotations
 

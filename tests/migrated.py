@@ -5,8 +5,7 @@ Migrating an empty database replays every migration through Tortoise's migration
 database of its own; they start from a copy of one migrated database instead (a SQLite backup, or
 PostgreSQL's CREATE DATABASE ... TEMPLATE), and the migrate step each server still runs at start
 finds nothing left to apply. Migrating an empty database stays tested where it is the subject:
-tests/integration/core (test_app, test_migration_*) and the README's run command
-(tests/e2e/test_serve.py).
+tests/integration/core/test_migrations.py and the README's run command (tests/e2e/test_serve.py).
 
 One test run, on any number of pytest-xdist workers, shares one folder and one template
 database: the controlling process names them (`begin_run`) before the workers start, a lock
@@ -45,7 +44,7 @@ def end_run() -> None:
     if os.environ.get("PYTEST_XDIST_WORKER") or not os.environ.get(_RUN):
         return
     shutil.rmtree(_folder(), ignore_errors=True)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{_template_name()}" WITH (FORCE)'))
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{_template_name()}" WITH (FORCE)'))
 
 
 def sqlite_copy(target: Path) -> None:
@@ -66,14 +65,14 @@ async def create_postgres(name: str) -> None:
     """CREATE DATABASE `name`, migrated and empty."""
     template = _template_name()
     await asyncio.to_thread(_postgres_template, template)
-    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    await admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def _postgres_template(template: str) -> None:
     with _lock():
         exists = asyncio.run(_admin_fetch("SELECT 1 FROM pg_database WHERE datname = $1", template))
         if not exists:
-            asyncio.run(_admin(f'CREATE DATABASE "{template}"'))
+            asyncio.run(admin(f'CREATE DATABASE "{template}"'))
             _migrate(PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + template)
 
 
@@ -122,10 +121,12 @@ def _lock():
             fcntl.flock(held, fcntl.LOCK_UN)
 
 
-async def _admin(sql: str) -> None:
+async def admin(*statements: str) -> None:
+    """Statements run one after another on the admin connection (CREATE / DROP DATABASE)."""
     conn = await asyncpg.connect(PG_ADMIN_DSN)
     try:
-        await conn.execute(sql)
+        for sql in statements:
+            await conn.execute(sql)
     finally:
         await conn.close()
 

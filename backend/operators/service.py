@@ -142,7 +142,7 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
             rules.verify_password,
             operator.password_hash if operator else None,
             password,
-            deps.settings.operators.password_profile,
+            cfg.password_profile,
         )
     except Unavailable:  # not checked at all: neither counter keeps this attempt
         await deps.scripts("operators.give_back", keys=[account_key], args=[])
@@ -156,9 +156,8 @@ async def login(*, deps, username: str, password: str, ip: str = "unknown") -> d
     token = new_token()
     changed = ["last_login_at"]
     operator.last_login_at = now
-    profile = deps.settings.operators.password_profile
-    if rules.needs_rehash(operator.password_hash, profile):
-        operator.password_hash = await kdf.gate(deps).run(rules.hash_password, password, profile)
+    if rules.needs_rehash(operator.password_hash, cfg.password_profile):
+        operator.password_hash = await kdf.gate(deps).run(rules.hash_password, password, cfg.password_profile)
         changed.append("password_hash")
     async with in_transaction() as conn:
         await OperatorSession.create(

@@ -16,7 +16,6 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -115,14 +114,7 @@ def prod_server(tmp_path_factory):
         wechat.stop()
         sms.stop()
 
-        async def drop_db():
-            conn = await asyncpg.connect(PG_ADMIN_DSN)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            finally:
-                await conn.close()
-
-        asyncio.run(drop_db())
+        asyncio.run(migrated.admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
 
 
 def _forms(text: str) -> set[str]:

@@ -20,7 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 from scripts._bench import bench_env, free_port
@@ -204,11 +203,9 @@ class Service:
         await migrated.create_postgres(self.db_name)
 
     async def drop_database(self) -> None:
-        conn = await asyncpg.connect(PG_ADMIN)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        from tests import migrated
+
+        await migrated.admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
     async def seed(self, *, cards: int, schedules: int = 1, capacity: int = 100, booked: int = 0) -> dict:
         proc = await asyncio.create_subprocess_exec(

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import asyncpg
 import pytest
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as migrate_api
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend import db
+from tests import migrated
 from tests.conftest import PG_ADMIN_DSN, RUN_ID
 
 NOW = datetime(2026, 12, 13, 5, tzinfo=timezone.utc)
@@ -39,7 +39,7 @@ async def walked(request, tmp_path_factory):
         url = f"sqlite://{tmp_path_factory.mktemp('migrations') / 'walk.sqlite3'}"
     else:
         name = f"test_migrate_{RUN_ID}"
-        await _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        await migrated.admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
         url = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + name
     config = db.tortoise_config(url)
     # each step as `db.migrate` takes it: on SQLite without foreign keys enforced, or a table
@@ -67,7 +67,7 @@ async def walked(request, tmp_path_factory):
         yield found
     finally:
         if kind == "postgres":
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await migrated.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 READ = {
@@ -187,12 +187,3 @@ class Rows:
             f"'created', {p(1)})",
             1,
         )
-
-
-async def _admin(*statements: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
