@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -18,6 +20,7 @@ from backend.queueing import rules
 from backend.queueing.models import QueueEntry, ScheduleQueue
 
 log = logging.getLogger("ehealth.queue")
+T = TypeVar("T")
 
 
 async def _locked_queue(conn, schedule_id: int) -> ScheduleQueue:
@@ -134,12 +137,14 @@ async def status_for_resident(*, account_id: int, booking_id: int) -> dict:
     booking = await Booking.get_or_none(id=booking_id).select_related("card")
     if booking is None or booking.card.card_id not in await cards.accessible_card_ids(account_id):
         raise NotFound("no such booking")
-    queue = await ScheduleQueue.get_or_none(schedule_id=booking.schedule_id)
+
+    async def entry_and_waiting():
+        entry = await QueueEntry.get_or_none(booking_id=booking.id)
+        ranks = QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True)
+        return entry, list(await ranks)
+
+    queue, (entry, waiting) = await beside_the_call(booking.schedule_id, entry_and_waiting)
     called = queue.called_number if queue else None
-    entry = await QueueEntry.get_or_none(booking_id=booking.id)
-    waiting = list(
-        await QueueEntry.filter(schedule_id=booking.schedule_id, status="waiting").values_list("rank", flat=True)
-    )
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.SUSPENDED):
         status, ahead = "cancelled", 0
     elif entry is None:
@@ -162,8 +167,9 @@ async def display_board(schedule_id: int) -> dict:
     schedule = await Schedule.get_or_none(id=schedule_id).select_related("department", "doctor", "hospital")
     if schedule is None:
         raise NotFound("no such session", code="schedule_not_found")
-    queue = await ScheduleQueue.get_or_none(schedule_id=schedule_id)
-    waiting = await QueueEntry.filter(schedule_id=schedule_id, status="waiting").count()
+    queue, waiting = await beside_the_call(
+        schedule_id, lambda: QueueEntry.filter(schedule_id=schedule_id, status="waiting").count()
+    )
     return {
         "schedule_id": schedule.id,
         "hospital": schedule.hospital.name,
@@ -176,3 +182,25 @@ async def display_board(schedule_id: int) -> dict:
         "waiting": waiting,
         "updated_at": iso(queue.updated_at) if queue else None,
     }
+
+
+def _calling_state(queue: ScheduleQueue | None) -> tuple | None:
+    return None if queue is None else (queue.called_number, queue.called_rank, queue.updated_at)
+
+
+async def beside_the_call(
+    schedule_id: int, read: Callable[[], Awaitable[T]], tries: int = 5
+) -> tuple[ScheduleQueue | None, T]:
+    """(the schedule's calling state, what `read` returns), as of one moment. A call changes the
+    number called and the entries' statuses in one transaction, but reading them takes several
+    queries, and one could see the call and another not (the old number beside the new count). So
+    the calling state is read again after `read` and the pair kept only if it did not change
+    meanwhile: `read` then ran between two looks that saw no call, and every call changes it."""
+    queue = await ScheduleQueue.get_or_none(schedule_id=schedule_id)
+    for _ in range(tries):
+        result = await read()
+        again = await ScheduleQueue.get_or_none(schedule_id=schedule_id)
+        if _calling_state(again) == _calling_state(queue):
+            break
+        queue = again
+    return queue, result

@@ -8,6 +8,8 @@ import pytest
 from backend.booking import bans as booking_bans
 from backend.booking.models import Booking
 from backend.clock import clock
+from backend.queueing import service
+from backend.queueing.models import QueueEntry
 from tests.integration.conftest import at, dynamic_code
 
 D = date(2026, 12, 20)
@@ -133,3 +135,22 @@ async def test_no_shows_are_marked_and_three_in_a_year_bar_booking(catalog, resi
     r = await me.post("/api/v1/holds", {"schedule_id": later["id"], "card_id": me.card_id})
     assert r.status == 429 and r.json["error"]["rule"] == "no_show_ban"
     assert r.json["error"]["until"] == "2027-01-19T09:00:00+08:00"
+
+
+async def test_the_display_never_shows_half_of_a_call(catalog, resident_with_card, booked, terminal_for):
+    hospital, s, (p1,) = await _session_with_patients(catalog, resident_with_card, booked, 1)
+    t = await terminal_for(hospital)
+    await t.check_in(await dynamic_code(p1), p1.booking["id"])
+    looks = []
+
+    async def count_then_a_call_lands():
+        waiting = await QueueEntry.filter(schedule_id=s["id"], status="waiting").count()
+        looks.append(waiting)
+        if len(looks) == 1:  # the number is read before the count, this call after it
+            await service.call_next(schedule_id=s["id"])
+        return waiting
+
+    queue, waiting = await service.beside_the_call(s["id"], count_then_a_call_lands)
+    assert (queue.called_number, waiting) == (1, 0) and looks == [1, 0]
+    _, board = await catalog.client.get(f"/api/v1/schedules/{s['id']}/queue")
+    assert (board.json["called_number"], board.json["waiting"]) == (1, 0)
