@@ -3,13 +3,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 extras="${1:-}"
 stamp=".venv/.installed${extras:+-$extras}"
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$( (sha256sum pyproject.toml; echo "uv 0.13.9") | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setting up .venv (first run or dependencies changed)..." >&2
-  # the pip that comes with Python 3.11 (23.x) installs this project as it is (PEP 660 editable)
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
+  # uv installs what pip would (the project editable, PEP 660) in seconds where pip takes most of
+  # a minute on two cores, and compiles the installed packages on both
+  .venv/bin/python -m pip install -q --disable-pip-version-check uv==0.13.9
+  .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode -e ".${extras:+[$extras]}"
   echo "$want" > "$stamp"
 fi
