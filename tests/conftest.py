@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -254,6 +255,14 @@ async def empty_all_tables() -> None:
 def _reset_clock():
     yield
     clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _sql_not_left_logged():
+    """Tests that read Tortoise's SQL log set its level with caplog, which puts it back: a level
+    left at DEBUG would make every later test on the worker log (and scrub) each statement."""
+    yield
+    assert logging.getLogger("tortoise.db_client").getEffectiveLevel() > logging.DEBUG, "Tortoise left at DEBUG"
 
 
 @pytest.fixture(scope="session")

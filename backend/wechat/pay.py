@@ -17,6 +17,7 @@ first used it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -184,6 +185,13 @@ def _pem(value: str) -> str:
     return value.replace("\\n", "\n").strip()
 
 
+@functools.cache
+def _tls_context():
+    """One TLS context per process: building one reads the CA bundle (about 30 ms of CPU), and
+    the pool is built again after every `aclose`."""
+    return httpx.create_ssl_context()
+
+
 class WeChatPay:
     def __init__(
         self,
@@ -226,6 +234,7 @@ class WeChatPay:
         )
         self._wx._core._gate_way = gateway.rstrip("/")
         self._public_key = load_public_key(_pem(public_key))
+        self._timeout = httpx.Timeout(timeout[1], connect=timeout[0])
 
     @property
     def gateway(self) -> str:
@@ -235,9 +244,10 @@ class WeChatPay:
     async def open(self) -> "WeChatPay":
         """Open the connection pool (done on first use anyway)."""
         if self._wx._core._client is None:
-            # Public-key mode: AsyncCore.__aenter__ only builds the httpx client (no await inside),
-            # so concurrent first calls cannot both get here.
-            await self._wx.__aenter__()
+            # In public-key mode AsyncCore.__aenter__ only builds this client; it is built here
+            # instead, with the process's one TLS context (no await: concurrent first calls
+            # cannot both get here).
+            self._wx._core._client = httpx.AsyncClient(verify=_tls_context(), timeout=self._timeout)
         return self
 
     async def aclose(self) -> None:

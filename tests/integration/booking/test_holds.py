@@ -290,7 +290,6 @@ async def test_the_hold_path_makes_no_database_query(catalog, resident_with_card
     me = await resident_with_card()
     assert (await hold(me, s1)).status == 201  # caches warm
     caplog.clear()
-    logging.getLogger("tortoise.db_client").setLevel(logging.DEBUG)
     with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
         assert (await hold(me, s2)).status == 201
         assert (await hold(me, s2)).status == 409

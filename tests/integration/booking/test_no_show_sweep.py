@@ -80,15 +80,9 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     await booked(late, fresh)
 
     clock.freeze(at(D, "09:00"))  # the fresh session ended unattended
-    logger = logging.getLogger("tortoise.db_client")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
     caplog.clear()
-    try:
-        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            assert await booking_bans.mark_no_shows(deps) == 1
-    finally:
-        logger.setLevel(level)
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        assert await booking_bans.mark_no_shows(deps) == 1
     sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
     booking_reads = [q for q in sql if q.lstrip().upper().startswith("SELECT") and '"bookings"' in q.split("WHERE")[0]]
     # the sweep's own statements: the mark, the ended sessions, their confirmed bookings, the
@@ -103,13 +97,9 @@ async def test_the_sweep_touches_no_old_attended_booking(catalog, resident_with_
     assert await Booking.filter(status__in=(BookingStatus.CHECKED_IN, BookingStatus.CALLED)).count() == 10_000
 
     caplog.clear()
-    logger.setLevel(logging.DEBUG)
-    try:
-        with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            clock.advance(seconds=5)
-            assert await booking_bans.mark_no_shows(deps) == 0  # nothing ended since
-    finally:
-        logger.setLevel(level)
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        clock.advance(seconds=5)
+        assert await booking_bans.mark_no_shows(deps) == 0  # nothing ended since
     sql = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
     assert not [q for q in sql if '"bookings"' in q], sql  # no session ended: bookings are not even read
 

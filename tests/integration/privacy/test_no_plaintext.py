@@ -35,8 +35,9 @@ async def _dump_redis(deps) -> str:
 
 
 async def test_identity_data_never_stored_or_logged_in_clear(login, database, deps, caplog):
-    caplog.set_level(logging.DEBUG)  # including Tortoise's SQL statements and their parameters
-    logging.getLogger("tortoise").setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    # Tortoise's SQL statements and their parameters too (caplog puts the level back after)
+    caplog.set_level(logging.DEBUG, logger="tortoise")
     me = await login()
     own_id, own_phone = make_id_number(), make_phone()
     member_id, member_phone = make_id_number(), make_phone()
