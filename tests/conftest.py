@@ -72,9 +72,11 @@ def pytest_collection_modifyitems(config, items):
 def xdist_group(nodeid: str) -> str | None:
     """Which tests one pytest-xdist worker runs together, one after another; None: any worker.
 
-    - each browser test module: its tests share the worker's dev server and one chromium (session
-      and package fixtures), and the Playwright package fixture must not interleave with async
-      tests (pytest tears it down before the worker's next test outside the package);
+    - the browser tests (tests/e2e/web): one worker runs them all, one after another, with one
+      dev server, one Playwright and one chromium (session and package fixtures; starting
+      Playwright and a chromium costs about 1.3 s of CPU, a dev server about 3 s), and the
+      Playwright package fixture must not interleave with async tests (pytest tears it down
+      before the worker's next test outside the package);
     - the fault tests: each starts the service as production runs it, loads it with a burst of
       a thousand residents and breaks Redis, PostgreSQL or a worker under it: one at a time,
       so that their bursts never compete with each other for the two cores;
@@ -88,6 +90,8 @@ def xdist_group(nodeid: str) -> str | None:
         return path
     if path.startswith("tests/faults/"):
         return "faults"
+    if path.startswith("tests/e2e/web/"):
+        return "tests/e2e/web"
     if path.startswith("tests/e2e/"):
         return path
     return None
