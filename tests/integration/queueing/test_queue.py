@@ -140,7 +140,7 @@ async def test_no_shows_are_marked_and_three_in_a_year_bar_booking(catalog, resi
 async def test_the_display_never_shows_half_of_a_call(catalog, resident_with_card, booked, terminal_for):
     hospital, s, (p1,) = await _session_with_patients(catalog, resident_with_card, booked, 1)
     t = await terminal_for(hospital)
-    await t.check_in(await dynamic_code(p1), p1.booking["id"])
+    assert (await t.check_in(await dynamic_code(p1), p1.booking["id"])).status == 200
     looks = []
 
     async def count_then_a_call_lands():
